@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: Apache-2.0
+# OpenHNV: one non-recursive Makefile.  Sources are found by directory:
+#   lib/ pkt/ policy/ pipeline/ io/  -> build/libhnv.a (no daemon code)
+#   ctl/ (all but hnvctl.c)          -> build/libhnvctl.a (ps front end)
+#   agent/*.c                        -> build/bin/hnv-agent
+#   ctl/hnvctl.c                     -> build/bin/hnvctl
+#   tests/unit/test-*.c              -> build/tests/test-*      (+ ASan/UBSan)
+#   tests/fuzz/fuzz-*.c              -> build/tests/replay-*    (corpus replay)
+#                                       build/fuzz/fuzz-*       (libFuzzer, clang)
+# A directory may add rules in its own build.mk.  Quiet unless V=1.
+
+CC ?= cc
+CLANG ?= clang
+O := build
+PREFIX ?= /usr/local
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -I. $(WARN) -MMD -MP
+LDLIBS := -ljansson -lmnl
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS := $(wildcard lib/*.c pkt/*.c policy/*.c pipeline/*.c io/*.c)
+CTL_LIB_SRCS := $(filter-out ctl/hnvctl.c,$(wildcard ctl/*.c))
+AGENT_SRCS := $(wildcard agent/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+aobj = $(patsubst %.c,$(O)/asan/%.o,$(1))
+
+LIB := $(O)/libhnv.a
+CTL_LIB := $(O)/libhnvctl.a
+ALIB := $(O)/asan/libhnv.a
+ACTL_LIB := $(O)/asan/libhnvctl.a
+BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+UNIT_ASAN := $(patsubst tests/unit/%.c,$(O)/tests/asan-%,$(UNIT_SRCS))
+REPLAYERS := $(patsubst tests/fuzz/fuzz-%.c,$(O)/tests/replay-%,$(FUZZ_SRCS))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all test unit demo fuzz bench install lint format deps clean golden-refresh
+all: $(BINS) $(UNIT_BINS) $(REPLAYERS)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC-SAN  $<")
+	$(Q)$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(CTL_LIB): $(call obj,$(CTL_LIB_SRCS))
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(ALIB): $(call aobj,$(LIB_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(ACTL_LIB): $(call aobj,$(CTL_LIB_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/bin/hnv-agent: $(call obj,$(AGENT_SRCS)) $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(O)/bin/hnvctl: $(call obj,ctl/hnvctl.c) $(CTL_LIB) $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/harness.o $(CTL_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(O)/tests/asan-test-%: $(O)/asan/tests/unit/test-%.o $(O)/asan/tests/unit/harness.o $(ACTL_LIB) $(ALIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+$(O)/tests/replay-%: $(O)/obj/tests/fuzz/fuzz-%.o $(O)/obj/tests/fuzz/replay.o $(CTL_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz-frame corpus/...
+FUZZ_LIB_SRCS := $(LIB_SRCS) $(CTL_LIB_SRCS)
+$(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_SRCS)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. -g -O1 \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz: $(FUZZERS)
+
+unit: $(UNIT_BINS) $(UNIT_ASAN) $(REPLAYERS)
+
+test: deps all unit
+	$(Q)scripts/run-tests
+
+demo: deps all
+	$(Q)lab/demo
+
+deps:
+	$(Q)scripts/deps
+
+bench: all
+	$(Q)if [ -x bench/run ]; then bench/run; else echo "no benchmarks yet"; fi
+
+lint:
+	$(Q)scripts/check-format
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+golden-refresh: all
+	$(Q)GOLDEN_REFRESH=1 scripts/run-tests golden
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/openhnv
+	install -m 755 $(O)/bin/hnv-agent $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(O)/bin/hnvctl lab/hnv-lab $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	cp -r lab/topologies $(DESTDIR)$(PREFIX)/share/openhnv/
+
+clean:
+	rm -rf $(O)
+
+-include $(wildcard */build.mk)
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

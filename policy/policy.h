@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * policy: one host's HNV policy: the four record families of the
+ * NetVirtualization cmdlets (lookup records, customer routes, provider
+ * addresses, provider routes) plus the Hyper-V side (virtual switches and
+ * VM network adapters).
+ *
+ * Ownership and threading: a struct policy owns copies of every object.
+ * Pointers returned by lookups stay valid until that object is removed or
+ * replaced (objects are individually allocated).  One thread (the agent's
+ * event loop) mutates and reads it; the data path reads it between
+ * control updates.
+ *
+ * Lookups used per packet are O(1) hashes: (VSID, CA) and (VSID, MAC) for
+ * lookup records, (VSID, MAC) for local adapters; customer routes are a
+ * longest-prefix match per routing domain (IPv4 and IPv6), provider routes
+ * one LPM for the host.  Iteration (foreach) is in insertion order, which
+ * is the order Get-* cmdlets print.
+ *
+ * Validation (DESIGN.md section 1, the rules one host can check), done by
+ * the _add/_set functions before anything changes; on error nothing is
+ * modified and 'msg->err' names the field, the value and the conflicting
+ * object:
+ *  1. VSID in 4096..16777214;
+ *  2. a VSID belongs to exactly one RDID (customer routes);
+ *  3. CAs and MACs are unique within a routing domain (within a VSID when
+ *     its RDID is not known yet); an L2Only record (CA unspecified) and a
+ *     Dynamic record may share a MAC when they share the PA;
+ *  4. one address family for the CAs of a routing domain;
+ *  5. route next hop family = prefix family; prefixes have no host bits;
+ * Warnings (accepted, reported in 'msg->warn'):
+ *  6. a default-gateway record (CA = first host address of its subnet)
+ *     whose PA is not one of this host's PAs (the book's GWHost typo);
+ *  7. a lookup record whose PA is not reachable: not local, not on-link
+ *     of a local PA prefix, and no provider route covers it.
+ */
+#ifndef POLICY_POLICY_H
+#define POLICY_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/addr.h"
+
+enum lr_rule { LR_RULE_ENCAP, LR_RULE_NAT, LR_RULE_NONE };
+enum lr_type {
+	LR_TYPE_STATIC,
+	LR_TYPE_DYNAMIC,
+	LR_TYPE_L2ONLY,
+	LR_TYPE_GW_WILDCARD
+};
+/* "TranslationMethodEncap" / "Static" ... (PowerShell names) */
+const char *lr_rule_name(enum lr_rule);
+const char *lr_type_name(enum lr_type);
+/* Short native names: "encap", "nat", "none"; "static", "dynamic",
+ * "l2only", "gateway-wildcard". */
+const char *lr_rule_short(enum lr_rule);
+const char *lr_type_short(enum lr_type);
+/* Accept either form, case-insensitive.  0 or -EINVAL. */
+int lr_rule_parse(const char *, enum lr_rule *);
+int lr_type_parse(const char *, enum lr_type *);
+
+struct lookup_record {
+	struct in6_addr ca;	/* unspecified for L2Only/GatewayWildcard */
+	uint32_t vsid;
+	struct eth_addr mac;
+	struct in6_addr pa;
+	enum lr_rule rule;
+	enum lr_type type;
+	struct guid customer_id;
+	char vm_name[64];
+	char context[128];
+	bool use_vm_mac;
+};
+
+struct customer_route {
+	struct guid rdid;
+	uint32_t vsid;
+	struct in6_addr prefix;
+	int plen;		/* family terms */
+	struct in6_addr nexthop; /* unspecified = on-link */
+	uint32_t metric;
+};
+
+struct provider_address {
+	struct in6_addr pa;
+	int plen;
+	uint16_t vlan;		/* 0 = untagged */
+	struct eth_addr mac;	/* zero = use the uplink's MAC */
+	uint32_t ifindex;
+};
+
+struct provider_route {
+	struct in6_addr prefix;
+	int plen;
+	struct in6_addr nexthop; /* unspecified = on-link */
+	uint32_t ifindex;
+	uint32_t metric;
+};
+
+struct vswitch {
+	char name[64];
+	char netadapter[16];	/* Linux interface name */
+};
+
+struct vm_adapter {
+	char vm[64];		/* VM name as given ("Contoso1") */
+	char name[16];		/* adapter = interface name in the VM */
+	char sw[64];		/* switch name */
+	struct eth_addr mac;
+	uint32_t vsid;		/* 0 = not virtualized yet */
+	int port;		/* runtime, owned by the agent: not persisted,
+				   not compared; -1 when not attached */
+};
+
+#define POLICY_MAX_WARN 8
+struct pmsg {
+	char err[512];
+	int n_warn;
+	char warn[POLICY_MAX_WARN][256];
+};
+
+struct policy;
+struct policy *policy_create(void);
+void policy_destroy(struct policy *); /* accepts NULL */
+/* Removes everything. */
+void policy_clear(struct policy *);
+
+/* Filters for get/remove: a field takes part when its bit is set. */
+enum {
+	F_CA = 1 << 0,
+	F_VSID = 1 << 1,
+	F_MAC = 1 << 2,
+	F_PA = 1 << 3,
+	F_RDID = 1 << 4,
+	F_PREFIX = 1 << 5,
+	F_NEXTHOP = 1 << 6,
+	F_VM = 1 << 7,
+	F_NAME = 1 << 8,
+	F_SWITCH = 1 << 9,
+	F_TYPE = 1 << 10,
+	F_IFINDEX = 1 << 11,
+};
+struct policy_filter {
+	unsigned fields;
+	struct in6_addr ca, pa, prefix, nexthop;
+	int plen;
+	uint32_t vsid;
+	uint32_t ifindex;
+	struct eth_addr mac;
+	struct guid rdid;
+	enum lr_type type;
+	char vm[64], name[64], sw[64]; /* VM names compare case-insensitively */
+};
+bool policy_lr_match(const struct lookup_record *,
+		     const struct policy_filter *);
+bool policy_cr_match(const struct customer_route *,
+		     const struct policy_filter *);
+bool policy_pa_match(const struct provider_address *,
+		     const struct policy_filter *);
+bool policy_pr_match(const struct provider_route *,
+		     const struct policy_filter *);
+bool policy_vma_match(const struct vm_adapter *, const struct policy_filter *);
+
+/* Each _foreach calls 'cb' in insertion order; stops early if cb returns
+ * non-zero and returns that value.  'f' may be NULL (all). */
+typedef int (*policy_lr_cb)(const struct lookup_record *, void *);
+typedef int (*policy_cr_cb)(const struct customer_route *, void *);
+typedef int (*policy_pa_cb)(const struct provider_address *, void *);
+typedef int (*policy_pr_cb)(const struct provider_route *, void *);
+typedef int (*policy_sw_cb)(const struct vswitch *, void *);
+typedef int (*policy_vma_cb)(struct vm_adapter *, void *);
+
+/* Lookup records.  _add: 0, -EEXIST (same VSID+CA, or same VSID+MAC for
+ * L2Only), -EINVAL.  _remove: removes all matching, returns how many (0 if
+ * none).  _set: replaces the one record whose (VSID, CA) or for L2Only
+ * (VSID, MAC) equals 'rec''s with 'rec' (Set-...LookupRecord, e.g. a new
+ * PA after migration): 0, -ENOENT, -EINVAL. */
+int policy_lr_add(struct policy *, const struct lookup_record *,
+		  struct pmsg *);
+int policy_lr_set(struct policy *, const struct lookup_record *,
+		  struct pmsg *);
+int policy_lr_remove(struct policy *, const struct policy_filter *);
+int policy_lr_foreach(const struct policy *, const struct policy_filter *,
+		      policy_lr_cb, void *);
+size_t policy_lr_count(const struct policy *);
+const struct lookup_record *policy_lr_by_ca(const struct policy *,
+					    uint32_t vsid,
+					    const struct in6_addr *ca);
+/* Prefers a record with a CA over an L2Only one. */
+const struct lookup_record *policy_lr_by_mac(const struct policy *,
+					     uint32_t vsid,
+					     const struct eth_addr *mac);
+
+/* Customer routes.  Key: (RDID, prefix).  _set replaces the route with
+ * the same key. */
+int policy_cr_add(struct policy *, const struct customer_route *,
+		  struct pmsg *);
+int policy_cr_set(struct policy *, const struct customer_route *,
+		  struct pmsg *);
+int policy_cr_remove(struct policy *, const struct policy_filter *);
+int policy_cr_foreach(const struct policy *, const struct policy_filter *,
+		      policy_cr_cb, void *);
+/* RDID of a VSID (from its customer routes): true if known. */
+bool policy_vsid_rdid(const struct policy *, uint32_t vsid,
+		      struct guid *rdid);
+/* Longest-prefix match of 'dst' among the routes of 'rdid', or NULL. */
+const struct customer_route *policy_cr_lookup(const struct policy *,
+					      const struct guid *rdid,
+					      const struct in6_addr *dst);
+/* The on-link route of 'vsid' containing 'a' (its subnet), or NULL. */
+const struct customer_route *policy_cr_subnet(const struct policy *,
+					      uint32_t vsid,
+					      const struct in6_addr *a);
+/* True if 'a' is the first host address (".1", or "::1" of the prefix)
+ * of an on-link customer route of 'vsid'. */
+bool policy_is_gateway_ca(const struct policy *, uint32_t vsid,
+			  const struct in6_addr *a);
+
+/* Provider addresses.  Key: the PA. */
+int policy_pa_add(struct policy *, const struct provider_address *,
+		  struct pmsg *);
+int policy_pa_set(struct policy *, const struct provider_address *,
+		  struct pmsg *);
+int policy_pa_remove(struct policy *, const struct policy_filter *);
+int policy_pa_foreach(const struct policy *, const struct policy_filter *,
+		      policy_pa_cb, void *);
+const struct provider_address *policy_pa_find(const struct policy *,
+					      const struct in6_addr *pa);
+/* First local PA of the family of 'like' (IPv4 or IPv6), or NULL. */
+const struct provider_address *policy_pa_first(const struct policy *,
+					       const struct in6_addr *like);
+
+/* Provider routes.  Key: (prefix, nexthop). */
+int policy_pr_add(struct policy *, const struct provider_route *,
+		  struct pmsg *);
+int policy_pr_remove(struct policy *, const struct policy_filter *);
+int policy_pr_foreach(const struct policy *, const struct policy_filter *,
+		      policy_pr_cb, void *);
+const struct provider_route *policy_pr_lookup(const struct policy *,
+					      const struct in6_addr *dst);
+
+/* Virtual switches.  Key: name (case-insensitive). */
+int policy_sw_add(struct policy *, const struct vswitch *, struct pmsg *);
+int policy_sw_remove(struct policy *, const char *name);
+const struct vswitch *policy_sw_find(const struct policy *, const char *name);
+int policy_sw_foreach(const struct policy *, policy_sw_cb, void *);
+
+/* VM network adapters.  Key: (VM, name), VM case-insensitive.  _add
+ * checks the switch exists.  _set replaces mac/vsid/sw of the adapter with
+ * the same key (port is kept). */
+int policy_vma_add(struct policy *, const struct vm_adapter *,
+		   struct pmsg *);
+int policy_vma_set(struct policy *, const struct vm_adapter *,
+		   struct pmsg *);
+int policy_vma_remove(struct policy *, const struct policy_filter *);
+int policy_vma_foreach(struct policy *, const struct policy_filter *,
+		       policy_vma_cb, void *);
+struct vm_adapter *policy_vma_find(struct policy *, const char *vm,
+				   const char *name);
+/* The adapter with this MAC in this VSID (a local port), or NULL. */
+struct vm_adapter *policy_vma_by_mac(const struct policy *, uint32_t vsid,
+				     const struct eth_addr *mac);
+
+/* Generation counter, bumped by every successful change (the data path
+ * uses it to drop cached decisions). */
+uint64_t policy_generation(const struct policy *);
+
+#endif
