@@ -26,7 +26,8 @@ eth_is_multicast(const struct eth_addr *e)
 bool
 eth_is_broadcast(const struct eth_addr *e)
 {
-	static const struct eth_addr bc = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	static const struct eth_addr bc = {
+	    {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 
 	return !memcmp(e, &bc, sizeof(bc));
 }
@@ -77,8 +78,8 @@ eth_parse(const char *s, struct eth_addr *out)
 const char *
 eth_fmt(const struct eth_addr *e, char buf[ETH_ADDR_STRLEN])
 {
-	snprintf(buf, ETH_ADDR_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x",
-		 e->b[0], e->b[1], e->b[2], e->b[3], e->b[4], e->b[5]);
+	snprintf(buf, ETH_ADDR_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", e->b[0],
+	         e->b[1], e->b[2], e->b[3], e->b[4], e->b[5]);
 	return buf;
 }
 
@@ -86,7 +87,7 @@ const char *
 eth_fmt_ps(const struct eth_addr *e, char buf[ETH_ADDR_STRLEN])
 {
 	snprintf(buf, ETH_ADDR_STRLEN, "%02X%02X%02X%02X%02X%02X", e->b[0],
-		 e->b[1], e->b[2], e->b[3], e->b[4], e->b[5]);
+	         e->b[1], e->b[2], e->b[3], e->b[4], e->b[5]);
 	return buf;
 }
 
@@ -256,10 +257,10 @@ guid_fmt(const struct guid *g, char buf[GUID_STRLEN])
 	const uint8_t *b = g->b;
 
 	snprintf(buf, GUID_STRLEN,
-		 "{%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x}",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
+	         "{%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	         "%02x%02x%02x%02x%02x%02x}",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+	         b[10], b[11], b[12], b[13], b[14], b[15]);
 	return buf;
 }
 

@@ -36,7 +36,7 @@ bool eth_is_zero(const struct eth_addr *);
 bool eth_is_multicast(const struct eth_addr *);
 bool eth_is_broadcast(const struct eth_addr *);
 bool eth_equal(const struct eth_addr *, const struct eth_addr *);
-int eth_parse(const char *s, struct eth_addr *out);	/* 0 or -EINVAL */
+int eth_parse(const char *s, struct eth_addr *out); /* 0 or -EINVAL */
 /* "60:00:60:00:01:01" */
 const char *eth_fmt(const struct eth_addr *, char buf[ETH_ADDR_STRLEN]);
 /* PowerShell style: "600060000101" (upper-case hex, no separators) */
@@ -53,11 +53,11 @@ int ip_plen128(const struct in6_addr *, int plen);
 /* Zeroes host bits beyond 'plen' (family terms). */
 void ip_mask(struct in6_addr *, int plen);
 bool ip_in_prefix(const struct in6_addr *a, const struct in6_addr *pfx,
-		  int plen);
+                  int plen);
 /* "10.0.1.0/24": 0, or -EINVAL (syntax, range, or host bits set). */
 int prefix_parse(const char *s, struct in6_addr *pfx, int *plen);
 const char *prefix_fmt(const struct in6_addr *, int plen,
-		       char buf[IP_ADDR_STRLEN + 4]);
+                       char buf[IP_ADDR_STRLEN + 4]);
 
 int guid_parse(const char *s, struct guid *out); /* 0 or -EINVAL */
 /* "{12345678-1000-2000-3000-123456780001}" */

@@ -89,8 +89,8 @@ cursor_u32(struct cursor *c)
 	const uint8_t *p = cursor_pull(c, 4);
 
 	return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		       (uint32_t)p[2] << 8 | p[3]
-		 : 0;
+	               (uint32_t)p[2] << 8 | p[3]
+	         : 0;
 }
 
 static inline bool

@@ -42,17 +42,17 @@ vlog(int pri, const char *fmt, va_list ap, const char *err)
 	}
 }
 
-#define LOG_FN(name, pri, with_err, cond)                                     \
-	void name(const char *fmt, ...)                                       \
-	{                                                                     \
-		int saved = errno;                                            \
-		va_list ap;                                                   \
-		if (!(cond))                                                  \
-			return;                                               \
-		va_start(ap, fmt);                                            \
-		vlog(pri, fmt, ap, with_err ? strerror(saved) : NULL);        \
-		va_end(ap);                                                   \
-		errno = saved;                                                \
+#define LOG_FN(name, pri, with_err, cond)                                      \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		int saved = errno;                                             \
+		va_list ap;                                                    \
+		if (!(cond))                                                   \
+			return;                                                \
+		va_start(ap, fmt);                                             \
+		vlog(pri, fmt, ap, with_err ? strerror(saved) : NULL);         \
+		va_end(ap);                                                    \
+		errno = saved;                                                 \
 	}
 
 LOG_FN(log_warn, LOG_WARNING, true, true)

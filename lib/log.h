@@ -21,11 +21,11 @@ void fatal(const char *fmt, ...) PRINTF_FMT(1, 2) __attribute__((noreturn));
 void fatalx(const char *fmt, ...) PRINTF_FMT(1, 2) __attribute__((noreturn));
 
 bool log_ratelimit_(unsigned long long *last_ns);
-#define LOG_RL(call)                                                          \
-	do {                                                                  \
-		static unsigned long long last_;                              \
-		if (log_ratelimit_(&last_))                                   \
-			call;                                                 \
+#define LOG_RL(call)                                                           \
+	do {                                                                   \
+		static unsigned long long last_;                               \
+		if (log_ratelimit_(&last_))                                    \
+			call;                                                  \
 	} while (0)
 
 #endif

@@ -19,8 +19,8 @@
 struct pbuf {
 	uint8_t *data;
 	uint32_t len;
-	uint32_t in_port;	/* pipeline port index it arrived on */
-	uint32_t vsid;		/* out-of-band VSID (the Hyper-V OOB data) */
+	uint32_t in_port; /* pipeline port index it arrived on */
+	uint32_t vsid;    /* out-of-band VSID (the Hyper-V OOB data) */
 	uint32_t flags;
 	uint8_t mem[PBUF_HEADROOM + PBUF_FRAME_MAX];
 };

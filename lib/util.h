@@ -16,8 +16,8 @@
 #define PACKED __attribute__((packed))
 #define UNUSED __attribute__((unused))
 #define PRINTF_FMT(a, b) __attribute__((format(printf, a, b)))
-#define CONTAINER_OF(p, type, member)                                         \
-	((type *)(void *)((char *)(p) - offsetof(type, member)))
+#define CONTAINER_OF(p, type, member)                                          \
+	((type *)(void *)((char *)(p)-offsetof(type, member)))
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t n);

@@ -1,0 +1,846 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * control: the agent's control socket (doc/control-protocol.md).  One
+ * JSON request per line, one reply per line, handled to completion in the
+ * event loop, so a change never interleaves with a batch.  Rules:
+ *  1. a request is validated completely before anything changes;
+ *  2. an accepted change is saved to the state file before the reply;
+ *     if the save fails the change is undone and the request fails;
+ *  3. errors name the field and the value (policy/json.h, policy.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "io/link.h"
+#include "io/netns.h"
+#include "lib/log.h"
+#include "policy/json.h"
+
+#define MAX_CLIENTS 64
+#define MAX_LINE (1 << 20)
+
+struct client {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+static struct client clients[MAX_CLIENTS];
+
+int
+control_open(struct agent *a)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct epoll_event ev = {.events = EPOLLIN};
+	char dir[sizeof(sun.sun_path)];
+	char *slash;
+	int fd;
+
+	if (strlen(a->control_path) >= sizeof(sun.sun_path)) {
+		log_warnx("control socket path too long: %s", a->control_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, a->control_path);
+	strcpy(dir, a->control_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		clients[i].fd = -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(a->control_path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(a->control_path, 0660) < 0 || listen(fd, 16) < 0) {
+		int err = -errno;
+
+		log_warn("control socket %s", a->control_path);
+		close(fd);
+		return err;
+	}
+	ev.data.u64 = EV_ID(EV_LISTEN, 0);
+	epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
+	a->listen_fd = fd;
+	return 0;
+}
+
+static void
+client_close(struct agent *a, int slot)
+{
+	struct client *c = &clients[slot];
+
+	epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+void
+control_close_all(struct agent *a)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].fd >= 0)
+			client_close(a, i);
+	if (a->listen_fd >= 0) {
+		close(a->listen_fd);
+		unlink(a->control_path);
+	}
+}
+
+void
+control_accept(struct agent *a)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	int fd, slot;
+
+	fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	for (slot = 0; slot < MAX_CLIENTS; slot++)
+		if (clients[slot].fd < 0)
+			break;
+	if (slot == MAX_CLIENTS) {
+		LOG_RL(log_warnx("too many control clients"));
+		close(fd);
+		return;
+	}
+	clients[slot].fd = fd;
+	ev.data.u64 = EV_ID(EV_CLIENT, slot);
+	epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Writes all of 'data', waiting (bounded) while the socket is full. */
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	int waited = 0;
+
+	while (len) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && waited++ < 500) {
+			usleep(10000);
+			continue;
+		}
+		if (n < 0)
+			return -errno;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* ---- the objects of the policy, one table entry each ---- */
+
+struct objtype {
+	const char *name;        /* "lookup-record" */
+	const char *human;       /* "lookup record" */
+	const char *const *keys; /* identify one object for set */
+	json_t *(*get)(struct agent *, const struct policy_filter *);
+	int (*add)(struct agent *, const json_t *, json_t **, struct pmsg *);
+	int (*set)(struct agent *, const json_t *, json_t **, struct pmsg *);
+	int (*remove)(struct agent *, const struct policy_filter *,
+	              struct pmsg *);
+};
+
+/* Generic add/get/set/remove for the four NetVirtualization families,
+ * which have no side effects beyond the policy. */
+#define SIMPLE_FAMILY(pfx, T)                                                  \
+	static int pfx##_collect(const T *o, void *aux)                        \
+	{                                                                      \
+		json_array_append_new(aux, pfx##_to_json(o));                  \
+		return 0;                                                      \
+	}                                                                      \
+	static json_t *pfx##_get(struct agent *a,                              \
+	                         const struct policy_filter *f)                \
+	{                                                                      \
+		json_t *arr = json_array();                                    \
+		policy_##pfx##_foreach(a->pol, f, pfx##_collect, arr);         \
+		return arr;                                                    \
+	}                                                                      \
+	static int pfx##_add(struct agent *a, const json_t *args,              \
+	                     json_t **res, struct pmsg *m)                     \
+	{                                                                      \
+		T o;                                                           \
+		int err = pfx##_from_json(args, &o, m);                        \
+		if (!err)                                                      \
+			err = policy_##pfx##_add(a->pol, &o, m);               \
+		if (!err)                                                      \
+			*res = pfx##_to_json(&o);                              \
+		return err;                                                    \
+	}                                                                      \
+	static int pfx##_rm(struct agent *a, const struct policy_filter *f,    \
+	                    struct pmsg *m)                                    \
+	{                                                                      \
+		(void)m;                                                       \
+		return policy_##pfx##_remove(a->pol, f);                       \
+	}
+
+SIMPLE_FAMILY(lr, struct lookup_record)
+SIMPLE_FAMILY(cr, struct customer_route)
+SIMPLE_FAMILY(pa, struct provider_address)
+SIMPLE_FAMILY(pr, struct provider_route)
+
+#define SIMPLE_SET(pfx, T)                                                     \
+	static int pfx##_set(struct agent *a, const json_t *args,              \
+	                     json_t **res, struct pmsg *m)                     \
+	{                                                                      \
+		T o;                                                           \
+		int err = pfx##_from_json(args, &o, m);                        \
+		if (!err)                                                      \
+			err = policy_##pfx##_set(a->pol, &o, m);               \
+		if (!err)                                                      \
+			*res = pfx##_to_json(&o);                              \
+		return err;                                                    \
+	}
+SIMPLE_SET(lr, struct lookup_record)
+SIMPLE_SET(cr, struct customer_route)
+SIMPLE_SET(pa, struct provider_address)
+
+/* Switches: a switch on another interface than the uplink is a bridge. */
+static int
+sw_collect(const struct vswitch *sw, void *aux)
+{
+	json_array_append_new(aux, sw_to_json(sw));
+	return 0;
+}
+
+static json_t *
+sw_get(struct agent *a, const struct policy_filter *f)
+{
+	json_t *arr = json_array();
+
+	if (f->fields & F_NAME) {
+		const struct vswitch *sw = policy_sw_find(a->pol, f->name);
+
+		if (sw)
+			json_array_append_new(arr, sw_to_json(sw));
+		return arr;
+	}
+	policy_sw_foreach(a->pol, sw_collect, arr);
+	return arr;
+}
+
+static int
+sw_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
+{
+	struct vswitch sw;
+	int err = sw_from_json(args, &sw, m);
+
+	if (!err)
+		err = policy_sw_add(a->pol, &sw, m);
+	if (err)
+		return err;
+	err = ports_switch_up(a, &sw, m);
+	if (err) {
+		policy_sw_remove(a->pol, sw.name);
+		return err;
+	}
+	*res = sw_to_json(&sw);
+	return 0;
+}
+
+static int
+sw_in_use_cb(struct vm_adapter *vma, void *aux)
+{
+	(void)vma;
+	(void)aux;
+	return 1;
+}
+
+static int
+sw_rm(struct agent *a, const struct policy_filter *f, struct pmsg *m)
+{
+	const struct vswitch *sw;
+	struct policy_filter uf = {.fields = F_SWITCH};
+
+	if (!(f->fields & F_NAME)) {
+		snprintf(m->err, sizeof(m->err),
+		         "switch: remove needs field 'name'");
+		return -EINVAL;
+	}
+	sw = policy_sw_find(a->pol, f->name);
+	if (!sw)
+		return 0;
+	strlcpy_(uf.sw, sw->name, sizeof(uf.sw));
+	if (policy_vma_foreach(a->pol, &uf, sw_in_use_cb, NULL)) {
+		snprintf(m->err, sizeof(m->err),
+		         "switch '%s' still has VM adapters: remove them first",
+		         sw->name);
+		return -EBUSY;
+	}
+	ports_switch_down(a, sw);
+	return policy_sw_remove(a->pol, f->name) == 0 ? 1 : 0;
+}
+
+/* VM adapters: creating, changing and removing interfaces. */
+static int
+vma_collect(struct vm_adapter *vma, void *aux)
+{
+	json_array_append_new(aux, vma_to_json(vma));
+	return 0;
+}
+
+static json_t *
+vma_get(struct agent *a, const struct policy_filter *f)
+{
+	json_t *arr = json_array();
+
+	policy_vma_foreach(a->pol, f, vma_collect, arr);
+	return arr;
+}
+
+static int
+vma_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
+{
+	struct vm_adapter v, *vma;
+	int err = vma_from_json(args, &v, m);
+
+	if (err)
+		return err;
+	if (eth_is_zero(&v.mac))
+		ports_generate_mac(&v.mac);
+	v.port = -1;
+	err = policy_vma_add(a->pol, &v, m);
+	if (err)
+		return err;
+	vma = policy_vma_find(a->pol, v.vm, v.name);
+	err = ports_attach(a, vma, m);
+	if (err) {
+		struct policy_filter f = {.fields = F_VM | F_NAME};
+
+		strlcpy_(f.vm, v.vm, sizeof(f.vm));
+		strlcpy_(f.name, v.name, sizeof(f.name));
+		policy_vma_remove(a->pol, &f);
+		return err;
+	}
+	*res = vma_to_json(vma);
+	return 0;
+}
+
+static int
+vma_set(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
+{
+	struct vm_adapter v, *vma;
+	struct eth_addr old;
+	int err = vma_from_json(args, &v, m);
+
+	if (err)
+		return err;
+	vma = policy_vma_find(a->pol, v.vm, v.name);
+	if (!vma) {
+		snprintf(m->err, sizeof(m->err), "no vm adapter %s/%s", v.vm,
+		         v.name);
+		return -ENOENT;
+	}
+	if (strcasecmp(vma->sw, v.sw)) {
+		snprintf(m->err, sizeof(m->err),
+		         "vm adapter %s/%s: field 'switch': moving an adapter "
+		         "to another switch is not supported; remove and add "
+		         "it",
+		         v.vm, v.name);
+		return -EINVAL;
+	}
+	old = vma->mac;
+	if (eth_is_zero(&v.mac))
+		v.mac = old;
+	v.port = vma->port;
+	err = policy_vma_set(a->pol, &v, m);
+	if (err)
+		return err;
+	if (!eth_equal(&old, &vma->mac)) {
+		err = ports_set_mac(a, vma, m);
+		if (err) {
+			v.mac = old;
+			policy_vma_set(a->pol, &v, &(struct pmsg){0});
+			return err;
+		}
+	}
+	*res = vma_to_json(vma);
+	return 0;
+}
+
+static int
+vma_detach_cb(struct vm_adapter *vma, void *aux)
+{
+	ports_detach(aux, vma, true);
+	return 0;
+}
+
+static int
+vma_rm(struct agent *a, const struct policy_filter *f, struct pmsg *m)
+{
+	(void)m;
+	policy_vma_foreach(a->pol, f, vma_detach_cb, a);
+	return policy_vma_remove(a->pol, f);
+}
+
+static const char *const lr_keys[] = {"vsid", "ca", NULL};
+static const char *const cr_keys[] = {"rdid", "prefix", NULL};
+static const char *const pa_keys[] = {"pa", NULL};
+static const char *const vma_keys[] = {"vm", "name", NULL};
+
+static const struct objtype objtypes[] = {
+    {"lookup-record", "lookup record", lr_keys, lr_get, lr_add, lr_set, lr_rm},
+    {"customer-route", "customer route", cr_keys, cr_get, cr_add, cr_set,
+     cr_rm},
+    {"provider-address", "provider address", pa_keys, pa_get, pa_add, pa_set,
+     pa_rm},
+    {"provider-route", "provider route", NULL, pr_get, pr_add, NULL, pr_rm},
+    {"switch", "switch", NULL, sw_get, sw_add, NULL, sw_rm},
+    {"vm-adapter", "vm adapter", vma_keys, vma_get, vma_add, vma_set, vma_rm},
+};
+
+/* Set semantics: the request names the object by its key fields and
+ * gives only what changes; merge it over the stored object. */
+static int
+merge_for_set(struct agent *a, const struct objtype *t, const json_t *args,
+              json_t **merged, struct pmsg *m)
+{
+	json_t *key = json_object(), *found;
+	struct policy_filter f;
+	int err;
+
+	for (const char *const *k = t->keys; *k; k++) {
+		json_t *v = json_object_get(args, *k);
+
+		if (v)
+			json_object_set(key, *k, v);
+	}
+	/* An L2Only record has no CA: name it by its MAC. */
+	if (!strcmp(t->name, "lookup-record") && !json_object_get(key, "ca") &&
+	    json_object_get(args, "mac"))
+		json_object_set(key, "mac", json_object_get(args, "mac"));
+	err = policy_filter_from_json(key, &f, m);
+	json_decref(key);
+	if (err)
+		return err;
+	if (!f.fields) {
+		snprintf(m->err, sizeof(m->err), "%s: set needs field '%s'",
+		         t->human, t->keys[0]);
+		return -EINVAL;
+	}
+	found = t->get(a, &f);
+	if (json_array_size(found) != 1) {
+		snprintf(m->err, sizeof(m->err), "%s: %s", t->human,
+		         json_array_size(found) ? "more than one object matches"
+		                                : "no such object");
+		json_decref(found);
+		return -ENOENT;
+	}
+	*merged = json_deep_copy(json_array_get(found, 0));
+	json_decref(found);
+	json_object_update(*merged, (json_t *)args);
+	return 0;
+}
+
+static void
+after_change(struct agent *a, const struct objtype *t)
+{
+	if (!strcmp(t->name, "provider-address"))
+		ports_update_mtu(a);
+}
+
+static int
+handle_object(struct agent *a, const struct objtype *t, const char *verb,
+              const json_t *args, json_t **res, struct pmsg *m)
+{
+	struct policy_filter f;
+	json_t *merged = NULL;
+	int err, n;
+
+	if (!strcmp(verb, "get")) {
+		err = policy_filter_from_json(args, &f, m);
+		if (!err)
+			*res = t->get(a, &f);
+		return err;
+	}
+	if (!strcmp(verb, "add")) {
+		err = t->add(a, args, res, m);
+	} else if (!strcmp(verb, "set")) {
+		if (!t->set) {
+			snprintf(m->err, sizeof(m->err),
+			         "%s: set is not supported; remove and add",
+			         t->human);
+			return -EINVAL;
+		}
+		err = merge_for_set(a, t, args, &merged, m);
+		if (!err)
+			err = t->set(a, merged, res, m);
+		json_decref(merged);
+	} else if (!strcmp(verb, "remove")) {
+		err = policy_filter_from_json(args, &f, m);
+		if (err)
+			return err;
+		if (!f.fields) {
+			snprintf(m->err, sizeof(m->err),
+			         "%s: remove needs a filter (use policy.clear "
+			         "to remove everything)",
+			         t->human);
+			return -EINVAL;
+		}
+		n = t->remove(a, &f, m);
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			char *s = json_dumps(args, JSON_COMPACT);
+
+			snprintf(m->err, sizeof(m->err), "no %s matches %s",
+			         t->human, s ? s : "");
+			free(s);
+			return -ENOENT;
+		}
+		*res = json_pack("{s:i}", "removed", n);
+		err = 0;
+	} else {
+		snprintf(m->err, sizeof(m->err),
+		         "unknown verb '%s' for %s (add, get, set, remove)",
+		         verb, t->name);
+		return -EINVAL;
+	}
+	if (!err) {
+		after_change(a, t);
+		err = state_save(a, m);
+	}
+	return err;
+}
+
+/* ---- other commands ---- */
+
+static int
+port_status_cb(struct vm_adapter *vma, void *aux)
+{
+	json_array_append_new(aux, json_pack("{s:s,s:s,s:b,s:i}", "vm", vma->vm,
+	                                     "name", vma->name, "attached",
+	                                     vma->port > 0, "port", vma->port));
+	return 0;
+}
+
+static json_t *
+cmd_status(struct agent *a)
+{
+	char mac[ETH_ADDR_STRLEN];
+	json_t *ports = json_array();
+
+	policy_vma_foreach(a->pol, NULL, port_status_cb, ports);
+	return json_pack("{s:s,s:i,s:s,s:i,s:s,s:s,s:o,s:s}", "uplink",
+	                 a->uplink, "uplink_ifindex", a->uplink_ifindex,
+	                 "uplink_mac", eth_fmt(&a->uplink_mac, mac),
+	                 "uplink_mtu", a->uplink_mtu, "state_file",
+	                 a->state_path, "netns_prefix", a->netns_prefix,
+	                 "ports", ports, "version", "0.1");
+}
+
+static json_t *
+io_stats_json(const struct io_port *io, uint64_t drops)
+{
+	const struct io_stats *s = &io->stats;
+
+	return json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets",
+	    (json_int_t)s->rx_packets, "rx_bytes", (json_int_t)s->rx_bytes,
+	    "tx_packets", (json_int_t)s->tx_packets, "tx_bytes",
+	    (json_int_t)s->tx_bytes, "rx_errors",
+	    (json_int_t)(s->rx_errors + s->rx_oversize), "tx_errors",
+	    (json_int_t)(s->tx_errors + s->tx_dropped), "drops",
+	    (json_int_t)drops, "rx_oversize", (json_int_t)s->rx_oversize);
+}
+
+struct stats_walk {
+	struct agent *a;
+	json_t *ports;
+};
+
+static int
+stats_port_cb(struct vm_adapter *vma, void *aux)
+{
+	struct stats_walk *w = aux;
+	struct io_port *io = pipeline_port_io(w->a->pl, vma->port);
+	char name[160];
+
+	if (!io)
+		return 0;
+	snprintf(name, sizeof(name), "%s/%s", vma->vm, vma->name);
+	json_object_set_new(
+	    w->ports, name,
+	    io_stats_json(io, pipeline_port_drops(w->a->pl, vma->port)));
+	return 0;
+}
+
+static void
+neigh_cb(const struct neigh_info *n, void *aux)
+{
+	char ip[IP_ADDR_STRLEN], mac[ETH_ADDR_STRLEN];
+
+	json_array_append_new(aux, json_pack("{s:s,s:s,s:i,s:b,s:I}", "ip",
+	                                     ip_fmt(&n->ip, ip), "mac",
+	                                     eth_fmt(&n->mac, mac), "vlan",
+	                                     n->vlan, "resolved", n->resolved,
+	                                     "age_ms", (json_int_t)n->age_ms));
+}
+
+static json_t *
+cmd_stats(struct agent *a)
+{
+	const uint64_t *d = pipeline_drops(a->pl);
+	json_t *drops = json_object(), *neigh = json_array();
+	struct stats_walk w = {a, json_object()};
+
+	for (int r = 0; r < DROP_MAX; r++)
+		json_object_set_new(drops, drop_name((enum drop_reason)r),
+		                    json_integer((json_int_t)d[r]));
+	policy_vma_foreach(a->pol, NULL, stats_port_cb, &w);
+	pipeline_neigh_foreach(a->pl, neigh_cb, neigh);
+	return json_pack(
+	    "{s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
+	    io_stats_json(a->uplink_io, pipeline_port_drops(a->pl, 0)), "drops",
+	    drops, "neighbours", neigh);
+}
+
+static json_t *
+drop_descriptions(void)
+{
+	json_t *o = json_object();
+
+	for (int r = 0; r < DROP_MAX; r++)
+		json_object_set_new(
+		    o, drop_name((enum drop_reason)r),
+		    json_string(drop_desc((enum drop_reason)r)));
+	return o;
+}
+
+static int
+cmd_interface(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
+{
+	const char *name = json_string_value(json_object_get(args, "name"));
+	struct eth_addr mac;
+	char macs[ETH_ADDR_STRLEN];
+	int idx;
+
+	(void)a;
+	if (!name) {
+		snprintf(m->err, sizeof(m->err),
+		         "interface.get: missing field 'name'");
+		return -EINVAL;
+	}
+	idx = link_ifindex(name);
+	if (idx < 0 || link_get_mac(name, &mac) < 0) {
+		snprintf(m->err, sizeof(m->err),
+		         "interface.get: no interface '%s' on this host", name);
+		return -ENODEV;
+	}
+	*res = json_pack("{s:s,s:i,s:s}", "name", name, "ifindex", idx, "mac",
+	                 eth_fmt(&mac, macs));
+	return 0;
+}
+
+static int
+cmd_vm_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
+{
+	const char *vm = json_string_value(json_object_get(args, "vm"));
+	char ns[64];
+	int err;
+
+	if (!vm || !*vm) {
+		snprintf(m->err, sizeof(m->err), "vm.add: missing field 'vm'");
+		return -EINVAL;
+	}
+	ports_netns_name(a, vm, ns, sizeof(ns));
+	if (!netns_name_valid(ns)) {
+		snprintf(m->err, sizeof(m->err),
+		         "vm.add: field 'vm': '%s' cannot name a network "
+		         "namespace",
+		         vm);
+		return -EINVAL;
+	}
+	err = netns_ensure(ns);
+	if (err < 0) {
+		snprintf(m->err, sizeof(m->err),
+		         "vm %s: cannot create network namespace '%s': %s", vm,
+		         ns, strerror(-err));
+		return err;
+	}
+	*res = json_pack("{s:s,s:s}", "vm", vm, "netns", ns);
+	return 0;
+}
+
+static int
+cmd_policy_clear(struct agent *a, struct pmsg *m)
+{
+	policy_vma_foreach(a->pol, NULL, vma_detach_cb, a);
+	policy_clear(a->pol);
+	return state_save(a, m);
+}
+
+static json_t *
+dispatch(struct agent *a, const char *cmd, const json_t *args)
+{
+	struct pmsg m = {0};
+	json_t *res = NULL, *reply;
+	const char *dot = strchr(cmd, '.');
+	int err = -EINVAL;
+	bool found = false;
+
+	if (dot) {
+		for (size_t i = 0; i < ARRAY_SIZE(objtypes); i++) {
+			size_t n = strlen(objtypes[i].name);
+
+			if ((size_t)(dot - cmd) == n &&
+			    !strncmp(cmd, objtypes[i].name, n)) {
+				err = handle_object(a, &objtypes[i], dot + 1,
+				                    args, &res, &m);
+				found = true;
+				break;
+			}
+		}
+	}
+	if (found) {
+		/* handled */
+	} else if (!strcmp(cmd, "status")) {
+		res = cmd_status(a);
+		err = 0;
+	} else if (!strcmp(cmd, "stats")) {
+		res = cmd_stats(a);
+		err = 0;
+	} else if (!strcmp(cmd, "stats.clear")) {
+		pipeline_clear_stats(a->pl);
+		res = json_object();
+		err = 0;
+	} else if (!strcmp(cmd, "drop-reasons")) {
+		res = drop_descriptions();
+		err = 0;
+	} else if (!strcmp(cmd, "interface.get")) {
+		err = cmd_interface(a, args, &res, &m);
+	} else if (!strcmp(cmd, "vm.add")) {
+		err = cmd_vm_add(a, args, &res, &m);
+	} else if (!strcmp(cmd, "trace")) {
+		err = agent_trace(a, args, &res, &m);
+	} else if (!strcmp(cmd, "policy.get")) {
+		res = policy_to_json(a->pol);
+		err = 0;
+	} else if (!strcmp(cmd, "policy.clear")) {
+		err = cmd_policy_clear(a, &m);
+		if (!err)
+			res = json_object();
+	} else {
+		snprintf(m.err, sizeof(m.err), "unknown command '%s'", cmd);
+	}
+	if (err) {
+		json_decref(res);
+		if (!m.err[0])
+			snprintf(m.err, sizeof(m.err), "%s: %s", cmd,
+			         strerror(err < 0 ? -err : err));
+		reply = json_pack("{s:b,s:s}", "ok", 0, "error", m.err);
+	} else {
+		reply = json_pack("{s:b,s:o}", "ok", 1, "result",
+		                  res ? res : json_null());
+	}
+	if (m.n_warn) {
+		json_t *w = json_array();
+
+		for (int i = 0; i < m.n_warn && i < POLICY_MAX_WARN; i++) {
+			json_array_append_new(w, json_string(m.warn[i]));
+			log_warnx("%s", m.warn[i]);
+		}
+		json_object_set_new(reply, "warnings", w);
+	}
+	return reply;
+}
+
+static json_t *
+handle_line(struct agent *a, const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *req, *reply, *args;
+	const char *cmd;
+
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req)
+		return json_pack("{s:b,s:s+}", "ok", 0, "error",
+		                 "request is not valid JSON: ", jerr.text);
+	cmd = json_string_value(json_object_get(req, "cmd"));
+	args = json_object_get(req, "args");
+	if (!cmd) {
+		json_decref(req);
+		return json_pack("{s:b,s:s}", "ok", 0, "error",
+		                 "request: missing field 'cmd'");
+	}
+	if (args && !json_is_object(args)) {
+		json_decref(req);
+		return json_pack("{s:b,s:s}", "ok", 0, "error",
+		                 "request: field 'args' must be an object");
+	}
+	if (!args) {
+		args = json_object();
+		json_object_set_new(req, "args", args);
+	}
+	reply = dispatch(a, cmd, args);
+	json_decref(req);
+	return reply;
+}
+
+void
+control_client_input(struct agent *a, int slot)
+{
+	struct client *c = &clients[slot];
+	char *nl;
+
+	for (;;) {
+		ssize_t n;
+
+		if (c->cap - c->len < 4096) {
+			if (c->cap >= MAX_LINE) {
+				client_close(a, slot);
+				return;
+			}
+			c->cap = c->cap ? c->cap * 2 : 8192;
+			c->buf = xrealloc(c->buf, c->cap);
+		}
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			client_close(a, slot);
+			return;
+		}
+		c->len += (size_t)n;
+	}
+	while ((nl = memchr(c->buf, '\n', c->len))) {
+		size_t llen = (size_t)(nl - c->buf);
+		json_t *reply = NULL;
+		char *out;
+
+		if (llen)
+			reply = handle_line(a, c->buf, llen);
+		memmove(c->buf, nl + 1, c->len - llen - 1);
+		c->len -= llen + 1;
+		if (!reply)
+			continue;
+		out = json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(reply);
+		if (!out || write_all(c->fd, out, strlen(out)) < 0 ||
+		    write_all(c->fd, "\n", 1) < 0) {
+			free(out);
+			client_close(a, slot);
+			return;
+		}
+		free(out);
+	}
+}

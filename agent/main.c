@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hnv-agent: the OpenHNV host daemon.  Owns the host's provider addresses
+ * on the uplink, attaches VM adapters, runs the data plane, keeps the host
+ * policy in a state file and serves the control socket for hnvctl.
+ *
+ * One thread, one epoll loop (after Redis ae.c and OVS poll-loop): the
+ * uplink, every TAP, the control socket and its clients, a 1 s timer and
+ * a signalfd.  Signals only set state through the signalfd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "io/link.h"
+#include "io/netns.h"
+#include "lib/log.h"
+#include "policy/json.h"
+
+#define DEFAULT_CONTROL "/run/openhnv/agent.sock"
+#define DEFAULT_STATE "/var/lib/openhnv/state.json"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: hnv-agent --uplink IFACE [options]\n"
+	        "\n"
+	        "The OpenHNV host daemon: NVGRE network virtualization on "
+	        "IFACE.\n"
+	        "\n"
+	        "  -u, --uplink IFACE      physical interface carrying NVGRE "
+	        "(required)\n"
+	        "  -c, --control PATH      control socket (default %s)\n"
+	        "  -s, --state PATH        state file (default %s)\n"
+	        "  -p, --netns-prefix P    prefix of VM network namespace "
+	        "names (default none)\n"
+	        "  -P, --pidfile PATH      write the daemon's pid here\n"
+	        "  -f, --flowid MODE       NVGRE FlowID: hash (default) or "
+	        "zero\n"
+	        "  -d, --foreground        stay in the foreground, log to "
+	        "stderr\n"
+	        "  -n, --check             check the configuration and state "
+	        "file, then exit\n"
+	        "  -v, --verbose           more logging\n"
+	        "  -h, --help              this help\n"
+	        "\n"
+	        "See hnv-agent(8) and hnvctl(8).\n",
+	        DEFAULT_CONTROL, DEFAULT_STATE);
+}
+
+static int
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		return -errno;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+static void
+write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		log_warn("pidfile %s", path);
+		return;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+static int
+attach_cb(struct vm_adapter *vma, void *aux)
+{
+	struct agent *a = aux;
+	struct pmsg m = {0};
+
+	if (ports_attach(a, vma, &m) < 0)
+		log_warnx("restoring %s/%s: %s", vma->vm, vma->name, m.err);
+	return 0;
+}
+
+static int
+switch_cb(const struct vswitch *sw, void *aux)
+{
+	struct pmsg m = {0};
+
+	if (ports_switch_up(aux, sw, &m) < 0)
+		log_warnx("restoring switch %s: %s", sw->name, m.err);
+	return 0;
+}
+
+static int
+setup_uplink(struct agent *a)
+{
+	int err;
+
+	a->uplink_ifindex = link_ifindex(a->uplink);
+	if (a->uplink_ifindex < 0) {
+		log_warnx("uplink %s: %s", a->uplink,
+		          link_strerror(a->uplink_ifindex));
+		return a->uplink_ifindex;
+	}
+	link_get_mac(a->uplink, &a->uplink_mac);
+	a->uplink_mtu = link_get_mtu(a->uplink);
+	if (a->uplink_mtu <= 0)
+		a->uplink_mtu = 1500;
+	link_set_up(a->uplink);
+	a->uplink_io = io_afpacket_open(a->uplink, &err);
+	if (!a->uplink_io) {
+		log_warnx("uplink %s: cannot open: %s", a->uplink,
+		          strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int
+check_config(struct agent *a)
+{
+	struct pmsg m = {0};
+
+	if (link_ifindex(a->uplink) < 0) {
+		fprintf(stderr, "hnv-agent: uplink '%s': no such interface\n",
+		        a->uplink);
+		return 1;
+	}
+	if (state_load(a, &m) < 0) {
+		fprintf(stderr, "hnv-agent: %s\n", m.err);
+		return 1;
+	}
+	for (int i = 0; i < m.n_warn; i++)
+		fprintf(stderr, "hnv-agent: warning: %s\n", m.warn[i]);
+	printf("configuration OK: uplink %s, state %s (%zu lookup records)\n",
+	       a->uplink, a->state_path, policy_lr_count(a->pol));
+	return 0;
+}
+
+static void
+loop(struct agent *a, int sfd, int tfd)
+{
+	struct epoll_event evs[64];
+
+	while (!a->quit) {
+		int n = epoll_wait(a->epfd, evs, 64, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fatal("epoll_wait");
+		for (int i = 0; i < n; i++) {
+			uint32_t type = (uint32_t)(evs[i].data.u64 >> 32);
+			int id = (int)(uint32_t)evs[i].data.u64;
+
+			switch (type) {
+			case EV_PORT:
+				pipeline_poll(a->pl, id, 256);
+				break;
+			case EV_LISTEN:
+				control_accept(a);
+				break;
+			case EV_CLIENT:
+				control_client_input(a, id);
+				break;
+			case EV_TIMER: {
+				uint64_t x;
+
+				if (read(tfd, &x, sizeof(x)) < 0)
+					break;
+				pipeline_tick(a->pl);
+				break;
+			}
+			case EV_SIGNAL: {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) != sizeof(si))
+					break;
+				if (si.ssi_signo == SIGHUP) {
+					log_info("SIGHUP: nothing to reload");
+					break;
+				}
+				log_info("signal %d: exiting (adapters "
+				         "persist)",
+				         (int)si.ssi_signo);
+				a->quit = true;
+				break;
+			}
+			}
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"uplink", required_argument, NULL, 'u'},
+	    {"control", required_argument, NULL, 'c'},
+	    {"state", required_argument, NULL, 's'},
+	    {"netns-prefix", required_argument, NULL, 'p'},
+	    {"pidfile", required_argument, NULL, 'P'},
+	    {"flowid", required_argument, NULL, 'f'},
+	    {"foreground", no_argument, NULL, 'd'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct agent a = {.control_path = DEFAULT_CONTROL,
+	                  .state_path = DEFAULT_STATE,
+	                  .netns_prefix = "",
+	                  .listen_fd = -1};
+	struct pipeline_config cfg = {0};
+	const char *pidfile = NULL;
+	bool fg = false, check = false;
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct itimerspec its = {{1, 0}, {1, 0}};
+	struct pmsg m = {0};
+	sigset_t mask;
+	int c, verbose = 0, sfd, tfd;
+
+	while ((c = getopt_long(argc, argv, "u:c:s:p:P:f:dnvh", opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'u':
+			a.uplink = optarg;
+			break;
+		case 'c':
+			a.control_path = optarg;
+			break;
+		case 's':
+			a.state_path = optarg;
+			break;
+		case 'p':
+			a.netns_prefix = optarg;
+			break;
+		case 'P':
+			pidfile = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "zero"))
+				a.flowid_zero = true;
+			else if (strcmp(optarg, "hash")) {
+				fprintf(stderr,
+				        "hnv-agent: --flowid: '%s' is "
+				        "not hash or zero\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'd':
+			fg = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || !a.uplink) {
+		fprintf(stderr, "hnv-agent: %s\n",
+		        a.uplink ? "unexpected argument"
+		                 : "missing --uplink IFACE");
+		usage(stderr);
+		return 2;
+	}
+	netns_init();
+	a.pol = policy_create();
+	if (check)
+		return check_config(&a);
+	log_init("hnv-agent", fg, verbose);
+	if (!fg && daemonize() < 0)
+		fatal("daemonize");
+	if (pidfile)
+		write_pidfile(pidfile);
+	signal(SIGPIPE, SIG_IGN);
+	a.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a.epfd < 0)
+		fatal("epoll_create1");
+	if (setup_uplink(&a) < 0)
+		fatalx("cannot start without the uplink %s", a.uplink);
+	cfg.flowid_zero = a.flowid_zero;
+	cfg.uplink_mac = a.uplink_mac;
+	cfg.uplink_mtu = a.uplink_mtu;
+	a.pl = pipeline_create(a.pol, &cfg);
+	pipeline_set_uplink(a.pl, a.uplink_io);
+	ev.data.u64 = EV_ID(EV_PORT, PIPELINE_UPLINK);
+	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.uplink_io->fd, &ev);
+
+	if (state_load(&a, &m) < 0)
+		fatalx("%s (move it away to start empty)", m.err);
+	policy_sw_foreach(a.pol, switch_cb, &a);
+	policy_vma_foreach(a.pol, NULL, attach_cb, &a);
+	log_info("uplink %s (ifindex %d, mtu %d); restored %zu lookup records "
+	         "from %s",
+	         a.uplink, a.uplink_ifindex, a.uplink_mtu,
+	         policy_lr_count(a.pol), a.state_path);
+
+	if (control_open(&a) < 0)
+		fatalx("cannot open the control socket %s", a.control_path);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	ev.data.u64 = EV_ID(EV_SIGNAL, 0);
+	epoll_ctl(a.epfd, EPOLL_CTL_ADD, sfd, &ev);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	timerfd_settime(tfd, 0, &its, NULL);
+	ev.data.u64 = EV_ID(EV_TIMER, 0);
+	epoll_ctl(a.epfd, EPOLL_CTL_ADD, tfd, &ev);
+
+	loop(&a, sfd, tfd);
+
+	/* Ports persist: close our ends, leave the TAPs to the guests. */
+	for (int i = 1; i <= pipeline_max_port(a.pl); i++) {
+		struct io_port *io = pipeline_port_io(a.pl, i);
+
+		if (io) {
+			pipeline_remove_port(a.pl, i);
+			io_destroy(io);
+		}
+	}
+	control_close_all(&a);
+	pipeline_destroy(a.pl);
+	io_destroy(a.uplink_io);
+	policy_destroy(a.pol);
+	if (pidfile)
+		unlink(pidfile);
+	return 0;
+}

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pipeline: ports, the buffer pool, batching and output queues.  The
+ * stages themselves live in vm.c, router.c and uplink.c.
+ *
+ * A poll receives a batch from one port, runs each packet through the
+ * stages (which queue output per port, or drop and count), then flushes
+ * every output queue.  Buffers return to the pool after transmission.
+ */
+#include "pipeline/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+
+struct pipeline *
+pipeline_create(struct policy *pol, const struct pipeline_config *cfg)
+{
+	struct pipeline *pl = xcalloc(1, sizeof(*pl));
+
+	pl->pol = pol;
+	pl->cfg = *cfg;
+	if (pl->cfg.uplink_mtu <= 0)
+		pl->cfg.uplink_mtu = 1500;
+	pl->n_ports = 16;
+	pl->ports = xcalloc((size_t)pl->n_ports, sizeof(*pl->ports));
+	pl->pool = xcalloc(PL_POOL_SIZE, sizeof(*pl->pool));
+	pl->free_bufs = xcalloc(PL_POOL_SIZE, sizeof(*pl->free_bufs));
+	for (int i = 0; i < PL_POOL_SIZE; i++)
+		pl->free_bufs[pl->n_free++] = &pl->pool[i];
+	return pl;
+}
+
+void
+pipeline_destroy(struct pipeline *pl)
+{
+	if (!pl)
+		return;
+	free(pl->ports);
+	free(pl->pool);
+	free(pl->free_bufs);
+	free(pl);
+}
+
+void
+pipeline_set_uplink(struct pipeline *pl, struct io_port *io)
+{
+	pl->ports[PIPELINE_UPLINK].used = io != NULL;
+	pl->ports[PIPELINE_UPLINK].io = io;
+	pl->ports[PIPELINE_UPLINK].vma = NULL;
+}
+
+int
+pipeline_add_port(struct pipeline *pl, struct io_port *io,
+                  struct vm_adapter *vma)
+{
+	int i;
+
+	for (i = 1; i < pl->n_ports; i++)
+		if (!pl->ports[i].used)
+			break;
+	if (i == pl->n_ports) {
+		int n = pl->n_ports * 2;
+
+		pl->ports = xrealloc(pl->ports, (size_t)n * sizeof(*pl->ports));
+		memset(pl->ports + pl->n_ports, 0,
+		       (size_t)(n - pl->n_ports) * sizeof(*pl->ports));
+		pl->n_ports = n;
+	}
+	memset(&pl->ports[i], 0, sizeof(pl->ports[i]));
+	pl->ports[i].used = true;
+	pl->ports[i].io = io;
+	pl->ports[i].vma = vma;
+	return i;
+}
+
+void
+pipeline_remove_port(struct pipeline *pl, int port)
+{
+	struct pl_port *p;
+
+	if (port <= 0 || port >= pl->n_ports)
+		return;
+	p = &pl->ports[port];
+	for (int i = 0; i < p->n_out; i++)
+		pl_free(pl, p->out[i]);
+	memset(p, 0, sizeof(*p));
+}
+
+struct io_port *
+pipeline_port_io(const struct pipeline *pl, int port)
+{
+	if (port < 0 || port >= pl->n_ports || !pl->ports[port].used)
+		return NULL;
+	return pl->ports[port].io;
+}
+
+int
+pipeline_max_port(const struct pipeline *pl)
+{
+	return pl->n_ports - 1;
+}
+
+struct pbuf *
+pl_alloc(struct pipeline *pl)
+{
+	struct pbuf *b;
+
+	if (!pl->n_free) {
+		pl->drops[DROP_NO_BUFFER]++;
+		return NULL;
+	}
+	b = pl->free_bufs[--pl->n_free];
+	pbuf_reset(b);
+	return b;
+}
+
+void
+pl_free(struct pipeline *pl, struct pbuf *b)
+{
+	pl->free_bufs[pl->n_free++] = b;
+}
+
+void
+pl_drop(struct pipeline *pl, struct pbuf *b, enum drop_reason r)
+{
+	pl->drops[r]++;
+	if (b->in_port < (uint32_t)pl->n_ports)
+		pl->ports[b->in_port].drops++;
+	if (pl->tr) {
+		trace_step(pl->tr, "drop", "%s: %s", drop_name(r),
+		           drop_desc(r));
+		trace_verdict(pl->tr, "dropped: %s (%s)", drop_name(r),
+		              drop_desc(r));
+	}
+	pl_free(pl, b);
+}
+
+const char *
+pl_port_name(const struct pipeline *pl, int port, char *buf, size_t len)
+{
+	const struct pl_port *p;
+
+	if (port < 0 || port >= pl->n_ports || !pl->ports[port].used) {
+		snprintf(buf, len, "port%d", port);
+	} else if (port == PIPELINE_UPLINK) {
+		snprintf(buf, len, "uplink %s",
+		         pl->ports[port].io ? pl->ports[port].io->name : "");
+	} else {
+		p = &pl->ports[port];
+		snprintf(buf, len, "%s/%s", p->vma->vm, p->vma->name);
+	}
+	return buf;
+}
+
+static void
+flush_port(struct pipeline *pl, int port)
+{
+	struct pl_port *p = &pl->ports[port];
+	int sent = 0;
+
+	if (!p->n_out)
+		return;
+	if (p->io)
+		sent = io_tx(p->io, p->out, p->n_out);
+	if (sent < 0)
+		sent = 0;
+	for (int i = 0; i < p->n_out; i++) {
+		if (i >= sent)
+			pl->drops[DROP_TX_FAILED]++;
+		pl_free(pl, p->out[i]);
+	}
+	p->n_out = 0;
+	if (p->io)
+		io_flush(p->io);
+}
+
+void
+pl_emit(struct pipeline *pl, int port, struct pbuf *b)
+{
+	struct pl_port *p;
+	char name[96];
+
+	if (port < 0 || port >= pl->n_ports || !pl->ports[port].used) {
+		pl_drop(pl, b, DROP_TX_FAILED);
+		return;
+	}
+	if (pl->tr) {
+		pl_port_name(pl, port, name, sizeof(name));
+		trace_step(pl->tr, "tx", "output to %s (%u bytes)", name,
+		           b->len);
+		trace_output(pl->tr, name, b->data, b->len, "");
+		if (!pl->tr->verdict[0])
+			trace_verdict(pl->tr, "output to %s", name);
+		pl_free(pl, b);
+		return;
+	}
+	p = &pl->ports[port];
+	if (p->n_out == PL_OUT_MAX)
+		flush_port(pl, port);
+	p->out[p->n_out++] = b;
+}
+
+static void
+flush_all(struct pipeline *pl)
+{
+	for (int i = 0; i < pl->n_ports; i++)
+		if (pl->ports[i].used)
+			flush_port(pl, i);
+}
+
+static void
+process(struct pipeline *pl, int port, struct pbuf *b)
+{
+	b->in_port = (uint32_t)port;
+	if (port == PIPELINE_UPLINK)
+		uplink_input(pl, b);
+	else
+		vm_input(pl, port, b);
+}
+
+int
+pipeline_poll(struct pipeline *pl, int port, int budget)
+{
+	struct pbuf *bufs[PIPELINE_BATCH];
+	struct pl_port *p;
+	int total = 0;
+
+	if (port < 0 || port >= pl->n_ports || !pl->ports[port].used ||
+	    !pl->ports[port].io)
+		return 0;
+	p = &pl->ports[port];
+	while (total < budget) {
+		int want = MIN(PIPELINE_BATCH, budget - total), n, got;
+
+		/* Leave room in the pool for replies and broadcast copies. */
+		if (pl->n_free < want + PL_POOL_SIZE / 4)
+			flush_all(pl);
+		for (n = 0; n < want && pl->n_free > PL_POOL_SIZE / 8; n++)
+			bufs[n] = pl_alloc(pl);
+		got = n ? io_rx(p->io, bufs, n) : 0;
+		if (got < 0)
+			got = 0;
+		for (int i = got; i < n; i++)
+			pl_free(pl, bufs[i]);
+		for (int i = 0; i < got; i++)
+			process(pl, port, bufs[i]);
+		total += got;
+		if (got < want)
+			break;
+	}
+	flush_all(pl);
+	return total;
+}
+
+void
+pipeline_tick(struct pipeline *pl)
+{
+	neigh_tick(pl);
+	flush_all(pl);
+}
+
+void
+pipeline_trace(struct pipeline *pl, int port, const uint8_t *frame, size_t len,
+               struct trace *t)
+{
+	struct pbuf *b;
+	char name[96];
+
+	flush_all(pl);
+	b = pl_alloc(pl);
+	if (!b) {
+		trace_verdict(t, "no buffer available");
+		return;
+	}
+	if (len > PBUF_FRAME_MAX)
+		len = PBUF_FRAME_MAX;
+	memcpy(b->data, frame, len);
+	b->len = (uint32_t)len;
+	pl->tr = t;
+	TR(pl, "rx", "%u-byte frame injected on %s", b->len,
+	   pl_port_name(pl, port, name, sizeof(name)));
+	if (port < 0 || port >= pl->n_ports || !pl->ports[port].used) {
+		trace_verdict(t, "no such port");
+		pl_free(pl, b);
+	} else {
+		process(pl, port, b);
+	}
+	pl->tr = NULL;
+	if (!t->verdict[0])
+		trace_verdict(t, "consumed");
+}
+
+const uint64_t *
+pipeline_drops(const struct pipeline *pl)
+{
+	return pl->drops;
+}
+
+uint64_t
+pipeline_port_drops(const struct pipeline *pl, int port)
+{
+	if (port < 0 || port >= pl->n_ports)
+		return 0;
+	return pl->ports[port].drops;
+}
+
+void
+pipeline_clear_stats(struct pipeline *pl)
+{
+	memset(pl->drops, 0, sizeof(pl->drops));
+	for (int i = 0; i < pl->n_ports; i++) {
+		pl->ports[i].drops = 0;
+		if (pl->ports[i].io)
+			memset(&pl->ports[i].io->stats, 0,
+			       sizeof(pl->ports[i].io->stats));
+	}
+}
+
+void
+pipeline_neigh_foreach(const struct pipeline *pl, pipeline_neigh_cb cb,
+                       void *aux)
+{
+	uint64_t now = time_ns();
+
+	for (int i = 0; i < PL_NEIGH_MAX; i++) {
+		const struct pl_neigh *n = &pl->neigh[i];
+		struct neigh_info ni;
+
+		if (!n->used)
+			continue;
+		ni.ip = n->ip;
+		ni.mac = n->mac;
+		ni.vlan = n->vlan;
+		ni.resolved = n->resolved;
+		ni.age_ms = (now - n->updated_ns) / 1000000;
+		cb(&ni, aux);
+	}
+}
+
+const struct lookup_record *
+pipeline_ca_owner(const struct pipeline *pl, uint32_t vsid,
+                  const struct in6_addr *ip)
+{
+	return vm_ca_owner(pl, vsid, ip);
+}

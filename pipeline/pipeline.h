@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pipeline: the host data plane.  The Hyper-V virtual switch, the HNV
+ * filter and the distributed router of DESIGN.md section 3, as stages over
+ * batches of packets:
+ *
+ *   VM port rx -> parse -> port ingress (anti-spoof, tag VSID)
+ *              -> ARP/ND responder -> L2 (local switch, VSID broadcast)
+ *              -> router (RDID, customer route LPM, lookup, TTL)
+ *              -> encap (NVGRE) -> uplink tx
+ *   uplink rx  -> parse -> PA ARP/ND and neighbour learning
+ *              -> decap (GRE, VSID, source PA) -> port egress (VSID ACL)
+ *              -> VM port tx
+ *
+ * Port 0 is the uplink; VM adapters get ports 1..n.  Buffers come from a
+ * pool allocated at creation: no allocation per packet.  Every drop is
+ * counted under a reason (pipeline/drop.h).  A trace, when attached,
+ * records every decision (pipeline/trace.h).
+ *
+ * Threading: one thread (the agent's event loop) owns the pipeline and the
+ * policy it reads; policy changes happen between batches.
+ */
+#ifndef PIPELINE_PIPELINE_H
+#define PIPELINE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "io/io.h"
+#include "lib/addr.h"
+#include "pipeline/drop.h"
+#include "pipeline/trace.h"
+#include "policy/policy.h"
+
+#define PIPELINE_BATCH 32
+#define PIPELINE_UPLINK 0
+
+struct pipeline_config {
+	bool flowid_zero; /* NVGRE FlowID 0 instead of a flow hash */
+	struct eth_addr uplink_mac;
+	int uplink_mtu;
+};
+
+struct neigh_info {
+	struct in6_addr ip;
+	struct eth_addr mac;
+	uint16_t vlan;
+	bool resolved;
+	uint64_t age_ms;
+};
+
+struct pipeline;
+
+/* Reads 'pol' (not owned; must outlive the pipeline). */
+struct pipeline *pipeline_create(struct policy *pol,
+                                 const struct pipeline_config *);
+void pipeline_destroy(struct pipeline *); /* accepts NULL; not the ports */
+
+/* Uplink (port 0).  Not owned. */
+void pipeline_set_uplink(struct pipeline *, struct io_port *);
+/* A VM adapter's port.  Returns its index (> 0).  Neither 'io' nor 'vma'
+ * is owned; 'vma' is read live (a new MAC or VSID applies at once). */
+int pipeline_add_port(struct pipeline *, struct io_port *,
+                      struct vm_adapter *vma);
+void pipeline_remove_port(struct pipeline *, int port);
+struct io_port *pipeline_port_io(const struct pipeline *, int port);
+int pipeline_max_port(const struct pipeline *);
+
+/* Receives and processes up to 'budget' frames from 'port'; returns how
+ * many were received. */
+int pipeline_poll(struct pipeline *, int port, int budget);
+
+/* Once a second: neighbour aging and re-resolution. */
+void pipeline_tick(struct pipeline *);
+
+/* Processes one frame as if it arrived on 'port', transmitting nothing,
+ * with every decision recorded in 't'. */
+void pipeline_trace(struct pipeline *, int port, const uint8_t *frame,
+                    size_t len, struct trace *t);
+
+const uint64_t *pipeline_drops(const struct pipeline *); /* [DROP_MAX] */
+uint64_t pipeline_port_drops(const struct pipeline *, int port);
+void pipeline_clear_stats(struct pipeline *);
+
+/* The router's MAC in 'vsid' on this host (DESIGN.md F7). */
+void pipeline_router_mac(const struct pipeline *, uint32_t vsid,
+                         struct eth_addr *mac);
+
+/* The lookup record that owns CA 'ip' seen in 'vsid' (its own record, or
+ * the next hop of the customer route covering it), or NULL. */
+const struct lookup_record *pipeline_ca_owner(const struct pipeline *,
+                                              uint32_t vsid,
+                                              const struct in6_addr *ip);
+
+typedef void (*pipeline_neigh_cb)(const struct neigh_info *, void *);
+void pipeline_neigh_foreach(const struct pipeline *, pipeline_neigh_cb, void *);
+
+#endif

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * router: the distributed router (DESIGN.md F2, F5, F6, F7).  A frame a
+ * VM sent to its gateway's MAC:
+ *  1. to a ".1" address of the routing domain: an echo request is
+ *     answered (F7), anything else is dropped;
+ *  2. the source VSID's routing domain (RDID) must be known;
+ *  3. longest-prefix match of the destination among the RDID's customer
+ *     routes gives the destination VSID and the next hop (the destination
+ *     itself when on-link, else the route's next hop, e.g. a gateway VM);
+ *     routes of other RDIDs are never consulted, so tenants never meet;
+ *  4. the lookup record of the next hop in the destination VSID gives its
+ *     MAC and PA (none: drop);
+ *  5. TTL / hop limit: at 1 the packet is dropped with an ICMP time
+ *     exceeded from the gateway address; else decremented;
+ *  6. destination MAC := the record's MAC, source MAC := the router's MAC
+ *     in the destination subnet; the VSID becomes the destination's;
+ *  7. a local adapter gets it directly (F2); otherwise NVGRE with the
+ *     destination VSID to the record's PA (F5, F6).
+ */
+#include "pipeline/internal.h"
+
+#include <string.h>
+
+#include "pkt/build.h"
+
+/* The gateway address of the subnet of 'vsid' containing 'a', for ICMP
+ * errors; false if none. */
+static bool
+gateway_of(const struct pipeline *pl, uint32_t vsid, const struct in6_addr *a,
+           struct in6_addr *gw)
+{
+	const struct customer_route *cr = policy_cr_subnet(pl->pol, vsid, a);
+
+	if (!cr)
+		return false;
+	*gw = cr->prefix;
+	gw->s6_addr[15] |= 1;
+	return policy_is_gateway_ca(pl->pol, vsid, gw);
+}
+
+static void
+send_time_exceeded(struct pipeline *pl, int port, const struct pbuf *b,
+                   const struct pkt_info *pi, uint32_t vsid)
+{
+	struct eth_addr rmac;
+	struct in6_addr gw;
+	struct pbuf *e;
+	size_t n;
+
+	if (!gateway_of(pl, vsid, &pi->ip_src, &gw))
+		return;
+	e = pl_alloc(pl);
+	if (!e)
+		return;
+	pipeline_router_mac(pl, vsid, &rmac);
+	n = build_icmp_error(e->data, PBUF_FRAME_MAX, &pi->eth_src, &rmac, &gw,
+	                     pi->is_ipv6 ? 3 : 11, 0, b->data, pi);
+	if (!n) {
+		pl_free(pl, e);
+		return;
+	}
+	e->len = (uint32_t)n;
+	pl_emit(pl, port, e);
+}
+
+static bool
+is_echo_request(const struct pkt_info *pi)
+{
+	if (!pi->l4_ofs)
+		return false;
+	if (pi->is_ipv6)
+		return pi->l4_proto == 58 && pi->icmp_type == 128;
+	return pi->l4_proto == 1 && pi->icmp_type == 8;
+}
+
+void
+router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi)
+{
+	const struct customer_route *cr;
+	const struct lookup_record *rec, *src;
+	char ip[IP_ADDR_STRLEN], ip2[IP_ADDR_STRLEN], g[GUID_STRLEN];
+	char pfx[IP_ADDR_STRLEN + 4], m[ETH_ADDR_STRLEN];
+	const struct in6_addr *target;
+	struct vm_adapter *dst_vma;
+	struct eth_addr rmac;
+	uint32_t vsid = b->vsid;
+	struct guid rdid;
+
+	if (!policy_vsid_rdid(pl->pol, vsid, &rdid)) {
+		pl_drop(pl, b, DROP_NO_RDID);
+		return;
+	}
+	TR(pl, "router", "vsid %u is in routing domain %s", vsid,
+	   guid_fmt(&rdid, g));
+	cr = policy_cr_lookup(pl->pol, &rdid, &pi->ip_dst);
+	if (!cr) {
+		TR(pl, "router", "no customer route to %s in %s",
+		   ip_fmt(&pi->ip_dst, ip), g);
+		pl_drop(pl, b, DROP_NO_ROUTE);
+		return;
+	}
+	if (policy_is_gateway_ca(pl->pol, cr->vsid, &pi->ip_dst)) {
+		if (!is_echo_request(pi)) {
+			pl_drop(pl, b, DROP_TO_ROUTER);
+			return;
+		}
+		TR(pl, "router", "%s is the router's own address: echo reply",
+		   ip_fmt(&pi->ip_dst, ip));
+		build_echo_reply_inplace(b->data, b->len, pi);
+		if (pl->tr)
+			trace_verdict(pl->tr, "echo reply from the router "
+			                      "sent back to the VM");
+		pl_emit(pl, port, b);
+		return;
+	}
+	target = ip_is_unspec(&cr->nexthop) ? &pi->ip_dst : &cr->nexthop;
+	TR(pl, "router", "customer route %s vsid %u next hop %s",
+	   prefix_fmt(&cr->prefix, cr->plen, pfx), cr->vsid,
+	   ip_is_unspec(&cr->nexthop) ? "on-link" : ip_fmt(&cr->nexthop, ip));
+	rec = policy_lr_by_ca(pl->pol, cr->vsid, target);
+	if (!rec) {
+		TR(pl, "router", "no lookup record for %s in vsid %u",
+		   ip_fmt(target, ip), cr->vsid);
+		pl_drop(pl, b, DROP_NO_LOOKUP_RECORD);
+		return;
+	}
+	if (rec->rule == LR_RULE_NAT) {
+		pl_drop(pl, b, DROP_RULE_NAT);
+		return;
+	}
+	if (rec->rule == LR_RULE_NONE) {
+		pl_drop(pl, b, DROP_RULE_NONE);
+		return;
+	}
+	TR(pl, "router", "lookup record %s vsid %u: MAC %s PA %s",
+	   ip_fmt(&rec->ca, ip), rec->vsid, eth_fmt(&rec->mac, m),
+	   ip_fmt(&rec->pa, ip2));
+	if (pi->ttl <= 1) {
+		send_time_exceeded(pl, port, b, pi, vsid);
+		pl_drop(pl, b, DROP_TTL_EXCEEDED);
+		return;
+	}
+	build_dec_ttl(b->data, pi);
+	pipeline_router_mac(pl, cr->vsid, &rmac);
+	memcpy(b->data, &rec->mac, 6);
+	memcpy(b->data + 6, &rmac, 6);
+	pi->eth_dst = rec->mac;
+	pi->eth_src = rmac;
+	b->vsid = cr->vsid;
+	TR(pl, "router", "TTL %u -> %u; MAC %s -> %s; vsid %u -> %u", pi->ttl,
+	   pi->ttl - 1, eth_fmt(&rmac, m),
+	   eth_fmt(&rec->mac, (char[ETH_ADDR_STRLEN]){0}), vsid, cr->vsid);
+	dst_vma = policy_vma_by_mac(pl->pol, cr->vsid, &rec->mac);
+	if (dst_vma) {
+		vm_deliver(pl, b, pi, cr->vsid, -1);
+		return;
+	}
+	if (policy_pa_find(pl->pol, &rec->pa)) {
+		pl_drop(pl, b, DROP_NO_LOCAL_PORT);
+		return;
+	}
+	src = vm_ca_owner(pl, vsid, &pi->ip_src);
+	uplink_encap(pl, b, pi, cr->vsid, &rec->pa, src);
+}

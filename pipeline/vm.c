@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vm: what happens to a frame a VM sends (DESIGN.md section 3).
+ *
+ * Port ingress (the Hyper-V switch's VSID tagging and anti-spoofing):
+ *  1. the adapter must have a VSID; the frame gets it as out-of-band data;
+ *  2. the frame must be untagged and come from the adapter's own MAC;
+ *  3. an IP source (or ARP sender) must be owned by this adapter: its own
+ *     lookup record, or a route whose next hop is this adapter (a gateway
+ *     VM forwards for the addresses behind it).  Unspecified and IPv6
+ *     link-local sources are allowed but are never routed.
+ * ARP/ND responder (no ARP or ND ever goes onto the wire):
+ *  4. the ".1" of the subnet is answered with the router's MAC (F2, F7);
+ *  5. a CA whose lookup record is on another host is answered from the
+ *     record (F3);
+ *  6. anything else (a local VM, gratuitous ARP, DAD) is broadcast to the
+ *     VSID's adapters on this host only, where the owner answers (F1).
+ *  7. Router advertisements and redirects from VMs are dropped.
+ * L2:
+ *  8. to a router MAC: the distributed router (router.c);
+ *  9. to a local adapter of the same VSID: delivered (F1);
+ * 10. to the MAC of a lookup record elsewhere: NVGRE to its PA (F3);
+ * 11. otherwise dropped (unknown destination).
+ */
+#include "pipeline/internal.h"
+
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "pkt/build.h"
+
+static bool
+is_link_local(const struct in6_addr *a)
+{
+	return !ip_is_v4(a) && IN6_IS_ADDR_LINKLOCAL(a);
+}
+
+static bool
+not_routable(const struct in6_addr *a)
+{
+	return ip_is_unspec(a) || is_link_local(a) ||
+	       (!ip_is_v4(a) && IN6_IS_ADDR_UNSPECIFIED(a));
+}
+
+const struct lookup_record *
+vm_ca_owner(const struct pipeline *pl, uint32_t vsid, const struct in6_addr *ip)
+{
+	const struct lookup_record *rec = policy_lr_by_ca(pl->pol, vsid, ip);
+	const struct customer_route *cr;
+	struct guid rdid;
+
+	if (rec)
+		return rec;
+	if (!policy_vsid_rdid(pl->pol, vsid, &rdid))
+		return NULL;
+	cr = policy_cr_lookup(pl->pol, &rdid, ip);
+	if (!cr)
+		return NULL;
+	if (ip_is_unspec(&cr->nexthop))
+		return policy_lr_by_ca(pl->pol, cr->vsid, ip);
+	return policy_lr_by_ca(pl->pol, cr->vsid, &cr->nexthop);
+}
+
+/* A locally administered MAC for the router of a VSID with no ".1" lookup
+ * record on this host: 02:48:56 ("HV") + the 24-bit VSID. */
+static void
+derived_router_mac(uint32_t vsid, struct eth_addr *mac)
+{
+	mac->b[0] = 0x02;
+	mac->b[1] = 0x48;
+	mac->b[2] = 0x56;
+	mac->b[3] = (uint8_t)(vsid >> 16);
+	mac->b[4] = (uint8_t)(vsid >> 8);
+	mac->b[5] = (uint8_t)vsid;
+}
+
+struct gw_search {
+	const struct pipeline *pl;
+	const struct lookup_record *local, *any;
+};
+
+static int
+gw_search_cb(const struct lookup_record *r, void *aux)
+{
+	struct gw_search *s = aux;
+
+	if (ip_is_unspec(&r->ca) ||
+	    !policy_is_gateway_ca(s->pl->pol, r->vsid, &r->ca))
+		return 0;
+	if (!s->any)
+		s->any = r;
+	if (policy_pa_find(s->pl->pol, &r->pa)) {
+		s->local = r;
+		return 1;
+	}
+	return 0;
+}
+
+void
+pipeline_router_mac(const struct pipeline *pl, uint32_t vsid,
+                    struct eth_addr *mac)
+{
+	struct policy_filter f = {.fields = F_VSID, .vsid = vsid};
+	struct gw_search s = {.pl = pl};
+
+	/* Rule F7: the ".1" record of this host, else any ".1" record of
+	 * the subnet, else a MAC derived from the VSID.  Policy changes are
+	 * rare and subnets have few ".1" records, but this walks the VSID's
+	 * records: callers on the per-packet path use vm_is_router_mac()
+	 * first, which is O(1). */
+	policy_lr_foreach(pl->pol, &f, gw_search_cb, &s);
+	if (s.local)
+		*mac = s.local->mac;
+	else if (s.any)
+		*mac = s.any->mac;
+	else
+		derived_router_mac(vsid, mac);
+}
+
+bool
+vm_is_router_mac(const struct pipeline *pl, uint32_t vsid,
+                 const struct eth_addr *mac)
+{
+	const struct lookup_record *r;
+	struct eth_addr d;
+
+	derived_router_mac(vsid, &d);
+	if (eth_equal(&d, mac))
+		return true;
+	r = policy_lr_by_mac(pl->pol, vsid, mac);
+	return r && !ip_is_unspec(&r->ca) &&
+	       policy_is_gateway_ca(pl->pol, vsid, &r->ca);
+}
+
+static bool
+port_in_vsid(const struct pl_port *p, uint32_t vsid)
+{
+	return p->used && p->vma && p->vma->vsid == vsid;
+}
+
+void
+vm_deliver(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
+           uint32_t vsid, int except)
+{
+	struct vm_adapter *vma;
+	int copies = 0, last = -1;
+
+	if (!eth_is_multicast(&pi->eth_dst)) {
+		vma = policy_vma_by_mac(pl->pol, vsid, &pi->eth_dst);
+		if (!vma || vma->port <= 0 || !pl->ports[vma->port].used) {
+			pl_drop(pl, b, DROP_UNKNOWN_DST);
+			return;
+		}
+		TR(pl, "l2", "destination %s/%s is a local adapter of vsid %u",
+		   vma->vm, vma->name, vsid);
+		pl_emit(pl, vma->port, b);
+		return;
+	}
+	/* Broadcast domain = the VSID's adapters on this host. */
+	for (int i = 1; i < pl->n_ports; i++) {
+		struct pbuf *c;
+
+		if (i == except || !port_in_vsid(&pl->ports[i], vsid))
+			continue;
+		if (last >= 0) {
+			c = pl_alloc(pl);
+			if (!c)
+				break;
+			memcpy(c->data, b->data, b->len);
+			c->len = b->len;
+			c->in_port = b->in_port;
+			pl_emit(pl, last, c);
+			copies++;
+		}
+		last = i;
+	}
+	if (last < 0) {
+		TR(pl, "l2", "broadcast: no other adapter in vsid %u here",
+		   vsid);
+		if (pl->tr)
+			trace_verdict(pl->tr,
+			              "consumed: no other adapter "
+			              "in vsid %u on this host",
+			              vsid);
+		pl_free(pl, b);
+		return;
+	}
+	TR(pl, "l2", "broadcast within vsid %u: %d local adapter(s)", vsid,
+	   copies + 1);
+	pl_emit(pl, last, b);
+}
+
+/* Sends an ARP reply for 'ip' with 'mac' back to the asking adapter,
+ * rewriting the request's buffer. */
+static void
+arp_answer(struct pipeline *pl, int port, struct pbuf *b,
+           const struct pkt_info *pi, const struct eth_addr *mac)
+{
+	struct eth_addr asker = pi->arp_sha;
+	struct in6_addr target = pi->arp_tpa, sender = pi->arp_spa;
+	size_t n;
+
+	n = build_arp(b->data, PBUF_FRAME_MAX, &asker, mac, 0, 2, mac, &target,
+	              &asker, &sender);
+	b->len = (uint32_t)n;
+	pl_emit(pl, port, b);
+}
+
+static void
+nd_answer(struct pipeline *pl, int port, struct pbuf *b,
+          const struct pkt_info *pi, const struct eth_addr *mac, bool router)
+{
+	struct eth_addr asker = pi->eth_src;
+	struct in6_addr target = pi->nd_target, dst = pi->ip_src;
+	uint32_t flags = ND_NA_FLAG_SOLICITED | ND_NA_FLAG_OVERRIDE;
+	size_t n;
+
+	if (router)
+		flags |= ND_NA_FLAG_ROUTER;
+	n = build_nd_na(b->data, PBUF_FRAME_MAX, &asker, mac, 0, &target, &dst,
+	                &target, mac, flags);
+	b->len = (uint32_t)n;
+	pl_emit(pl, port, b);
+}
+
+/* Rules 4-6 for a target address 't': returns true if answered. */
+static bool
+resolve_target(struct pipeline *pl, uint32_t vsid, const struct in6_addr *t,
+               struct eth_addr *mac, bool *router)
+{
+	const struct lookup_record *rec;
+	char ip[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
+
+	*router = false;
+	if (policy_is_gateway_ca(pl->pol, vsid, t)) {
+		pipeline_router_mac(pl, vsid, mac);
+		*router = true;
+		TR(pl, "arp",
+		   "%s is the default gateway of vsid %u: answer "
+		   "with the router MAC %s",
+		   ip_fmt(t, ip), vsid, eth_fmt(mac, m));
+		return true;
+	}
+	rec = policy_lr_by_ca(pl->pol, vsid, t);
+	if (rec && !policy_vma_by_mac(pl->pol, vsid, &rec->mac)) {
+		*mac = rec->mac;
+		TR(pl, "arp",
+		   "%s vsid %u: lookup record -> MAC %s on PA %s; "
+		   "answered here, nothing goes on the wire",
+		   ip_fmt(t, ip), vsid, eth_fmt(mac, m),
+		   ip_fmt(&rec->pa, (char[IP_ADDR_STRLEN]){0}));
+		return true;
+	}
+	TR(pl, "arp",
+	   "%s vsid %u: %s: broadcast to the subnet's local "
+	   "adapters",
+	   ip_fmt(t, ip), vsid,
+	   rec ? "a local adapter answers" : "no lookup record");
+	return false;
+}
+
+static void
+vm_arp(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
+       uint32_t vsid)
+{
+	struct eth_addr mac;
+	bool router;
+
+	if (!eth_equal(&pi->arp_sha, &pl->ports[port].vma->mac)) {
+		pl_drop(pl, b, DROP_SPOOFED_SRC_MAC);
+		return;
+	}
+	if (pi->arp_op == 1 && !ip_equal(&pi->arp_spa, &pi->arp_tpa) &&
+	    resolve_target(pl, vsid, &pi->arp_tpa, &mac, &router)) {
+		if (pl->tr)
+			trace_verdict(pl->tr, "ARP reply sent back to the VM");
+		arp_answer(pl, port, b, pi, &mac);
+		return;
+	}
+	if (pi->arp_op != 1 && pi->arp_op != 2) {
+		pl_drop(pl, b, DROP_ARP_IGNORED);
+		return;
+	}
+	if (eth_is_multicast(&pi->eth_dst)) {
+		vm_deliver(pl, b, pi, vsid, port);
+		return;
+	}
+	/* A unicast ARP (a reply, or a refresh): switch like any frame. */
+	if (policy_vma_by_mac(pl->pol, vsid, &pi->eth_dst)) {
+		vm_deliver(pl, b, pi, vsid, port);
+	} else {
+		const struct lookup_record *rec =
+		    policy_lr_by_mac(pl->pol, vsid, &pi->eth_dst);
+
+		if (!rec) {
+			pl_drop(pl, b, DROP_UNKNOWN_DST);
+			return;
+		}
+		uplink_encap(pl, b, pi, vsid, &rec->pa,
+		             vm_ca_owner(pl, vsid, &pi->arp_spa));
+	}
+}
+
+/* Returns true if the frame was consumed. */
+static bool
+vm_nd(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
+      uint32_t vsid)
+{
+	struct eth_addr mac;
+	bool router;
+
+	switch (pi->icmp_type) {
+	case ND_ROUTER_SOLICIT:
+	case ND_ROUTER_ADVERT:
+	case ND_REDIRECT:
+		pl_drop(pl, b, DROP_ND_IGNORED);
+		return true;
+	case ND_NEIGHBOR_SOLICIT:
+		if (pi->ttl != 255) {
+			pl_drop(pl, b, DROP_BAD_ND);
+			return true;
+		}
+		/* DAD (unspecified source) is for the local adapters. */
+		if (!ip_is_unspec(&pi->ip_src) &&
+		    resolve_target(pl, vsid, &pi->nd_target, &mac, &router)) {
+			if (pl->tr)
+				trace_verdict(pl->tr, "neighbour "
+				                      "advertisement sent "
+				                      "back to the VM");
+			nd_answer(pl, port, b, pi, &mac, router);
+			return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
+void
+vm_input(struct pipeline *pl, int port, struct pbuf *b)
+{
+	struct vm_adapter *vma = pl->ports[port].vma;
+	const struct lookup_record *self, *owner = NULL, *rec;
+	char ip[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
+	struct pkt_info pi;
+	uint32_t vsid;
+	int err;
+
+	err = pkt_parse(b->data, b->len, &pi);
+	if (err) {
+		pl_drop(pl, b, drop_from_pkt_err(err));
+		return;
+	}
+	vsid = vma->vsid;
+	if (!vsid) {
+		pl_drop(pl, b, DROP_PORT_NO_VSID);
+		return;
+	}
+	b->vsid = vsid;
+	TR(pl, "ingress", "adapter %s/%s (MAC %s) is in vsid %u", vma->vm,
+	   vma->name, eth_fmt(&vma->mac, m), vsid);
+	if (pi.has_vlan) {
+		pl_drop(pl, b, DROP_TAGGED_FROM_VM);
+		return;
+	}
+	if (!eth_equal(&pi.eth_src, &vma->mac)) {
+		pl_drop(pl, b, DROP_SPOOFED_SRC_MAC);
+		return;
+	}
+	self = policy_lr_by_mac(pl->pol, vsid, &vma->mac);
+	if (pi.ethertype == 0x0806) {
+		if (!ip_is_unspec(&pi.arp_spa)) {
+			owner = vm_ca_owner(pl, vsid, &pi.arp_spa);
+			if ((owner && !eth_equal(&owner->mac, &vma->mac)) ||
+			    (!owner && self)) {
+				pl_drop(pl, b, DROP_SPOOFED_SRC_IP);
+				return;
+			}
+		}
+		vm_arp(pl, port, b, &pi, vsid);
+		return;
+	}
+	if (!pi.is_ip) {
+		pl_drop(pl, b, DROP_UNSUPPORTED_ETHERTYPE);
+		return;
+	}
+	if (!not_routable(&pi.ip_src)) {
+		owner = vm_ca_owner(pl, vsid, &pi.ip_src);
+		if ((owner && !eth_equal(&owner->mac, &vma->mac)) ||
+		    (!owner && self)) {
+			TR(pl, "ingress",
+			   "source %s is not owned by this "
+			   "adapter",
+			   ip_fmt(&pi.ip_src, ip));
+			pl_drop(pl, b, DROP_SPOOFED_SRC_IP);
+			return;
+		}
+		if (owner)
+			TR(pl, "ingress",
+			   "source %s owned by this adapter "
+			   "(lookup record %s)",
+			   ip_fmt(&pi.ip_src, ip),
+			   ip_fmt(&owner->ca, (char[IP_ADDR_STRLEN]){0}));
+	}
+	if (pi.is_ipv6 && pi.l4_proto == IPPROTO_ICMPV6 && pi.l4_ofs &&
+	    pi.icmp_type >= ND_ROUTER_SOLICIT && pi.icmp_type <= ND_REDIRECT &&
+	    vm_nd(pl, port, b, &pi, vsid))
+		return;
+	if (eth_is_multicast(&pi.eth_dst)) {
+		vm_deliver(pl, b, &pi, vsid, port);
+		return;
+	}
+	if (vm_is_router_mac(pl, vsid, &pi.eth_dst)) {
+		TR(pl, "l2", "destination MAC %s is the router: route",
+		   eth_fmt(&pi.eth_dst, m));
+		if (!owner) {
+			pl_drop(pl, b, DROP_NOT_ROUTABLE);
+			return;
+		}
+		router_input(pl, port, b, &pi);
+		return;
+	}
+	if (policy_vma_by_mac(pl->pol, vsid, &pi.eth_dst)) {
+		vm_deliver(pl, b, &pi, vsid, port);
+		return;
+	}
+	rec = policy_lr_by_mac(pl->pol, vsid, &pi.eth_dst);
+	if (!rec) {
+		TR(pl, "l2", "no adapter or lookup record for %s in vsid %u",
+		   eth_fmt(&pi.eth_dst, m), vsid);
+		pl_drop(pl, b, DROP_UNKNOWN_DST);
+		return;
+	}
+	if (policy_pa_find(pl->pol, &rec->pa)) {
+		pl_drop(pl, b, DROP_NO_LOCAL_PORT);
+		return;
+	}
+	TR(pl, "l2",
+	   "%s is not a local adapter; lookup record %s vsid %u "
+	   "-> PA %s",
+	   eth_fmt(&pi.eth_dst, m), ip_fmt(&rec->ca, ip), vsid,
+	   ip_fmt(&rec->pa, (char[IP_ADDR_STRLEN]){0}));
+	uplink_encap(pl, b, &pi, vsid, &rec->pa, owner ? owner : self);
+}
