@@ -45,6 +45,8 @@ struct pipeline {
 	uint64_t drops[DROP_MAX];
 	struct pl_neigh neigh[PL_NEIGH_MAX];
 	struct trace *tr; /* attached trace: output suppressed */
+	uint64_t icmp_err_window_ns;
+	uint32_t icmp_err_count;
 };
 
 #define TR(pl, stage, ...)                                                     \

@@ -39,6 +39,29 @@ gateway_of(const struct pipeline *pl, uint32_t vsid, const struct in6_addr *a,
 	return policy_is_gateway_ca(pl->pol, vsid, gw);
 }
 
+/* RFC 1812 4.3.2.7 / RFC 4443 2.4(e): never an error about an ICMP error,
+ * a non-first fragment, or a multicast or broadcast packet; and at most
+ * ICMP_ERR_PER_SEC errors a second. */
+#define ICMP_ERR_PER_SEC 100
+
+static bool
+may_send_icmp_error(struct pipeline *pl, const struct pkt_info *pi)
+{
+	uint64_t now = time_ns();
+
+	if (pi->is_later_fragment || eth_is_multicast(&pi->eth_dst))
+		return false;
+	if (pi->l4_ofs && pi->l4_proto == (pi->is_ipv6 ? 58 : 1) &&
+	    (pi->is_ipv6 ? pi->icmp_type < 128
+	                 : pi->icmp_type != 0 && pi->icmp_type != 8))
+		return false;
+	if (now - pl->icmp_err_window_ns > 1000000000ull) {
+		pl->icmp_err_window_ns = now;
+		pl->icmp_err_count = 0;
+	}
+	return pl->icmp_err_count++ < ICMP_ERR_PER_SEC;
+}
+
 static void
 send_time_exceeded(struct pipeline *pl, int port, const struct pbuf *b,
                    const struct pkt_info *pi, uint32_t vsid)
@@ -48,7 +71,8 @@ send_time_exceeded(struct pipeline *pl, int port, const struct pbuf *b,
 	struct pbuf *e;
 	size_t n;
 
-	if (!gateway_of(pl, vsid, &pi->ip_src, &gw))
+	if (!gateway_of(pl, vsid, &pi->ip_src, &gw) ||
+	    !may_send_icmp_error(pl, pi))
 		return;
 	e = pl_alloc(pl);
 	if (!e)
@@ -61,6 +85,8 @@ send_time_exceeded(struct pipeline *pl, int port, const struct pbuf *b,
 		return;
 	}
 	e->len = (uint32_t)n;
+	TR(pl, "router", "ICMP time exceeded sent back from %s",
+	   ip_fmt(&gw, (char[IP_ADDR_STRLEN]){0}));
 	pl_emit(pl, port, e);
 }
 
@@ -101,13 +127,13 @@ router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi)
 		return;
 	}
 	if (policy_is_gateway_ca(pl->pol, cr->vsid, &pi->ip_dst)) {
-		if (!is_echo_request(pi)) {
+		if (!is_echo_request(pi) ||
+		    build_echo_reply_inplace(b->data, b->len, pi) < 0) {
 			pl_drop(pl, b, DROP_TO_ROUTER);
 			return;
 		}
 		TR(pl, "router", "%s is the router's own address: echo reply",
 		   ip_fmt(&pi->ip_dst, ip));
-		build_echo_reply_inplace(b->data, b->len, pi);
 		if (pl->tr)
 			trace_verdict(pl->tr, "echo reply from the router "
 			                      "sent back to the VM");

@@ -380,9 +380,12 @@ uplink_decap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po)
 	uint32_t vsid;
 	int err;
 
-	if (po->gre_flags != NVGRE_GRE_FLAGS || po->gre_proto != NVGRE_PROTO) {
-		TR(pl, "decap", "GRE flags 0x%04x type 0x%04x", po->gre_flags,
-		   po->gre_proto);
+	/* The encapsulator never fragments (RFC 7637 4.1): a fragment is
+	 * not a whole inner frame. */
+	if (po->is_fragment || po->gre_flags != NVGRE_GRE_FLAGS ||
+	    po->gre_proto != NVGRE_PROTO) {
+		TR(pl, "decap", "GRE flags 0x%04x type 0x%04x%s", po->gre_flags,
+		   po->gre_proto, po->is_fragment ? ", fragmented" : "");
 		pl_drop(pl, b, DROP_BAD_NVGRE);
 		return;
 	}
@@ -479,9 +482,9 @@ uplink_input(struct pipeline *pl, struct pbuf *b)
 		uplink_decap(pl, b, &pi);
 		return;
 	}
-	if (is_echo_request(&pi)) {
+	if (is_echo_request(&pi) &&
+	    build_echo_reply_inplace(b->data, b->len, &pi) == 0) {
 		TR(pl, "uplink", "echo request to local PA: reply");
-		build_echo_reply_inplace(b->data, b->len, &pi);
 		pl_emit(pl, PIPELINE_UPLINK, b);
 		return;
 	}
