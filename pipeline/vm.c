@@ -75,45 +75,16 @@ derived_router_mac(uint32_t vsid, struct eth_addr *mac)
 	mac->b[5] = (uint8_t)vsid;
 }
 
-struct gw_search {
-	const struct pipeline *pl;
-	const struct lookup_record *local, *any;
-};
-
-static int
-gw_search_cb(const struct lookup_record *r, void *aux)
-{
-	struct gw_search *s = aux;
-
-	if (ip_is_unspec(&r->ca) ||
-	    !policy_is_gateway_ca(s->pl->pol, r->vsid, &r->ca))
-		return 0;
-	if (!s->any)
-		s->any = r;
-	if (policy_pa_find(s->pl->pol, &r->pa)) {
-		s->local = r;
-		return 1;
-	}
-	return 0;
-}
-
 void
 pipeline_router_mac(const struct pipeline *pl, uint32_t vsid,
                     struct eth_addr *mac)
 {
-	struct policy_filter f = {.fields = F_VSID, .vsid = vsid};
-	struct gw_search s = {.pl = pl};
-
 	/* Rule F7: the ".1" record of this host, else any ".1" record of
-	 * the subnet, else a MAC derived from the VSID.  Policy changes are
-	 * rare and subnets have few ".1" records, but this walks the VSID's
-	 * records: callers on the per-packet path use vm_is_router_mac()
-	 * first, which is O(1). */
-	policy_lr_foreach(pl->pol, &f, gw_search_cb, &s);
-	if (s.local)
-		*mac = s.local->mac;
-	else if (s.any)
-		*mac = s.any->mac;
+	 * the subnet, else a MAC derived from the VSID. */
+	const struct lookup_record *gw = policy_lr_gateway(pl->pol, vsid);
+
+	if (gw)
+		*mac = gw->mac;
 	else
 		derived_router_mac(vsid, mac);
 }

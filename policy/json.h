@@ -47,7 +47,7 @@ int pr_from_json(const json_t *, struct provider_route *, struct pmsg *);
 int sw_from_json(const json_t *, struct vswitch *, struct pmsg *);
 int vma_from_json(const json_t *, struct vm_adapter *, struct pmsg *);
 int policy_filter_from_json(const json_t *, struct policy_filter *,
-			    struct pmsg *);
+                            struct pmsg *);
 
 /* The whole policy as one object {"switches":[...],"vm_adapters":[...],
  * "provider_addresses":[...],"provider_routes":[...],

@@ -62,7 +62,7 @@ int lr_rule_parse(const char *, enum lr_rule *);
 int lr_type_parse(const char *, enum lr_type *);
 
 struct lookup_record {
-	struct in6_addr ca;	/* unspecified for L2Only/GatewayWildcard */
+	struct in6_addr ca; /* unspecified for L2Only/GatewayWildcard */
 	uint32_t vsid;
 	struct eth_addr mac;
 	struct in6_addr pa;
@@ -78,7 +78,7 @@ struct customer_route {
 	struct guid rdid;
 	uint32_t vsid;
 	struct in6_addr prefix;
-	int plen;		/* family terms */
+	int plen;                /* family terms */
 	struct in6_addr nexthop; /* unspecified = on-link */
 	uint32_t metric;
 };
@@ -86,8 +86,8 @@ struct customer_route {
 struct provider_address {
 	struct in6_addr pa;
 	int plen;
-	uint16_t vlan;		/* 0 = untagged */
-	struct eth_addr mac;	/* zero = use the uplink's MAC */
+	uint16_t vlan;       /* 0 = untagged */
+	struct eth_addr mac; /* zero = use the uplink's MAC */
 	uint32_t ifindex;
 };
 
@@ -101,17 +101,17 @@ struct provider_route {
 
 struct vswitch {
 	char name[64];
-	char netadapter[16];	/* Linux interface name */
+	char netadapter[16]; /* Linux interface name */
 };
 
 struct vm_adapter {
-	char vm[64];		/* VM name as given ("Contoso1") */
-	char name[16];		/* adapter = interface name in the VM */
-	char sw[64];		/* switch name */
+	char vm[64];   /* VM name as given ("Contoso1") */
+	char name[16]; /* adapter = interface name in the VM */
+	char sw[64];   /* switch name */
 	struct eth_addr mac;
-	uint32_t vsid;		/* 0 = not virtualized yet */
-	int port;		/* runtime, owned by the agent: not persisted,
-				   not compared; -1 when not attached */
+	uint32_t vsid; /* 0 = not virtualized yet */
+	int port;      /* runtime, owned by the agent: not persisted,
+	                  not compared; -1 when not attached */
 };
 
 #define POLICY_MAX_WARN 8
@@ -154,13 +154,13 @@ struct policy_filter {
 	char vm[64], name[64], sw[64]; /* VM names compare case-insensitively */
 };
 bool policy_lr_match(const struct lookup_record *,
-		     const struct policy_filter *);
+                     const struct policy_filter *);
 bool policy_cr_match(const struct customer_route *,
-		     const struct policy_filter *);
+                     const struct policy_filter *);
 bool policy_pa_match(const struct provider_address *,
-		     const struct policy_filter *);
+                     const struct policy_filter *);
 bool policy_pr_match(const struct provider_route *,
-		     const struct policy_filter *);
+                     const struct policy_filter *);
 bool policy_vma_match(const struct vm_adapter *, const struct policy_filter *);
 
 /* Each _foreach calls 'cb' in insertion order; stops early if cb returns
@@ -177,69 +177,72 @@ typedef int (*policy_vma_cb)(struct vm_adapter *, void *);
  * none).  _set: replaces the one record whose (VSID, CA) or for L2Only
  * (VSID, MAC) equals 'rec''s with 'rec' (Set-...LookupRecord, e.g. a new
  * PA after migration): 0, -ENOENT, -EINVAL. */
-int policy_lr_add(struct policy *, const struct lookup_record *,
-		  struct pmsg *);
-int policy_lr_set(struct policy *, const struct lookup_record *,
-		  struct pmsg *);
+int policy_lr_add(struct policy *, const struct lookup_record *, struct pmsg *);
+int policy_lr_set(struct policy *, const struct lookup_record *, struct pmsg *);
 int policy_lr_remove(struct policy *, const struct policy_filter *);
 int policy_lr_foreach(const struct policy *, const struct policy_filter *,
-		      policy_lr_cb, void *);
+                      policy_lr_cb, void *);
 size_t policy_lr_count(const struct policy *);
 const struct lookup_record *policy_lr_by_ca(const struct policy *,
-					    uint32_t vsid,
-					    const struct in6_addr *ca);
+                                            uint32_t vsid,
+                                            const struct in6_addr *ca);
 /* Prefers a record with a CA over an L2Only one. */
 const struct lookup_record *policy_lr_by_mac(const struct policy *,
-					     uint32_t vsid,
-					     const struct eth_addr *mac);
+                                             uint32_t vsid,
+                                             const struct eth_addr *mac);
 
 /* Customer routes.  Key: (RDID, prefix).  _set replaces the route with
  * the same key. */
 int policy_cr_add(struct policy *, const struct customer_route *,
-		  struct pmsg *);
+                  struct pmsg *);
 int policy_cr_set(struct policy *, const struct customer_route *,
-		  struct pmsg *);
+                  struct pmsg *);
 int policy_cr_remove(struct policy *, const struct policy_filter *);
 int policy_cr_foreach(const struct policy *, const struct policy_filter *,
-		      policy_cr_cb, void *);
+                      policy_cr_cb, void *);
 /* RDID of a VSID (from its customer routes): true if known. */
-bool policy_vsid_rdid(const struct policy *, uint32_t vsid,
-		      struct guid *rdid);
+bool policy_vsid_rdid(const struct policy *, uint32_t vsid, struct guid *rdid);
 /* Longest-prefix match of 'dst' among the routes of 'rdid', or NULL. */
 const struct customer_route *policy_cr_lookup(const struct policy *,
-					      const struct guid *rdid,
-					      const struct in6_addr *dst);
+                                              const struct guid *rdid,
+                                              const struct in6_addr *dst);
 /* The on-link route of 'vsid' containing 'a' (its subnet), or NULL. */
 const struct customer_route *policy_cr_subnet(const struct policy *,
-					      uint32_t vsid,
-					      const struct in6_addr *a);
+                                              uint32_t vsid,
+                                              const struct in6_addr *a);
 /* True if 'a' is the first host address (".1", or "::1" of the prefix)
  * of an on-link customer route of 'vsid'. */
 bool policy_is_gateway_ca(const struct policy *, uint32_t vsid,
-			  const struct in6_addr *a);
+                          const struct in6_addr *a);
+/* The default-gateway lookup record of 'vsid' (the record of the first
+ * host address of one of its on-link routes), preferring one whose PA is
+ * one of this host's; NULL if none.  O(on-link subnets of the VSID), for
+ * the router's MAC on the packet path. */
+const struct lookup_record *policy_lr_gateway(const struct policy *,
+                                              uint32_t vsid);
 
 /* Provider addresses.  Key: the PA. */
 int policy_pa_add(struct policy *, const struct provider_address *,
-		  struct pmsg *);
+                  struct pmsg *);
 int policy_pa_set(struct policy *, const struct provider_address *,
-		  struct pmsg *);
+                  struct pmsg *);
 int policy_pa_remove(struct policy *, const struct policy_filter *);
 int policy_pa_foreach(const struct policy *, const struct policy_filter *,
-		      policy_pa_cb, void *);
+                      policy_pa_cb, void *);
 const struct provider_address *policy_pa_find(const struct policy *,
-					      const struct in6_addr *pa);
+                                              const struct in6_addr *pa);
 /* First local PA of the family of 'like' (IPv4 or IPv6), or NULL. */
 const struct provider_address *policy_pa_first(const struct policy *,
-					       const struct in6_addr *like);
+                                               const struct in6_addr *like);
 
 /* Provider routes.  Key: (prefix, nexthop). */
 int policy_pr_add(struct policy *, const struct provider_route *,
-		  struct pmsg *);
+                  struct pmsg *);
 int policy_pr_remove(struct policy *, const struct policy_filter *);
 int policy_pr_foreach(const struct policy *, const struct policy_filter *,
-		      policy_pr_cb, void *);
+                      policy_pr_cb, void *);
 const struct provider_route *policy_pr_lookup(const struct policy *,
-					      const struct in6_addr *dst);
+                                              const struct in6_addr *dst);
 
 /* Virtual switches.  Key: name (case-insensitive). */
 int policy_sw_add(struct policy *, const struct vswitch *, struct pmsg *);
@@ -250,18 +253,16 @@ int policy_sw_foreach(const struct policy *, policy_sw_cb, void *);
 /* VM network adapters.  Key: (VM, name), VM case-insensitive.  _add
  * checks the switch exists.  _set replaces mac/vsid/sw of the adapter with
  * the same key (port is kept). */
-int policy_vma_add(struct policy *, const struct vm_adapter *,
-		   struct pmsg *);
-int policy_vma_set(struct policy *, const struct vm_adapter *,
-		   struct pmsg *);
+int policy_vma_add(struct policy *, const struct vm_adapter *, struct pmsg *);
+int policy_vma_set(struct policy *, const struct vm_adapter *, struct pmsg *);
 int policy_vma_remove(struct policy *, const struct policy_filter *);
 int policy_vma_foreach(struct policy *, const struct policy_filter *,
-		       policy_vma_cb, void *);
+                       policy_vma_cb, void *);
 struct vm_adapter *policy_vma_find(struct policy *, const char *vm,
-				   const char *name);
+                                   const char *name);
 /* The adapter with this MAC in this VSID (a local port), or NULL. */
 struct vm_adapter *policy_vma_by_mac(const struct policy *, uint32_t vsid,
-				     const struct eth_addr *mac);
+                                     const struct eth_addr *mac);
 
 /* Generation counter, bumped by every successful change (the data path
  * uses it to drop cached decisions). */

@@ -111,7 +111,7 @@ env_init(struct env *e)
 	pipeline_set_uplink(e->pl, e->up);
 	pa.pa = ip("192.168.0.22");
 	pa.plen = 24;
-	pa.mac = mac("02:44:55:66:77:88");
+	pa.mac = mac("33:44:55:66:77:88");
 	CHECK_EQ(policy_pa_add(e->pol, &pa, &msg), 0);
 	strcpy(sw.name, "HNVSwitch");
 	strcpy(sw.netadapter, "eth0");
@@ -335,6 +335,9 @@ test_f3_encap(void)
 	CHECK_EQ(pi.ethertype, 0x0806);
 	CHECK_EQ(ip_get_v4(&pi.arp_tpa), inet_addr("192.168.0.33"));
 	CHECK_EQ(ip_get_v4(&pi.arp_spa), inet_addr("192.168.0.22"));
+	/* The book's PA MAC is multicast: the uplink's MAC is used. */
+	CHECK(
+	    eth_equal(&pi.eth_src, &(struct eth_addr){{2, 0, 0, 0, 0, 0x22}}));
 	CHECK_EQ(drops(&e, DROP_PA_UNRESOLVED), 1);
 	resolve_host2(&e);
 	inject(&e, e.c1, e.v_c1->port, f,
