@@ -32,6 +32,8 @@ struct pl_neigh {
 	uint16_t vlan;
 	uint64_t updated_ns;
 	uint64_t probed_ns;
+	struct pbuf *pending; /* the latest packet waiting for resolution,
+	                         encapsulated, outer destination MAC zero */
 };
 
 struct pipeline {

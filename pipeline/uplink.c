@@ -59,6 +59,15 @@ neigh_find(struct pipeline *pl, const struct in6_addr *ip)
 	return NULL;
 }
 
+static void
+neigh_drop_pending(struct pipeline *pl, struct pl_neigh *n)
+{
+	if (n->pending) {
+		pl_drop(pl, n->pending, DROP_PA_UNRESOLVED);
+		n->pending = NULL;
+	}
+}
+
 static struct pl_neigh *
 neigh_create(struct pipeline *pl, const struct in6_addr *ip)
 {
@@ -74,6 +83,7 @@ neigh_create(struct pipeline *pl, const struct in6_addr *ip)
 		if (!oldest || n->updated_ns < oldest->updated_ns)
 			oldest = n;
 	}
+	neigh_drop_pending(pl, oldest);
 	memset(oldest, 0, sizeof(*oldest));
 	oldest->used = true;
 	oldest->ip = *ip;
@@ -97,6 +107,11 @@ neigh_learn(struct pipeline *pl, const struct in6_addr *ip,
 	n->vlan = vlan;
 	n->resolved = true;
 	n->updated_ns = time_ns();
+	if (n->pending) {
+		memcpy(n->pending->data, mac, 6);
+		pl_emit(pl, PIPELINE_UPLINK, n->pending);
+		n->pending = NULL;
+	}
 }
 
 static void
@@ -160,9 +175,13 @@ neigh_tick(struct pipeline *pl)
 		if (!n->used)
 			continue;
 		if (now - n->updated_ns > NEIGH_EXPIRE_NS) {
+			neigh_drop_pending(pl, n);
 			n->used = false;
 			continue;
 		}
+		/* An unanswered resolution gives up its packet after 3 s. */
+		if (!n->resolved && now - n->updated_ns > 3 * NEIGH_PROBE_NS)
+			neigh_drop_pending(pl, n);
 		if (n->resolved && now - n->updated_ns < NEIGH_STALE_NS)
 			continue;
 		if (now - n->probed_ns <
@@ -228,8 +247,12 @@ uplink_encap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
 			neigh_probe(pl, pa, n);
 		TR(pl, "encap", "next hop %s not resolved yet: %s sent",
 		   ip_fmt(nh, ip), ip_is_v4(nh) ? "ARP request" : "NS");
-		pl_drop(pl, b, DROP_PA_UNRESOLVED);
-		return;
+		/* Like the kernel's neighbour queue: the packet waits
+		 * (only the latest one) while the pool has room. */
+		if (pl->tr || pl->n_free < PL_POOL_SIZE / 2) {
+			pl_drop(pl, b, DROP_PA_UNRESOLVED);
+			return;
+		}
 	}
 	o.eth_dst = n->mac;
 	pa_mac(pl, pa, &o.eth_src);
@@ -252,6 +275,11 @@ uplink_encap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
 		return;
 	}
 	nvgre_write(b->data, &o, vsid, flowid, b->len - olen);
+	if (!n->resolved) {
+		neigh_drop_pending(pl, n);
+		n->pending = b;
+		return;
+	}
 	if (pl->tr)
 		trace_verdict(pl->tr, "encapsulated to PA %s with VSID %u",
 		              ip_fmt(dst_pa, ip2), vsid);
