@@ -52,7 +52,7 @@ struct io_class {
 
 struct io_port {
 	const struct io_class *cls;
-	int fd;			/* pollable for input, or -1 */
+	int fd; /* pollable for input, or -1 */
 	char name[32];
 	struct io_stats stats;
 };
@@ -83,7 +83,7 @@ void io_destroy(struct io_port *); /* accepts NULL; a TAP persists */
  * attaches.  Sets MAC (unless NULL), MTU (unless 0) and brings it up.
  * Returns NULL and sets *err (negative errno) on failure, logging why. */
 struct io_port *io_tap_open(const char *netns, const char *ifname,
-			    const struct eth_addr *mac, int mtu, int *err);
+                            const struct eth_addr *mac, int mtu, int *err);
 /* Deletes the persistent TAP (after io_destroy of any open port). */
 int io_tap_delete(const char *netns, const char *ifname);
 

@@ -16,26 +16,26 @@
 /* Ethernet (+802.1Q if vlan != 0) + ARP.  op 1 request, 2 reply.
  * spa/tpa are IPv4-mapped. */
 size_t build_arp(uint8_t *buf, size_t cap, const struct eth_addr *eth_dst,
-		 const struct eth_addr *eth_src, uint16_t vlan, uint16_t op,
-		 const struct eth_addr *sha, const struct in6_addr *spa,
-		 const struct eth_addr *tha, const struct in6_addr *tpa);
+                 const struct eth_addr *eth_src, uint16_t vlan, uint16_t op,
+                 const struct eth_addr *sha, const struct in6_addr *spa,
+                 const struct eth_addr *tha, const struct in6_addr *tpa);
 
 /* Ethernet (+802.1Q) + IPv6 (hop limit 255) + ICMPv6 neighbour
  * advertisement for 'target' with a target link-layer option 'tll';
  * flags: ND_NA_FLAG_ROUTER/SOLICITED/OVERRIDE (network order, as in
  * <netinet/icmp6.h>). */
 size_t build_nd_na(uint8_t *buf, size_t cap, const struct eth_addr *eth_dst,
-		   const struct eth_addr *eth_src, uint16_t vlan,
-		   const struct in6_addr *ip_src, const struct in6_addr *ip_dst,
-		   const struct in6_addr *target, const struct eth_addr *tll,
-		   uint32_t flags);
+                   const struct eth_addr *eth_src, uint16_t vlan,
+                   const struct in6_addr *ip_src, const struct in6_addr *ip_dst,
+                   const struct in6_addr *target, const struct eth_addr *tll,
+                   uint32_t flags);
 
 /* Neighbour solicitation for 'target' from ip_src with source link-layer
  * option 'sll', sent to the solicited-node multicast address (Ethernet
  * 33:33:ff:xx:xx:xx). */
 size_t build_nd_ns(uint8_t *buf, size_t cap, const struct eth_addr *eth_src,
-		   uint16_t vlan, const struct in6_addr *ip_src,
-		   const struct in6_addr *target, const struct eth_addr *sll);
+                   uint16_t vlan, const struct in6_addr *ip_src,
+                   const struct in6_addr *target, const struct eth_addr *sll);
 
 /* Turns an ICMP echo request (IPv4) or ICMPv6 echo request frame, parsed
  * into 'pi', into the matching reply in place: swaps MACs and IPs,
@@ -43,16 +43,16 @@ size_t build_nd_ns(uint8_t *buf, size_t cap, const struct eth_addr *eth_src,
  * -EINVAL if the frame is not an echo request. */
 struct pkt_info;
 int build_echo_reply_inplace(uint8_t *frame, size_t len,
-			     const struct pkt_info *pi);
+                             const struct pkt_info *pi);
 
 /* ICMP time exceeded / destination unreachable (IPv4) or the ICMPv6
  * equivalents, quoting as much of the offending datagram as fits in the
  * minimum MTU (576 / 1280).  'orig' is the offending frame as parsed in
  * 'pi'.  Source IP 'from', MACs as given. */
 size_t build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
-			const struct eth_addr *src, const struct in6_addr *from,
-			uint8_t type, uint8_t code, const uint8_t *orig,
-			const struct pkt_info *pi);
+                        const struct eth_addr *src, const struct in6_addr *from,
+                        uint8_t type, uint8_t code, const uint8_t *orig,
+                        const struct pkt_info *pi);
 
 /* Decrements the TTL/hop limit of the IP packet in 'frame' (fixing the
  * IPv4 header checksum incrementally).  Caller checks ttl > 1 first. */

@@ -13,12 +13,12 @@
 #include <stdint.h>
 
 uint32_t csum_add(uint32_t sum, const void *data, size_t len);
-uint16_t csum_fold(uint32_t sum);	/* ~(folded sum), host order */
+uint16_t csum_fold(uint32_t sum); /* ~(folded sum), host order */
 /* Pseudo-header sums for TCP/UDP/ICMPv6 (len = upper-layer length). */
 uint32_t csum_pseudo4(uint32_t be_src, uint32_t be_dst, uint8_t proto,
-		      uint32_t len);
+                      uint32_t len);
 uint32_t csum_pseudo6(const struct in6_addr *src, const struct in6_addr *dst,
-		      uint8_t proto, uint32_t len);
+                      uint8_t proto, uint32_t len);
 /* RFC 1624 updates of a stored checksum (all values host order). */
 uint16_t csum_update16(uint16_t csum, uint16_t old16, uint16_t new16);
 uint16_t csum_update32(uint16_t csum, uint32_t old32, uint32_t new32);

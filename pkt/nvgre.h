@@ -26,8 +26,8 @@
 
 struct nvgre_outer {
 	struct eth_addr eth_dst, eth_src;
-	uint16_t vlan;		/* 0: untagged */
-	struct in6_addr pa_src, pa_dst;	/* same family */
+	uint16_t vlan;                  /* 0: untagged */
+	struct in6_addr pa_src, pa_dst; /* same family */
 };
 
 static inline uint32_t
@@ -44,6 +44,6 @@ size_t nvgre_outer_len(const struct nvgre_outer *o);
  * inner frame at 'p' with headroom and calls
  * nvgre_write(p - nvgre_outer_len(o), o, vsid, flowid, len). */
 void nvgre_write(uint8_t *hdr, const struct nvgre_outer *o, uint32_t vsid,
-		 uint8_t flowid, size_t inner_len);
+                 uint8_t flowid, size_t inner_len);
 
 #endif

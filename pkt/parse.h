@@ -29,21 +29,21 @@
 
 /* Parse errors: the pipeline counts each under a drop reason of the same
  * name.  X(name, description) */
-#define PKT_ERRORS                                                            \
-	X(TRUNC_ETH, "frame shorter than an Ethernet header")                \
-	X(TRUNC_VLAN, "truncated 802.1Q tag")                                 \
-	X(DOUBLE_VLAN, "more than one 802.1Q tag")                            \
-	X(TRUNC_ARP, "truncated ARP")                                         \
-	X(BAD_ARP, "ARP not Ethernet/IPv4")                                   \
-	X(TRUNC_IP, "truncated IP header")                                    \
-	X(BAD_IP_VERSION, "IP version does not match EtherType")              \
-	X(BAD_IP_HLEN, "bad IPv4 header length")                              \
-	X(BAD_IP_LEN, "IP length beyond frame or below header")              \
-	X(BAD_IP_CSUM, "bad IPv4 header checksum")                            \
-	X(BAD_IP6_EXT, "malformed IPv6 extension header")                     \
-	X(TRUNC_L4, "truncated TCP/UDP/ICMP header")                          \
-	X(BAD_ND, "malformed neighbour discovery message")                    \
-	X(TRUNC_GRE, "truncated GRE header")                                  \
+#define PKT_ERRORS                                                             \
+	X(TRUNC_ETH, "frame shorter than an Ethernet header")                  \
+	X(TRUNC_VLAN, "truncated 802.1Q tag")                                  \
+	X(DOUBLE_VLAN, "more than one 802.1Q tag")                             \
+	X(TRUNC_ARP, "truncated ARP")                                          \
+	X(BAD_ARP, "ARP not Ethernet/IPv4")                                    \
+	X(TRUNC_IP, "truncated IP header")                                     \
+	X(BAD_IP_VERSION, "IP version does not match EtherType")               \
+	X(BAD_IP_HLEN, "bad IPv4 header length")                               \
+	X(BAD_IP_LEN, "IP length beyond frame or below header")                \
+	X(BAD_IP_CSUM, "bad IPv4 header checksum")                             \
+	X(BAD_IP6_EXT, "malformed IPv6 extension header")                      \
+	X(TRUNC_L4, "truncated TCP/UDP/ICMP header")                           \
+	X(BAD_ND, "malformed neighbour discovery message")                     \
+	X(TRUNC_GRE, "truncated GRE header")                                   \
 	X(BAD_GRE, "GRE version not 0 or routing bit set")
 
 enum pkt_err {
@@ -51,18 +51,18 @@ enum pkt_err {
 #define X(n, d) PKT_ERR_##n,
 	PKT_ERRORS
 #undef X
-	PKT_ERR_MAX
+	    PKT_ERR_MAX
 };
-const char *pkt_err_name(int err);	/* "trunc_eth"; accepts +/- codes */
+const char *pkt_err_name(int err); /* "trunc_eth"; accepts +/- codes */
 const char *pkt_err_desc(int err);
 
 struct pkt_info {
 	/* L2 */
 	struct eth_addr eth_dst, eth_src;
 	bool has_vlan;
-	uint16_t vlan_tci;	/* host order, valid if has_vlan */
-	uint16_t ethertype;	/* after any tag, host order */
-	uint16_t l3_ofs;	/* 14, or 18 when tagged */
+	uint16_t vlan_tci;  /* host order, valid if has_vlan */
+	uint16_t ethertype; /* after any tag, host order */
+	uint16_t l3_ofs;    /* 14, or 18 when tagged */
 
 	/* ARP (ethertype 0x0806) */
 	uint16_t arp_op;
@@ -72,16 +72,16 @@ struct pkt_info {
 	/* IP (ethertype 0x0800 / 0x86dd) */
 	bool is_ip;
 	bool is_ipv6;
-	struct in6_addr ip_src, ip_dst;	/* IPv4-mapped for IPv4 */
-	uint8_t ttl;		/* TTL or hop limit */
-	uint8_t l4_proto;	/* IPPROTO_*, after IPv6 extension headers */
-	bool is_fragment;	/* any fragment (first or later) */
-	bool is_later_fragment;	/* offset != 0: no L4 header present */
-	uint16_t ip_end;	/* offset one past the IP datagram */
-	uint16_t l4_ofs;	/* 0 when not present/parsed */
+	struct in6_addr ip_src, ip_dst; /* IPv4-mapped for IPv4 */
+	uint8_t ttl;                    /* TTL or hop limit */
+	uint8_t l4_proto;       /* IPPROTO_*, after IPv6 extension headers */
+	bool is_fragment;       /* any fragment (first or later) */
+	bool is_later_fragment; /* offset != 0: no L4 header present */
+	uint16_t ip_end;        /* offset one past the IP datagram */
+	uint16_t l4_ofs;        /* 0 when not present/parsed */
 
 	/* L4 */
-	uint16_t sport, dport;	/* TCP/UDP, host order */
+	uint16_t sport, dport;        /* TCP/UDP, host order */
 	uint8_t icmp_type, icmp_code; /* ICMP or ICMPv6 */
 
 	/* ND: NS/NA target, and the link-layer address option if present */
@@ -90,11 +90,11 @@ struct pkt_info {
 	struct eth_addr nd_lladdr;
 
 	/* GRE */
-	uint16_t gre_flags;	/* host order, whole flags/version word */
+	uint16_t gre_flags; /* host order, whole flags/version word */
 	uint16_t gre_proto;
 	bool gre_has_key;
-	uint32_t gre_key;	/* host order */
-	uint16_t inner_ofs;	/* first byte after the GRE header */
+	uint32_t gre_key;   /* host order */
+	uint16_t inner_ofs; /* first byte after the GRE header */
 };
 
 /* Parses 'frame'.  Returns 0 or -PKT_ERR_*.  'pi' is fully written either

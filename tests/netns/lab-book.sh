@@ -102,8 +102,8 @@ if ((EUID != 0)); then
 	echo "skip: needs root (network namespaces)"
 	exit 0
 fi
-# hnv-lab takes the binaries from build/bin (or $HNV_AGENT, $HNVCTL).
-for b in "${HNV_AGENT:-$TOP/build/bin/hnv-agent}" "${HNVCTL:-$TOP/build/bin/hnvctl}"; do
+# hnv-lab takes the binaries from build/bin (or $HNV_AGENT_BIN, $HNVCTL_BIN).
+for b in "${HNV_AGENT_BIN:-$TOP/build/bin/hnv-agent}" "${HNVCTL_BIN:-$TOP/build/bin/hnvctl}"; do
 	if [[ ! -x $b ]]; then
 		fail "$b is missing (make all)"
 		exit 1
