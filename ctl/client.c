@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * client: the control socket client (see client.h).  Bytes after the
+ * newline that ends a reply are kept for the next one, although the agent
+ * answers one request at a time.
+ */
+#include "ctl/client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+
+struct client {
+	int fd;
+	char *buf; /* received, not yet consumed */
+	size_t len, cap;
+};
+
+int
+client_open(const char *path, struct client **out)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct client *c;
+	int fd, err;
+
+	*out = NULL;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (errno == EINTR)
+			continue;
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	*out = c;
+	return 0;
+}
+
+void
+client_close(struct client *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	free(c->buf);
+	free(c);
+}
+
+static int
+send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads until buf holds a full line; returns its length (without the
+ * newline) or a negative errno. */
+static long
+read_line(struct client *c)
+{
+	size_t scanned = 0;
+
+	for (;;) {
+		char *nl = c->len > scanned ? memchr(c->buf + scanned, '\n',
+		                                     c->len - scanned)
+		                            : NULL;
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		ssize_t r;
+		int pr;
+
+		if (nl)
+			return nl - c->buf;
+		scanned = c->len;
+		if (c->len >= CLIENT_MAX_REPLY)
+			return -EMSGSIZE;
+		if (c->cap - c->len < 4096) {
+			c->cap = c->cap ? 2 * c->cap : 65536;
+			c->buf = xrealloc(c->buf, c->cap);
+		}
+		pr = poll(&pfd, 1, CLIENT_TIMEOUT_MS);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			return -errno;
+		if (pr == 0)
+			return -ETIMEDOUT;
+		r = read(c->fd, c->buf + c->len, c->cap - c->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ECONNRESET;
+		c->len += (size_t)r;
+	}
+}
+
+static int
+transport_error(char **error, int err, const char *what)
+{
+	if (err == -ETIMEDOUT)
+		*error = xasprintf("no reply from the agent within %d s",
+		                   CLIENT_TIMEOUT_MS / 1000);
+	else if (err == -ECONNRESET || err == -EPIPE)
+		*error = xstrdup("the agent closed the connection");
+	else if (err == -EMSGSIZE)
+		*error = xasprintf("the agent's reply exceeds %u bytes",
+		                   CLIENT_MAX_REPLY);
+	else
+		*error = xasprintf("%s: %s", what, strerror(-err));
+	return err;
+}
+
+int
+client_call(struct client *c, const char *cmd, json_t *args, json_t **result,
+            char **error, json_t **warnings)
+{
+	json_t *req, *reply, *ok, *w;
+	json_error_t jerr;
+	char *line;
+	long n;
+	int r;
+
+	*result = NULL;
+	*error = NULL;
+	if (warnings)
+		*warnings = NULL;
+	req = json_pack("{ssso}", "cmd", cmd, "args",
+	                args ? json_incref(args) : json_object());
+	line = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (!line) {
+		*error = xstrdup("cannot encode the request");
+		return -EINVAL;
+	}
+	r = send_all(c->fd, line, strlen(line));
+	if (r == 0)
+		r = send_all(c->fd, "\n", 1);
+	free(line);
+	if (r < 0)
+		return transport_error(error, r, "cannot send to the agent");
+	n = read_line(c);
+	if (n < 0)
+		return transport_error(error, (int)n, "cannot read the reply");
+	reply = json_loadb(c->buf, (size_t)n, 0, &jerr);
+	c->len -= (size_t)n + 1;
+	memmove(c->buf, c->buf + n + 1, c->len);
+	if (!reply) {
+		*error =
+		    xasprintf("the agent's reply is not JSON: %s", jerr.text);
+		return -EPROTO;
+	}
+	ok = json_object_get(reply, "ok");
+	if (!json_is_boolean(ok)) {
+		json_decref(reply);
+		*error = xstrdup("the agent's reply has no \"ok\"");
+		return -EPROTO;
+	}
+	w = json_object_get(reply, "warnings");
+	if (warnings && json_is_array(w))
+		*warnings = json_incref(w);
+	if (json_is_true(ok)) {
+		json_t *res = json_object_get(reply, "result");
+
+		*result = res ? json_incref(res) : json_null();
+		r = 0;
+	} else {
+		const char *e =
+		    json_string_value(json_object_get(reply, "error"));
+
+		*error = xstrdup(e ? e : "request failed (no message)");
+		r = -EINVAL;
+	}
+	json_decref(reply);
+	return r;
+}
+
+int
+client_ps_call(void *client, const char *cmd, json_t *args, json_t **result,
+               char **error, json_t **warnings)
+{
+	return client_call(client, cmd, args, result, error, warnings);
+}

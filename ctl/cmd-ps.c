@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd-ps: `hnvctl ps [--check] FILE|-` runs a PowerShell script of HNV
+ * cmdlets against the agent (ctl/ps.h).  The whole script is checked
+ * first; nothing runs if it has errors.  --check stops after the check
+ * and needs no agent.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/client.h"
+#include "ctl/ctl.h"
+#include "ctl/ps.h"
+
+#define MAX_SCRIPT (16u << 20)
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: hnvctl [--agent PATH] ps [--check] FILE|-\n"
+	        "Runs a PowerShell script of Hyper-V Network Virtualization "
+	        "cmdlets (the\nbooks' and blogs' scripts, unchanged) against "
+	        "hnv-agent.  The script is\nchecked first: unknown cmdlets "
+	        "or parameters, bad values and unsupported\nconstructs are "
+	        "reported as FILE:LINE: CMDLET: message, and nothing runs.\n"
+	        "At the first request the agent refuses, the script stops.\n"
+	        "  --check  only check the script (no agent needed)\n"
+	        "Supported: New/Get/Set/Remove-NetVirtualization{LookupRecord,"
+	        "CustomerRoute,\nProviderAddress,ProviderRoute}, New-VMSwitch, "
+	        "Get/Remove-VMSwitch, New-VM,\nAdd/Get/Set/"
+	        "Remove-VMNetworkAdapter, Get-NetAdapter, Where-Object, "
+	        "Format-List,\nFormat-Table, Out-Null; Install-WindowsFeature, "
+	        "Enable-NetAdapterBinding and\nImport-Module are accepted and "
+	        "do nothing.  See hnvctl(8).\n");
+}
+
+static char *
+read_script(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 65536 > cap) {
+			cap = cap ? 2 * cap : 131072;
+			buf = xrealloc(buf, cap);
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+	} while (r > 0 && n <= MAX_SCRIPT);
+	if (ferror(f) || n > MAX_SCRIPT) {
+		int err = ferror(f) ? errno : EFBIG;
+
+		if (f != stdin)
+			fclose(f);
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+int
+cmd_ps_main(struct ctl *ctl, int argc, char **argv)
+{
+	const char *path = NULL;
+	bool check = false;
+	struct ps_script *s;
+	struct ps_backend be;
+	size_t len;
+	char *text;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (ctl_is_help(argv[i])) {
+			usage(stdout);
+			return CTL_EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--check") || !strcmp(argv[i], "-n"))
+			check = true;
+		else if (path)
+			return ctl_usage("ps: one script at a time ('%s')",
+			                 argv[i]);
+		else
+			path = argv[i];
+	}
+	if (!path) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	text = read_script(path, &len);
+	if (!text) {
+		fprintf(stderr, "hnvctl: %s: %s\n", path, strerror(errno));
+		return CTL_EXIT_FAIL;
+	}
+	s = ps_parse(strcmp(path, "-") ? path : "<stdin>", text, len);
+	free(text);
+	if (ps_script_n_errors(s)) {
+		ps_script_print_errors(s, stderr);
+		ps_script_destroy(s);
+		return CTL_EXIT_FAIL;
+	}
+	if (check) {
+		printf("%s: %zu commands, no errors\n", path,
+		       ps_script_n_statements(s));
+		ps_script_destroy(s);
+		return CTL_EXIT_OK;
+	}
+	r = ctl_connect(ctl);
+	if (r) {
+		ps_script_destroy(s);
+		return r;
+	}
+	be.call = client_ps_call;
+	be.ctx = ctl->client;
+	r = ps_exec(s, &be, stdout, stderr) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+	ps_script_destroy(s);
+	return r;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd-status: `hnvctl status`, the agent's uplink, state file, version and
+ * ports, as "key: value" lines and a table of ports (--json: the reply).
+ */
+#include <string.h>
+
+#include "ctl/ctl.h"
+
+int
+cmd_status_main(struct ctl *ctl, int argc, char **argv)
+{
+	json_t *res;
+	int r;
+
+	if (argc > 1 && ctl_is_help(argv[1])) {
+		printf("usage: hnvctl [--agent PATH] [--json] status\n"
+		       "Shows the agent's uplink (name, ifindex, MAC), its "
+		       "state file, its\nversion and the VM ports it has "
+		       "attached.\n");
+		return CTL_EXIT_OK;
+	}
+	if (argc > 1)
+		return ctl_usage("status: unexpected argument '%s'", argv[1]);
+	r = ctl_call(ctl, "status", NULL, &res);
+	if (r)
+		return r;
+	if (ctl->json)
+		ctl_print_json(res, stdout);
+	else
+		ctl_print_human(res, stdout);
+	json_decref(res);
+	return CTL_EXIT_OK;
+}

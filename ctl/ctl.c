@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ctl: shared plumbing of hnvctl's subcommands (see ctl.h).
+ */
+#include "ctl/ctl.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/client.h"
+#include "ctl/table.h"
+
+int
+ctl_connect(struct ctl *ctl)
+{
+	int r;
+
+	if (ctl->client)
+		return 0;
+	r = client_open(ctl->agent, &ctl->client);
+	if (r < 0) {
+		fprintf(stderr,
+		        "hnvctl: cannot connect to agent at %s: %s (is "
+		        "hnv-agent running?)\n",
+		        ctl->agent, strerror(-r));
+		return CTL_EXIT_NOAGENT;
+	}
+	return 0;
+}
+
+void
+ctl_disconnect(struct ctl *ctl)
+{
+	client_close(ctl->client);
+	ctl->client = NULL;
+}
+
+int
+ctl_call(struct ctl *ctl, const char *cmd, json_t *args, json_t **result)
+{
+	json_t *res = NULL, *warn = NULL;
+	char *err = NULL;
+	int r;
+
+	if (result)
+		*result = NULL;
+	r = ctl_connect(ctl);
+	if (r)
+		return r;
+	r = client_call(ctl->client, cmd, args, &res, &err, &warn);
+	for (size_t i = 0; i < json_array_size(warn); i++) {
+		const char *w = json_string_value(json_array_get(warn, i));
+
+		if (w)
+			fprintf(stderr, "warning: %s\n", w);
+	}
+	json_decref(warn);
+	if (r < 0) {
+		fprintf(stderr, "hnvctl: %s\n", err ? err : strerror(-r));
+		free(err);
+		json_decref(res);
+		return CTL_EXIT_FAIL;
+	}
+	free(err);
+	if (result)
+		*result = res;
+	else
+		json_decref(res);
+	return 0;
+}
+
+int
+ctl_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hnvctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	return CTL_EXIT_USAGE;
+}
+
+void
+ctl_print_json(const json_t *v, FILE *f)
+{
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	                            JSON_ENCODE_ANY);
+
+	fprintf(f, "%s\n", s ? s : "null");
+	free(s);
+}
+
+char *
+ctl_scalar(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return xstrdup("-");
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (json_is_real(v))
+		return xasprintf("%g", json_real_value(v));
+	if (json_is_boolean(v))
+		return xstrdup(json_is_true(v) ? "true" : "false");
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+bool
+ctl_is_help(const char *s)
+{
+	return !strcmp(s, "--help") || !strcmp(s, "-h") || !strcmp(s, "help");
+}
+
+static bool
+is_object_array(const json_t *v)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || !json_array_size(v))
+		return false;
+	json_array_foreach(v, i, e)
+	{
+		if (!json_is_object(e))
+			return false;
+	}
+	return true;
+}
+
+static char *
+header_of(const char *key)
+{
+	char *h = xstrdup(key);
+
+	for (char *p = h; *p; p++)
+		*p = *p == '_' ? '-' : (char)toupper((unsigned char)*p);
+	return h;
+}
+
+/* An array of objects as a table whose columns are the union of their
+ * keys, in first-seen order. */
+static void
+print_object_array(const json_t *arr, int indent, FILE *f)
+{
+	json_t *cols = json_array(), *e, *v;
+	const char *k;
+	struct table *t;
+	size_t i, n;
+
+	json_array_foreach(arr, i, e)
+	{
+		json_object_foreach((json_t *)e, k, v)
+		{
+			bool seen = false;
+
+			for (size_t c = 0; c < json_array_size(cols); c++)
+				seen |= !strcmp(
+				    json_string_value(json_array_get(cols, c)),
+				    k);
+			if (!seen)
+				json_array_append_new(cols, json_string(k));
+		}
+	}
+	n = json_array_size(cols);
+	t = table_create(n, 2, false);
+	for (size_t c = 0; c < n; c++) {
+		char *h = header_of(json_string_value(json_array_get(cols, c)));
+
+		table_header(t, c, h, false);
+		free(h);
+	}
+	json_array_foreach(arr, i, e)
+	{
+		char **cells = xcalloc(n ? n : 1, sizeof(*cells));
+
+		for (size_t c = 0; c < n; c++)
+			cells[c] = ctl_scalar(json_object_get(
+			    e, json_string_value(json_array_get(cols, c))));
+		table_add(t, (const char *const *)cells);
+		for (size_t c = 0; c < n; c++)
+			free(cells[c]);
+		free(cells);
+	}
+	table_print_indented(t, f, indent);
+	table_destroy(t);
+	json_decref(cols);
+}
+
+static void
+print_human(const json_t *v, int indent, FILE *f)
+{
+	const char *k;
+	json_t *e;
+	size_t w = 0;
+
+	if (!json_is_object(v)) {
+		if (is_object_array(v)) {
+			print_object_array(v, indent, f);
+		} else {
+			char *s = ctl_scalar(v);
+
+			fprintf(f, "%*s%s\n", indent, "", s);
+			free(s);
+		}
+		return;
+	}
+	json_object_foreach((json_t *)v, k, e)
+	{
+		if (!json_is_object(e) && !is_object_array(e))
+			w = MAX(w, strlen(k) + 1);
+	}
+	json_object_foreach((json_t *)v, k, e)
+	{
+		if (json_is_object(e) || is_object_array(e)) {
+			fprintf(f, "%*s%s:\n", indent, "", k);
+			print_human(e, indent + 2, f);
+		} else {
+			char *s = ctl_scalar(e);
+			char *key = xasprintf("%s:", k);
+
+			fprintf(f, "%*s%-*s %s\n", indent, "", (int)w, key, s);
+			free(key);
+			free(s);
+		}
+	}
+}
+
+void
+ctl_print_human(const json_t *v, FILE *f)
+{
+	print_human(v, 0, f);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ctl: what hnvctl's subcommands share: the connection to the agent, error
+ * and warning reporting, exit statuses, JSON and table output.  One file
+ * per subcommand (cmd-*.c) declares its entry point here; ctl/hnvctl.c
+ * parses the global options and dispatches.
+ *
+ * Exit statuses: 0 success; 1 the agent refused the request (or a script
+ * failed); 2 the agent cannot be reached; 64 usage error.
+ */
+#ifndef CTL_CTL_H
+#define CTL_CTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "lib/util.h"
+
+enum {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_FAIL = 1,
+	CTL_EXIT_NOAGENT = 2,
+	CTL_EXIT_USAGE = 64,
+};
+
+struct client;
+
+struct ctl {
+	const char *agent; /* socket path */
+	bool json;         /* --json: print results as JSON */
+	struct client *client;
+};
+
+/* Connects unless connected: 0, or CTL_EXIT_NOAGENT after printing
+ * "hnvctl: cannot connect to agent at PATH: ... (is hnv-agent running?)". */
+int ctl_connect(struct ctl *);
+void ctl_disconnect(struct ctl *);
+/* One request ('args' borrowed, NULL for {}).  Prints the reply's warnings
+ * ("warning: ...") and an error ("hnvctl: ...") to stderr.  Returns 0 with
+ * '*result' (owned by the caller; 'result' may be NULL), or an exit
+ * status. */
+int ctl_call(struct ctl *, const char *cmd, json_t *args, json_t **result);
+
+/* "hnvctl: <message>" on stderr; returns CTL_EXIT_USAGE. */
+int ctl_usage(const char *fmt, ...) PRINTF_FMT(1, 2);
+void ctl_print_json(const json_t *, FILE *);
+/* A scalar as native output prints it ("-" for missing or null). */
+char *ctl_scalar(const json_t *);
+/* Best-effort human rendering of any JSON value: scalars as "key: value",
+ * arrays of objects as tables, nested objects indented. */
+void ctl_print_human(const json_t *, FILE *);
+/* True for --help / -h. */
+bool ctl_is_help(const char *);
+
+/* Subcommands: argv[0] is the subcommand's name. */
+bool cmd_object_known(const char *name);
+int cmd_object_main(struct ctl *, int argc, char **argv);
+void cmd_object_usage(FILE *);
+/* Prints an array of 'object' objects as a native table. */
+void cmd_object_print(const char *object, const json_t *array, FILE *);
+int cmd_status_main(struct ctl *, int argc, char **argv);
+int cmd_stats_main(struct ctl *, int argc, char **argv);
+int cmd_trace_main(struct ctl *, int argc, char **argv);
+int cmd_policy_main(struct ctl *, int argc, char **argv);
+int cmd_ps_main(struct ctl *, int argc, char **argv);
+
+#endif

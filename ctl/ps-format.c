@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ps-format: Format-List, Format-Table and the default output of objects
+ * left at the end of a pipeline, in PowerShell's layout:
+ *  1. a list prints each object as "Name : Value" lines, the names padded
+ *     to the longest one shown, with a blank line before each object and
+ *     after the last (an empty value leaves no trailing blank);
+ *  2. a table prints the headers, a rule of dashes, one row per object,
+ *     with a blank line before and after; numbers are right-aligned;
+ *  3. by default the NetVirtualization objects print as lists (as in the
+ *     book), Hyper-V objects and adapters as tables, plain values one per
+ *     line; consecutive objects of one type share one table.
+ * Property names in -Property lists may use wildcards (fl *).
+ */
+#include "ctl/ps-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/table.h"
+#include "lib/util.h"
+
+/* The properties of 't' selected by 'pats' (NULL: 'dflt', or all when
+ * 'dflt' is NULL), in the order the patterns name them. */
+static size_t
+select_props(const struct ps_type *t, const json_t *pats,
+             const char *const *dflt, const struct ps_prop **out, size_t max)
+{
+	size_t n = 0;
+
+	if (!pats && dflt) {
+		for (size_t i = 0; dflt[i] && n < max; i++) {
+			const struct ps_prop *p = ps_obj_prop(t, dflt[i]);
+
+			if (p)
+				out[n++] = p;
+		}
+		return n;
+	}
+	if (!pats) {
+		for (const struct ps_prop *p = t->props; p->name && n < max;
+		     p++)
+			out[n++] = p;
+		return n;
+	}
+	for (size_t i = 0; i < json_array_size(pats); i++) {
+		const char *pat = json_string_value(json_array_get(pats, i));
+
+		for (const struct ps_prop *p = t->props; pat && p->name; p++) {
+			bool dup = false;
+
+			if (!ps_obj_like(pat, p->name, false))
+				continue;
+			for (size_t k = 0; k < n; k++)
+				dup |= out[k] == p;
+			if (!dup && n < max)
+				out[n++] = p;
+		}
+	}
+	return n;
+}
+
+#define MAX_PROPS 32
+
+static void
+list_one(FILE *f, const struct ps_obj *o, const json_t *pats)
+{
+	const struct ps_type *t = ps_obj_type(o->type);
+	const struct ps_prop *props[MAX_PROPS];
+	size_t n, w = 0;
+
+	if (!json_is_object(o->v)) {
+		char *s = ps_obj_scalar(o->v);
+
+		fprintf(f, "%s\n", s);
+		free(s);
+		return;
+	}
+	n = select_props(t, pats, NULL, props, MAX_PROPS);
+	for (size_t i = 0; i < n; i++)
+		w = MAX(w, strlen(props[i]->name));
+	for (size_t i = 0; i < n; i++) {
+		char *v = ps_obj_format(props[i], o->v);
+
+		if (*v)
+			fprintf(f, "%-*s : %s\n", (int)w, props[i]->name, v);
+		else
+			fprintf(f, "%-*s :\n", (int)w, props[i]->name);
+		free(v);
+	}
+}
+
+void
+ps_format_list(FILE *f, const struct ps_objs *os, const json_t *props)
+{
+	if (!os->n)
+		return;
+	fputc('\n', f);
+	for (size_t i = 0; i < os->n; i++) {
+		list_one(f, &os->v[i], props);
+		fputc('\n', f);
+	}
+}
+
+/* One table for objects [from, to) of one type. */
+static void
+table_run(FILE *f, const struct ps_obj *objs, size_t n_objs, const json_t *pats)
+{
+	const struct ps_type *t = ps_obj_type(objs[0].type);
+	const struct ps_prop *props[MAX_PROPS];
+	const char *cells[MAX_PROPS];
+	struct table *tb;
+	size_t n;
+
+	n = select_props(t, pats, t->table, props, MAX_PROPS);
+	if (!n)
+		return;
+	tb = table_create(n, 1, true);
+	for (size_t c = 0; c < n; c++)
+		table_header(tb, c, props[c]->name, props[c]->kind == PS_K_INT);
+	for (size_t r = 0; r < n_objs; r++) {
+		char *vals[MAX_PROPS];
+
+		for (size_t c = 0; c < n; c++) {
+			vals[c] = ps_obj_format(props[c], objs[r].v);
+			cells[c] = vals[c];
+		}
+		table_add(tb, cells);
+		for (size_t c = 0; c < n; c++)
+			free(vals[c]);
+	}
+	fputc('\n', f);
+	table_print(tb, f);
+	fputc('\n', f);
+	table_destroy(tb);
+}
+
+static size_t
+run_length(const struct ps_objs *os, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < os->n && os->v[j].type == os->v[i].type &&
+	       json_is_object(os->v[j].v) == json_is_object(os->v[i].v))
+		j++;
+	return j - i;
+}
+
+static void
+scalars(FILE *f, const struct ps_obj *o, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *s = ps_obj_scalar(o[i].v);
+
+		fprintf(f, "%s\n", s);
+		free(s);
+	}
+}
+
+void
+ps_format_table(FILE *f, const struct ps_objs *os, const json_t *props)
+{
+	for (size_t i = 0; i < os->n;) {
+		size_t n = run_length(os, i);
+
+		if (json_is_object(os->v[i].v))
+			table_run(f, &os->v[i], n, props);
+		else
+			scalars(f, &os->v[i], n);
+		i += n;
+	}
+}
+
+void
+ps_format_default(FILE *f, const struct ps_objs *os)
+{
+	for (size_t i = 0; i < os->n;) {
+		size_t n = run_length(os, i);
+		const struct ps_obj *o = &os->v[i];
+		const struct ps_type *t = ps_obj_type(o->type);
+
+		if (!json_is_object(o->v)) {
+			scalars(f, o, n);
+		} else if (t->list_default) {
+			struct ps_objs run = {.v = (struct ps_obj *)o, .n = n};
+
+			ps_format_list(f, &run, NULL);
+		} else {
+			table_run(f, o, n, NULL);
+		}
+		i += n;
+	}
+}

@@ -1,0 +1,1404 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ps-parse: tokens -> statements, with parameter binding and static
+ * checks, so that every error a script can be known to have is reported
+ * before anything runs.
+ *
+ * Grammar (doc/hnvctl.md has the prose):
+ *   script    := { statement (NEWLINE | ';') }
+ *   statement := [ $var '=' ] pipeline
+ *   pipeline  := element { '|' element }
+ *   element   := cmdlet { argument } | value      (a value only first)
+ *   argument  := -Param [value] | -Param:value | value
+ *   value     := primary { ',' primary }
+ *   primary   := word | string | $var[.Prop] | '{' condition '}'
+ *   condition := compare { (-and | -or) compare }
+ *   compare   := $_.Prop -op operand  |  operand -op $_.Prop
+ *
+ * Layout rules beyond PowerShell's, for the way the seeds print scripts:
+ *  1. a line whose first token is a -Param continues the command before
+ *     it, across blank and comment lines (the book puts each parameter on
+ *     a line of its own);
+ *  2. a line starting with '|' continues the pipeline before it; a line
+ *     ending with '|' or ',' continues on the next (as in PowerShell).
+ *
+ * Static checks: variables must be assigned before use (in script order);
+ * the type a variable holds is tracked so $x.Prop, Where-Object and
+ * Format-* property names are checked; pipeline input must be of the type
+ * the cmdlet takes.
+ */
+#include "ctl/ps-int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/util.h"
+
+#define MAX_ERRORS 100
+
+struct var_type {
+	char *name;
+	enum ps_otype type;
+};
+
+struct parser {
+	struct ps_script *s;
+	struct ps_toks toks;
+	size_t i;
+	struct var_type *vars;
+	size_t n_vars;
+	bool failed;      /* the current statement had an error */
+	bool stop;        /* give up on the script */
+	const char *what; /* cmdlet being parsed, for messages */
+	enum ps_otype in_type;
+};
+
+static void value_free(struct ps_value *);
+
+/* ---- errors ---- */
+
+static void
+add_error(struct ps_script *s, char *msg)
+{
+	if (s->n_errors == s->cap_errors) {
+		s->cap_errors = s->cap_errors ? 2 * s->cap_errors : 8;
+		s->errors =
+		    xrealloc(s->errors, s->cap_errors * sizeof(*s->errors));
+	}
+	s->errors[s->n_errors++] = msg;
+}
+
+static void PRINTF_FMT(3, 4)
+    perr(struct parser *ps, int line, const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+
+	if (ps->failed || ps->stop)
+		return;
+	ps->failed = true;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (ps->what)
+		add_error(ps->s, xasprintf("%s:%d: %s: %s", ps->s->file, line,
+		                           ps->what, msg));
+	else
+		add_error(ps->s,
+		          xasprintf("%s:%d: %s", ps->s->file, line, msg));
+	free(msg);
+	if (ps->s->n_errors >= MAX_ERRORS) {
+		add_error(ps->s, xasprintf("%s:%d: too many errors",
+		                           ps->s->file, line));
+		ps->stop = true;
+	}
+}
+
+/* ---- tokens ---- */
+
+static struct ps_tok *
+peek(struct parser *ps)
+{
+	return &ps->toks.v[ps->i];
+}
+
+static struct ps_tok *
+peek_at(struct parser *ps, size_t k)
+{
+	size_t j = ps->i + k;
+
+	return &ps->toks.v[j < ps->toks.n ? j : ps->toks.n - 1];
+}
+
+static void
+advance(struct parser *ps)
+{
+	if (ps->toks.v[ps->i].kind != PS_T_EOF)
+		ps->i++;
+}
+
+static void
+skip_newlines(struct parser *ps)
+{
+	while (peek(ps)->kind == PS_T_NEWLINE)
+		advance(ps);
+}
+
+/* At a NEWLINE: is the next non-blank line a continuation starting with
+ * a token of 'kind'? */
+static bool
+continues_with(struct parser *ps, enum ps_tok_kind kind)
+{
+	size_t j = ps->i;
+
+	while (ps->toks.v[j].kind == PS_T_NEWLINE)
+		j++;
+	return j != ps->i && ps->toks.v[j].kind == kind;
+}
+
+/* After an error: skip the rest of the statement, continuation lines
+ * included.  Stops before an error token so that it gets reported. */
+static void
+skip_statement(struct parser *ps)
+{
+	for (;;) {
+		enum ps_tok_kind k = peek(ps)->kind;
+
+		if (k == PS_T_EOF || k == PS_T_ERROR || k == PS_T_SEMI)
+			return;
+		if (k == PS_T_NEWLINE) {
+			if (!continues_with(ps, PS_T_PARAM) &&
+			    !continues_with(ps, PS_T_PIPE))
+				return;
+			skip_newlines(ps); /* once: keeps this linear */
+			continue;
+		}
+		advance(ps);
+	}
+}
+
+static const char *
+tok_desc(const struct ps_tok *t)
+{
+	return t->kind == PS_T_WORD || t->kind == PS_T_STRING
+	           ? t->text
+	           : ps_lex_kind_name(t->kind);
+}
+
+/* ---- variables ---- */
+
+static struct var_type *
+var_find(struct parser *ps, const char *name)
+{
+	for (size_t i = 0; i < ps->n_vars; i++)
+		if (!strcasecmp(ps->vars[i].name, name))
+			return &ps->vars[i];
+	return NULL;
+}
+
+static void
+var_set(struct parser *ps, const char *name, enum ps_otype t)
+{
+	struct var_type *v = var_find(ps, name);
+
+	if (!v) {
+		ps->vars =
+		    xrealloc(ps->vars, (ps->n_vars + 1) * sizeof(*ps->vars));
+		v = &ps->vars[ps->n_vars++];
+		v->name = xstrdup(name);
+	}
+	v->type = t;
+}
+
+static bool
+is_builtin_var(const char *name)
+{
+	return !strcasecmp(name, "true") || !strcasecmp(name, "false") ||
+	       !strcasecmp(name, "null");
+}
+
+static bool
+is_item_var(const char *name)
+{
+	return !strcmp(name, "_") || !strcasecmp(name, "PSItem");
+}
+
+static bool
+type_is_object(enum ps_otype t)
+{
+	return t != PS_O_NONE && t != PS_O_ANY && t != PS_O_SCALAR;
+}
+
+/* Checks that property 'prop' exists on objects of type 't'. */
+static bool
+check_prop(struct parser *ps, int line, enum ps_otype t, const char *prop)
+{
+	const struct ps_type *ty = ps_obj_type(t);
+
+	if (!type_is_object(t) || ps_obj_prop(ty, prop))
+		return true;
+	for (const struct ps_prop *p = ty->props; p->name; p++) {
+		if (ps_cmdlet_is_typo(prop, p->name)) {
+			perr(ps, line,
+			     "%s objects have no property '%s' (did you mean "
+			     "%s?)",
+			     ty->name, prop, p->name);
+			return false;
+		}
+	}
+	perr(ps, line, "%s objects have no property '%s'", ty->name, prop);
+	return false;
+}
+
+/* ---- values ---- */
+
+static void
+cond_free(struct ps_cond *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_cmps; i++) {
+		free(c->cmps[i].prop);
+		value_free(&c->cmps[i].rhs);
+	}
+	free(c->cmps);
+	free(c->is_or);
+	free(c);
+}
+
+static void
+value_free(struct ps_value *v)
+{
+	free(v->text);
+	for (size_t i = 0; i < v->n_props; i++)
+		free(v->props[i]);
+	free(v->props);
+	for (size_t i = 0; i < v->n_items; i++)
+		value_free(&v->items[i]);
+	free(v->items);
+	cond_free(v->cond);
+	memset(v, 0, sizeof(*v));
+}
+
+static bool
+is_number(const char *s)
+{
+	unsigned long long v;
+
+	return ps_cmdlet_parse_uint(s, ~0ULL, &v);
+}
+
+static const char *const keywords[] = {
+    "if",
+    "else",
+    "elseif",
+    "foreach",
+    "for",
+    "while",
+    "do",
+    "until",
+    "switch",
+    "function",
+    "filter",
+    "param",
+    "begin",
+    "process",
+    "end",
+    "try",
+    "catch",
+    "finally",
+    "trap",
+    "throw",
+    "return",
+    "break",
+    "continue",
+    "exit",
+    "class",
+    "enum",
+    "using",
+    "workflow",
+    "data",
+    "dynamicparam",
+    "parallel",
+    "sequence",
+    "configuration",
+    "ForEach-Object",
+    "%",
+    "Select-Object",
+    "select",
+    "Sort-Object",
+    "sort",
+};
+
+static bool
+is_keyword(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keywords); i++)
+		if (!strcasecmp(s, keywords[i]))
+			return true;
+	return false;
+}
+
+static const char *
+unsupported_hint(void)
+{
+	return "hnvctl ps runs cmdlets, pipelines and $variable assignments";
+}
+
+static bool parse_block(struct parser *, struct ps_value *);
+
+/* Reports the token at which a value was expected. */
+static void
+bad_value_token(struct parser *ps, const struct ps_tok *t)
+{
+	switch (t->kind) {
+	case PS_T_OTHER:
+		perr(ps, t->line, "unsupported construct: %s (%s)", t->text,
+		     unsupported_hint());
+		break;
+	case PS_T_ERROR:
+		perr(ps, t->line, "%s", t->text);
+		break;
+	default:
+		perr(ps, t->line, "unexpected %s", tok_desc(t));
+		break;
+	}
+}
+
+static bool
+parse_primary(struct parser *ps, struct ps_value *v, bool in_block)
+{
+	struct ps_tok *t = peek(ps);
+
+	memset(v, 0, sizeof(*v));
+	v->line = t->line;
+	switch (t->kind) {
+	case PS_T_WORD:
+	case PS_T_STRING:
+		if (t->expands) {
+			perr(ps, t->line,
+			     "variables inside strings (\"%s\") are not "
+			     "expanded: pass $name on its own, or use single "
+			     "quotes for a literal $",
+			     t->text);
+			return false;
+		}
+		v->kind = t->kind == PS_T_WORD ? PS_V_WORD : PS_V_STRING;
+		v->text = xstrdup(t->text);
+		advance(ps);
+		return true;
+	case PS_T_VAR:
+		if (is_builtin_var(t->text)) {
+			if (t->n_props) {
+				perr(ps, t->line, "$%s has no properties",
+				     t->text);
+				return false;
+			}
+		} else if (is_item_var(t->text)) {
+			if (!in_block) {
+				perr(ps, t->line,
+				     "$%s is only defined inside "
+				     "Where-Object { ... }",
+				     t->text);
+				return false;
+			}
+		} else {
+			struct var_type *vt = var_find(ps, t->text);
+
+			if (!vt) {
+				perr(ps, t->line, "variable $%s is not set",
+				     t->text);
+				return false;
+			}
+			if (t->n_props > 1) {
+				perr(ps, t->line,
+				     "only one level of properties "
+				     "($%s.%s) is supported",
+				     t->text, t->props[0]);
+				return false;
+			}
+			if (t->n_props && vt->type == PS_O_SCALAR) {
+				perr(ps, t->line,
+				     "$%s holds a plain value: it has no "
+				     "property '%s'",
+				     t->text, t->props[0]);
+				return false;
+			}
+			if (t->n_props &&
+			    !check_prop(ps, t->line, vt->type, t->props[0]))
+				return false;
+		}
+		v->kind = PS_V_VAR;
+		v->text = xstrdup(t->text);
+		v->n_props = t->n_props;
+		v->props =
+		    xcalloc(t->n_props ? t->n_props : 1, sizeof(*v->props));
+		for (size_t i = 0; i < t->n_props; i++)
+			v->props[i] = xstrdup(t->props[i]);
+		advance(ps);
+		return true;
+	case PS_T_LBRACE:
+		if (peek_at(ps, 1)->kind == PS_T_WORD &&
+		    peek_at(ps, 2)->kind == PS_T_RBRACE) {
+			/* {12345678-...}: PowerShell makes a script block of
+			 * an unquoted braced GUID, and binds its text. */
+			v->kind = PS_V_WORD;
+			v->text = xasprintf("{%s}", peek_at(ps, 1)->text);
+			advance(ps);
+			advance(ps);
+			advance(ps);
+			return true;
+		}
+		if (in_block) {
+			perr(ps, t->line,
+			     "nested script blocks are not "
+			     "supported");
+			return false;
+		}
+		return parse_block(ps, v);
+	default:
+		bad_value_token(ps, t);
+		return false;
+	}
+}
+
+/* primary { ',' primary } */
+static bool
+parse_value(struct parser *ps, struct ps_value *v)
+{
+	struct ps_value first;
+
+	if (!parse_primary(ps, &first, false))
+		return false;
+	if (peek(ps)->kind != PS_T_COMMA) {
+		*v = first;
+		return true;
+	}
+	memset(v, 0, sizeof(*v));
+	v->kind = PS_V_LIST;
+	v->line = first.line;
+	v->items = xmalloc(sizeof(*v->items));
+	v->items[v->n_items++] = first;
+	while (peek(ps)->kind == PS_T_COMMA) {
+		struct ps_value item;
+
+		advance(ps);
+		skip_newlines(ps);
+		if (!parse_primary(ps, &item, false)) {
+			value_free(v);
+			return false;
+		}
+		v->items =
+		    xrealloc(v->items, (v->n_items + 1) * sizeof(*v->items));
+		v->items[v->n_items++] = item;
+	}
+	return true;
+}
+
+/* ---- script blocks (Where-Object) ---- */
+
+static bool
+op_from_name(const char *name, enum ps_op *op, bool *cs)
+{
+	static const struct {
+		const char *name;
+		enum ps_op op;
+	} ops[] = {
+	    {"eq", PS_OP_EQ},           {"ne", PS_OP_NE}, {"like", PS_OP_LIKE},
+	    {"notlike", PS_OP_NOTLIKE}, {"gt", PS_OP_GT}, {"ge", PS_OP_GE},
+	    {"lt", PS_OP_LT},           {"le", PS_OP_LE},
+	};
+
+	*cs = false;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+			if (!strcasecmp(name, ops[i].name)) {
+				*op = ops[i].op;
+				return true;
+			}
+		if (pass || (tolower((unsigned char)name[0]) != 'c' &&
+		             tolower((unsigned char)name[0]) != 'i'))
+			break;
+		*cs = tolower((unsigned char)name[0]) == 'c';
+		name++;
+	}
+	return false;
+}
+
+static enum ps_op
+op_mirror(enum ps_op op)
+{
+	switch (op) {
+	case PS_OP_GT:
+		return PS_OP_LT;
+	case PS_OP_GE:
+		return PS_OP_LE;
+	case PS_OP_LT:
+		return PS_OP_GT;
+	case PS_OP_LE:
+		return PS_OP_GE;
+	default:
+		return op;
+	}
+}
+
+static bool
+is_item_ref(const struct ps_value *v)
+{
+	return v->kind == PS_V_VAR && is_item_var(v->text);
+}
+
+/* A comparison operand other than $_.Prop: a string, a number, $true,
+ * $false, $null or $x / $x.Prop. */
+static bool
+check_operand(struct parser *ps, const struct ps_value *v)
+{
+	if (v->kind == PS_V_WORD && !is_number(v->text)) {
+		perr(ps, v->line,
+		     "bare word '%s' in a script block: quote it (\"%s\")",
+		     v->text, v->text);
+		return false;
+	}
+	if (v->kind == PS_V_BLOCK || v->kind == PS_V_LIST) {
+		perr(ps, v->line, "unsupported comparison operand");
+		return false;
+	}
+	return true;
+}
+
+static bool
+parse_compare(struct parser *ps, struct ps_cmp *cmp)
+{
+	struct ps_value lhs, rhs;
+	struct ps_tok *t;
+	enum ps_op op;
+	bool cs;
+
+	memset(cmp, 0, sizeof(*cmp));
+	if (!parse_primary(ps, &lhs, true))
+		return false;
+	t = peek(ps);
+	if (t->kind != PS_T_PARAM) {
+		perr(ps, t->line,
+		     "expected a comparison (-eq, -ne, -like, -notlike, "
+		     "-gt, -ge, -lt, -le), found %s",
+		     tok_desc(t));
+		value_free(&lhs);
+		return false;
+	}
+	if (!op_from_name(t->text, &op, &cs)) {
+		perr(ps, t->line,
+		     "unsupported operator -%s (supported: -eq, -ne, -like, "
+		     "-notlike, -gt, -ge, -lt, -le)",
+		     t->text);
+		value_free(&lhs);
+		return false;
+	}
+	advance(ps);
+	if (!parse_primary(ps, &rhs, true)) {
+		value_free(&lhs);
+		return false;
+	}
+	if (!is_item_ref(&lhs) && is_item_ref(&rhs)) {
+		struct ps_value tmp = lhs;
+
+		lhs = rhs;
+		rhs = tmp;
+		op = op_mirror(op);
+	}
+	if (!is_item_ref(&lhs) || lhs.n_props != 1) {
+		perr(ps, lhs.line,
+		     "a comparison must test a property of the pipeline "
+		     "object: { $_.Property -eq value }");
+		goto fail;
+	}
+	if (is_item_ref(&rhs)) {
+		perr(ps, rhs.line,
+		     "comparing two properties is not "
+		     "supported");
+		goto fail;
+	}
+	if (!check_operand(ps, &rhs) ||
+	    !check_prop(ps, lhs.line, ps->in_type, lhs.props[0]))
+		goto fail;
+	cmp->prop = xstrdup(lhs.props[0]);
+	cmp->op = op;
+	cmp->case_sens = cs;
+	cmp->rhs = rhs;
+	value_free(&lhs);
+	return true;
+fail:
+	value_free(&lhs);
+	value_free(&rhs);
+	return false;
+}
+
+static bool
+parse_block(struct parser *ps, struct ps_value *v)
+{
+	struct ps_cond *c = xcalloc(1, sizeof(*c));
+	struct ps_tok *t;
+
+	v->kind = PS_V_BLOCK;
+	v->line = peek(ps)->line;
+	v->cond = c;
+	advance(ps); /* '{' */
+	skip_newlines(ps);
+	for (;;) {
+		struct ps_cmp cmp;
+
+		if (!parse_compare(ps, &cmp))
+			goto fail;
+		c->cmps = xrealloc(c->cmps, (c->n_cmps + 1) * sizeof(*c->cmps));
+		c->cmps[c->n_cmps++] = cmp;
+		skip_newlines(ps);
+		t = peek(ps);
+		if (t->kind == PS_T_PARAM && (!strcasecmp(t->text, "and") ||
+		                              !strcasecmp(t->text, "or"))) {
+			c->is_or =
+			    xrealloc(c->is_or, c->n_cmps * sizeof(*c->is_or));
+			c->is_or[c->n_cmps - 1] = !strcasecmp(t->text, "or");
+			advance(ps);
+			skip_newlines(ps);
+			continue;
+		}
+		break;
+	}
+	t = peek(ps);
+	if (t->kind != PS_T_RBRACE) {
+		if (t->kind == PS_T_PARAM)
+			perr(ps, t->line,
+			     "unsupported operator -%s in a script block "
+			     "(supported: -and, -or)",
+			     t->text);
+		else if (t->kind == PS_T_EOF)
+			perr(ps, v->line,
+			     "missing '}' to close the script "
+			     "block");
+		else
+			bad_value_token(ps, t);
+		goto fail;
+	}
+	advance(ps);
+	return true;
+fail:
+	value_free(v);
+	return false;
+}
+
+/* ---- commands ---- */
+
+const struct ps_arg *
+ps_parse_arg(const struct ps_cmd *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_args; i++)
+		if (c->args[i].param &&
+		    !strcasecmp(c->args[i].param->name, name))
+			return &c->args[i];
+	return NULL;
+}
+
+const char *
+ps_parse_cmd_name(const struct ps_cmd *c)
+{
+	return c->cmdlet ? c->cmdlet->name : c->typed;
+}
+
+static void
+cmd_free(struct ps_cmd *c)
+{
+	for (size_t i = 0; i < c->n_args; i++) {
+		value_free(&c->args[i].val);
+		json_decref(c->args[i].bound);
+	}
+	free(c->args);
+	free(c->typed);
+	cond_free(c->filter);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct ps_arg *
+add_arg(struct ps_cmd *c, const struct ps_param *p, int line)
+{
+	struct ps_arg *a;
+
+	c->args = xrealloc(c->args, (c->n_args + 1) * sizeof(*c->args));
+	a = &c->args[c->n_args++];
+	memset(a, 0, sizeof(*a));
+	a->param = p;
+	a->line = line;
+	return a;
+}
+
+/* Text of a literal value (a word, a string, $true/$false), or NULL. */
+static const char *
+literal_text(const struct ps_value *v)
+{
+	if (v->kind == PS_V_WORD || v->kind == PS_V_STRING)
+		return v->text;
+	if (v->kind == PS_V_VAR && !v->n_props) {
+		if (!strcasecmp(v->text, "true"))
+			return "True";
+		if (!strcasecmp(v->text, "false"))
+			return "False";
+	}
+	return NULL;
+}
+
+/* Binds 'a->val' (already parsed) to 'a->param'. */
+static bool
+bind_arg(struct parser *ps, struct ps_cmd *c, struct ps_arg *a)
+{
+	const struct ps_param *p = a->param;
+	struct ps_value *v = &a->val;
+	const char *text;
+	char *msg = NULL;
+
+	switch (p->type) {
+	case PS_P_IGNORE:
+	case PS_P_IGNORE_SWITCH:
+		return true;
+	case PS_P_PROPS: {
+		const struct ps_value *items =
+		    v->kind == PS_V_LIST ? v->items : v;
+		size_t n = v->kind == PS_V_LIST ? v->n_items : 1;
+
+		a->bound = json_array();
+		for (size_t i = 0; i < n; i++) {
+			const char *s = literal_text(&items[i]);
+
+			if (!s || items[i].kind == PS_V_VAR) {
+				perr(ps, a->line, "-%s takes property names",
+				     p->name);
+				return false;
+			}
+			if (!ps_obj_has_wildcard(s) &&
+			    !check_prop(ps, a->line, ps->in_type, s))
+				return false;
+			json_array_append_new(a->bound, json_string(s));
+		}
+		return true;
+	}
+	case PS_P_BLOCK:
+		if (v->kind != PS_V_BLOCK) {
+			perr(ps, a->line, "-%s takes a script block { ... }",
+			     p->name);
+			return false;
+		}
+		c->filter = v->cond;
+		v->cond = NULL;
+		return true;
+	case PS_P_VALUE:
+		if (v->kind == PS_V_BLOCK || v->kind == PS_V_LIST) {
+			perr(ps, a->line, "-%s takes one value", p->name);
+			return false;
+		}
+		return true;
+	default:
+		break;
+	}
+	if (v->kind == PS_V_LIST) {
+		perr(ps, a->line, "-%s takes one value, not a list", p->name);
+		return false;
+	}
+	if (v->kind == PS_V_BLOCK) {
+		perr(ps, a->line, "-%s takes a value, not a script block",
+		     p->name);
+		return false;
+	}
+	if (v->kind == PS_V_VAR && !strcasecmp(v->text, "null")) {
+		perr(ps, a->line, "-%s cannot be $null", p->name);
+		return false;
+	}
+	text = literal_text(v);
+	if (!text)
+		return true; /* $x or $x.Prop: bound at run time */
+	if (ps_cmdlet_bind(p, text, v->kind == PS_V_STRING, &a->bound, &msg) <
+	    0) {
+		perr(ps, a->line, "-%s: %s", p->name, msg);
+		free(msg);
+		return false;
+	}
+	if (p->type == PS_P_SWITCH && !strcasecmp(p->name, "PassThru"))
+		c->passthru = json_is_true(a->bound);
+	return true;
+}
+
+/* The next positional parameter not bound yet. */
+static const struct ps_param *
+next_positional(const struct ps_cmd *c, const struct ps_value *v)
+{
+	const struct ps_param *best = NULL;
+
+	for (const struct ps_param *p = c->cmdlet->params; p->name; p++) {
+		if (p->position < 0 || ps_parse_arg(c, p->name))
+			continue;
+		if (c->cmdlet->id == PS_C_WHERE && p->position == 0) {
+			/* Where-Object { } or Where-Object Prop -eq value */
+			bool block = v->kind == PS_V_BLOCK;
+
+			if (block != (p->type == PS_P_BLOCK))
+				continue;
+			if (ps_parse_arg(c, "FilterScript") ||
+			    ps_parse_arg(c, "Property"))
+				continue;
+		}
+		if (!best || p->position < best->position)
+			best = p;
+	}
+	return best;
+}
+
+static bool
+is_value_start(enum ps_tok_kind k)
+{
+	return k == PS_T_WORD || k == PS_T_STRING || k == PS_T_VAR ||
+	       k == PS_T_LBRACE || k == PS_T_OTHER || k == PS_T_ERROR;
+}
+
+/* Any-arguments cmdlets: check the syntax of what follows, bind nothing. */
+static bool
+parse_any_args(struct parser *ps)
+{
+	for (;;) {
+		struct ps_tok *t = peek(ps);
+		struct ps_value v;
+
+		if (t->kind == PS_T_NEWLINE) {
+			if (!continues_with(ps, PS_T_PARAM))
+				return true;
+			skip_newlines(ps);
+			continue;
+		}
+		if (t->kind == PS_T_PARAM) {
+			advance(ps);
+			continue;
+		}
+		if (!is_value_start(t->kind))
+			return true;
+		if (!parse_value(ps, &v))
+			return false;
+		value_free(&v);
+	}
+}
+
+static bool
+parse_param_arg(struct parser *ps, struct ps_cmd *c)
+{
+	struct ps_tok *t = peek(ps);
+	const struct ps_param *p;
+	struct ps_arg *a;
+	char *msg = NULL;
+	int line = t->line;
+	bool colon = t->colon;
+
+	if (ps_cmdlet_param(c->cmdlet, t->text, &p, &msg) < 0) {
+		perr(ps, line, "%s", msg);
+		free(msg);
+		return false;
+	}
+	if (ps_parse_arg(c, p->name)) {
+		perr(ps, line, "parameter -%s is given twice", p->name);
+		return false;
+	}
+	advance(ps);
+	a = add_arg(c, p, line);
+	if (p->type == PS_P_SWITCH || p->type == PS_P_IGNORE_SWITCH) {
+		if (!colon) {
+			a->val.kind = PS_V_WORD;
+			a->val.text = xstrdup("True");
+			a->val.line = line;
+			return bind_arg(ps, c, a);
+		}
+	} else if (!colon && !is_value_start(peek(ps)->kind)) {
+		perr(ps, line, "missing a value for -%s", p->name);
+		return false;
+	}
+	if (!parse_value(ps, &a->val))
+		return false;
+	a->has_val = true;
+	return bind_arg(ps, c, a);
+}
+
+/* Where-Object Property -op Value: builds the condition. */
+static bool
+where_simple(struct parser *ps, struct ps_cmd *c)
+{
+	const struct ps_arg *prop = ps_parse_arg(c, "Property");
+	struct ps_arg *val = NULL;
+	const struct ps_arg *op_arg = NULL;
+	struct ps_cond *cond;
+	enum ps_op op;
+	bool cs;
+
+	for (size_t i = 0; i < c->n_args; i++) {
+		if (!strcmp(c->args[i].param->name, "Value"))
+			val = &c->args[i];
+		if (!(c->args[i].param->flags & PS_F_OP))
+			continue;
+		if (op_arg) {
+			perr(ps, c->args[i].line,
+			     "Where-Object takes one comparison operator");
+			return false;
+		}
+		op_arg = &c->args[i];
+	}
+	if (c->filter) {
+		if (prop || val || op_arg) {
+			perr(ps, c->line,
+			     "give either a script block or Property -op "
+			     "Value, not both");
+			return false;
+		}
+		return true;
+	}
+	if (!prop) {
+		perr(ps, c->line,
+		     "missing the condition: { $_.Property -eq value }");
+		return false;
+	}
+	if (!op_arg || !val) {
+		perr(ps, c->line, "%s",
+		     "Where-Object Property needs -EQ (or "
+		     "-NE, -Like ...) and a value");
+		return false;
+	}
+	if (!literal_text(&prop->val) || prop->val.kind == PS_V_VAR) {
+		perr(ps, prop->line, "-Property takes a property name");
+		return false;
+	}
+	if (!check_prop(ps, prop->line, ps->in_type, prop->val.text))
+		return false;
+	op_from_name(op_arg->param->name, &op, &cs);
+	cond = xcalloc(1, sizeof(*cond));
+	cond->cmps = xcalloc(1, sizeof(*cond->cmps));
+	cond->n_cmps = 1;
+	cond->cmps[0].prop = xstrdup(prop->val.text);
+	cond->cmps[0].op = op;
+	cond->cmps[0].case_sens = cs;
+	/* The condition takes over the value; the argument keeps a husk. */
+	cond->cmps[0].rhs = val->val;
+	memset(&val->val, 0, sizeof(val->val));
+	c->filter = cond;
+	return true;
+}
+
+static bool
+check_mandatory(struct parser *ps, struct ps_cmd *c, bool piped)
+{
+	const struct ps_arg *ca, *type;
+
+	for (const struct ps_param *p = c->cmdlet->params; p->name; p++) {
+		if (!(p->flags & PS_F_MANDATORY) || ps_parse_arg(c, p->name))
+			continue;
+		if ((p->flags & PS_F_PIPED_OPT) && piped)
+			continue;
+		perr(ps, c->line, "missing mandatory parameter -%s", p->name);
+		return false;
+	}
+	switch (c->cmdlet->id) {
+	case PS_C_NV_NEW:
+		if (c->cmdlet->otype != PS_O_LR)
+			break;
+		ca = ps_parse_arg(c, "CustomerAddress");
+		type = ps_parse_arg(c, "Type");
+		if (!ca && !(type && (!type->bound ||
+		                      !strcmp(json_string_value(type->bound),
+		                              "l2only")))) {
+			perr(ps, c->line,
+			     "missing mandatory parameter -CustomerAddress "
+			     "(optional only with -Type L2Only)");
+			return false;
+		}
+		break;
+	case PS_C_NV_SET:
+		for (size_t i = 0; piped && i < c->n_args; i++) {
+			if (c->args[i].param->flags & PS_F_IDENT) {
+				perr(ps, c->args[i].line,
+				     "-%s selects objects: it cannot be "
+				     "combined "
+				     "with pipeline input",
+				     c->args[i].param->name);
+				return false;
+			}
+		}
+		break;
+	case PS_C_WHERE:
+		return where_simple(ps, c);
+	default:
+		break;
+	}
+	return true;
+}
+
+static bool
+parse_command(struct parser *ps, struct ps_cmd *c, bool piped)
+{
+	struct ps_tok *t = peek(ps);
+	const struct ps_cmdlet *cl = ps_cmdlet_find(t->text);
+
+	memset(c, 0, sizeof(*c));
+	c->typed = xstrdup(t->text);
+	c->line = t->line;
+	ps->what = c->typed;
+	if (!cl) {
+		const char *near = ps_cmdlet_suggest(t->text);
+
+		if (near)
+			perr(ps, t->line, "unknown cmdlet (did you mean %s?)",
+			     near);
+		else
+			perr(ps, t->line, "unknown cmdlet");
+		return false;
+	}
+	c->cmdlet = cl;
+	ps->what = cl->name;
+	advance(ps);
+	if (piped && !(cl->flags & PS_CF_PIPE_IN)) {
+		perr(ps, c->line, "takes no pipeline input");
+		return false;
+	}
+	if (piped && cl->id != PS_C_WHERE && (cl->flags & PS_CF_PIPE_IN) &&
+	    type_is_object(cl->otype) && type_is_object(ps->in_type) &&
+	    ps->in_type != cl->otype) {
+		perr(ps, c->line, "takes %s objects, not %s objects",
+		     ps_obj_type(cl->otype)->name,
+		     ps_obj_type(ps->in_type)->name);
+		return false;
+	}
+	if (cl->flags & PS_CF_ANY_ARGS)
+		return parse_any_args(ps);
+	for (;;) {
+		t = peek(ps);
+		if (t->kind == PS_T_NEWLINE) {
+			if (!continues_with(ps, PS_T_PARAM))
+				break;
+			skip_newlines(ps);
+			continue;
+		}
+		if (t->kind == PS_T_PARAM) {
+			if (!parse_param_arg(ps, c))
+				return false;
+			continue;
+		}
+		if (t->kind == PS_T_OTHER || t->kind == PS_T_ERROR) {
+			bad_value_token(ps, t);
+			return false;
+		}
+		if (is_value_start(t->kind)) {
+			const struct ps_param *p;
+			struct ps_value v;
+			struct ps_arg *a;
+			int line = t->line;
+
+			if (!parse_value(ps, &v))
+				return false;
+			p = next_positional(c, &v);
+			if (!p) {
+				perr(ps, line,
+				     "unexpected argument '%s' (no positional "
+				     "parameter takes it)",
+				     v.kind == PS_V_BLOCK
+				         ? "{...}"
+				         : (v.text ? v.text : "..."));
+				value_free(&v);
+				return false;
+			}
+			a = add_arg(c, p, line);
+			a->val = v;
+			a->has_val = true;
+			if (!bind_arg(ps, c, a))
+				return false;
+			continue;
+		}
+		break;
+	}
+	return check_mandatory(ps, c, piped);
+}
+
+/* Output type of a command given its input type. */
+static enum ps_otype
+cmd_out_type(const struct ps_cmd *c, enum ps_otype in)
+{
+	switch (c->cmdlet->id) {
+	case PS_C_WHERE:
+		return in;
+	case PS_C_NV_REMOVE:
+	case PS_C_SWITCH_REMOVE:
+	case PS_C_VMNA_REMOVE:
+	case PS_C_FORMAT_LIST:
+	case PS_C_FORMAT_TABLE:
+	case PS_C_OUT_NULL:
+	case PS_C_NOOP:
+	case PS_C_UNSUPPORTED:
+		return PS_O_NONE;
+	default:
+		return c->cmdlet->otype;
+	}
+}
+
+static void
+elem_free(struct ps_elem *e)
+{
+	if (e->is_cmd)
+		cmd_free(&e->cmd);
+	else
+		value_free(&e->val);
+}
+
+static void
+stmt_free(struct ps_stmt *st)
+{
+	for (size_t i = 0; i < st->n_elems; i++)
+		elem_free(&st->elems[i]);
+	free(st->elems);
+	free(st->assign);
+	memset(st, 0, sizeof(*st));
+}
+
+static struct ps_elem *
+add_elem(struct ps_stmt *st)
+{
+	struct ps_elem *e;
+
+	st->elems = xrealloc(st->elems, (st->n_elems + 1) * sizeof(*e));
+	e = &st->elems[st->n_elems++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* The first element of a pipeline may be a value: $x, $x.Prop, "text". */
+static bool
+parse_value_elem(struct parser *ps, struct ps_elem *e)
+{
+	struct ps_tok *t;
+
+	if (!parse_value(ps, &e->val))
+		return false;
+	t = peek(ps);
+	if (t->kind == PS_T_OTHER || t->kind == PS_T_ERROR ||
+	    is_value_start(t->kind) || t->kind == PS_T_PARAM) {
+		if (t->kind == PS_T_PARAM)
+			perr(ps, t->line,
+			     "operators (-%s) are not supported outside "
+			     "Where-Object { ... }",
+			     t->text);
+		else if (is_value_start(t->kind) && t->kind != PS_T_OTHER &&
+		         t->kind != PS_T_ERROR)
+			perr(ps, t->line, "unexpected %s after a value",
+			     tok_desc(t));
+		else
+			bad_value_token(ps, t);
+		return false;
+	}
+	if (e->val.kind == PS_V_BLOCK) {
+		perr(ps, e->line,
+		     "script blocks are only supported in "
+		     "Where-Object");
+		return false;
+	}
+	return true;
+}
+
+static enum ps_otype
+value_type(struct parser *ps, const struct ps_value *v)
+{
+	if (v->kind == PS_V_VAR && !v->n_props && !is_builtin_var(v->text)) {
+		struct var_type *vt = var_find(ps, v->text);
+
+		return vt ? vt->type : PS_O_ANY;
+	}
+	return PS_O_SCALAR;
+}
+
+static bool
+parse_pipeline(struct parser *ps, struct ps_stmt *st, enum ps_otype *out)
+{
+	enum ps_otype type = PS_O_NONE;
+
+	for (;;) {
+		struct ps_tok *t = peek(ps);
+		struct ps_elem *e = add_elem(st);
+		bool first = st->n_elems == 1;
+
+		e->line = t->line;
+		ps->what = NULL;
+		ps->in_type = type;
+		if (t->kind == PS_T_WORD && is_keyword(t->text)) {
+			perr(ps, t->line, "%s: unsupported construct (%s)",
+			     t->text, unsupported_hint());
+			return false;
+		}
+		if (t->kind == PS_T_WORD && !(first && is_number(t->text))) {
+			e->is_cmd = true;
+			if (!parse_command(ps, &e->cmd, !first))
+				return false;
+			type = cmd_out_type(&e->cmd, type);
+		} else if (first &&
+		           (t->kind == PS_T_WORD || t->kind == PS_T_STRING ||
+		            t->kind == PS_T_VAR)) {
+			if (!parse_value_elem(ps, e))
+				return false;
+			type = value_type(ps, &e->val);
+		} else if (t->kind == PS_T_PARAM) {
+			perr(ps, t->line,
+			     "-%s: a parameter with no cmdlet before it",
+			     t->text);
+			return false;
+		} else if (t->kind == PS_T_EOF && !first) {
+			perr(ps, t->line, "missing a cmdlet after '|'");
+			return false;
+		} else if (!first &&
+		           (t->kind == PS_T_STRING || t->kind == PS_T_VAR)) {
+			perr(ps, t->line,
+			     "values are only allowed as the "
+			     "first element of a pipeline");
+			return false;
+		} else if (t->kind == PS_T_LBRACE) {
+			perr(ps, t->line,
+			     "script blocks are only supported "
+			     "in Where-Object");
+			return false;
+		} else {
+			bad_value_token(ps, t);
+			return false;
+		}
+		t = peek(ps);
+		if (t->kind == PS_T_NEWLINE && continues_with(ps, PS_T_PIPE))
+			skip_newlines(ps);
+		if (peek(ps)->kind != PS_T_PIPE)
+			break;
+		advance(ps);
+		skip_newlines(ps);
+	}
+	*out = type;
+	return true;
+}
+
+static bool
+parse_statement(struct parser *ps, struct ps_stmt *st)
+{
+	struct ps_tok *t = peek(ps);
+	enum ps_otype type;
+
+	memset(st, 0, sizeof(*st));
+	st->line = t->line;
+	ps->what = NULL;
+	if (t->kind == PS_T_VAR && peek_at(ps, 1)->kind == PS_T_ASSIGN) {
+		if (t->n_props) {
+			perr(ps, t->line,
+			     "assigning to a property ($%s.%s) is "
+			     "not supported",
+			     t->text, t->props[0]);
+			return false;
+		}
+		if (is_builtin_var(t->text) || is_item_var(t->text)) {
+			perr(ps, t->line, "$%s cannot be assigned", t->text);
+			return false;
+		}
+		st->assign = xstrdup(t->text);
+		advance(ps);
+		advance(ps);
+		skip_newlines(ps);
+		if (peek(ps)->kind == PS_T_EOF) {
+			perr(ps, t->line, "missing a value after '='");
+			return false;
+		}
+	}
+	if (!parse_pipeline(ps, st, &type))
+		return false;
+	if (st->assign)
+		var_set(ps, st->assign, type == PS_O_NONE ? PS_O_NONE : type);
+	return true;
+}
+
+static void
+add_stmt(struct ps_script *s, struct ps_stmt *st)
+{
+	if (s->n_stmts == s->cap_stmts) {
+		s->cap_stmts = s->cap_stmts ? 2 * s->cap_stmts : 16;
+		s->stmts = xrealloc(s->stmts, s->cap_stmts * sizeof(*s->stmts));
+	}
+	s->stmts[s->n_stmts++] = *st;
+}
+
+struct ps_script *
+ps_parse(const char *file, const char *text, size_t len)
+{
+	struct ps_script *s = xcalloc(1, sizeof(*s));
+	struct parser ps = {.s = s};
+
+	s->file = xstrdup(file);
+	ps_lex(text, len, &ps.toks);
+	while (!ps.stop) {
+		struct ps_stmt st;
+		struct ps_tok *t;
+
+		while (peek(&ps)->kind == PS_T_NEWLINE ||
+		       peek(&ps)->kind == PS_T_SEMI)
+			advance(&ps);
+		t = peek(&ps);
+		if (t->kind == PS_T_EOF)
+			break;
+		ps.failed = false;
+		ps.what = NULL;
+		if (t->kind == PS_T_ERROR) {
+			perr(&ps, t->line, "%s", t->text);
+			break;
+		}
+		if (parse_statement(&ps, &st)) {
+			t = peek(&ps);
+			if (t->kind == PS_T_NEWLINE || t->kind == PS_T_SEMI ||
+			    t->kind == PS_T_EOF) {
+				add_stmt(s, &st);
+				continue;
+			}
+			bad_value_token(&ps, t);
+		}
+		/* Keep the variable known so later uses don't cascade. */
+		if (st.assign && !var_find(&ps, st.assign))
+			var_set(&ps, st.assign, PS_O_ANY);
+		stmt_free(&st);
+		if (peek(&ps)->kind == PS_T_ERROR) {
+			/* the statement ran into a lexical error */
+			if (!ps.failed)
+				perr(&ps, peek(&ps)->line, "%s",
+				     peek(&ps)->text);
+			break;
+		}
+		skip_statement(&ps);
+	}
+	for (size_t i = 0; i < ps.n_vars; i++)
+		free(ps.vars[i].name);
+	free(ps.vars);
+	ps_lex_free(&ps.toks);
+	return s;
+}
+
+void
+ps_script_destroy(struct ps_script *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_stmts; i++)
+		stmt_free(&s->stmts[i]);
+	free(s->stmts);
+	for (size_t i = 0; i < s->n_errors; i++)
+		free(s->errors[i]);
+	free(s->errors);
+	free(s->file);
+	free(s);
+}
+
+size_t
+ps_script_n_errors(const struct ps_script *s)
+{
+	return s->n_errors;
+}
+
+const char *
+ps_script_error(const struct ps_script *s, size_t i)
+{
+	return i < s->n_errors ? s->errors[i] : NULL;
+}
+
+void
+ps_script_print_errors(const struct ps_script *s, FILE *f)
+{
+	for (size_t i = 0; i < s->n_errors; i++)
+		fprintf(f, "%s\n", s->errors[i]);
+	if (s->n_errors)
+		fprintf(f, "%s: %zu error%s, nothing ran\n", s->file,
+		        s->n_errors, s->n_errors == 1 ? "" : "s");
+}
+
+size_t
+ps_script_n_statements(const struct ps_script *s)
+{
+	return s->n_stmts;
+}

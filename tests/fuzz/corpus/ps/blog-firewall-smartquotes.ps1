@@ -1,0 +1,1 @@
+New-NetFirewallRule –DisplayName “Allow ICMPv4-In” –Protocol ICMPv4

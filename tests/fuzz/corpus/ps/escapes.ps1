@@ -1,0 +1,3 @@
+New-VM -Name "a""b" -VHDPath "a`tb`"c" `
+ -SwitchName 'x''y'
+<# c #> $x = 1,2 ; $x | fl *

@@ -1,0 +1,23 @@
+New-VMSwitch S -NetAdapterName Ethernet
+$a = Get-VMSwitch
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a = $a, $a
+$a | Out-Null

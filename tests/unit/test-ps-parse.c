@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test-ps-parse: hnvctl ps's lexer, parameter binding and parser, table
+ * driven: token streams, scripts that must parse (with their statement
+ * counts), scripts that must fail (with their first error message), value
+ * binding, parameter-name resolution and -like wildcards.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/ps-int.h"
+#include "lib/util.h"
+#include "tests/unit/harness.h"
+
+/* ---- lexer ---- */
+
+/* Kinds and texts of the tokens of 'src' as "KIND:text KIND:text ...". */
+static char *
+lex_dump(const char *src)
+{
+	struct ps_toks toks;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	ps_lex(src, strlen(src), &toks);
+	for (size_t i = 0; i < toks.n; i++) {
+		static const char *const k[] = {
+		    "EOF", "NL", "SEMI", "PIPE", "COMMA", "ASSIGN", "LB",
+		    "RB",  "W",  "S",    "P",    "V",     "OTHER",  "ERR",
+		};
+		const struct ps_tok *t = &toks.v[i];
+
+		if (t->kind == PS_T_EOF)
+			break;
+		fprintf(f, "%s%s", i ? " " : "", k[t->kind]);
+		if (t->kind >= PS_T_WORD)
+			fprintf(f, ":%s", t->text);
+		for (size_t j = 0; j < t->n_props; j++)
+			fprintf(f, ".%s", t->props[j]);
+		if (t->colon)
+			fprintf(f, ":");
+	}
+	fclose(f);
+	ps_lex_free(&toks);
+	return out;
+}
+
+static void
+test_lex(void)
+{
+	static const struct {
+		const char *src, *want;
+	} cases[] = {
+	    {"New-VM -Name \"Contoso1\"", "W:New-VM P:Name S:Contoso1"},
+	    {"Get-X -A:$true", "W:Get-X P:A: V:true"},
+	    /* en dash and typographic quotes, as pasted from a blog */
+	    {"New-X \xe2\x80\x93Name \xe2\x80\x9c"
+	     "a b\xe2\x80\x9d",
+	     "W:New-X P:Name S:a b"},
+	    {"'it''s' \"say \"\"hi\"\"\"", "S:it's S:say \"hi\""},
+	    {"\"a`tb`\"c\"", "S:a\tb\"c"},
+	    {"a # comment\nb", "W:a NL W:b"},
+	    {"a <# block\ncomment #> b", "W:a W:b"},
+	    {"a `\n-b", "W:a P:b"},
+	    {"a `\r\n-b", "W:a P:b"},
+	    {"$NIC.InterfaceIndex", "V:NIC.InterfaceIndex"},
+	    {"$_.MacAddress -eq 5", "V:_.MacAddress P:eq W:5"},
+	    {"fl A,B", "W:fl W:A COMMA W:B"},
+	    {"x | y; z", "W:x PIPE W:y SEMI W:z"},
+	    {"$x = 5", "V:x ASSIGN W:5"},
+	    {"{$_.A -eq \"b\"}", "LB V:_.A P:eq S:b RB"},
+	    {"10.0.1.0/24 -5 * 0x10", "W:10.0.1.0/24 W:-5 W:* W:0x10"},
+	    {"(a)", "OTHER:parenthesised expressions W:a "
+	            "OTHER:parenthesised expressions"},
+	    {"$(x)", "OTHER:$(...) subexpressions W:x "
+	             "OTHER:parenthesised expressions"},
+	    {"$x.Go()", "V:x.Go OTHER:method calls "
+	                "OTHER:parenthesised expressions"},
+	    {"a && b", "W:a OTHER:the && operator W:b"},
+	    {"$env:PATH", "OTHER:scoped variables ($env:) W:PATH"},
+	    {"ab\"c d\"e", "S:abc de"},
+	    {"\"abc", "ERR:unterminated string"},
+	    {"'abc", "ERR:unterminated string"},
+	    {"<# abc", "ERR:unterminated comment <#"},
+	    {"$", "W:$"},
+	    {"\xef\xbb\xbfGet-X", "W:Get-X"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = lex_dump(cases[i].src);
+
+		CHECK_STR(got, cases[i].want);
+		free(got);
+	}
+}
+
+static void
+test_lex_lines(void)
+{
+	static const char src[] = "a\n\"b\nc\"\n<#\n#> d `\ne\n";
+	struct ps_toks toks;
+
+	ps_lex(src, strlen(src), &toks);
+	CHECK_EQ(toks.n, 8); /* a NL "b c" NL d e NL EOF */
+	CHECK_EQ(toks.v[0].line, 1);
+	CHECK_EQ(toks.v[2].line, 2); /* the string starts on line 2 */
+	CHECK_EQ(toks.v[4].line, 5); /* d */
+	CHECK_EQ(toks.v[5].line, 6); /* e, after the continuation */
+	ps_lex_free(&toks);
+}
+
+static void
+test_lex_nul(void)
+{
+	static const char src[] = "a\0b";
+	struct ps_toks toks;
+
+	ps_lex(src, 3, &toks);
+	CHECK_EQ(toks.v[1].kind, PS_T_ERROR);
+	CHECK_EQ(toks.v[2].kind, PS_T_EOF);
+	ps_lex_free(&toks);
+}
+
+/* ---- parser ---- */
+
+static void
+test_parse_ok(void)
+{
+	static const struct {
+		const char *src;
+		size_t stmts;
+	} cases[] = {
+	    {"", 0},
+	    {"# nothing\n\n<# at all #>\n", 0},
+	    {"New-VMSwitch \"HNVSwitch\"\n\n-NetAdapterName \"Ethernet\""
+	     "\n\n-AllowManagementOS 1\n",
+	     1},
+	    {"New-VM\n# the name\n-Name A\n\n\n-SwitchName S\nNew-VM B", 2},
+	    {"Install-WindowsFeature\n-Name Hyper-V\n-ComputerName local "
+	     "host\n-IncludeManagementTools\n-Restart",
+	     1},
+	    {"Enable-NetAdapterBinding Ethernet -ComponentID ms_netwnv", 1},
+	    {"$NIC = Get-NetAdapter Ethernet\n"
+	     "New-NetVirtualizationProviderAddress -InterfaceIndex "
+	     "$NIC.InterfaceIndex -ProviderAddress \"192.168.1.10\" "
+	     "-PrefixLength 24",
+	     2},
+	    {"Get-VMNetworkAdapter -VMName BlueVM1 | where "
+	     "{$_.MacAddress -eq \"101010101105\"} | Set-VMNetworkAdapter "
+	     "-VirtualSubnetID 6001",
+	     1},
+	    {"Get-VMNetworkAdapter * | fl VMName,MacAddress,"
+	     "VirtualSubnetId,SwitchName",
+	     1},
+	    {"get-vmnetworkadapter * |\n  FL *", 1},
+	    {"Get-VMNetworkAdapter *\n| ft Name", 1},
+	    {"Get-VMNetworkAdapter | Where-Object VMName -like web*", 1},
+	    {"Get-VMNetworkAdapter | ? { $_.VirtualSubnetId -ge 4096 "
+	     "-and\n $PSItem.Name -cne 'x' -or 5 -lt $_.VirtualSubnetId }",
+	     1},
+	    {"New-NetVirtualizationLookupRecord -CustomerAddress 0.0.0.0 "
+	     "-VirtualSubnetID 6000 -MACAddress 600060000106 "
+	     "-ProviderAddress 192.168.0.33 -Type L2Only",
+	     1},
+	    {"New-NetVirtualizationLookupRecord -VirtualSubnetID 6000 "
+	     "-MACAddress 600060000106 -ProviderAddress 192.168.0.33 -Type "
+	     "L2Only",
+	     1},
+	    {"New-NetVirtualizationLookupRecord -virt 6000 -mac "
+	     "60-00-60-00-01-06 -pro 192.168.0.33 -customera 10.0.0.5 -R "
+	     "tRaNsLaTiOnMeThOdNaT",
+	     1},
+	    {"Get-NetVirtualizationLookupRecord | "
+	     "Remove-NetVirtualizationLookupRecord -Confirm:$false",
+	     1},
+	    {"$x = 5; $x; \"text\"; 42", 4},
+	    {"$x =\n\nGet-VMSwitch", 1},
+	    {"New-NetVirtualizationCustomerRoute -RoutingDomainID "
+	     "{11111111-2222-3333-4444-000000000000} -VirtualSubnetID "
+	     "\"6001\" -DestinationPrefix \"10.1.1.0/24\" -NextHop "
+	     "\"0.0.0.0\" -Metric 255 ",
+	     1},
+	    {"Set-VMNetworkAdapterIsolation -VMName MT-GW "
+	     "-IsolationModeNativeVirtualSubnet",
+	     1},
+	    {"New-VM -Name X -MemoryStartupBytes 1GB -Generation 2 "
+	     "-NoVHD",
+	     1},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct ps_script *s =
+		    ps_parse("t.ps1", cases[i].src, strlen(cases[i].src));
+
+		if (ps_script_n_errors(s))
+			fprintf(stderr, "case %zu: %s\n", i,
+			        ps_script_error(s, 0));
+		CHECK_EQ(ps_script_n_errors(s), 0);
+		CHECK_EQ(ps_script_n_statements(s), cases[i].stmts);
+		ps_script_destroy(s);
+	}
+}
+
+static void
+test_parse_errors(void)
+{
+	static const struct {
+		const char *src, *want;
+	} cases[] = {
+	    {"Instal1-WindowsFeature -Name Hyper-V",
+	     "t.ps1:1: Instal1-WindowsFeature: unknown cmdlet (did you "
+	     "mean Install-WindowsFeature?)"},
+	    {"\n\nping 10.0.1.1", "t.ps1:3: ping: unknown cmdlet"},
+	    {"New-VM\n\n-Nmae X",
+	     "t.ps1:3: New-VM: unknown parameter -Nmae (did you mean "
+	     "-Name?)"},
+	    {"Set-VMNetworkAdapter -VMName A -V 6000",
+	     "t.ps1:1: Set-VMNetworkAdapter: parameter -V is ambiguous: "
+	     "-VMName, -VMNetworkAdapterName, -VirtualSubnetId, -Verbose"},
+	    {"Set-VMNetworkAdapter -VMName A -VirtualSubnetID abc",
+	     "t.ps1:1: Set-VMNetworkAdapter: -VirtualSubnetId: 'abc' is "
+	     "not a number"},
+	    {"Set-VMNetworkAdapter -VMName A -VirtualSubnetID 4095",
+	     "t.ps1:1: Set-VMNetworkAdapter: -VirtualSubnetId: 4095 is "
+	     "outside 0 or 4096..16777214"},
+	    {"New-VM -Name \"A\n\n", "t.ps1:1: New-VM: unterminated string"},
+	    {"New-VM -Name A -SwitchName",
+	     "t.ps1:1: New-VM: missing a value for -SwitchName"},
+	    {"New-NetVirtualizationProviderAddress -ProviderAddress 1.2.3.4 "
+	     "-PrefixLength 24",
+	     "t.ps1:1: New-NetVirtualizationProviderAddress: missing "
+	     "mandatory parameter -InterfaceIndex"},
+	    {"foreach ($a in $b) { }",
+	     "t.ps1:1: foreach: unsupported construct (hnvctl ps runs "
+	     "cmdlets, pipelines and $variable assignments)"},
+	    {"Get-VMSwitch | Set-VMNetworkAdapter -VirtualSubnetId 6000",
+	     "t.ps1:1: Set-VMNetworkAdapter: takes VMNetworkAdapter "
+	     "objects, not VMSwitch objects"},
+	    {"Get-VMSwitch | where { $_.Nmae -eq \"x\" }",
+	     "t.ps1:1: Where-Object: VMSwitch objects have no property "
+	     "'Nmae' (did you mean Name?)"},
+	    {"Get-VMSwitch | where { $_.Name -match \"x\" }",
+	     "t.ps1:1: Where-Object: unsupported operator -match "
+	     "(supported: -eq, -ne, -like, -notlike, -gt, -ge, -lt, -le)"},
+	    {"Get-VMSwitch | where { \"x\" -eq \"y\" }",
+	     "t.ps1:1: Where-Object: a comparison must test a property of "
+	     "the pipeline object: { $_.Property -eq value }"},
+	    {"Get-VMSwitch | where { $_.Name -eq \"x\"",
+	     "t.ps1:1: Where-Object: missing '}' to close the script "
+	     "block"},
+	    {"Get-VMSwitch | where", "t.ps1:1: Where-Object: missing the "
+	                             "condition: { $_.Property -eq value }"},
+	    {"Get-VMSwitch |", "t.ps1:1: missing a cmdlet after '|'"},
+	    {"New-VM -Name $vm", "t.ps1:1: New-VM: variable $vm is not set"},
+	    {"$n = Get-NetAdapter Ethernet\nNew-VM -Name $n.Nmae",
+	     "t.ps1:2: New-VM: NetAdapter objects have no property 'Nmae' "
+	     "(did you mean Name?)"},
+	    {"$n = 5\nNew-VM -Name $n.Length",
+	     "t.ps1:2: New-VM: $n holds a plain value: it has no property "
+	     "'Length'"},
+	    {"-Name A", "t.ps1:1: -Name: a parameter with no cmdlet before "
+	                "it"},
+	    {"Get-VMSwitch A B", "t.ps1:1: Get-VMSwitch: unexpected "
+	                         "argument 'B' (no positional parameter "
+	                         "takes it)"},
+	    {"New-VM -Name A -Name B",
+	     "t.ps1:1: New-VM: parameter -Name is given twice"},
+	    {"New-VM -Name A,B",
+	     "t.ps1:1: New-VM: -Name takes one value, not a list"},
+	    {"New-VM -Name \"Web$i\"",
+	     "t.ps1:1: New-VM: variables inside strings (\"Web$i\") are "
+	     "not expanded: pass $name on its own, or use single quotes "
+	     "for a literal $"},
+	    {"Get-VMSwitch | New-VM -Name A",
+	     "t.ps1:1: New-VM: takes no pipeline input"},
+	    {"$true = 1", "t.ps1:1: $true cannot be assigned"},
+	    {"Get-VMSwitch > x", "t.ps1:1: Get-VMSwitch: unsupported "
+	                         "construct: redirection (hnvctl ps runs "
+	                         "cmdlets, pipelines and $variable "
+	                         "assignments)"},
+	    {"Get-NetVirtualizationLookupRecord | "
+	     "Set-NetVirtualizationLookupRecord -CustomerAddress 10.0.0.1 "
+	     "-ProviderAddress 1.2.3.4",
+	     "t.ps1:1: Set-NetVirtualizationLookupRecord: -CustomerAddress "
+	     "selects objects: it cannot be combined with pipeline input"},
+	    {"Set-NetVirtualizationLookupRecord -Type L2Only",
+	     "t.ps1:1: Set-NetVirtualizationLookupRecord: unknown parameter "
+	     "-Type"},
+	    {"a\0b", "t.ps1:1: a: unknown cmdlet"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t len = strlen(cases[i].src);
+		struct ps_script *s;
+
+		if (!strcmp(cases[i].src, "a"))
+			len = 3; /* the NUL case */
+		s = ps_parse("t.ps1", cases[i].src, len);
+		CHECK(ps_script_n_errors(s) > 0);
+		CHECK_STR(ps_script_error(s, 0), cases[i].want);
+		ps_script_destroy(s);
+	}
+}
+
+/* Every error of a script is reported, not just the first. */
+static void
+test_parse_all_errors(void)
+{
+	static const char src[] = "Bad-One\nNew-VM -Name A\nBad-Two -x\n"
+	                          "-Continued 1\nNew-VM -Name 'ok'\n"
+	                          "Bad-Three";
+	struct ps_script *s = ps_parse("t.ps1", src, strlen(src));
+
+	CHECK_EQ(ps_script_n_errors(s), 3);
+	CHECK_STR(ps_script_error(s, 1), "t.ps1:3: Bad-Two: unknown cmdlet");
+	CHECK_STR(ps_script_error(s, 2), "t.ps1:6: Bad-Three: unknown cmdlet");
+	ps_script_destroy(s);
+}
+
+static void
+test_parse_binding(void)
+{
+	static const char src[] =
+	    "New-NetVirtualizationLookupRecord -CustomerAddress 10.0.1.101 "
+	    "-VirtualSubnetID \"6000\" -MACAddress 600060000101 "
+	    "-ProviderAddress 192.168.0.22 -Rule \"TranslationMethodEncap\" "
+	    "-CustomerID {12345678-AAAA-2000-3000-123456780001} "
+	    "-UseVmMACAddress $true";
+	struct ps_script *s = ps_parse("t.ps1", src, strlen(src));
+	const struct ps_cmd *c;
+
+	CHECK_EQ(ps_script_n_errors(s), 0);
+	if (ps_script_n_errors(s)) {
+		ps_script_destroy(s);
+		return;
+	}
+	c = &s->stmts[0].elems[0].cmd;
+	CHECK_EQ(json_integer_value(ps_parse_arg(c, "VirtualSubnetID")->bound),
+	         6000);
+	CHECK_STR(json_string_value(ps_parse_arg(c, "MACAddress")->bound),
+	          "60:00:60:00:01:01");
+	CHECK_STR(json_string_value(ps_parse_arg(c, "Rule")->bound), "encap");
+	CHECK_STR(json_string_value(ps_parse_arg(c, "CustomerID")->bound),
+	          "{12345678-aaaa-2000-3000-123456780001}");
+	CHECK(json_is_true(ps_parse_arg(c, "UseVmMACAddress")->bound));
+	ps_script_destroy(s);
+}
+
+static void
+test_bind(void)
+{
+	static const struct {
+		enum ps_ptype type;
+		const char *in, *want; /* want NULL: error */
+	} cases[] = {
+	    {PS_P_UINT32, "12", "12"},
+	    {PS_P_UINT32, "0x10", "16"},
+	    {PS_P_UINT32, "4294967296", NULL},
+	    {PS_P_UINT32, "-1", NULL},
+	    {PS_P_UINT32, "", NULL},
+	    {PS_P_VSID, "4096", "4096"},
+	    {PS_P_VSID, "16777215", NULL},
+	    {PS_P_VSID0, "0", "0"},
+	    {PS_P_PLEN, "129", NULL},
+	    {PS_P_VLAN, "4095", NULL},
+	    {PS_P_BOOL, "True", "true"},
+	    {PS_P_BOOL, "0", "false"},
+	    {PS_P_BOOL, "yes", NULL},
+	    {PS_P_IP, "10.0.1.1", "\"10.0.1.1\""},
+	    {PS_P_IP, "2001:DB8::1", "\"2001:db8::1\""},
+	    {PS_P_IP, "10.1.3.2.0.1", NULL},
+	    {PS_P_PREFIX, "0.0.0.0/0", "\"0.0.0.0/0\""},
+	    {PS_P_PREFIX, "10.0.1.0/33", NULL},
+	    {PS_P_MAC, "60-00-60-00-01-01", "\"60:00:60:00:01:01\""},
+	    {PS_P_MAC, "6000600001", NULL},
+	    {PS_P_GUID, "12345678-1000-2000-3000-123456780001",
+	     "\"{12345678-1000-2000-3000-123456780001}\""},
+	    {PS_P_RULE, "TranslationMethodNone", "\"none\""},
+	    {PS_P_LRTYPE, "l2only", "\"l2only\""},
+	    {PS_P_LRTYPE, "GatewayWildcard", "\"gateway-wildcard\""},
+	    {PS_P_LRTYPE, "Learnt", NULL},
+	    {PS_P_IFNAME, "eth0", "\"eth0\""},
+	    {PS_P_IFNAME, "Network Adapter", NULL},
+	    {PS_P_IFNAME, "sixteen-chars-xx", NULL},
+	    {PS_P_NAME, "", NULL},
+	    {PS_P_STRING, "\xff", NULL},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct ps_param p = {"P", cases[i].type, "p", -1, 0, NULL};
+		json_t *out = NULL;
+		char *msg = NULL, *got;
+		int r = ps_cmdlet_bind(&p, cases[i].in, false, &out, &msg);
+
+		if (!cases[i].want) {
+			CHECK(r < 0);
+			CHECK(msg != NULL);
+			free(msg);
+			json_decref(out);
+			continue;
+		}
+		CHECK_EQ(r, 0);
+		got = out ? json_dumps(out, JSON_ENCODE_ANY) : NULL;
+		CHECK_STR(got, cases[i].want);
+		free(got);
+		free(msg);
+		json_decref(out);
+	}
+}
+
+static void
+test_param_names(void)
+{
+	const struct ps_cmdlet *c =
+	    ps_cmdlet_find("new-netvirtualizationlookuprecord");
+	const struct ps_param *p;
+	char *msg = NULL;
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_EQ(ps_cmdlet_param(c, "virtualsubnetid", &p, &msg), 0);
+	CHECK_STR(p->name, "VirtualSubnetID");
+	CHECK_EQ(ps_cmdlet_param(c, "MacAddress", &p, &msg), 0);
+	CHECK_STR(p->name, "MACAddress");
+	CHECK_EQ(ps_cmdlet_param(c, "Prov", &p, &msg), 0);
+	CHECK_STR(p->name, "ProviderAddress");
+	CHECK_EQ(ps_cmdlet_param(c, "C", &p, &msg), -EINVAL);
+	free(msg);
+	msg = NULL;
+	CHECK_EQ(ps_cmdlet_param(c, "Foo", &p, &msg), -ENOENT);
+	free(msg);
+	CHECK(ps_cmdlet_find("fl") == ps_cmdlet_find("Format-List"));
+	CHECK(ps_cmdlet_find("?") == ps_cmdlet_find("where-object"));
+	CHECK(ps_cmdlet_find("Get-Nothing") == NULL);
+	CHECK_STR(ps_cmdlet_suggest("Get-VMNetworkAdaptor"),
+	          "Get-VMNetworkAdapter");
+	CHECK(ps_cmdlet_suggest("ping") == NULL);
+}
+
+static void
+test_like(void)
+{
+	static const struct {
+		const char *pat, *s;
+		bool cs, want;
+	} cases[] = {
+	    {"*", "", false, true},
+	    {"*", "abc", false, true},
+	    {"a*", "ABC", false, true},
+	    {"a*", "ABC", true, false},
+	    {"*c", "abc", false, true},
+	    {"a?c", "abc", false, true},
+	    {"a?c", "ac", false, false},
+	    {"[a-c]x", "bx", false, true},
+	    {"[a-c]x", "dx", false, false},
+	    {"web*", "Web1", false, true},
+	    {"*1*01", "101010101101", false, true},
+	    {"a`*", "a*", false, true},
+	    {"a`*", "ab", false, false},
+	    {"[ab", "[ab", false, true},
+	    {"**a", "ba", false, true},
+	    {"a", "ab", false, false},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK_EQ(ps_obj_like(cases[i].pat, cases[i].s, cases[i].cs),
+		         cases[i].want);
+}
+
+const struct test_case tests[] = {
+    TEST(test_lex),
+    TEST(test_lex_lines),
+    TEST(test_lex_nul),
+    TEST(test_parse_ok),
+    TEST(test_parse_errors),
+    TEST(test_parse_all_errors),
+    TEST(test_parse_binding),
+    TEST(test_bind),
+    TEST(test_param_names),
+    TEST(test_like),
+    {0},
+};
