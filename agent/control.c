@@ -9,6 +9,7 @@
  *  3. errors name the field and the value (policy/json.h, policy.h).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,16 @@ SIMPLE_FAMILY(cr, struct customer_route)
 SIMPLE_FAMILY(pa, struct provider_address)
 SIMPLE_FAMILY(pr, struct provider_route)
 
+static int
+pr_copy_cb(const struct provider_route *r, void *aux)
+{
+	struct provider_route **copy = aux;
+
+	*copy = xmalloc(sizeof(**copy));
+	**copy = *r;
+	return 1;
+}
+
 #define SIMPLE_SET(pfx, T)                                                     \
 	static int pfx##_set(struct agent *a, const json_t *args,              \
 	                     json_t **res, struct pmsg *m)                     \
@@ -211,6 +222,38 @@ SIMPLE_FAMILY(pr, struct provider_route)
 SIMPLE_SET(lr, struct lookup_record)
 SIMPLE_SET(cr, struct customer_route)
 SIMPLE_SET(pa, struct provider_address)
+
+/* A provider route's key is (prefix, next hop); set changes the rest
+ * (metric, interface): replace it, restoring the old one on failure. */
+static int
+pr_set(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
+{
+	struct policy_filter f = {.fields = F_PREFIX | F_NEXTHOP};
+	struct provider_route o, *old = NULL;
+	int err = pr_from_json(args, &o, m);
+
+	if (err)
+		return err;
+	f.prefix = o.prefix;
+	f.plen = o.plen;
+	f.nexthop = o.nexthop;
+	policy_pr_foreach(a->pol, &f, pr_copy_cb, &old);
+	if (!old) {
+		snprintf(m->err, sizeof(m->err),
+		         "provider route: no such "
+		         "route");
+		return -ENOENT;
+	}
+	policy_pr_remove(a->pol, &f);
+	err = policy_pr_add(a->pol, &o, m);
+	if (err) {
+		policy_pr_add(a->pol, old, &(struct pmsg){0});
+	} else {
+		*res = pr_to_json(&o);
+	}
+	free(old);
+	return err;
+}
 
 /* Switches: a switch on another interface than the uplink is a bridge. */
 static int
@@ -393,6 +436,7 @@ vma_rm(struct agent *a, const struct policy_filter *f, struct pmsg *m)
 static const char *const lr_keys[] = {"vsid", "ca", NULL};
 static const char *const cr_keys[] = {"rdid", "prefix", NULL};
 static const char *const pa_keys[] = {"pa", NULL};
+static const char *const pr_keys[] = {"prefix", "nexthop", NULL};
 static const char *const vma_keys[] = {"vm", "name", NULL};
 
 static const struct objtype objtypes[] = {
@@ -401,7 +445,8 @@ static const struct objtype objtypes[] = {
      cr_rm},
     {"provider-address", "provider address", pa_keys, pa_get, pa_add, pa_set,
      pa_rm},
-    {"provider-route", "provider route", NULL, pr_get, pr_add, NULL, pr_rm},
+    {"provider-route", "provider route", pr_keys, pr_get, pr_add, pr_set,
+     pr_rm},
     {"switch", "switch", NULL, sw_get, sw_add, NULL, sw_rm},
     {"vm-adapter", "vm adapter", vma_keys, vma_get, vma_add, vma_set, vma_rm},
 };
@@ -634,9 +679,21 @@ cmd_interface(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 
 	(void)a;
 	if (!name) {
-		snprintf(m->err, sizeof(m->err),
-		         "interface.get: missing field 'name'");
-		return -EINVAL;
+		/* All interfaces of the host (Get-NetAdapter alone). */
+		struct if_nameindex *ifs = if_nameindex(), *i;
+
+		*res = json_array();
+		for (i = ifs; i && i->if_name; i++) {
+			if (link_get_mac(i->if_name, &mac) < 0)
+				memset(&mac, 0, sizeof(mac));
+			json_array_append_new(
+			    *res, json_pack("{s:s,s:i,s:s}", "name", i->if_name,
+			                    "ifindex", (int)i->if_index, "mac",
+			                    eth_fmt(&mac, macs)));
+		}
+		if (ifs)
+			if_freenameindex(ifs);
+		return 0;
 	}
 	idx = link_ifindex(name);
 	if (idx < 0 || link_get_mac(name, &mac) < 0) {
