@@ -640,6 +640,18 @@ neigh_cb(const struct neigh_info *n, void *aux)
 }
 
 static json_t *
+drop_descriptions(void)
+{
+	json_t *o = json_object();
+
+	for (int r = 0; r < DROP_MAX; r++)
+		json_object_set_new(
+		    o, drop_name((enum drop_reason)r),
+		    json_string(drop_desc((enum drop_reason)r)));
+	return o;
+}
+
+static json_t *
 cmd_stats(struct agent *a)
 {
 	const uint64_t *d = pipeline_drops(a->pl);
@@ -652,21 +664,10 @@ cmd_stats(struct agent *a)
 	policy_vma_foreach(a->pol, NULL, stats_port_cb, &w);
 	pipeline_neigh_foreach(a->pl, neigh_cb, neigh);
 	return json_pack(
-	    "{s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
+	    "{s:o,s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
 	    io_stats_json(a->uplink_io, pipeline_port_drops(a->pl, 0)), "drops",
-	    drops, "neighbours", neigh);
-}
-
-static json_t *
-drop_descriptions(void)
-{
-	json_t *o = json_object();
-
-	for (int r = 0; r < DROP_MAX; r++)
-		json_object_set_new(
-		    o, drop_name((enum drop_reason)r),
-		    json_string(drop_desc((enum drop_reason)r)));
-	return o;
+	    drops, "drop_descriptions", drop_descriptions(), "neighbours",
+	    neigh);
 }
 
 static int

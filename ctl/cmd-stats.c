@@ -88,8 +88,10 @@ print_counters(const json_t *res)
 	json_decref(cols);
 }
 
+/* 'descs' (the agent's "drop_descriptions", may be NULL) maps a reason
+ * to its description when the counts are plain numbers. */
 static void
-print_drops(const json_t *drops)
+print_drops(const json_t *drops, const json_t *descs)
 {
 	struct table *t = table_create(3, 2, false);
 	const char *k;
@@ -104,7 +106,7 @@ print_drops(const json_t *drops)
 		    json_is_object(v) ? json_object_get(v, "count") : v;
 		const char *descr = json_string_value(
 		    json_is_object(v) ? json_object_get(v, "description")
-		                      : NULL);
+		                      : json_object_get(descs, k));
 		const char *cells[3];
 		char *c;
 
@@ -153,7 +155,8 @@ cmd_stats_main(struct ctl *ctl, int argc, char **argv)
 		ctl_print_json(res, stdout);
 	} else if (!clear) {
 		print_counters(res);
-		print_drops(json_object_get(res, "drops"));
+		print_drops(json_object_get(res, "drops"),
+		            json_object_get(res, "drop_descriptions"));
 	}
 	json_decref(res);
 	return CTL_EXIT_OK;

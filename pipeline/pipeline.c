@@ -289,6 +289,7 @@ pipeline_trace(struct pipeline *pl, int port, const uint8_t *frame, size_t len,
 		process(pl, port, b);
 	}
 	pl->tr = NULL;
+	flush_all(pl);
 	if (!t->verdict[0])
 		trace_verdict(t, "consumed");
 }

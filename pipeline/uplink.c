@@ -119,12 +119,11 @@ neigh_probe(struct pipeline *pl, const struct provider_address *pa,
             struct pl_neigh *n)
 {
 	struct eth_addr mac;
+	struct trace *tr;
 	struct pbuf *b;
 	size_t len;
 
 	n->probed_ns = time_ns();
-	if (pl->tr)
-		return;
 	b = pl_alloc(pl);
 	if (!b)
 		return;
@@ -141,7 +140,12 @@ neigh_probe(struct pipeline *pl, const struct provider_address *pa,
 		return;
 	}
 	b->len = (uint32_t)len;
+	/* Sent for real even while tracing: a trace of a packet to a new
+	 * host leaves the next hop resolving, as real traffic would. */
+	tr = pl->tr;
+	pl->tr = NULL;
 	pl_emit(pl, PIPELINE_UPLINK, b);
+	pl->tr = tr;
 }
 
 struct pa_prefix_search {
@@ -245,11 +249,13 @@ uplink_encap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
 	if (!n->resolved) {
 		if (time_ns() - n->probed_ns > NEIGH_PROBE_NS)
 			neigh_probe(pl, pa, n);
-		TR(pl, "encap", "next hop %s not resolved yet: %s sent",
+		TR(pl, "encap",
+		   "next hop %s not resolved yet: %s sent; "
+		   "the packet waits for the answer",
 		   ip_fmt(nh, ip), ip_is_v4(nh) ? "ARP request" : "NS");
 		/* Like the kernel's neighbour queue: the packet waits
 		 * (only the latest one) while the pool has room. */
-		if (pl->tr || pl->n_free < PL_POOL_SIZE / 2) {
+		if (pl->n_free < PL_POOL_SIZE / 2) {
 			pl_drop(pl, b, DROP_PA_UNRESOLVED);
 			return;
 		}
@@ -275,7 +281,7 @@ uplink_encap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
 		return;
 	}
 	nvgre_write(b->data, &o, vsid, flowid, b->len - olen);
-	if (!n->resolved) {
+	if (!n->resolved && !pl->tr) {
 		neigh_drop_pending(pl, n);
 		n->pending = b;
 		return;
