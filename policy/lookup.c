@@ -434,8 +434,8 @@ lr_unindex(struct policy *p, struct lr_node *l)
 }
 
 /*
- * Warnings (accepted, reported), only when this host has a PA at all (a
- * controller-side policy has none):
+ * Warnings (accepted, reported): IP Rewrite is not implemented yet; and,
+ * only when this host has a PA at all (a controller-side policy has none):
  *  6. a default-gateway record whose PA is not one of this host's: each
  *     host answers for its own ".1" (the book's GWHost typo);
  *  7. a PA that is not local, not on-link of a local PA's prefix, and
@@ -447,6 +447,12 @@ lr_warn(const struct policy *p, const struct lookup_record *r, const char *what,
 {
 	char a[IP_ADDR_STRLEN], list[256];
 
+	if (r->rule == LR_RULE_NAT)
+		policy_warn(msg,
+		            "%s: IP Rewrite (TranslationMethodNat) is not "
+		            "supported yet: the data plane drops packets for "
+		            "this record (drop reason rule_nat)",
+		            what);
 	if (!policy_pa_count(p))
 		return;
 	if (!ip_is_unspec(&r->ca) && !policy_pa_find(p, &r->pa) &&

@@ -300,6 +300,23 @@ test_warn_multicast_pa_mac(void)
 	policy_destroy(p);
 }
 
+/* IP Rewrite records are accepted with a "not supported yet" warning. */
+static void
+test_warn_ip_rewrite(void)
+{
+	struct policy *p = policy_create();
+	struct lookup_record r = lr("10.0.1.5", 6000, "600060000105",
+	                            "192.168.0.22", LR_TYPE_STATIC);
+	struct pmsg m;
+
+	memset(&m, 0, sizeof(m));
+	r.rule = LR_RULE_NAT;
+	CHECK_EQ(policy_lr_add(p, &r, &m), 0);
+	CHECK_EQ(m.n_warn, 1);
+	CHECK(strstr(m.warn[0], "not supported yet") != NULL);
+	policy_destroy(p);
+}
+
 static void
 test_warn_gateway_pa(void)
 {
@@ -1812,6 +1829,7 @@ const struct test_case tests[] = {
     TEST(test_book_setup),
     TEST(test_warn_gateway_pa),
     TEST(test_warn_multicast_pa_mac),
+    TEST(test_warn_ip_rewrite),
     TEST(test_warn_unreachable_pa),
     TEST(test_lr_validation),
     TEST(test_lr_l2only),
