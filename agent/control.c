@@ -5,7 +5,8 @@
  * event loop, so a change never interleaves with a batch.  Rules:
  *  1. a request is validated completely before anything changes;
  *  2. an accepted change is saved to the state file before the reply;
- *     if the save fails the change is undone and the request fails;
+ *     if the save fails (disk full, read-only), the change stays in
+ *     effect and the reply is an error that says it was not saved;
  *  3. errors name the field and the value (policy/json.h, policy.h).
  */
 #include <errno.h>
@@ -561,6 +562,15 @@ handle_object(struct agent *a, const struct objtype *t, const char *verb,
 	if (!err) {
 		after_change(a, t);
 		err = state_save(a, m);
+		if (err) {
+			char why[sizeof(m->err)];
+
+			memcpy(why, m->err, sizeof(why));
+			snprintf(m->err, sizeof(m->err),
+			         "%s %s: in effect but NOT SAVED (lost on "
+			         "restart): %.400s",
+			         t->human, verb, why);
+		}
 	}
 	return err;
 }
