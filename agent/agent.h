@@ -30,6 +30,7 @@ struct agent {
 	int uplink_mtu;
 
 	struct policy *pol;
+	json_t *vms; /* array of VM names (New-VM), persisted with policy */
 	struct pipeline *pl;
 	struct io_port *uplink_io;
 
@@ -67,6 +68,10 @@ int ports_set_mac(struct agent *, struct vm_adapter *, struct pmsg *);
 /* After provider addresses change: TAP MTUs follow the PA family. */
 void ports_update_mtu(struct agent *);
 void ports_generate_mac(struct eth_addr *);
+
+/* The VM registry: names in a->vms, case-insensitive. */
+bool agent_vm_known(const struct agent *, const char *vm);
+void agent_vm_remember(struct agent *, const char *vm);
 
 /* trace.c */
 int agent_trace(struct agent *, const json_t *args, json_t **result,

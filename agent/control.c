@@ -364,6 +364,7 @@ vma_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 	if (err)
 		return err;
 	vma = policy_vma_find(a->pol, v.vm, v.name);
+	agent_vm_remember(a, v.vm);
 	err = ports_attach(a, vma, m);
 	if (err) {
 		struct policy_filter f = {.fields = F_VM | F_NAME};
@@ -717,21 +718,65 @@ cmd_interface(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 	return 0;
 }
 
+bool
+agent_vm_known(const struct agent *a, const char *vm)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(a->vms, i, v)
+	{
+		if (!strcasecmp(json_string_value(v), vm))
+			return true;
+	}
+	return false;
+}
+
+void
+agent_vm_remember(struct agent *a, const char *vm)
+{
+	if (!agent_vm_known(a, vm))
+		json_array_append_new(a->vms, json_string(vm));
+}
+
+static void
+vm_forget(struct agent *a, const char *vm)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(a->vms, i, v)
+	{
+		if (!strcasecmp(json_string_value(v), vm)) {
+			json_array_remove(a->vms, i);
+			return;
+		}
+	}
+}
+
+static const char *
+vm_arg(const json_t *args, const char *cmd, struct pmsg *m)
+{
+	const char *vm = json_string_value(json_object_get(args, "vm"));
+
+	if (!vm || !*vm)
+		snprintf(m->err, sizeof(m->err), "%s: missing field 'vm'", cmd);
+	return vm && *vm ? vm : NULL;
+}
+
 static int
 cmd_vm_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 {
-	const char *vm = json_string_value(json_object_get(args, "vm"));
+	const char *vm = vm_arg(args, "vm.add", m);
 	char ns[64];
 	int err;
 
-	if (!vm || !*vm) {
-		snprintf(m->err, sizeof(m->err), "vm.add: missing field 'vm'");
+	if (!vm)
 		return -EINVAL;
-	}
 	ports_netns_name(a, vm, ns, sizeof(ns));
-	if (!netns_name_valid(ns)) {
+	if (strlen(vm) >= 48 || !netns_name_valid(ns)) {
 		snprintf(m->err, sizeof(m->err),
-		         "vm.add: field 'vm': '%s' cannot name a network "
+		         "vm.add: field 'vm': '%.64s' cannot name a network "
 		         "namespace",
 		         vm);
 		return -EINVAL;
@@ -743,8 +788,81 @@ cmd_vm_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 		         ns, strerror(-err));
 		return err;
 	}
-	*res = json_pack("{s:s,s:s}", "vm", vm, "netns", ns);
+	agent_vm_remember(a, vm);
+	err = state_save(a, m);
+	if (!err)
+		*res = json_pack("{s:s,s:s}", "vm", vm, "netns", ns);
+	return err;
+}
+
+static int
+count_cb(struct vm_adapter *vma, void *aux)
+{
+	(void)vma;
+	(*(int *)aux)++;
 	return 0;
+}
+
+static json_t *
+vm_json(struct agent *a, const char *vm)
+{
+	struct policy_filter f = {.fields = F_VM};
+	char ns[64];
+	int n = 0;
+
+	strlcpy_(f.vm, vm, sizeof(f.vm));
+	policy_vma_foreach(a->pol, &f, count_cb, &n);
+	ports_netns_name(a, vm, ns, sizeof(ns));
+	return json_pack("{s:s,s:s,s:i}", "vm", vm, "netns", ns, "adapters", n);
+}
+
+static int
+cmd_vm_get(struct agent *a, const json_t *args, json_t **res)
+{
+	const char *want = json_string_value(json_object_get(args, "vm"));
+	json_t *v;
+	size_t i;
+
+	*res = json_array();
+	json_array_foreach(a->vms, i, v)
+	{
+		const char *vm = json_string_value(v);
+
+		if (!want || !strcasecmp(want, vm))
+			json_array_append_new(*res, vm_json(a, vm));
+	}
+	return 0;
+}
+
+static int
+cmd_vm_remove(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
+{
+	const char *vm = vm_arg(args, "vm.remove", m);
+	struct policy_filter f = {.fields = F_VM};
+	char ns[64], name[64];
+	int err;
+
+	if (!vm)
+		return -EINVAL;
+	if (!agent_vm_known(a, vm)) {
+		snprintf(m->err, sizeof(m->err), "vm.remove: no VM '%.64s'",
+		         vm);
+		return -ENOENT;
+	}
+	strlcpy_(name, vm, sizeof(name));
+	strlcpy_(f.vm, name, sizeof(f.vm));
+	policy_vma_foreach(a->pol, &f, vma_detach_cb, a);
+	policy_vma_remove(a->pol, &f);
+	ports_netns_name(a, name, ns, sizeof(ns));
+	err = netns_delete(ns);
+	if (err < 0)
+		log_warnx("vm %s: cannot delete namespace %s: %s", name, ns,
+		          strerror(-err));
+	vm_forget(a, name);
+	err = state_save(a, m);
+	if (!err)
+		*res = json_pack("{s:i}", "removed", 1);
+	return err;
 }
 
 static int
@@ -796,6 +914,10 @@ dispatch(struct agent *a, const char *cmd, const json_t *args)
 		err = cmd_interface(a, args, &res, &m);
 	} else if (!strcmp(cmd, "vm.add")) {
 		err = cmd_vm_add(a, args, &res, &m);
+	} else if (!strcmp(cmd, "vm.get")) {
+		err = cmd_vm_get(a, args, &res);
+	} else if (!strcmp(cmd, "vm.remove")) {
+		err = cmd_vm_remove(a, args, &res, &m);
 	} else if (!strcmp(cmd, "trace")) {
 		err = agent_trace(a, args, &res, &m);
 	} else if (!strcmp(cmd, "policy.get")) {

@@ -122,6 +122,24 @@ switch_cb(const struct vswitch *sw, void *aux)
 	return 0;
 }
 
+/* After a reboot the VMs' namespaces are gone: make them again (those
+ * with adapters are made again as the adapters are restored). */
+static void
+restore_vms(struct agent *a)
+{
+	char ns[64];
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(a->vms, i, v)
+	{
+		ports_netns_name(a, json_string_value(v), ns, sizeof(ns));
+		if (netns_ensure(ns) < 0)
+			log_warnx("vm %s: cannot restore namespace %s",
+			          json_string_value(v), ns);
+	}
+}
+
 static int
 setup_uplink(struct agent *a)
 {
@@ -305,6 +323,7 @@ main(int argc, char **argv)
 	}
 	netns_init();
 	a.pol = policy_create();
+	a.vms = json_array();
 	if (check)
 		return check_config(&a);
 	log_init("hnv-agent", fg, verbose);
@@ -328,6 +347,7 @@ main(int argc, char **argv)
 
 	if (state_load(&a, &m) < 0)
 		fatalx("%s (move it away to start empty)", m.err);
+	restore_vms(&a);
 	policy_sw_foreach(a.pol, switch_cb, &a);
 	policy_vma_foreach(a.pol, NULL, attach_cb, &a);
 	log_info("uplink %s (ifindex %d, mtu %d); restored %zu lookup records "
@@ -366,6 +386,7 @@ main(int argc, char **argv)
 	pipeline_destroy(a.pl);
 	io_destroy(a.uplink_io);
 	policy_destroy(a.pol);
+	json_decref(a.vms);
 	if (pidfile)
 		unlink(pidfile);
 	return 0;

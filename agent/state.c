@@ -49,6 +49,7 @@ state_save(struct agent *a, struct pmsg *m)
 	size_t len, off = 0;
 
 	json_object_set_new(j, "version", json_integer(1));
+	json_object_set(j, "vms", a->vms);
 	text = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	if (!text)
@@ -118,6 +119,17 @@ state_load(struct agent *a, struct pmsg *m)
 		return -EINVAL;
 	}
 	json_object_del(j, "version");
+	if (json_is_array(json_object_get(j, "vms"))) {
+		json_t *v;
+		size_t i;
+
+		json_array_foreach(json_object_get(j, "vms"), i, v)
+		{
+			if (json_is_string(v))
+				agent_vm_remember(a, json_string_value(v));
+		}
+	}
+	json_object_del(j, "vms");
 	err = policy_from_json(a->pol, j, m);
 	json_decref(j);
 	if (err) {

@@ -28,7 +28,7 @@ struct key_def {
 
 struct obj_def {
 	const char *name, *alias;
-	bool get_set_remove; /* false: add only */
+	const char *verbs; /* the verbs the agent implements */
 	const struct key_def *keys;
 	const char *required;
 	const char *example;
@@ -68,28 +68,47 @@ static const struct key_def vma_keys[] = {
 };
 static const struct key_def vm_keys[] = {
     {"vm", KT_STR, false},
+    {"netns", KT_STR, true},
+    {"adapters", KT_INT, true},
     {NULL, 0, false},
 };
 
+#define ALL_VERBS "add get set remove"
+
 static const struct obj_def objects[] = {
-    {"lookup-record", "lr", true, lr_keys,
+    {"lookup-record", "lr", ALL_VERBS, lr_keys,
      "ca (not for type l2only) vsid mac pa",
      "lookup-record add ca 10.0.1.101 vsid 6000 mac 60:00:60:00:01:01 "
      "pa 192.168.0.22"},
-    {"customer-route", "cr", true, cr_keys, "rdid vsid prefix",
+    {"customer-route", "cr", ALL_VERBS, cr_keys, "rdid vsid prefix",
      "customer-route add rdid {12345678-1000-2000-3000-123456780001} "
      "vsid 6000 prefix 10.0.1.0/24"},
-    {"provider-address", "pa", true, pa_keys, "pa prefix-len",
+    {"provider-address", "pa", ALL_VERBS, pa_keys, "pa prefix-len",
      "provider-address add pa 192.168.0.22 prefix-len 24 ifindex 2"},
-    {"provider-route", "pr", true, pr_keys, "prefix nexthop",
+    {"provider-route", "pr", ALL_VERBS, pr_keys, "prefix nexthop",
      "provider-route add prefix 192.168.2.0/24 nexthop 192.168.0.1"},
-    {"vm-adapter", "vma", true, vma_keys, "vm name switch",
+    {"vm-adapter", "vma", ALL_VERBS, vma_keys, "vm name switch",
      "vm-adapter add vm Contoso1 name eth0 switch HNVSwitch mac "
      "60:00:60:00:01:01"},
-    {"switch", "sw", true, sw_keys, "name netadapter",
+    {"switch", "sw", ALL_VERBS, sw_keys, "name netadapter",
      "switch add name HNVSwitch netadapter eth1"},
-    {"vm", NULL, false, vm_keys, "vm", "vm add vm Contoso1"},
+    {"vm", NULL, "add get remove", vm_keys, "vm", "vm add vm Contoso1"},
 };
+
+static bool
+has_verb(const struct obj_def *o, const char *verb)
+{
+	size_t n = strlen(verb);
+	const char *p = o->verbs;
+
+	while ((p = strstr(p, verb))) {
+		if ((p == o->verbs || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\0'))
+			return true;
+		p += n;
+	}
+	return false;
+}
 
 static const struct obj_def *
 find_object(const char *name)
@@ -138,9 +157,8 @@ object_help(const struct obj_def *o, FILE *f)
 	        o->name);
 	if (o->alias)
 		fprintf(f, "  alias:    %s\n", o->alias);
-	fprintf(f, "  verbs:    %s\n",
-	        o->get_set_remove ? "add, get (show, list), set, remove (del)"
-	                          : "add");
+	fprintf(f, "  verbs:    %s (aliases: show, list = get; del = remove)\n",
+	        o->verbs);
 	fprintf(f, "  keys:     ");
 	print_keys(o, f);
 	fprintf(f, "\n  required: %s (for add and set)\n", o->required);
@@ -364,10 +382,7 @@ cmd_object_main(struct ctl *ctl, int argc, char **argv)
 	else if (!strcmp(verb, "del") || !strcmp(verb, "delete") ||
 	         !strcmp(verb, "rm"))
 		verb = "remove";
-	if (strcmp(verb, "add") &&
-	    (!o->get_set_remove ||
-	     (strcmp(verb, "get") && strcmp(verb, "set") &&
-	      strcmp(verb, "remove"))))
+	if (!has_verb(o, verb))
 		return ctl_usage("%s: unknown verb '%s' (try 'hnvctl %s "
 		                 "--help')",
 		                 o->name, argv[1], o->name);
