@@ -23,7 +23,7 @@ struct trace_step {
 
 struct trace_out {
 	char port[48];
-	char summary[200];
+	char summary[320];
 	uint8_t frame[256]; /* first bytes of the frame */
 	size_t len;         /* whole length */
 };
@@ -40,6 +40,7 @@ void trace_init(struct trace *);
 void trace_step(struct trace *, const char *stage, const char *fmt, ...)
     PRINTF_FMT(3, 4);
 void trace_verdict(struct trace *, const char *fmt, ...) PRINTF_FMT(2, 3);
+/* 'summary' may be NULL or "": the frame is then decoded into one line. */
 void trace_output(struct trace *, const char *port, const uint8_t *frame,
                   size_t len, const char *summary);
 
