@@ -364,7 +364,6 @@ vma_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 	if (err)
 		return err;
 	vma = policy_vma_find(a->pol, v.vm, v.name);
-	agent_vm_remember(a, v.vm);
 	err = ports_attach(a, vma, m);
 	if (err) {
 		struct policy_filter f = {.fields = F_VM | F_NAME};
@@ -374,6 +373,7 @@ vma_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 		policy_vma_remove(a->pol, &f);
 		return err;
 	}
+	agent_vm_remember(a, v.vm);
 	*res = vma_to_json(vma);
 	return 0;
 }
