@@ -55,5 +55,9 @@ check_eq "VmA's adapter is gone from policy" 0 \
 	"$(hcj a 'length' vm-adapter get vm VmA)"
 check_not "removing an unknown VM fails" hc a vm remove vm nope
 check_eq "only Lone remains" "Lone" "$(hcj a '[.[].vm] | join(" ")' vm get)"
+check_not "an adapter for an impossible VM name fails" \
+	hc a vm-adapter add vm "X/Y" name eth0 switch HNVSwitch
+check_eq "... and leaves no VM behind" "Lone" \
+	"$(hcj a '[.[].vm] | join(" ")' vm get)"
 
 finish
