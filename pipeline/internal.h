@@ -9,6 +9,7 @@
 #define PIPELINE_INTERNAL_H
 
 #include "pipeline/pipeline.h"
+#include "lib/hmap.h"
 #include "pkt/parse.h"
 
 #define PL_POOL_SIZE 512
@@ -25,6 +26,7 @@ struct pl_port {
 };
 
 struct pl_neigh {
+	struct hmap_node node; /* in pipeline.neigh_map, by IP, when used */
 	bool used;
 	bool resolved;
 	struct in6_addr ip;
@@ -46,6 +48,7 @@ struct pipeline {
 	int n_free;
 	uint64_t drops[DROP_MAX];
 	struct pl_neigh neigh[PL_NEIGH_MAX];
+	struct hmap neigh_map;
 	struct trace *tr; /* attached trace: output suppressed */
 	uint64_t icmp_err_window_ns;
 	uint32_t icmp_err_count;

@@ -30,6 +30,7 @@ pipeline_create(struct policy *pol, const struct pipeline_config *cfg)
 	pl->free_bufs = xcalloc(PL_POOL_SIZE, sizeof(*pl->free_bufs));
 	for (int i = 0; i < PL_POOL_SIZE; i++)
 		pl->free_bufs[pl->n_free++] = &pl->pool[i];
+	hmap_init(&pl->neigh_map);
 	return pl;
 }
 
@@ -38,6 +39,7 @@ pipeline_destroy(struct pipeline *pl)
 {
 	if (!pl)
 		return;
+	hmap_uninit(&pl->neigh_map);
 	free(pl->ports);
 	free(pl->pool);
 	free(pl->free_bufs);

@@ -29,6 +29,7 @@
 #include <netinet/icmp6.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "pkt/build.h"
 #include "pkt/nvgre.h"
 
@@ -50,12 +51,24 @@ pa_mac(const struct pipeline *pl, const struct provider_address *pa,
 	*mac = usable ? pa->mac : pl->cfg.uplink_mac;
 }
 
+static uint32_t
+neigh_hash(const struct in6_addr *ip)
+{
+	return hash_bytes(ip, sizeof(*ip), 0);
+}
+
 static struct pl_neigh *
 neigh_find(struct pipeline *pl, const struct in6_addr *ip)
 {
-	for (int i = 0; i < PL_NEIGH_MAX; i++)
-		if (pl->neigh[i].used && ip_equal(&pl->neigh[i].ip, ip))
-			return &pl->neigh[i];
+	struct hmap_node *h;
+
+	for (h = hmap_first_with_hash(&pl->neigh_map, neigh_hash(ip)); h;
+	     h = hmap_next_with_hash(h)) {
+		struct pl_neigh *n = CONTAINER_OF(h, struct pl_neigh, node);
+
+		if (ip_equal(&n->ip, ip))
+			return n;
+	}
 	return NULL;
 }
 
@@ -84,9 +97,12 @@ neigh_create(struct pipeline *pl, const struct in6_addr *ip)
 			oldest = n;
 	}
 	neigh_drop_pending(pl, oldest);
+	if (oldest->used)
+		hmap_remove(&pl->neigh_map, &oldest->node);
 	memset(oldest, 0, sizeof(*oldest));
 	oldest->used = true;
 	oldest->ip = *ip;
+	hmap_insert(&pl->neigh_map, &oldest->node, neigh_hash(ip));
 	oldest->updated_ns = time_ns();
 	return oldest;
 }
@@ -180,6 +196,7 @@ neigh_tick(struct pipeline *pl)
 			continue;
 		if (now - n->updated_ns > NEIGH_EXPIRE_NS) {
 			neigh_drop_pending(pl, n);
+			hmap_remove(&pl->neigh_map, &n->node);
 			n->used = false;
 			continue;
 		}
