@@ -188,7 +188,7 @@ static const struct ps_param vm_new[] = {
     END,
 };
 static const struct ps_param vmna_add[] = {
-    {"VMName", PS_P_NAME, "vm", 0, MAND, NULL},
+    {"VMName", PS_P_NAME, "vm", 0, PMAND, NULL},
     {"Name", PS_P_IFNAME, "name", -1, 0, "VMNetworkAdapterName"},
     {"SwitchName", PS_P_NAME, "switch", -1, MAND, NULL},
     {"StaticMacAddress", PS_P_MAC, "mac", -1, 0, NULL},
@@ -216,6 +216,34 @@ static const struct ps_param vmna_remove[] = {
 };
 static const struct ps_param netadapter_get[] = {
     {"Name", PS_P_WILD, "name", 0, 0, "ifAlias"},
+    END,
+};
+static const struct ps_param vm_get[] = {
+    {"Name", PS_P_WILD, "vm", 0, 0, "VMName"},
+    END,
+};
+static const struct ps_param vm_remove[] = {
+    {"Name", PS_P_WILD, "vm", 0, PMAND, "VMName"},
+    {"Force", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
+    END,
+};
+/* VMs are network namespaces: they always run, so these only check that
+ * the VMs exist. */
+static const struct ps_param vm_start[] = {
+    {"Name", PS_P_WILD, "vm", 0, PMAND, "VMName"},
+    END,
+};
+static const struct ps_param vm_stop[] = {
+    {"Name", PS_P_WILD, "vm", 0, PMAND, "VMName"},
+    {"Force", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
+    {"TurnOff", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
+    END,
+};
+static const struct ps_param vm_restart[] = {
+    {"Name", PS_P_WILD, "vm", 0, PMAND, "VMName"},
+    {"Force", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
+    {"Wait", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
+    {"For", PS_P_IGNORE, NULL, -1, 0, NULL},
     END,
 };
 
@@ -256,14 +284,58 @@ static const struct ps_param ft_params[] = {
     {"Wrap", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
     END,
 };
+static const struct ps_param select_params[] = {
+    {"Property", PS_P_PROPS, NULL, 0, 0, NULL},
+    {"ExpandProperty", PS_P_PROPS, NULL, -1, 0, NULL},
+    {"First", PS_P_UINT32, NULL, -1, 0, NULL},
+    {"Last", PS_P_UINT32, NULL, -1, 0, NULL},
+    {"Skip", PS_P_UINT32, NULL, -1, 0, NULL},
+    {"Unique", PS_P_SWITCH, NULL, -1, 0, NULL},
+    END,
+};
+static const struct ps_param sort_params[] = {
+    {"Property", PS_P_PROPS, NULL, 0, 0, NULL},
+    {"Descending", PS_P_SWITCH, NULL, -1, 0, NULL},
+    {"Unique", PS_P_SWITCH, NULL, -1, 0, NULL},
+    {"CaseSensitive", PS_P_SWITCH, NULL, -1, 0, NULL},
+    END,
+};
+static const struct ps_param measure_params[] = {
+    {"Property", PS_P_PROPS, NULL, 0, 0, NULL},
+    {"Sum", PS_P_SWITCH, NULL, -1, 0, NULL},
+    {"Average", PS_P_SWITCH, NULL, -1, 0, NULL},
+    {"Maximum", PS_P_SWITCH, NULL, -1, 0, NULL},
+    {"Minimum", PS_P_SWITCH, NULL, -1, 0, NULL},
+    END,
+};
+static const struct ps_param write_host_params[] = {
+    {"Object", PS_P_OBJECTS, NULL, 0, PS_F_REMAINING, NULL},
+    {"NoNewline", PS_P_SWITCH, NULL, -1, 0, NULL},
+    {"Separator", PS_P_STRING, NULL, -1, 0, NULL},
+    {"ForegroundColor", PS_P_IGNORE, NULL, -1, 0, NULL},
+    {"BackgroundColor", PS_P_IGNORE, NULL, -1, 0, NULL},
+    END,
+};
+static const struct ps_param write_output_params[] = {
+    {"InputObject", PS_P_OBJECTS, NULL, 0, PS_F_REMAINING, NULL},
+    {"NoEnumerate", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
+    END,
+};
 static const struct ps_param no_params[] = {END};
 
-/* Accepted by every cmdlet, and ignored: we never prompt, and say
- * nothing more with -Verbose. */
+/* PowerShell's common parameters, accepted by every cmdlet: -Verbose and
+ * -Debug say nothing more; -Confirm never prompts (scripts run
+ * non-interactively); the others are carried out by the executor. */
 static const struct ps_param common_params[] = {
-    {"Verbose", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
-    {"Debug", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
-    {"Confirm", PS_P_IGNORE_SWITCH, NULL, -1, 0, NULL},
+    {"Verbose", PS_P_IGNORE_SWITCH, NULL, -1, 0, "vb"},
+    {"Debug", PS_P_IGNORE_SWITCH, NULL, -1, 0, "db"},
+    {"Confirm", PS_P_IGNORE_SWITCH, NULL, -1, 0, "cf"},
+    {"WhatIf", PS_P_SWITCH, NULL, -1, 0, "wi"},
+    {"ErrorAction", PS_P_ACTION, NULL, -1, 0, "ea"},
+    {"WarningAction", PS_P_ACTION, NULL, -1, 0, "wa"},
+    {"ErrorVariable", PS_P_VARNAME, NULL, -1, 0, "ev"},
+    {"WarningVariable", PS_P_VARNAME, NULL, -1, 0, "wv"},
+    {"OutVariable", PS_P_VARNAME, NULL, -1, 0, "ov"},
     END,
 };
 /* Cmdlets whose output is not printed take -PassThru to print it. */
@@ -279,34 +351,47 @@ static const struct ps_param passthru_params[] = {
 #define Q PS_CF_QUIET
 #define PIN PS_CF_PIPE_IN
 #define ANY PS_CF_ANY_ARGS
+#define CHG PS_CF_CHANGES
 
 static const struct ps_cmdlet cmdlets[] = {
-    NV("New", "LookupRecord", PS_C_NV_NEW, PS_O_LR, lr_new, Q),
+    NV("New", "LookupRecord", PS_C_NV_NEW, PS_O_LR, lr_new, Q | CHG),
     NV("Get", "LookupRecord", PS_C_NV_GET, PS_O_LR, lr_get, 0),
-    NV("Set", "LookupRecord", PS_C_NV_SET, PS_O_LR, lr_set, Q | PIN),
-    NV("Remove", "LookupRecord", PS_C_NV_REMOVE, PS_O_LR, lr_get, PIN),
-    NV("New", "CustomerRoute", PS_C_NV_NEW, PS_O_CR, cr_new, Q),
+    NV("Set", "LookupRecord", PS_C_NV_SET, PS_O_LR, lr_set, Q | PIN | CHG),
+    NV("Remove", "LookupRecord", PS_C_NV_REMOVE, PS_O_LR, lr_get, PIN | CHG),
+    NV("New", "CustomerRoute", PS_C_NV_NEW, PS_O_CR, cr_new, Q | CHG),
     NV("Get", "CustomerRoute", PS_C_NV_GET, PS_O_CR, cr_get, 0),
-    NV("Set", "CustomerRoute", PS_C_NV_SET, PS_O_CR, cr_set, Q | PIN),
-    NV("Remove", "CustomerRoute", PS_C_NV_REMOVE, PS_O_CR, cr_get, PIN),
-    NV("New", "ProviderAddress", PS_C_NV_NEW, PS_O_PA, pa_new, Q),
+    NV("Set", "CustomerRoute", PS_C_NV_SET, PS_O_CR, cr_set, Q | PIN | CHG),
+    NV("Remove", "CustomerRoute", PS_C_NV_REMOVE, PS_O_CR, cr_get, PIN | CHG),
+    NV("New", "ProviderAddress", PS_C_NV_NEW, PS_O_PA, pa_new, Q | CHG),
     NV("Get", "ProviderAddress", PS_C_NV_GET, PS_O_PA, pa_get, 0),
-    NV("Set", "ProviderAddress", PS_C_NV_SET, PS_O_PA, pa_set, Q | PIN),
-    NV("Remove", "ProviderAddress", PS_C_NV_REMOVE, PS_O_PA, pa_get, PIN),
-    NV("New", "ProviderRoute", PS_C_NV_NEW, PS_O_PR, pr_new, Q),
+    NV("Set", "ProviderAddress", PS_C_NV_SET, PS_O_PA, pa_set, Q | PIN | CHG),
+    NV("Remove", "ProviderAddress", PS_C_NV_REMOVE, PS_O_PA, pa_get, PIN | CHG),
+    NV("New", "ProviderRoute", PS_C_NV_NEW, PS_O_PR, pr_new, Q | CHG),
     NV("Get", "ProviderRoute", PS_C_NV_GET, PS_O_PR, pr_get, 0),
-    NV("Set", "ProviderRoute", PS_C_NV_SET, PS_O_PR, pr_set, Q | PIN),
-    NV("Remove", "ProviderRoute", PS_C_NV_REMOVE, PS_O_PR, pr_get, PIN),
-    {"New-VMSwitch", PS_C_SWITCH_NEW, PS_O_SWITCH, Q, switch_new},
+    NV("Set", "ProviderRoute", PS_C_NV_SET, PS_O_PR, pr_set, Q | PIN | CHG),
+    NV("Remove", "ProviderRoute", PS_C_NV_REMOVE, PS_O_PR, pr_get, PIN | CHG),
+    {"New-VMSwitch", PS_C_SWITCH_NEW, PS_O_SWITCH, Q | CHG, switch_new},
     {"Get-VMSwitch", PS_C_SWITCH_GET, PS_O_SWITCH, 0, switch_get},
-    {"Remove-VMSwitch", PS_C_SWITCH_REMOVE, PS_O_SWITCH, PIN, switch_remove},
-    {"New-VM", PS_C_VM_NEW, PS_O_VM, Q, vm_new},
-    {"Add-VMNetworkAdapter", PS_C_VMNA_ADD, PS_O_VMNA, Q, vmna_add},
-    {"Get-VMNetworkAdapter", PS_C_VMNA_GET, PS_O_VMNA, 0, vmna_get},
-    {"Set-VMNetworkAdapter", PS_C_VMNA_SET, PS_O_VMNA, Q | PIN, vmna_set},
-    {"Remove-VMNetworkAdapter", PS_C_VMNA_REMOVE, PS_O_VMNA, PIN, vmna_remove},
+    {"Remove-VMSwitch", PS_C_SWITCH_REMOVE, PS_O_SWITCH, PIN | CHG,
+     switch_remove},
+    {"New-VM", PS_C_VM_NEW, PS_O_VM, Q | CHG, vm_new},
+    {"Get-VM", PS_C_VM_GET, PS_O_VM, 0, vm_get},
+    {"Remove-VM", PS_C_VM_REMOVE, PS_O_VM, PIN | CHG, vm_remove},
+    {"Start-VM", PS_C_VM_STATE, PS_O_VM, Q | PIN | CHG, vm_start},
+    {"Stop-VM", PS_C_VM_STATE, PS_O_VM, Q | PIN | CHG, vm_stop},
+    {"Restart-VM", PS_C_VM_STATE, PS_O_VM, Q | PIN | CHG, vm_restart},
+    {"Add-VMNetworkAdapter", PS_C_VMNA_ADD, PS_O_VMNA, Q | PIN | CHG, vmna_add},
+    {"Get-VMNetworkAdapter", PS_C_VMNA_GET, PS_O_VMNA, PIN, vmna_get},
+    {"Set-VMNetworkAdapter", PS_C_VMNA_SET, PS_O_VMNA, Q | PIN | CHG, vmna_set},
+    {"Remove-VMNetworkAdapter", PS_C_VMNA_REMOVE, PS_O_VMNA, PIN | CHG,
+     vmna_remove},
     {"Get-NetAdapter", PS_C_NETADAPTER_GET, PS_O_NETADAPTER, 0, netadapter_get},
     {"Where-Object", PS_C_WHERE, PS_O_ANY, PIN, where_params},
+    {"Select-Object", PS_C_SELECT, PS_O_ANY, PIN, select_params},
+    {"Sort-Object", PS_C_SORT, PS_O_ANY, PIN, sort_params},
+    {"Measure-Object", PS_C_MEASURE, PS_O_MEASURE, PIN, measure_params},
+    {"Write-Host", PS_C_WRITE_HOST, PS_O_NONE, PIN, write_host_params},
+    {"Write-Output", PS_C_WRITE_OUTPUT, PS_O_ANY, PIN, write_output_params},
     {"Format-List", PS_C_FORMAT_LIST, PS_O_NONE, PIN, fl_params},
     {"Format-Table", PS_C_FORMAT_TABLE, PS_O_NONE, PIN, ft_params},
     {"Out-Null", PS_C_OUT_NULL, PS_O_NONE, PIN, no_params},
@@ -332,6 +417,11 @@ static const char *const aliases[][2] = {
     {"ft", "Format-Table"},
     {"where", "Where-Object"},
     {"?", "Where-Object"},
+    {"select", "Select-Object"},
+    {"sort", "Sort-Object"},
+    {"measure", "Measure-Object"},
+    {"echo", "Write-Output"},
+    {"write", "Write-Output"},
     {"Add-WindowsFeature", "Install-WindowsFeature"},
 };
 
@@ -345,6 +435,25 @@ ps_cmdlet_find(const char *name)
 		if (!strcasecmp(name, cmdlets[i].name))
 			return &cmdlets[i];
 	return NULL;
+}
+
+enum ps_otype
+ps_cmdlet_input(const struct ps_cmdlet *cl)
+{
+	switch (cl->id) {
+	case PS_C_VMNA_GET: /* Get-VM X | Get-VMNetworkAdapter */
+	case PS_C_VMNA_ADD:
+		return PS_O_VM;
+	case PS_C_WHERE:
+	case PS_C_SELECT:
+	case PS_C_SORT:
+	case PS_C_MEASURE:
+	case PS_C_WRITE_HOST:
+	case PS_C_WRITE_OUTPUT:
+		return PS_O_ANY;
+	default:
+		return cl->otype;
+	}
 }
 
 /* Case-insensitive edit distance with transpositions (optimal string
@@ -577,10 +686,41 @@ ps_cmdlet_bind(const struct ps_param *p, const char *text, bool quoted,
 	    {"l2only", "L2Only"},
 	    {"gateway-wildcard", "GatewayWildcard"},
 	};
+	/* ActionPreference, by name or number (Inquire and Suspend: no) */
+	static const char *const actions[][2] = {
+	    {"stop", "Stop"},
+	    {"continue", "Continue"},
+	    {"silentlycontinue", "SilentlyContinue"},
+	    {"ignore", "Ignore"},
+	};
+	static const char *const action_nums[] = {"1", "2", "0", "4"};
 	size_t len = strlen(text);
 
 	*out = NULL;
 	switch (p->type) {
+	case PS_P_ACTION:
+		for (size_t i = 0; i < ARRAY_SIZE(action_nums); i++)
+			if (!strcmp(text, action_nums[i]))
+				text = actions[i][0];
+		if (!strcasecmp(text, "Inquire") || !strcmp(text, "3")) {
+			*msg =
+			    xasprintf("'%s' prompts, and scripts run "
+			              "non-interactively: use Stop, Continue, "
+			              "SilentlyContinue or Ignore",
+			              text);
+			return -EINVAL;
+		}
+		return bind_enum(text, actions, ARRAY_SIZE(actions), out, msg);
+	case PS_P_VARNAME: {
+		const char *n = text + (*text == '+');
+
+		if (!*n || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+		                     "OPQRSTUVWXYZ0123456789_") != strlen(n)) {
+			*msg = xasprintf("'%s' is not a variable name", text);
+			return -EINVAL;
+		}
+		break;
+	}
 	case PS_P_UINT32:
 		return bind_uint(text, 0, UINT32_MAX, false, out, msg);
 	case PS_P_PLEN:

@@ -16,14 +16,33 @@
  *     receives whole objects;
  *  3. Remove-X: X.remove with the filter, or one X.remove per object
  *     (pipeline input, or filters the agent does not know);
- *  4. Hyper-V cmdlets map to switch.*, vm.add and vm-adapter.*; adapters
- *     are selected by VM name and adapter name, wildcards allowed.
+ *  4. Hyper-V cmdlets map to switch.*, vm.* and vm-adapter.*; adapters
+ *     are selected by VM name and adapter name, wildcards allowed; VMs are
+ *     network namespaces, always running: Start-VM, Stop-VM and
+ *     Restart-VM only check that the VMs exist;
+ *  5. Select-Object, Sort-Object and Measure-Object (ps-select.c),
+ *     Write-Host and Write-Output send nothing.
  * The first failing request stops the script: "FILE:LINE: CMDLET: error"
  * and "stopped: N of M commands ran".
+ *
+ * The common parameters, per command:
+ *  1. -WhatIf: a command that changes state prints "What if: Performing
+ *     the operation "VERB" on target "TARGET"." per target (pipeline
+ *     objects, else what its parameters name) and sends nothing;
+ *  2. -ErrorAction Continue prints the command's error and the script
+ *     goes on (its output so far flows on); SilentlyContinue and Ignore go
+ *     on silently; Stop (the default) stops the script;
+ *  3. -WarningAction SilentlyContinue and Ignore hide the agent's
+ *     warnings; Stop makes the first one an error;
+ *     without these, $ErrorActionPreference and $WarningPreference, if
+ *     the script sets them, decide;
+ *  4. -OutVariable, -ErrorVariable and -WarningVariable store the
+ *     command's output, error message and warnings ('+name' appends).
  */
 #include "ctl/ps-int.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,7 +60,16 @@ struct var {
 	struct ps_objs objs;
 };
 
-struct exec {
+/* -ErrorAction and -WarningAction */
+enum action {
+	ACT_DEFAULT,
+	ACT_STOP,
+	ACT_CONTINUE,
+	ACT_SILENT,
+	ACT_IGNORE,
+};
+
+struct ps_exec {
 	struct ps_script *s;
 	const struct ps_backend *be;
 	FILE *out, *err;
@@ -50,9 +78,12 @@ struct exec {
 	const struct ps_cmd *cmd; /* running, or NULL */
 	int line;
 	char *error; /* the runtime error, once one happened */
+	enum action warn_action;
+	struct ps_objs warnings; /* the running command's */
 };
 
-static int PRINTF_FMT(2, 3) fail(struct exec *x, const char *fmt, ...)
+int
+ps_exec_fail(struct ps_exec *x, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,19 +96,23 @@ static int PRINTF_FMT(2, 3) fail(struct exec *x, const char *fmt, ...)
 	return -1;
 }
 
+static int eval_value(struct ps_exec *, const struct ps_value *,
+                      struct ps_objs *);
+
 static const char *
-cmd_name(const struct exec *x)
+cmd_name(const struct ps_exec *x)
 {
 	return x->cmd ? ps_parse_cmd_name(x->cmd) : NULL;
 }
 
 /* Sends one request; takes 'args'.  '*result' (may be NULL) gets the
  * result (never NULL on success). */
-static int
-call(struct exec *x, const char *cmd, json_t *args, json_t **result)
+int
+ps_exec_call(struct ps_exec *x, const char *cmd, json_t *args, json_t **result)
 {
 	json_t *res = NULL, *warn = NULL;
 	char *err = NULL;
+	const char *stop = NULL;
 	int r;
 
 	r = x->be->call(x->be->ctx, cmd, args, &res, &err, &warn);
@@ -87,17 +122,31 @@ call(struct exec *x, const char *cmd, json_t *args, json_t **result)
 
 		if (!w)
 			continue;
+		if (x->warn_action != ACT_IGNORE)
+			ps_objs_push(&x->warnings, PS_O_SCALAR, json_string(w));
+		if (x->warn_action == ACT_STOP && !stop)
+			stop = w;
+		if (x->warn_action == ACT_SILENT ||
+		    x->warn_action == ACT_IGNORE)
+			continue;
 		fflush(x->out);
 		fprintf(x->err, "%s:%d: %s: WARNING: %s\n", x->s->file, x->line,
 		        cmd_name(x) ? cmd_name(x) : "-", w);
 	}
-	json_decref(warn);
-	if (r < 0) {
-		fail(x, "%s", err ? err : strerror(-r));
+	if (r < 0 || stop) {
+		if (r < 0)
+			ps_exec_fail(x, "%s", err ? err : strerror(-r));
+		else
+			ps_exec_fail(x,
+			             "the running command stopped because "
+			             "-WarningAction is Stop: %s",
+			             stop);
+		json_decref(warn);
 		free(err);
 		json_decref(res);
 		return -1;
 	}
+	json_decref(warn);
 	free(err);
 	if (result)
 		*result = res ? res : json_null();
@@ -115,7 +164,7 @@ request_name(enum ps_otype t, const char *verb)
 /* ---- variables ---- */
 
 static struct var *
-var_find(struct exec *x, const char *name)
+var_find(struct ps_exec *x, const char *name)
 {
 	for (size_t i = 0; i < x->n_vars; i++)
 		if (!strcasecmp(x->vars[i].name, name))
@@ -124,7 +173,7 @@ var_find(struct exec *x, const char *name)
 }
 
 static void
-var_set(struct exec *x, const char *name, struct ps_objs *objs)
+var_set(struct ps_exec *x, const char *name, struct ps_objs *objs)
 {
 	struct var *v = var_find(x, name);
 
@@ -137,17 +186,74 @@ var_set(struct exec *x, const char *name, struct ps_objs *objs)
 	ps_objs_move(&v->objs, objs);
 }
 
-/* The text of a variable reference ($x or $x.Prop) that must hold exactly
- * one value; 'what' names the use in messages.  malloc'd, or NULL after
- * fail(). */
+/* "$x" in a string: the objects as strings, or the values of $x.Prop,
+ * separated by spaces (PowerShell's $OFS). */
+static void
+expand_var(struct ps_exec *x, const struct ps_part *pt, struct ps_str *b)
+{
+	struct var *var;
+	bool first = true;
+
+	if (!strcasecmp(pt->text, "true") || !strcasecmp(pt->text, "false")) {
+		ps_str_add(b, !strcasecmp(pt->text, "true") ? "True" : "False");
+		return;
+	}
+	var = var_find(x, pt->text);
+	for (size_t i = 0; var && i < var->objs.n; i++) {
+		const struct ps_obj *o = &var->objs.v[i];
+		char *v = pt->n_props ? ps_obj_get(o, pt->props[0], NULL)
+		                      : ps_obj_string(o);
+
+		if (!v)
+			continue;
+		if (!first)
+			ps_str_add(b, " ");
+		ps_str_add(b, v);
+		first = false;
+		free(v);
+	}
+}
+
+/* An expandable string's value (malloc'd). */
 static char *
-var_text(struct exec *x, const struct ps_value *v, const char *what)
+expand(struct ps_exec *x, const struct ps_value *v)
+{
+	struct ps_str b = {0};
+
+	for (size_t i = 0; i < v->n_parts; i++) {
+		if (v->parts[i].is_var)
+			expand_var(x, &v->parts[i], &b);
+		else
+			ps_str_add(&b, v->parts[i].text);
+	}
+	return ps_str_take(&b);
+}
+
+/* The text of a value that must be exactly one: a word or string, an
+ * expandable string, or a variable reference ($x or $x.Prop) holding
+ * one value; 'what' names the use in messages.  malloc'd; NULL for $null
+ * or after ps_exec_fail(). */
+static char *
+value_text(struct ps_exec *x, const struct ps_value *v, const char *what)
 {
 	struct var *var;
 	const struct ps_objs *os;
 	char *text = NULL;
 	size_t n = 0;
 
+	switch (v->kind) {
+	case PS_V_WORD:
+	case PS_V_STRING:
+		return xstrdup(v->text);
+	case PS_V_EXPAND:
+		return expand(x, v);
+	case PS_V_VAR:
+		break;
+	case PS_V_LIST:
+	case PS_V_BLOCK:
+		ps_exec_fail(x, "%s: takes one value", what);
+		return NULL;
+	}
 	if (!strcasecmp(v->text, "true"))
 		return xstrdup("True");
 	if (!strcasecmp(v->text, "false"))
@@ -156,7 +262,7 @@ var_text(struct exec *x, const struct ps_value *v, const char *what)
 		return NULL;
 	var = var_find(x, v->text);
 	if (!var) {
-		fail(x, "%s: variable $%s is not set", what, v->text);
+		ps_exec_fail(x, "%s: variable $%s is not set", what, v->text);
 		return NULL;
 	}
 	os = &var->objs;
@@ -164,11 +270,12 @@ var_text(struct exec *x, const struct ps_value *v, const char *what)
 		if (os->n == 1 && !json_is_object(os->v[0].v))
 			return ps_obj_scalar(os->v[0].v);
 		if (os->n == 1)
-			fail(x, "%s: $%s holds a %s object, not a value", what,
-			     v->text, ps_obj_type(os->v[0].type)->name);
+			ps_exec_fail(
+			    x, "%s: $%s holds a %s object, not a value", what,
+			    v->text, ps_obj_type(os->v[0].type)->name);
 		else
-			fail(x, "%s: $%s holds %zu values, not one", what,
-			     v->text, os->n);
+			ps_exec_fail(x, "%s: $%s holds %zu values, not one",
+			             what, v->text, os->n);
 		return NULL;
 	}
 	for (size_t i = 0; i < os->n; i++) {
@@ -184,20 +291,22 @@ var_text(struct exec *x, const struct ps_value *v, const char *what)
 		return text;
 	free(text);
 	if (!n)
-		fail(x, "%s: $%s.%s has no value ($%s holds %zu object%s)",
-		     what, v->text, v->props[0], v->text, os->n,
-		     os->n == 1 ? "" : "s");
+		ps_exec_fail(x,
+		             "%s: $%s.%s has no value ($%s holds %zu object%s)",
+		             what, v->text, v->props[0], v->text, os->n,
+		             os->n == 1 ? "" : "s");
 	else
-		fail(x, "%s: $%s.%s has %zu values, not one", what, v->text,
-		     v->props[0], n);
+		ps_exec_fail(x, "%s: $%s.%s has %zu values, not one", what,
+		             v->text, v->props[0], n);
 	return NULL;
 }
 
 /* ---- arguments ---- */
 
-/* The JSON value of argument 'a' (new reference), or NULL after fail(). */
-static json_t *
-arg_json(struct exec *x, const struct ps_arg *a)
+/* The JSON value of argument 'a' (new reference), or NULL after a
+ * failure. */
+json_t *
+ps_exec_arg(struct ps_exec *x, const struct ps_arg *a)
 {
 	char *what, *text, *msg = NULL;
 	json_t *out = NULL;
@@ -205,14 +314,14 @@ arg_json(struct exec *x, const struct ps_arg *a)
 	if (a->bound)
 		return json_incref(a->bound);
 	what = xasprintf("-%s", a->param->name);
-	text = var_text(x, &a->val, what);
+	text = value_text(x, &a->val, what);
 	if (!text) {
-		fail(x, "%s: $%s is $null", what, a->val.text);
+		ps_exec_fail(x, "%s: $%s is $null", what, a->val.text);
 		free(what);
 		return NULL;
 	}
 	if (ps_cmdlet_bind(a->param, text, false, &out, &msg) < 0) {
-		fail(x, "%s: %s", what, msg);
+		ps_exec_fail(x, "%s: %s", what, msg);
 		out = NULL;
 	}
 	free(msg);
@@ -221,17 +330,8 @@ arg_json(struct exec *x, const struct ps_arg *a)
 	return out;
 }
 
-enum sel {
-	SEL_ALL,    /* every keyed parameter */
-	SEL_FILTER, /* those the agent filters on */
-	SEL_CLIENT, /* the others */
-	SEL_IDENT,  /* Set-*: those selecting the objects */
-	SEL_CHANGE, /* Set-*: those changing them */
-	SEL_NAMES,  /* Hyper-V: the names selecting objects (wildcards) */
-};
-
-static bool
-has_key(const struct ps_arg *a)
+bool
+ps_exec_has_key(const struct ps_arg *a)
 {
 	switch (a->param->type) {
 	case PS_P_IGNORE:
@@ -247,24 +347,24 @@ has_key(const struct ps_arg *a)
 }
 
 static bool
-selected(const struct ps_cmd *c, const struct ps_arg *a, enum sel sel)
+selected(const struct ps_cmd *c, const struct ps_arg *a, enum ps_sel sel)
 {
 	unsigned f = a->param->flags;
 
-	if (!has_key(a))
+	if (!ps_exec_has_key(a))
 		return false;
 	switch (sel) {
-	case SEL_ALL:
+	case PS_SEL_ALL:
 		return true;
-	case SEL_FILTER:
+	case PS_SEL_FILTER:
 		return f & PS_F_FILTER;
-	case SEL_CLIENT:
+	case PS_SEL_CLIENT:
 		return !(f & PS_F_FILTER);
-	case SEL_IDENT:
+	case PS_SEL_IDENT:
 		return f & PS_F_IDENT;
-	case SEL_CHANGE:
+	case PS_SEL_CHANGE:
 		return !(f & PS_F_IDENT);
-	case SEL_NAMES:
+	case PS_SEL_NAMES:
 		return !strcmp(a->param->key, "vm") ||
 		       !strcmp(a->param->key, "name");
 	}
@@ -272,8 +372,9 @@ selected(const struct ps_cmd *c, const struct ps_arg *a, enum sel sel)
 }
 
 /* Sets obj[key] for each selected argument.  0 or -1. */
-static int
-build_args(struct exec *x, const struct ps_cmd *c, enum sel sel, json_t *obj)
+int
+ps_exec_args(struct ps_exec *x, const struct ps_cmd *c, enum ps_sel sel,
+             json_t *obj)
 {
 	for (size_t i = 0; i < c->n_args; i++) {
 		const struct ps_arg *a = &c->args[i];
@@ -281,7 +382,7 @@ build_args(struct exec *x, const struct ps_cmd *c, enum sel sel, json_t *obj)
 
 		if (!selected(c, a, sel))
 			continue;
-		v = arg_json(x, a);
+		v = ps_exec_arg(x, a);
 		if (!v)
 			return -1;
 		json_object_set_new(obj, a->param->key, v);
@@ -291,7 +392,7 @@ build_args(struct exec *x, const struct ps_cmd *c, enum sel sel, json_t *obj)
 
 /* "CustomerAddress 10.0.1.9, VirtualSubnetID 6000" */
 static char *
-describe(struct exec *x, const struct ps_cmd *c, enum sel sel)
+describe(struct ps_exec *x, const struct ps_cmd *c, enum ps_sel sel)
 {
 	char *d = xstrdup("");
 
@@ -302,8 +403,8 @@ describe(struct exec *x, const struct ps_cmd *c, enum sel sel)
 
 		if (!selected(c, a, sel))
 			continue;
-		v = a->bound ? json_incref(a->bound) : NULL;
-		s = v ? ps_obj_scalar(v) : xasprintf("$%s", a->val.text);
+		v = a->bound ? json_incref(a->bound) : ps_exec_arg(x, a);
+		s = v ? ps_obj_scalar(v) : xstrdup(a->val.text);
 		nd = xasprintf("%s%s%s %s", d, *d ? ", " : "", a->param->name,
 		               s);
 		free(d);
@@ -314,23 +415,14 @@ describe(struct exec *x, const struct ps_cmd *c, enum sel sel)
 	return d;
 }
 
-static const struct ps_prop *
-prop_by_key(const struct ps_type *t, const char *key)
-{
-	for (const struct ps_prop *p = t->props; p->name; p++)
-		if (p->key && !strcmp(p->key, key))
-			return p;
-	return NULL;
-}
-
 /* Does property 'key' of 'obj' equal (or, 'wild', match) 'want'?  Both
  * sides are compared in their PowerShell form, so 60-00-60-00-01-01 equals
  * 600060000101. */
-static bool
-key_matches(enum ps_otype t, const json_t *obj, const char *key,
-            const json_t *want, bool wild)
+bool
+ps_exec_key_matches(enum ps_otype t, const json_t *obj, const char *key,
+                    const json_t *want, bool wild)
 {
-	const struct ps_prop *p = prop_by_key(ps_obj_type(t), key);
+	const struct ps_prop *p = ps_obj_prop_by_key(ps_obj_type(t), key);
 	json_t *tmp;
 	char *have, *w;
 	bool r;
@@ -350,7 +442,7 @@ key_matches(enum ps_otype t, const json_t *obj, const char *key,
 
 /* Does 'obj' pass the client-side filter (the selected arguments)? */
 static int
-client_match(struct exec *x, const struct ps_cmd *c, enum sel sel,
+client_match(struct ps_exec *x, const struct ps_cmd *c, enum ps_sel sel,
              enum ps_otype t, const json_t *obj, bool *match)
 {
 	*match = true;
@@ -360,11 +452,11 @@ client_match(struct exec *x, const struct ps_cmd *c, enum sel sel,
 
 		if (!selected(c, a, sel))
 			continue;
-		v = arg_json(x, a);
+		v = ps_exec_arg(x, a);
 		if (!v)
 			return -1;
-		*match = key_matches(t, obj, a->param->key, v,
-		                     a->param->type == PS_P_WILD);
+		*match = ps_exec_key_matches(t, obj, a->param->key, v,
+		                             a->param->type == PS_P_WILD);
 		json_decref(v);
 	}
 	return 0;
@@ -372,16 +464,16 @@ client_match(struct exec *x, const struct ps_cmd *c, enum sel sel,
 
 /* OBJ.get with 'filter' (taken); keeps the objects that also pass the
  * client-side selection 'client_sel'. */
-static int
-fetch(struct exec *x, const struct ps_cmd *c, enum ps_otype t, json_t *filter,
-      enum sel client_sel, struct ps_objs *out)
+int
+ps_exec_fetch(struct ps_exec *x, const struct ps_cmd *c, enum ps_otype t,
+              json_t *filter, enum ps_sel client_sel, struct ps_objs *out)
 {
 	char *req = request_name(t, "get");
 	json_t *res, *item;
 	size_t i;
 	int r;
 
-	r = call(x, req, filter, &res);
+	r = ps_exec_call(x, req, filter, &res);
 	free(req);
 	if (r < 0)
 		return -1;
@@ -437,8 +529,8 @@ ident_filter(enum ps_otype t, const json_t *obj)
 
 /* A copy of the object's own keys (dropping anything else the agent may
  * report, such as runtime state). */
-static json_t *
-object_keys(enum ps_otype t, const json_t *obj)
+json_t *
+ps_exec_object_keys(enum ps_otype t, const json_t *obj)
 {
 	const struct ps_type *ty = ps_obj_type(t);
 	json_t *o = json_object();
@@ -452,37 +544,31 @@ object_keys(enum ps_otype t, const json_t *obj)
 	return o;
 }
 
-static int
-check_input(struct exec *x, const struct ps_objs *in, enum ps_otype t)
+int
+ps_exec_check_input(struct ps_exec *x, const struct ps_objs *in,
+                    enum ps_otype t)
 {
 	for (size_t i = 0; i < in->n; i++)
 		if (in->v[i].type != t)
-			return fail(x, "takes %s objects, not %s",
-			            ps_obj_type(t)->name,
-			            json_is_object(in->v[i].v)
-			                ? ps_obj_type(in->v[i].type)->name
-			                : "plain values");
+			return ps_exec_fail(
+			    x, "takes %s objects, not %s", ps_obj_type(t)->name,
+			    json_is_object(in->v[i].v)
+			        ? ps_obj_type(in->v[i].type)->name
+			        : "plain values");
 	return 0;
-}
-
-static void
-copy_objs(struct ps_objs *dst, const struct ps_objs *src)
-{
-	for (size_t i = 0; i < src->n; i++)
-		ps_objs_push(dst, src->v[i].type, json_incref(src->v[i].v));
 }
 
 /* ---- NetVirtualization cmdlets ---- */
 
 static int
-nv_new(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
+nv_new(struct ps_exec *x, const struct ps_cmd *c, struct ps_objs *out)
 {
 	enum ps_otype t = c->cmdlet->otype;
 	json_t *args = json_object(), *res;
 	char *req;
 	int r;
 
-	if (build_args(x, c, SEL_ALL, args) < 0) {
+	if (ps_exec_args(x, c, PS_SEL_ALL, args) < 0) {
 		json_decref(args);
 		return -1;
 	}
@@ -490,7 +576,7 @@ nv_new(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
 		json_object_set_new(args, "type", json_string("static"));
 	req = request_name(t, "add");
 	json_incref(args);
-	r = call(x, req, args, &res);
+	r = ps_exec_call(x, req, args, &res);
 	free(req);
 	if (r == 0) {
 		if (json_is_object(res)) {
@@ -505,19 +591,20 @@ nv_new(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
 }
 
 static int
-nv_get(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
+nv_get(struct ps_exec *x, const struct ps_cmd *c, struct ps_objs *out)
 {
 	json_t *filter = json_object();
 
-	if (build_args(x, c, SEL_FILTER, filter) < 0) {
+	if (ps_exec_args(x, c, PS_SEL_FILTER, filter) < 0) {
 		json_decref(filter);
 		return -1;
 	}
-	return fetch(x, c, c->cmdlet->otype, filter, SEL_CLIENT, out);
+	return ps_exec_fetch(x, c, c->cmdlet->otype, filter, PS_SEL_CLIENT,
+	                     out);
 }
 
 static int
-nv_set(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
+nv_set(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
        bool piped, struct ps_objs *out)
 {
 	enum ps_otype t = c->cmdlet->otype;
@@ -526,28 +613,29 @@ nv_set(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	int r = 0;
 
 	if (piped) {
-		if (check_input(x, in, t) < 0)
+		if (ps_exec_check_input(x, in, t) < 0)
 			return -1;
-		copy_objs(&targets, in);
+		ps_objs_copy(&targets, in);
 	} else {
 		json_t *filter = json_object();
 
-		if (build_args(x, c, SEL_IDENT, filter) < 0) {
+		if (ps_exec_args(x, c, PS_SEL_IDENT, filter) < 0) {
 			json_decref(filter);
 			return -1;
 		}
-		if (fetch(x, c, t, filter, SEL_IDENT, &targets) < 0) {
+		if (ps_exec_fetch(x, c, t, filter, PS_SEL_IDENT, &targets) <
+		    0) {
 			ps_objs_clear(&targets);
 			return -1;
 		}
 		if (!targets.n) {
 			/* With selectors, nothing matching is an error; with
 			 * none (= every object), an empty table is not. */
-			char *d = describe(x, c, SEL_IDENT);
+			char *d = describe(x, c, PS_SEL_IDENT);
 
 			if (*d)
-				fail(x, "no %s matches %s",
-				     ps_obj_type(t)->noun, d);
+				ps_exec_fail(x, "no %s matches %s",
+				             ps_obj_type(t)->noun, d);
 			free(d);
 			if (x->error)
 				return -1;
@@ -555,14 +643,14 @@ nv_set(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	}
 	req = request_name(t, "set");
 	for (size_t i = 0; i < targets.n && r == 0; i++) {
-		json_t *obj = object_keys(t, targets.v[i].v), *res;
+		json_t *obj = ps_exec_object_keys(t, targets.v[i].v), *res;
 
-		r = build_args(x, c, SEL_CHANGE, obj);
+		r = ps_exec_args(x, c, PS_SEL_CHANGE, obj);
 		if (r < 0) {
 			json_decref(obj);
 			break;
 		}
-		r = call(x, req, obj, &res);
+		r = ps_exec_call(x, req, obj, &res);
 		if (r == 0 && json_is_object(res))
 			ps_objs_push(out, t, res);
 		else if (r == 0)
@@ -573,20 +661,21 @@ nv_set(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	return r;
 }
 
-static int
-remove_each(struct exec *x, enum ps_otype t, const struct ps_objs *objs)
+int
+ps_exec_remove_each(struct ps_exec *x, enum ps_otype t,
+                    const struct ps_objs *objs)
 {
 	char *req = request_name(t, "remove");
 	int r = 0;
 
 	for (size_t i = 0; i < objs->n && r == 0; i++)
-		r = call(x, req, ident_filter(t, objs->v[i].v), NULL);
+		r = ps_exec_call(x, req, ident_filter(t, objs->v[i].v), NULL);
 	free(req);
 	return r;
 }
 
 static int
-nv_remove(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
+nv_remove(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
           bool piped)
 {
 	enum ps_otype t = c->cmdlet->otype;
@@ -596,351 +685,218 @@ nv_remove(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	int r;
 
 	if (piped) {
-		if (check_input(x, in, t) < 0)
+		if (ps_exec_check_input(x, in, t) < 0)
 			return -1;
-		return remove_each(x, t, in);
+		return ps_exec_remove_each(x, t, in);
 	}
 	for (size_t i = 0; i < c->n_args; i++) {
-		if (selected(c, &c->args[i], SEL_CLIENT))
+		if (selected(c, &c->args[i], PS_SEL_CLIENT))
 			client = true;
-		if (selected(c, &c->args[i], SEL_ALL))
+		if (selected(c, &c->args[i], PS_SEL_ALL))
 			any = true;
 	}
 	filter = json_object();
-	if (build_args(x, c, SEL_FILTER, filter) < 0) {
+	if (ps_exec_args(x, c, PS_SEL_FILTER, filter) < 0) {
 		json_decref(filter);
 		return -1;
 	}
 	if (any && !client) {
 		char *req = request_name(t, "remove");
 
-		r = call(x, req, filter, NULL);
+		r = ps_exec_call(x, req, filter, NULL);
 		free(req);
 		return r;
 	}
-	if (fetch(x, c, t, filter, SEL_CLIENT, &targets) < 0) {
+	if (ps_exec_fetch(x, c, t, filter, PS_SEL_CLIENT, &targets) < 0) {
 		ps_objs_clear(&targets);
 		return -1;
 	}
 	if (!targets.n && any) {
-		char *d = describe(x, c, SEL_ALL);
+		char *d = describe(x, c, PS_SEL_ALL);
 
-		fail(x, "no %s matches %s", ps_obj_type(t)->noun, d);
+		ps_exec_fail(x, "no %s matches %s", ps_obj_type(t)->noun, d);
 		free(d);
 		return -1;
 	}
-	r = remove_each(x, t, &targets);
+	r = ps_exec_remove_each(x, t, &targets);
 	ps_objs_clear(&targets);
 	return r;
 }
 
-/* ---- Hyper-V cmdlets ---- */
+/* ---- -WhatIf ---- */
 
 static int
-switch_new(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
+whatif(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
+       bool piped)
 {
-	json_t *args = json_object(), *res;
-
-	if (build_args(x, c, SEL_ALL, args) < 0) {
-		json_decref(args);
-		return -1;
-	}
-	json_incref(args);
-	if (call(x, "switch.add", args, &res) < 0) {
-		json_decref(args);
-		return -1;
-	}
-	if (json_is_object(res)) {
-		ps_objs_push(out, PS_O_SWITCH, res);
-		json_decref(args);
-	} else {
-		json_decref(res);
-		ps_objs_push(out, PS_O_SWITCH, args);
-	}
-	return 0;
-}
-
-/* A name argument (VM, adapter, switch): its text, or NULL if not given.
- * '*wild' tells whether it has wildcards. */
-static int
-name_arg(struct exec *x, const struct ps_cmd *c, const char *param,
-         json_t **out, bool *wild)
-{
-	const struct ps_arg *a = ps_parse_arg(c, param);
-
-	*out = NULL;
-	*wild = false;
-	if (!a)
-		return 0;
-	*out = arg_json(x, a);
-	if (!*out)
-		return -1;
-	*wild = ps_obj_has_wildcard(json_string_value(*out));
-	return 0;
-}
-
-static int
-switch_get(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
-{
-	json_t *name;
-	bool wild;
-
-	if (name_arg(x, c, "Name", &name, &wild) < 0)
-		return -1;
-	json_decref(name);
-	if (fetch(x, c, PS_O_SWITCH, json_object(), SEL_NAMES, out) < 0)
-		return -1;
-	if (name && !wild && !out->n)
-		return fail(x, "no switch named '%s'", json_string_value(name));
-	return 0;
-}
-
-static int
-switch_remove(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
-              bool piped)
-{
-	struct ps_objs targets = {0};
-	int r;
+	const char *name = c->cmdlet->name;
+	int verb = (int)strcspn(name, "-");
+	enum ps_otype t = c->cmdlet->otype;
+	enum ps_sel sel = PS_SEL_ALL;
+	json_t *obj;
+	char *d;
 
 	if (piped) {
-		if (check_input(x, in, PS_O_SWITCH) < 0)
+		if (ps_exec_check_input(x, in, ps_cmdlet_input(c->cmdlet)) < 0)
 			return -1;
-		return remove_each(x, PS_O_SWITCH, in);
+		for (size_t i = 0; i < in->n; i++) {
+			d = ps_obj_string(&in->v[i]);
+			fprintf(x->out,
+			        "What if: Performing the operation \"%.*s\" on "
+			        "target \"%s\".\n",
+			        verb, name, d);
+			free(d);
+		}
+		return 0;
 	}
-	if (fetch(x, c, PS_O_SWITCH, json_object(), SEL_NAMES, &targets) < 0) {
-		ps_objs_clear(&targets);
+	if (c->cmdlet->id == PS_C_NV_SET)
+		sel = PS_SEL_IDENT;
+	else if (c->cmdlet->id == PS_C_VMNA_SET)
+		sel = PS_SEL_NAMES;
+	obj = json_object();
+	if (ps_exec_args(x, c, sel, obj) < 0) {
+		json_decref(obj);
 		return -1;
 	}
-	if (!targets.n) {
-		const struct ps_arg *a = ps_parse_arg(c, "Name");
+	d = json_object_size(obj) ? ps_obj_describe(t, obj)
+	                          : xasprintf("every %s", ps_obj_type(t)->name);
+	fprintf(x->out,
+	        "What if: Performing the operation \"%.*s\" on target "
+	        "\"%s\".\n",
+	        verb, name, d);
+	free(d);
+	json_decref(obj);
+	return 0;
+}
 
-		return fail(x, "no switch named '%s'",
-		            a && a->bound ? json_string_value(a->bound)
-		                          : "...");
+/* ---- Write-Host, Write-Output, object cmdlets ---- */
+
+/* Appends the strings of the objects of value 'v' to 'b', separated by
+ * 'sep'. */
+static int
+host_strings(struct ps_exec *x, const struct ps_value *v, const char *sep,
+             struct ps_str *b)
+{
+	struct ps_objs objs = {0};
+	int r = eval_value(x, v, &objs);
+
+	for (size_t i = 0; r == 0 && i < objs.n; i++) {
+		char *t = ps_obj_string(&objs.v[i]);
+
+		if (i)
+			ps_str_add(b, sep);
+		ps_str_add(b, t);
+		free(t);
 	}
-	r = remove_each(x, PS_O_SWITCH, &targets);
-	ps_objs_clear(&targets);
+	ps_objs_clear(&objs);
 	return r;
 }
 
 static int
-vm_new(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
+write_host(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
+           bool piped)
 {
-	const struct ps_arg *sw = ps_parse_arg(c, "SwitchName");
-	json_t *name = arg_json(x, ps_parse_arg(c, "Name")), *args;
-
-	if (!name)
-		return -1;
-	args = json_pack("{sO}", "vm", name);
-	if (call(x, "vm.add", args, NULL) < 0)
-		goto fail;
-	if (sw) {
-		json_t *swv = arg_json(x, sw);
-
-		if (!swv)
-			goto fail;
-		args = json_pack("{sOsssO}", "vm", name, "name", "eth0",
-		                 "switch", swv);
-		json_decref(swv);
-		if (call(x, "vm-adapter.add", args, NULL) < 0)
-			goto fail;
-	}
-	ps_objs_push(out, PS_O_VM, json_pack("{sO}", "vm", name));
-	json_decref(name);
-	return 0;
-fail:
-	json_decref(name);
-	return -1;
-}
-
-/* The adapters selected by -VMName and -Name (wildcards allowed).  With
- * a VM name but no match, an error naming the VM. */
-static int
-vmna_select(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
-{
-	json_t *vm = NULL, *name = NULL, *filter = json_object();
-	bool vm_wild, name_wild;
-	int r = -1;
-
-	if (name_arg(x, c, "VMName", &vm, &vm_wild) < 0 ||
-	    name_arg(x, c, "Name", &name, &name_wild) < 0)
-		goto out;
-	if (vm && !vm_wild)
-		json_object_set(filter, "vm", vm);
-	if (name && !name_wild)
-		json_object_set(filter, "name", name);
-	json_incref(filter);
-	if (fetch(x, c, PS_O_VMNA, filter, SEL_NAMES, out) < 0)
-		goto out;
-	r = 0;
-	if (vm && !vm_wild && !out->n) {
-		if (name)
-			r = fail(x, "no network adapter '%s' found for VM '%s'",
-			         json_string_value(name),
-			         json_string_value(vm));
-		else
-			r = fail(x, "no network adapter found for VM '%s'",
-			         json_string_value(vm));
-	}
-out:
-	json_decref(vm);
-	json_decref(name);
-	json_decref(filter);
-	return r;
-}
-
-static int
-vmna_add(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
-{
-	json_t *args = json_object(), *res;
-
-	if (build_args(x, c, SEL_ALL, args) < 0)
-		goto fail;
-	if (!json_object_get(args, "name")) {
-		/* Hyper-V names it "Network Adapter"; we need an interface
-		 * name: the first free ethN of the VM. */
-		struct ps_objs have = {0};
-		json_t *f = json_object();
-
-		json_object_set(f, "vm", json_object_get(args, "vm"));
-		if (fetch(x, c, PS_O_VMNA, f, SEL_FILTER, &have) < 0) {
-			ps_objs_clear(&have);
-			goto fail;
-		}
-		for (int n = 0;; n++) {
-			char ifname[16];
-			bool used = false;
-
-			snprintf(ifname, sizeof(ifname), "eth%d", n);
-			for (size_t i = 0; i < have.n; i++) {
-				const char *s = json_string_value(
-				    json_object_get(have.v[i].v, "name"));
-
-				used |= s && !strcmp(s, ifname);
-			}
-			if (!used) {
-				json_object_set_new(args, "name",
-				                    json_string(ifname));
-				break;
-			}
-		}
-		ps_objs_clear(&have);
-	}
-	json_incref(args);
-	if (call(x, "vm-adapter.add", args, &res) < 0)
-		goto fail;
-	if (json_is_object(res)) {
-		ps_objs_push(out, PS_O_VMNA, res);
-	} else {
-		json_decref(res);
-		ps_objs_push(out, PS_O_VMNA, json_incref(args));
-	}
-	json_decref(args);
-	return 0;
-fail:
-	json_decref(args);
-	return -1;
-}
-
-static int
-vmna_set(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
-         bool piped, struct ps_objs *out)
-{
-	struct ps_objs targets = {0};
+	const struct ps_arg *obj = ps_parse_arg(c, "Object");
+	const struct ps_arg *sep_arg = ps_parse_arg(c, "Separator");
+	const struct ps_arg *nonl = ps_parse_arg(c, "NoNewline");
+	json_t *sep = sep_arg ? ps_exec_arg(x, sep_arg) : json_string(" ");
+	json_t *nl = nonl ? ps_exec_arg(x, nonl) : json_false();
+	const char *end = json_is_true(nl) ? "" : "\n";
+	struct ps_str b = {0};
+	char *s;
 	int r = 0;
 
-	if (piped) {
-		if (check_input(x, in, PS_O_VMNA) < 0)
-			return -1;
-		copy_objs(&targets, in);
-	} else if (vmna_select(x, c, &targets) < 0) {
-		ps_objs_clear(&targets);
-		return -1;
-	}
-	for (size_t i = 0; i < targets.n && r == 0; i++) {
-		json_t *obj = object_keys(PS_O_VMNA, targets.v[i].v), *res;
-
-		for (size_t k = 0; k < c->n_args && r == 0; k++) {
-			const struct ps_arg *a = &c->args[k];
-			json_t *v;
-
-			if (!has_key(a) || (strcmp(a->param->key, "mac") &&
-			                    strcmp(a->param->key, "vsid")))
-				continue;
-			v = arg_json(x, a);
-			if (!v)
-				r = -1;
-			else
-				json_object_set_new(obj, a->param->key, v);
+	if (!sep || !nl) {
+		r = -1;
+	} else if (obj || !piped) {
+		/* the arguments, on one line */
+		if (obj)
+			r = host_strings(x, &obj->val, json_string_value(sep),
+			                 &b);
+		s = ps_str_take(&b);
+		if (r == 0)
+			fprintf(x->out, "%s%s", s, end);
+		free(s);
+	} else {
+		/* each pipeline object, on its own line */
+		for (size_t i = 0; i < in->n; i++) {
+			s = ps_obj_string(&in->v[i]);
+			fprintf(x->out, "%s%s", s, end);
+			free(s);
 		}
-		if (r < 0) {
-			json_decref(obj);
-			break;
-		}
-		r = call(x, "vm-adapter.set", obj, &res);
-		if (r == 0 && json_is_object(res))
-			ps_objs_push(out, PS_O_VMNA, res);
-		else if (r == 0)
-			json_decref(res);
 	}
-	ps_objs_clear(&targets);
+	json_decref(sep);
+	json_decref(nl);
 	return r;
 }
 
 static int
-vmna_remove(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
-            bool piped)
+write_output(struct ps_exec *x, const struct ps_cmd *c,
+             const struct ps_objs *in, bool piped, struct ps_objs *out)
 {
-	struct ps_objs targets = {0};
+	const struct ps_arg *a = ps_parse_arg(c, "InputObject");
+
+	if (a)
+		return eval_value(x, &a->val, out);
+	if (piped)
+		ps_objs_copy(out, in);
+	return 0;
+}
+
+/* The arguments of an object cmdlet by parameter name. */
+static json_t *
+named_args(struct ps_exec *x, const struct ps_cmd *c)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < c->n_args; i++) {
+		const struct ps_arg *a = &c->args[i];
+		json_t *v;
+
+		switch (a->param->type) {
+		case PS_P_PROPS:
+		case PS_P_SWITCH:
+		case PS_P_UINT32:
+			break;
+		default:
+			continue;
+		}
+		v = ps_exec_arg(x, a);
+		if (!v) {
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, a->param->name, v);
+	}
+	return o;
+}
+
+static int
+object_cmd(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
+           struct ps_objs *out)
+{
+	json_t *args = named_args(x, c);
+	char *error = NULL;
 	int r;
 
-	if (piped) {
-		if (check_input(x, in, PS_O_VMNA) < 0)
-			return -1;
-		return remove_each(x, PS_O_VMNA, in);
-	}
-	if (vmna_select(x, c, &targets) < 0) {
-		ps_objs_clear(&targets);
+	if (!args)
 		return -1;
+	switch (c->cmdlet->id) {
+	case PS_C_SELECT:
+		r = ps_select_run(args, in, out, &error);
+		break;
+	case PS_C_SORT:
+		r = ps_sort_run(args, in, out, &error);
+		break;
+	default:
+		r = ps_measure_run(args, in, out, &error);
+		break;
 	}
-	r = remove_each(x, PS_O_VMNA, &targets);
-	ps_objs_clear(&targets);
-	return r;
-}
-
-static int
-netadapter_get(struct exec *x, const struct ps_cmd *c, struct ps_objs *out)
-{
-	json_t *name, *args = json_object(), *res, *item;
-	bool wild;
-	size_t i;
-
-	if (name_arg(x, c, "Name", &name, &wild) < 0) {
-		json_decref(args);
-		return -1;
-	}
-	if (name && !wild)
-		json_object_set(args, "name", name);
-	if (call(x, "interface.get", args, &res) < 0) {
-		json_decref(name);
-		return -1;
-	}
-	if (json_is_object(res)) {
-		json_t *arr = json_array();
-
-		json_array_append_new(arr, res);
-		res = arr;
-	}
-	json_array_foreach(res, i, item)
-	{
-		if (json_is_object(item) &&
-		    (!name ||
-		     key_matches(PS_O_NETADAPTER, item, "name", name, true)))
-			ps_objs_push(out, PS_O_NETADAPTER, json_incref(item));
-	}
-	json_decref(res);
-	json_decref(name);
-	return 0;
+	if (r < 0)
+		ps_exec_fail(x, "%s", error ? error : "failed");
+	free(error);
+	json_decref(args);
+	return r < 0 ? -1 : 0;
 }
 
 /* ---- Where-Object ---- */
@@ -959,21 +915,33 @@ to_ll(const char *s, long long *v)
 	return !errno && !*end;
 }
 
+/* A finite number, for -eq, -lt ... between numbers. */
+static bool
+to_num(const char *s, double *v)
+{
+	char *end;
+
+	if (!*s)
+		return false;
+	*v = strtod(s, &end);
+	return !*end && isfinite(*v);
+}
+
 static int
-eval_cmp(struct exec *x, const struct ps_obj *o, const struct ps_cmp *cmp,
+eval_cmp(struct ps_exec *x, const struct ps_obj *o, const struct ps_cmp *cmp,
          bool *res)
 {
 	const struct ps_value *rv = &cmp->rhs;
 	char *lhs, *rhs;
 	bool numeric;
-	long long ln, rn;
+	double ln, rn;
 	int c;
 
 	lhs = ps_obj_get(o, cmp->prop, &numeric);
 	if (!lhs)
 		lhs = xstrdup("");
-	if (rv->kind == PS_V_VAR) {
-		rhs = var_text(x, rv, "comparison value");
+	if (rv->kind == PS_V_VAR || rv->kind == PS_V_EXPAND) {
+		rhs = value_text(x, rv, "comparison value");
 		if (!rhs && x->error) {
 			free(lhs);
 			return -1;
@@ -983,7 +951,7 @@ eval_cmp(struct exec *x, const struct ps_obj *o, const struct ps_cmp *cmp,
 	} else {
 		rhs = xstrdup(rv->text ? rv->text : "");
 	}
-	if (numeric && to_ll(lhs, &ln) && to_ll(rhs, &rn))
+	if (numeric && to_num(lhs, &ln) && to_num(rhs, &rn))
 		c = ln < rn ? -1 : ln > rn;
 	else
 		c = cmp->case_sens ? strcmp(lhs, rhs) : strcasecmp(lhs, rhs);
@@ -1019,7 +987,7 @@ eval_cmp(struct exec *x, const struct ps_obj *o, const struct ps_cmp *cmp,
 }
 
 static int
-where(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
+where(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
       struct ps_objs *out)
 {
 	const struct ps_cond *cond = c->filter;
@@ -1040,8 +1008,7 @@ where(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 				r = r && v;
 		}
 		if (r)
-			ps_objs_push(out, in->v[i].type,
-			             json_incref(in->v[i].v));
+			ps_objs_push_obj(out, &in->v[i]);
 	}
 	return 0;
 }
@@ -1057,7 +1024,7 @@ props_arg(const struct ps_cmd *c)
 }
 
 static int
-run_cmd(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
+run_cmd(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
         bool piped, struct ps_objs *out)
 {
 	switch (c->cmdlet->id) {
@@ -1070,25 +1037,28 @@ run_cmd(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	case PS_C_NV_REMOVE:
 		return nv_remove(x, c, in, piped);
 	case PS_C_SWITCH_NEW:
-		return switch_new(x, c, out);
 	case PS_C_SWITCH_GET:
-		return switch_get(x, c, out);
 	case PS_C_SWITCH_REMOVE:
-		return switch_remove(x, c, in, piped);
 	case PS_C_VM_NEW:
-		return vm_new(x, c, out);
+	case PS_C_VM_GET:
+	case PS_C_VM_REMOVE:
+	case PS_C_VM_STATE:
 	case PS_C_VMNA_ADD:
-		return vmna_add(x, c, out);
 	case PS_C_VMNA_GET:
-		return vmna_select(x, c, out);
 	case PS_C_VMNA_SET:
-		return vmna_set(x, c, in, piped, out);
 	case PS_C_VMNA_REMOVE:
-		return vmna_remove(x, c, in, piped);
 	case PS_C_NETADAPTER_GET:
-		return netadapter_get(x, c, out);
+		return ps_hyperv_run(x, c, in, piped, out);
 	case PS_C_WHERE:
 		return where(x, c, in, out);
+	case PS_C_SELECT:
+	case PS_C_SORT:
+	case PS_C_MEASURE:
+		return object_cmd(x, c, in, out);
+	case PS_C_WRITE_HOST:
+		return write_host(x, c, in, piped);
+	case PS_C_WRITE_OUTPUT:
+		return write_output(x, c, in, piped, out);
 	case PS_C_FORMAT_LIST:
 		ps_format_list(x->out, in, props_arg(c));
 		return 0;
@@ -1099,10 +1069,11 @@ run_cmd(struct exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	case PS_C_NOOP:
 		return 0;
 	case PS_C_UNSUPPORTED:
-		return fail(x, "not supported yet (multi-tenant gateway: a "
-		               "later release)");
+		return ps_exec_fail(
+		    x, "not supported yet (multi-tenant gateway: a "
+		       "later release)");
 	}
-	return fail(x, "internal error: cmdlet not implemented");
+	return ps_exec_fail(x, "internal error: cmdlet not implemented");
 }
 
 static json_t *
@@ -1121,7 +1092,7 @@ scalar_json(const struct ps_value *v)
 
 /* A value at the head of a pipeline: $x, $x.Prop, "text", 5, a list. */
 static int
-eval_value(struct exec *x, const struct ps_value *v, struct ps_objs *out)
+eval_value(struct ps_exec *x, const struct ps_value *v, struct ps_objs *out)
 {
 	struct var *var;
 
@@ -1133,6 +1104,14 @@ eval_value(struct exec *x, const struct ps_value *v, struct ps_objs *out)
 		ps_objs_push(out, PS_O_SCALAR, j);
 		return 0;
 	}
+	case PS_V_EXPAND: {
+		char *s = expand(x, v);
+		json_t *j = json_string(s);
+
+		ps_objs_push(out, PS_O_SCALAR, j ? j : json_string("?"));
+		free(s);
+		return 0;
+	}
 	case PS_V_LIST:
 		for (size_t i = 0; i < v->n_items; i++)
 			if (eval_value(x, &v->items[i], out) < 0)
@@ -1141,7 +1120,8 @@ eval_value(struct exec *x, const struct ps_value *v, struct ps_objs *out)
 	case PS_V_VAR:
 		break;
 	case PS_V_BLOCK:
-		return fail(x, "a script block cannot be evaluated here");
+		return ps_exec_fail(x,
+		                    "a script block cannot be evaluated here");
 	}
 	if (!strcasecmp(v->text, "true") || !strcasecmp(v->text, "false")) {
 		ps_objs_push(out, PS_O_SCALAR,
@@ -1152,15 +1132,15 @@ eval_value(struct exec *x, const struct ps_value *v, struct ps_objs *out)
 		return 0;
 	var = var_find(x, v->text);
 	if (!var)
-		return fail(x, "variable $%s is not set", v->text);
+		return ps_exec_fail(x, "variable $%s is not set", v->text);
 	if (out->n + var->objs.n > MAX_OBJS)
-		return fail(x, "more than %d objects in one pipeline",
-		            MAX_OBJS);
+		return ps_exec_fail(x, "more than %d objects in one pipeline",
+		                    MAX_OBJS);
 	for (size_t i = 0; i < var->objs.n; i++) {
 		const struct ps_obj *o = &var->objs.v[i];
 
 		if (!v->n_props) {
-			ps_objs_push(out, o->type, json_incref(o->v));
+			ps_objs_push_obj(out, o);
 		} else {
 			bool numeric;
 			char *s = ps_obj_get(o, v->props[0], &numeric);
@@ -1182,8 +1162,125 @@ eval_value(struct exec *x, const struct ps_value *v, struct ps_objs *out)
 	return 0;
 }
 
+/* Prints the runtime error: "FILE:LINE: CMDLET: message". */
+static void
+report(struct ps_exec *x)
+{
+	const char *name = cmd_name(x);
+
+	fflush(x->out);
+	if (name)
+		fprintf(x->err, "%s:%d: %s: %s\n", x->s->file, x->line, name,
+		        x->error ? x->error : "failed");
+	else
+		fprintf(x->err, "%s:%d: %s\n", x->s->file, x->line,
+		        x->error ? x->error : "failed");
+}
+
+/* The value of -ErrorAction or -WarningAction, else of the preference
+ * variable the script may set ($ErrorActionPreference = 'Continue'). */
 static int
-run_stmt(struct exec *x, const struct ps_stmt *st)
+cmd_action(struct ps_exec *x, const struct ps_cmd *c, const char *param,
+           const char *pref, enum action *act)
+{
+	static const char *const names[] = {"", "stop", "continue",
+	                                    "silentlycontinue", "ignore"};
+	const struct ps_arg *a = ps_parse_arg(c, param);
+	struct var *var = a ? NULL : var_find(x, pref);
+	json_t *v;
+
+	*act = ACT_DEFAULT;
+	if (var && var->objs.n == 1 && !json_is_object(var->objs.v[0].v)) {
+		struct ps_param p = {param, PS_P_ACTION, NULL, -1, 0, NULL};
+		char *text = ps_obj_scalar(var->objs.v[0].v), *msg = NULL;
+
+		if (ps_cmdlet_bind(&p, text, false, &v, &msg) < 0)
+			ps_exec_fail(x, "$%s: %s", pref, msg);
+		free(text);
+		free(msg);
+		if (x->error)
+			return -1;
+	} else if (a) {
+		v = ps_exec_arg(x, a);
+	} else {
+		return 0;
+	}
+	if (!v)
+		return -1;
+	for (size_t i = 1; i < ARRAY_SIZE(names); i++)
+		if (json_is_string(v) &&
+		    !strcmp(json_string_value(v), names[i]))
+			*act = (enum action)i;
+	json_decref(v);
+	return 0;
+}
+
+/* Sets (or with '+name', appends to) the variable named by 'param'. */
+static void
+set_param_var(struct ps_exec *x, const struct ps_cmd *c, const char *param,
+              const struct ps_objs *objs)
+{
+	const struct ps_arg *a = ps_parse_arg(c, param);
+	const char *name = a ? json_string_value(a->bound) : NULL;
+	struct ps_objs copy = {0};
+	struct var *old;
+
+	if (!name)
+		return;
+	old = *name == '+' ? var_find(x, name + 1) : NULL;
+	if (old)
+		ps_objs_copy(&copy, &old->objs);
+	ps_objs_copy(&copy, objs);
+	var_set(x, name + (*name == '+'), &copy);
+	ps_objs_clear(&copy);
+}
+
+/* Runs one command with its common parameters (see the top). */
+static int
+run_command(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
+            bool piped, struct ps_objs *out)
+{
+	const struct ps_arg *wi = ps_parse_arg(c, "WhatIf");
+	struct ps_objs errs = {0};
+	enum action ea, wa;
+	json_t *w = NULL;
+	int r;
+
+	if (cmd_action(x, c, "ErrorAction", "ErrorActionPreference", &ea) < 0 ||
+	    cmd_action(x, c, "WarningAction", "WarningPreference", &wa) < 0 ||
+	    (wi && !(w = ps_exec_arg(x, wi))))
+		return -1;
+	ps_objs_clear(&x->warnings);
+	x->warn_action = wa;
+	if (json_is_true(w) && (c->cmdlet->flags & PS_CF_CHANGES))
+		r = whatif(x, c, in, piped);
+	else
+		r = run_cmd(x, c, in, piped, out);
+	x->warn_action = ACT_DEFAULT;
+	json_decref(w);
+	if (r < 0 && ea != ACT_DEFAULT && ea != ACT_STOP) {
+		if (ea == ACT_CONTINUE)
+			report(x);
+		if (ea != ACT_IGNORE)
+			ps_objs_push(
+			    &errs, PS_O_SCALAR,
+			    json_string(x->error ? x->error : "failed"));
+		free(x->error);
+		x->error = NULL;
+		r = 0;
+	}
+	if (r == 0) {
+		set_param_var(x, c, "ErrorVariable", &errs);
+		set_param_var(x, c, "WarningVariable", &x->warnings);
+		set_param_var(x, c, "OutVariable", out);
+	}
+	ps_objs_clear(&errs);
+	ps_objs_clear(&x->warnings);
+	return r;
+}
+
+static int
+run_stmt(struct ps_exec *x, const struct ps_stmt *st)
 {
 	struct ps_objs in = {0}, out = {0};
 	const struct ps_elem *last = &st->elems[st->n_elems - 1];
@@ -1195,7 +1292,7 @@ run_stmt(struct exec *x, const struct ps_stmt *st)
 		x->line = e->line;
 		x->cmd = e->is_cmd ? &e->cmd : NULL;
 		if (e->is_cmd)
-			r = run_cmd(x, &e->cmd, &in, i > 0, &out);
+			r = run_command(x, &e->cmd, &in, i > 0, &out);
 		else
 			r = eval_value(x, &e->val, &out);
 		ps_objs_move(&in, &out);
@@ -1216,7 +1313,7 @@ run_stmt(struct exec *x, const struct ps_stmt *st)
 int
 ps_exec(struct ps_script *s, const struct ps_backend *be, FILE *out, FILE *err)
 {
-	struct exec x = {.s = s, .be = be, .out = out, .err = err};
+	struct ps_exec x = {.s = s, .be = be, .out = out, .err = err};
 	size_t done = 0;
 	int r = 0;
 
@@ -1229,16 +1326,8 @@ ps_exec(struct ps_script *s, const struct ps_backend *be, FILE *out, FILE *err)
 		}
 	}
 	if (r < 0) {
-		const char *name = cmd_name(&x);
-
 		r = -ECANCELED;
-		fflush(out);
-		if (name)
-			fprintf(err, "%s:%d: %s: %s\n", s->file, x.line, name,
-			        x.error ? x.error : "failed");
-		else
-			fprintf(err, "%s:%d: %s\n", s->file, x.line,
-			        x.error ? x.error : "failed");
+		report(&x);
 		fprintf(err, "stopped: %zu of %zu commands ran\n", done,
 		        s->n_stmts);
 	}
@@ -1249,5 +1338,6 @@ ps_exec(struct ps_script *s, const struct ps_backend *be, FILE *out, FILE *err)
 	}
 	free(x.vars);
 	free(x.error);
+	ps_objs_clear(&x.warnings);
 	return r;
 }

@@ -9,7 +9,10 @@
  *     with a blank line before and after; numbers are right-aligned;
  *  3. by default the NetVirtualization objects print as lists (as in the
  *     book), Hyper-V objects and adapters as tables, plain values one per
- *     line; consecutive objects of one type share one table.
+ *     line; consecutive objects of one type share one table;
+ *  4. objects Select-Object made print as PowerShell prints objects
+ *     without a view of their own: a table with up to 4 properties, a
+ *     list with 5 or more.
  * Property names in -Property lists may use wildcards (fl *).
  */
 #include "ctl/ps-int.h"
@@ -20,52 +23,60 @@
 #include "ctl/table.h"
 #include "lib/util.h"
 
-/* The properties of 't' selected by 'pats' (NULL: 'dflt', or all when
- * 'dflt' is NULL), in the order the patterns name them. */
+#define MAX_PROPS 32
+
+/* The properties of 'o' that 'pats' select (wildcards allowed), in the
+ * order the patterns name them; without patterns, its type's default
+ * table columns ('table', unless Select-Object chose the properties), or
+ * all it has.  'labels' (may be NULL) gets the column headers. */
 static size_t
-select_props(const struct ps_type *t, const json_t *pats,
-             const char *const *dflt, const struct ps_prop **out, size_t max)
+select_props(const struct ps_obj *o, const json_t *pats, bool table,
+             const struct ps_prop **out, const char **labels, size_t max)
 {
-	size_t n = 0;
+	const struct ps_type *t = ps_obj_type(o->type);
+	const struct ps_prop *have[MAX_PROPS];
+	size_t n_have = ps_obj_props(o, have, MAX_PROPS), n = 0;
 
-	if (!pats && dflt) {
-		for (size_t i = 0; dflt[i] && n < max; i++) {
-			const struct ps_prop *p = ps_obj_prop(t, dflt[i]);
+	if (!pats && table && t->table && !o->view) {
+		for (size_t i = 0; t->table[i] && n < max; i++) {
+			const struct ps_prop *p = ps_obj_prop(t, t->table[i]);
 
-			if (p)
-				out[n++] = p;
+			if (!p)
+				continue;
+			if (labels)
+				labels[n] = t->labels ? t->labels[i] : p->name;
+			out[n++] = p;
 		}
 		return n;
 	}
-	if (!pats) {
-		for (const struct ps_prop *p = t->props; p->name && n < max;
-		     p++)
-			out[n++] = p;
-		return n;
+	for (size_t i = 0; !pats && i < n_have && n < max; i++) {
+		if (labels)
+			labels[n] = have[i]->name;
+		out[n++] = have[i];
 	}
 	for (size_t i = 0; i < json_array_size(pats); i++) {
 		const char *pat = json_string_value(json_array_get(pats, i));
 
-		for (const struct ps_prop *p = t->props; pat && p->name; p++) {
+		for (size_t k = 0; pat && k < n_have; k++) {
 			bool dup = false;
 
-			if (!ps_obj_like(pat, p->name, false))
+			if (!ps_obj_like(pat, have[k]->name, false))
 				continue;
-			for (size_t k = 0; k < n; k++)
-				dup |= out[k] == p;
-			if (!dup && n < max)
-				out[n++] = p;
+			for (size_t j = 0; j < n; j++)
+				dup |= out[j] == have[k];
+			if (dup || n == max)
+				continue;
+			if (labels)
+				labels[n] = have[k]->name;
+			out[n++] = have[k];
 		}
 	}
 	return n;
 }
 
-#define MAX_PROPS 32
-
 static void
 list_one(FILE *f, const struct ps_obj *o, const json_t *pats)
 {
-	const struct ps_type *t = ps_obj_type(o->type);
 	const struct ps_prop *props[MAX_PROPS];
 	size_t n, w = 0;
 
@@ -76,7 +87,7 @@ list_one(FILE *f, const struct ps_obj *o, const json_t *pats)
 		free(s);
 		return;
 	}
-	n = select_props(t, pats, NULL, props, MAX_PROPS);
+	n = select_props(o, pats, false, props, NULL, MAX_PROPS);
 	for (size_t i = 0; i < n; i++)
 		w = MAX(w, strlen(props[i]->name));
 	for (size_t i = 0; i < n; i++) {
@@ -106,18 +117,19 @@ ps_format_list(FILE *f, const struct ps_objs *os, const json_t *props)
 static void
 table_run(FILE *f, const struct ps_obj *objs, size_t n_objs, const json_t *pats)
 {
-	const struct ps_type *t = ps_obj_type(objs[0].type);
 	const struct ps_prop *props[MAX_PROPS];
-	const char *cells[MAX_PROPS];
+	const char *cells[MAX_PROPS], *labels[MAX_PROPS];
 	struct table *tb;
 	size_t n;
 
-	n = select_props(t, pats, t->table, props, MAX_PROPS);
+	n = select_props(&objs[0], pats, true, props, labels, MAX_PROPS);
 	if (!n)
 		return;
 	tb = table_create(n, 1, true);
 	for (size_t c = 0; c < n; c++)
-		table_header(tb, c, props[c]->name, props[c]->kind == PS_K_INT);
+		table_header(tb, c, labels[c],
+		             props[c]->kind == PS_K_INT ||
+		                 props[c]->kind == PS_K_NUM);
 	for (size_t r = 0; r < n_objs; r++) {
 		char *vals[MAX_PROPS];
 
@@ -141,7 +153,9 @@ run_length(const struct ps_objs *os, size_t i)
 	size_t j = i + 1;
 
 	while (j < os->n && os->v[j].type == os->v[i].type &&
-	       json_is_object(os->v[j].v) == json_is_object(os->v[i].v))
+	       json_is_object(os->v[j].v) == json_is_object(os->v[i].v) &&
+	       !os->v[j].view == !os->v[i].view &&
+	       (!os->v[i].view || json_equal(os->v[j].view, os->v[i].view)))
 		j++;
 	return j - i;
 }
@@ -181,7 +195,8 @@ ps_format_default(FILE *f, const struct ps_objs *os)
 
 		if (!json_is_object(o->v)) {
 			scalars(f, o, n);
-		} else if (t->list_default) {
+		} else if (o->view ? json_array_size(o->view) > 4
+		                   : t->list_default) {
 			struct ps_objs run = {.v = (struct ps_obj *)o, .n = n};
 
 			ps_format_list(f, &run, NULL);

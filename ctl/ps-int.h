@@ -8,6 +8,7 @@
  *   ps-obj.c     object types: property tables and PowerShell formatting
  *   ps-parse.c   tokens -> statements, binding, static checks
  *   ps-format.c  Format-List / Format-Table / default output
+ *   ps-select.c  Select-Object, Sort-Object, Measure-Object (no agent)
  *   ps-exec.c    the executor
  * Everything here is owned by the struct ps_script it hangs off; the
  * executor never modifies the parsed script.
@@ -21,6 +22,7 @@
 #include <stdio.h>
 
 #include "ctl/ps.h"
+#include "lib/util.h"
 
 /* ---- tokens (ps-lex.c) ---- */
 
@@ -41,14 +43,26 @@ enum ps_tok_kind {
 	PS_T_ERROR,  /* lexical error; 'text' is the message; then EOF */
 };
 
+/* One piece of an expandable string ("Web$i", "$($vm.Name) is up"):
+ * literal text, or a variable with its member chain ("$($x.Prop)"). */
+struct ps_part {
+	bool is_var;
+	char *text; /* the literal text, or the variable's name */
+	char **props;
+	size_t n_props;
+};
+
 struct ps_tok {
 	enum ps_tok_kind kind;
 	int line;
-	char *text;
+	char *text;   /* STRING/WORD: the value; with 'expands', as written */
 	char **props; /* PS_T_VAR: member chain */
 	size_t n_props;
-	bool colon;   /* PS_T_PARAM written -Name:value */
-	bool expands; /* PS_T_STRING/WORD: has "$name" (not supported) */
+	bool colon;            /* PS_T_PARAM written -Name:value */
+	bool expands;          /* PS_T_STRING/WORD: has "$name": see 'parts' */
+	struct ps_part *parts; /* 'expands': the pieces, in order */
+	size_t n_parts;
+	char *bad_expansion; /* a "$..." outside the subset: the message */
 };
 
 struct ps_toks {
@@ -60,6 +74,7 @@ struct ps_toks {
  * PS_T_ERROR if there was a lexical error). */
 void ps_lex(const char *text, size_t len, struct ps_toks *);
 void ps_lex_free(struct ps_toks *);
+void ps_part_free(struct ps_part *);
 const char *ps_lex_kind_name(enum ps_tok_kind);
 
 /* ---- object types and properties (ps-obj.c) ---- */
@@ -76,6 +91,7 @@ enum ps_otype {
 	PS_O_SWITCH,
 	PS_O_NETADAPTER,
 	PS_O_VM,
+	PS_O_MEASURE, /* Measure-Object's GenericMeasureInfo */
 };
 
 enum ps_pkind {
@@ -93,6 +109,7 @@ enum ps_pkind {
 	PS_K_CONST,  /* always 'dflt' */
 	PS_K_STATUS, /* VM adapter status */
 	PS_K_DESCR,  /* "description", else "name" */
+	PS_K_NUM,    /* a JSON number, integer or not */
 };
 
 struct ps_prop {
@@ -109,15 +126,20 @@ struct ps_type {
 	const char *noun;            /* for messages, "lookup record" */
 	const struct ps_prop *props; /* NULL-terminated */
 	const char *const *table;    /* default table columns */
+	const char *const *labels;   /* their headers, NULL: the names */
 	bool list_default;           /* default view is a list */
 	const char *const *keys;     /* JSON keys of the object (for .set) */
 	const char *const *ident;    /* keys identifying one object */
 };
 
-/* One pipeline object: a JSON object of 'type', or a scalar. */
+/* One pipeline object: a JSON object of 'type', or a scalar.  'view'
+ * (NULL, or an array of property names) is what Select-Object kept: the
+ * object then has only those properties, in that order, and prints as
+ * PowerShell prints its "Selected." objects. */
 struct ps_obj {
 	enum ps_otype type;
 	json_t *v;
+	json_t *view;
 };
 
 struct ps_objs {
@@ -128,6 +150,15 @@ struct ps_objs {
 const struct ps_type *ps_obj_type(enum ps_otype);
 /* Case-insensitive lookup, with the aliases (ifIndex). */
 const struct ps_prop *ps_obj_prop(const struct ps_type *, const char *name);
+/* The first property of 't' carried by JSON key 'key', or NULL. */
+const struct ps_prop *ps_obj_prop_by_key(const struct ps_type *t,
+                                         const char *key);
+/* Is property 'name' in 'view' (NULL: every property is)? */
+bool ps_obj_in_view(const json_t *view, const char *name);
+/* The properties 'o' has, in order (its view, else its type's); at most
+ * 'max'. */
+size_t ps_obj_props(const struct ps_obj *o, const struct ps_prop **out,
+                    size_t max);
 /* Property 'p' of JSON object 'v', formatted as PowerShell prints it
  * (malloc'd). */
 char *ps_obj_format(const struct ps_prop *p, const json_t *v);
@@ -136,10 +167,31 @@ char *ps_obj_scalar(const json_t *);
 /* Property 'name' of 'o' (malloc'd), or NULL when it has none.
  * '*numeric' (may be NULL) tells whether it is a number. */
 char *ps_obj_get(const struct ps_obj *o, const char *name, bool *numeric);
+/* 'o' as a string, as in "$x" or Write-Host $x: a scalar's text;
+ * "@{A=1; B=x}" for Select-Object's objects; "Type (Prop = 'v', ...)"
+ * with the identifying properties for the others (malloc'd). */
+char *ps_obj_string(const struct ps_obj *o);
+/* "Type (Prop = 'v', ...)" for the keys of JSON object 'obj' that are
+ * properties of 't', in their order in 'obj' (malloc'd). */
+char *ps_obj_describe(enum ps_otype t, const json_t *obj);
 
 void ps_objs_push(struct ps_objs *, enum ps_otype, json_t *); /* steals */
+/* Appends another reference to 'o' (value and view). */
+void ps_objs_push_obj(struct ps_objs *, const struct ps_obj *o);
+/* Appends references to every object of 'src'. */
+void ps_objs_copy(struct ps_objs *dst, const struct ps_objs *src);
 void ps_objs_clear(struct ps_objs *);
 void ps_objs_move(struct ps_objs *dst, struct ps_objs *src);
+
+/* A growing string, for text built from many objects. */
+struct ps_str {
+	char *s;
+	size_t n, cap;
+};
+
+void ps_str_add(struct ps_str *, const char *);
+/* The string built (malloc'd, "" if nothing was added); resets 'b'. */
+char *ps_str_take(struct ps_str *b);
 
 /* PowerShell -like: '*', '?', '[abc]', case-insensitive. */
 bool ps_obj_like(const char *pattern, const char *s, bool case_sens);
@@ -170,6 +222,9 @@ enum ps_ptype {
 	PS_P_VALUE,  /* Where-Object -Value */
 	PS_P_IGNORE, /* accepted, any value, ignored */
 	PS_P_IGNORE_SWITCH,
+	PS_P_OBJECTS, /* any values (Write-Host, Write-Output) */
+	PS_P_ACTION,  /* -ErrorAction, -WarningAction */
+	PS_P_VARNAME, /* -OutVariable: a name without '$' ('+' appends) */
 };
 
 /* Parameter flags. */
@@ -179,6 +234,7 @@ enum {
 	PS_F_FILTER = 1 << 2,    /* the agent filters on it (get/remove) */
 	PS_F_IDENT = 1 << 3,     /* Set-*: selects the objects to change */
 	PS_F_OP = 1 << 4,        /* Where-Object comparison switch */
+	PS_F_REMAINING = 1 << 5, /* takes every further positional value */
 };
 
 struct ps_param {
@@ -204,7 +260,15 @@ enum ps_cmdlet_id {
 	PS_C_VMNA_SET,
 	PS_C_VMNA_REMOVE,
 	PS_C_NETADAPTER_GET,
+	PS_C_VM_GET,
+	PS_C_VM_REMOVE,
+	PS_C_VM_STATE, /* Start-VM, Stop-VM, Restart-VM */
 	PS_C_WHERE,
+	PS_C_SELECT,
+	PS_C_SORT,
+	PS_C_MEASURE,
+	PS_C_WRITE_HOST,
+	PS_C_WRITE_OUTPUT,
 	PS_C_FORMAT_LIST,
 	PS_C_FORMAT_TABLE,
 	PS_C_OUT_NULL,
@@ -217,6 +281,7 @@ enum {
 	PS_CF_ANY_ARGS = 1 << 0, /* accepts and ignores any arguments */
 	PS_CF_PIPE_IN = 1 << 1,  /* takes pipeline input */
 	PS_CF_QUIET = 1 << 2,    /* output is not printed unless -PassThru */
+	PS_CF_CHANGES = 1 << 3,  /* changes state: -WhatIf applies */
 };
 
 struct ps_cmdlet {
@@ -228,6 +293,8 @@ struct ps_cmdlet {
 };
 
 const struct ps_cmdlet *ps_cmdlet_find(const char *name);
+/* The type of the pipeline input 'cl' takes (PS_O_ANY: any). */
+enum ps_otype ps_cmdlet_input(const struct ps_cmdlet *cl);
 /* Is 'typed' a likely misspelling of 'name' (at most 2 edits)? */
 bool ps_cmdlet_is_typo(const char *typed, const char *name);
 /* The known cmdlet closest to a misspelt 'name', or NULL. */
@@ -254,6 +321,7 @@ enum ps_val_kind {
 	PS_V_VAR,
 	PS_V_LIST,
 	PS_V_BLOCK,
+	PS_V_EXPAND, /* "text $x $($y.Prop)": 'text' as written, 'parts' */
 };
 
 enum ps_op {
@@ -277,7 +345,9 @@ struct ps_value {
 	size_t n_props;
 	struct ps_value *items; /* LIST */
 	size_t n_items;
-	struct ps_cond *cond; /* BLOCK */
+	struct ps_cond *cond;  /* BLOCK */
+	struct ps_part *parts; /* EXPAND */
+	size_t n_parts;
 };
 
 /* One comparison: $_.Prop -op value (or the reverse).  */
@@ -341,6 +411,75 @@ struct ps_script {
 const struct ps_arg *ps_parse_arg(const struct ps_cmd *, const char *name);
 /* "Format-List" etc.: the cmdlet's display name. */
 const char *ps_parse_cmd_name(const struct ps_cmd *);
+
+/* ---- the executor (ps-exec.c), for the cmdlets in other files ---- */
+
+struct ps_exec;
+
+/* Which keyed arguments of a command a helper takes. */
+enum ps_sel {
+	PS_SEL_ALL,    /* every keyed parameter */
+	PS_SEL_FILTER, /* those the agent filters on */
+	PS_SEL_CLIENT, /* the others */
+	PS_SEL_IDENT,  /* Set-*: those selecting the objects */
+	PS_SEL_CHANGE, /* Set-*: those changing them */
+	PS_SEL_NAMES,  /* Hyper-V: the names selecting objects (wildcards) */
+};
+
+/* Records the runtime error (the first one sticks); returns -1. */
+int PRINTF_FMT(2, 3) ps_exec_fail(struct ps_exec *, const char *fmt, ...);
+/* Sends request 'cmd'; takes 'args'.  '*result' (may be NULL) gets the
+ * result (never NULL on success).  0, or -1 after ps_exec_fail(). */
+int ps_exec_call(struct ps_exec *, const char *cmd, json_t *args,
+                 json_t **result);
+/* The JSON value of argument 'a' (new reference), or NULL after
+ * ps_exec_fail(). */
+json_t *ps_exec_arg(struct ps_exec *, const struct ps_arg *a);
+/* Does 'a' carry a JSON key to the agent? */
+bool ps_exec_has_key(const struct ps_arg *a);
+/* Sets obj[key] for each selected argument.  0 or -1. */
+int ps_exec_args(struct ps_exec *, const struct ps_cmd *, enum ps_sel,
+                 json_t *obj);
+/* Does property 'key' of 'obj' equal (or, 'wild', match) 'want', both in
+ * their PowerShell form? */
+bool ps_exec_key_matches(enum ps_otype t, const json_t *obj, const char *key,
+                         const json_t *want, bool wild);
+/* OBJ.get with 'filter' (taken); appends the objects that also pass the
+ * client-side selection 'client_sel'.  0 or -1. */
+int ps_exec_fetch(struct ps_exec *, const struct ps_cmd *, enum ps_otype t,
+                  json_t *filter, enum ps_sel client_sel, struct ps_objs *out);
+/* A copy of the object's own keys (for .set). */
+json_t *ps_exec_object_keys(enum ps_otype t, const json_t *obj);
+/* Every input object must be of type 't'.  0 or -1. */
+int ps_exec_check_input(struct ps_exec *, const struct ps_objs *in,
+                        enum ps_otype t);
+/* One OBJ.remove per object, by its identifying keys.  0 or -1. */
+int ps_exec_remove_each(struct ps_exec *, enum ps_otype t,
+                        const struct ps_objs *objs);
+
+/* ---- Hyper-V cmdlets (ps-hyperv.c) ---- */
+
+/* Runs a VMSwitch, VM, VMNetworkAdapter or NetAdapter cmdlet.  0 or -1
+ * after ps_exec_fail(). */
+int ps_hyperv_run(struct ps_exec *, const struct ps_cmd *,
+                  const struct ps_objs *in, bool piped, struct ps_objs *out);
+
+/* ---- object cmdlets (ps-select.c) ---- */
+
+/* Select-Object, Sort-Object and Measure-Object over 'in', appending to
+ * 'out'.  'args' holds their arguments by parameter name, as bound
+ * ({"Property": ["Name"], "First": 2, "Descending": true}).  0, or
+ * -EINVAL with '*error' (malloc'd). */
+int ps_select_run(const json_t *args, const struct ps_objs *in,
+                  struct ps_objs *out, char **error);
+int ps_sort_run(const json_t *args, const struct ps_objs *in,
+                struct ps_objs *out, char **error);
+int ps_measure_run(const json_t *args, const struct ps_objs *in,
+                   struct ps_objs *out, char **error);
+/* The properties of type 't' (limited to 'view', NULL: all) that 'pats'
+ * (an array of names, wildcards allowed) select, in pattern order, as a
+ * new array of names. */
+json_t *ps_select_view(enum ps_otype t, const json_t *view, const json_t *pats);
 
 /* ---- output (ps-format.c) ---- */
 

@@ -8,10 +8,15 @@
  *  2. "..." strings take `-escapes (`n `t `" `` `$ ...) and "" for a
  *     quote; '...' strings are literal with '' for a quote; the
  *     typographic quotes (U+2018-201E) count as quotes, as in PowerShell;
+ *     "$name", "${name}" and "$($name.Prop)" in a "..." string or a
+ *     bareword are expansions: the token keeps them as parts (literal
+ *     text and variable references), evaluated when the script runs;
+ *     other "$..." forms ("$(Get-Date)", "$env:X") are recorded as the
+ *     token's error, for the parser to report;
  *  3. -Name (also with an en or em dash, U+2013/2014/2015, which pasted
  *     scripts often carry) is a parameter, -Name:value binds directly;
- *  4. $name and $name.Prop.Prop are variables; $(...), ${...}, $x[...]
- *     and $x.Method(...) are flagged as unsupported;
+ *  4. $name, ${name} and $name.Prop.Prop are variables; $(...), other
+ *     ${...}, $x[...] and $x.Method(...) are flagged as unsupported;
  *  5. | ; , = { } are operators; ( ) @ [ & < > start constructs outside
  *     the subset and become PS_T_OTHER tokens the parser reports;
  *  6. everything else up to whitespace or an operator is a word; quoted
@@ -58,6 +63,12 @@ struct lexer {
 	int line;
 	struct ps_toks *toks;
 	bool failed;
+	/* the expansion parts of the word being lexed */
+	struct sbuf lit; /* literal text since the last part */
+	struct ps_part *parts;
+	size_t n_parts;
+	bool has_var;
+	char *bad; /* the first unsupported expansion */
 };
 
 /* Length of the UTF-8 sequence at 'p' if it is one of 'seqs' (3-byte
@@ -150,6 +161,95 @@ fail(struct lexer *lx, int line, const char *msg)
 	lx->failed = true;
 }
 
+/* A literal character of a word: into its value and its current part. */
+static void
+addc(struct lexer *lx, struct sbuf *b, char c)
+{
+	sbuf_addc(b, c);
+	sbuf_addc(&lx->lit, c);
+}
+
+static struct ps_part *
+add_part(struct lexer *lx)
+{
+	struct ps_part *pt;
+
+	lx->parts = xrealloc(lx->parts, (lx->n_parts + 1) * sizeof(*lx->parts));
+	pt = &lx->parts[lx->n_parts++];
+	memset(pt, 0, sizeof(*pt));
+	return pt;
+}
+
+static void
+flush_lit(struct lexer *lx)
+{
+	if (lx->lit.n)
+		add_part(lx)->text = sbuf_steal(&lx->lit);
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+static void
+add_var_part(struct lexer *lx, const char *name, size_t len)
+{
+	struct ps_part *pt;
+
+	flush_lit(lx);
+	pt = add_part(lx);
+	pt->is_var = true;
+	pt->text = xstrndup(name, len);
+	lx->has_var = true;
+}
+
+static void
+add_prop(struct ps_part *pt, const char *s, size_t len)
+{
+	pt->props = xrealloc(pt->props, (pt->n_props + 1) * sizeof(*pt->props));
+	pt->props[pt->n_props++] = xstrndup(s, len);
+}
+
+static void
+set_bad(struct lexer *lx, char *msg)
+{
+	if (lx->bad)
+		free(msg);
+	else
+		lx->bad = msg;
+}
+
+/* Gives the parts gathered since the last call to 't' (when there was an
+ * expansion), or drops them. */
+static void
+take_parts(struct lexer *lx, struct ps_tok *t)
+{
+	if (t && (lx->has_var || lx->bad)) {
+		flush_lit(lx);
+		t->expands = true;
+		t->parts = lx->parts;
+		t->n_parts = lx->n_parts;
+		t->bad_expansion = lx->bad;
+	} else {
+		for (size_t i = 0; i < lx->n_parts; i++)
+			ps_part_free(&lx->parts[i]);
+		free(lx->parts);
+		free(lx->bad);
+	}
+	free(lx->lit.s);
+	memset(&lx->lit, 0, sizeof(lx->lit));
+	lx->parts = NULL;
+	lx->n_parts = 0;
+	lx->has_var = false;
+	lx->bad = NULL;
+}
+
 /* Does "$..." at 'p' start a variable expansion inside a string? */
 static bool
 starts_expansion(const struct lexer *lx, const char *p)
@@ -159,10 +259,120 @@ starts_expansion(const struct lexer *lx, const char *p)
 	        p[1] == '?' || p[1] == '^' || p[1] == ':');
 }
 
+static const char *
+skip_blanks(const struct lexer *lx, const char *p)
+{
+	while (p < lx->e && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* "$($name.Prop.Prop)" at 'p' (on the '('): the end of the
+ * subexpression, its parts in 'pt', or NULL if it is anything else. */
+static const char *
+lex_subexpr(const struct lexer *lx, const char *p, struct ps_part *pt)
+{
+	const char *s;
+
+	p = skip_blanks(lx, p + 1);
+	if (p >= lx->e || *p != '$')
+		return NULL;
+	s = ++p;
+	while (p < lx->e && is_name_char(*p))
+		p++;
+	if (p == s)
+		return NULL;
+	pt->text = xstrndup(s, (size_t)(p - s));
+	while (p + 1 < lx->e && *p == '.' &&
+	       (isalpha((unsigned char)p[1]) || p[1] == '_')) {
+		s = ++p;
+		while (p < lx->e && is_name_char(*p))
+			p++;
+		add_prop(pt, s, (size_t)(p - s));
+	}
+	p = skip_blanks(lx, p);
+	return p < lx->e && *p == ')' ? p + 1 : NULL;
+}
+
+/* An expansion at lx->p (on a '$' that starts one), in a "..." string or
+ * (!in_string) a bareword, as PowerShell expands them:
+ *  1. $name and ${name} are the variable; "$x.Prop" is $x followed by
+ *     the text ".Prop", as in PowerShell;
+ *  2. $($name) and $($name.Prop) are the variable or its property;
+ *  3. other subexpressions, scoped and automatic variables, and
+ *     "$name:" (a scope PowerShell rejects) are unsupported.
+ * Appends the text as written to 'b'. */
+static void
+lex_expansion(struct lexer *lx, struct sbuf *b, bool in_string)
+{
+	const char *p = lx->p + 1, *s = p, *end;
+
+	if (*p == '{') {
+		s = ++p;
+		while (p < lx->e && *p != '}' && *p != '\n' && *p != '"')
+			p++;
+		if (p < lx->e && *p == '}' && p > s &&
+		    !memchr(s, ':', (size_t)(p - s))) {
+			add_var_part(lx, s, (size_t)(p - s));
+			end = p + 1;
+		} else {
+			set_bad(lx,
+			        xstrdup("${...} with a scope or an "
+			                "unterminated name is not expanded"));
+			end = lx->p + 1;
+		}
+	} else if (*p == '(') {
+		struct ps_part pt = {.is_var = true};
+
+		end = in_string ? lex_subexpr(lx, p, &pt) : NULL;
+		if (end) {
+			flush_lit(lx);
+			*add_part(lx) = pt;
+			lx->has_var = true;
+		} else {
+			ps_part_free(&pt);
+			set_bad(lx,
+			        xstrdup("$(...) is expanded only as $($name) "
+			                "or $($name.Property)"));
+			end = lx->p + 1;
+		}
+	} else if (is_name_char(*p)) {
+		while (p < lx->e && is_name_char(*p))
+			p++;
+		end = p;
+		if (p < lx->e && *p == ':') {
+			if (p + 1 < lx->e && is_name_char(p[1]))
+				set_bad(lx,
+				        xasprintf("scoped variables ($%.*s:) "
+				                  "are not supported",
+				                  (int)(p - s), s));
+			else
+				set_bad(lx,
+				        xasprintf("\"$%.*s:\" reads as a "
+				                  "scoped variable (PowerShell "
+				                  "rejects it): write ${%.*s}:",
+				                  (int)(p - s), s, (int)(p - s),
+				                  s));
+		} else {
+			add_var_part(lx, s, (size_t)(p - s));
+		}
+	} else {
+		set_bad(lx, xasprintf("'$%c' is not expanded: write `$ for a "
+		                      "literal $",
+		                      *p));
+		end = lx->p + 1;
+	}
+	while (lx->p < end) {
+		if (*lx->p == '\n')
+			lx->line++;
+		sbuf_addc(b, *lx->p++);
+	}
+}
+
 /* A "..." string starting at lx->p (on the quote); appends its value to
  * 'b'.  false after reporting an unterminated string. */
 static bool
-lex_dquoted(struct lexer *lx, struct sbuf *b, bool *expands)
+lex_dquoted(struct lexer *lx, struct sbuf *b)
 {
 	int line0 = lx->line;
 	size_t q;
@@ -178,7 +388,7 @@ lex_dquoted(struct lexer *lx, struct sbuf *b, bool *expands)
 				lx->p += q;
 				return true;
 			}
-			sbuf_addc(b, '"'); /* "" is a quote */
+			addc(lx, b, '"'); /* "" is a quote */
 			lx->p += q + q2;
 			continue;
 		}
@@ -201,18 +411,20 @@ lex_dquoted(struct lexer *lx, struct sbuf *b, bool *expands)
 			if (n == '0') {
 				/* `0 (NUL) cannot live in a C string: drop */
 			} else if ((m = strchr(from, n)) && *m) {
-				sbuf_addc(b, to[m - from]);
+				addc(lx, b, to[m - from]);
 			} else {
-				sbuf_addc(b, n);
+				addc(lx, b, n);
 			}
 			lx->p += 2;
 			continue;
 		}
-		if (c == '$' && starts_expansion(lx, lx->p))
-			*expands = true;
+		if (c == '$' && starts_expansion(lx, lx->p)) {
+			lex_expansion(lx, b, true);
+			continue;
+		}
 		if (c == '\n')
 			lx->line++;
-		sbuf_addc(b, c);
+		addc(lx, b, c);
 		lx->p++;
 	}
 	fail(lx, line0, "unterminated string");
@@ -234,7 +446,7 @@ lex_squoted(struct lexer *lx, struct sbuf *b)
 				lx->p += q;
 				return true;
 			}
-			sbuf_addc(b, '\'');
+			addc(lx, b, '\'');
 			lx->p += q + q2;
 			continue;
 		}
@@ -244,7 +456,7 @@ lex_squoted(struct lexer *lx, struct sbuf *b)
 		}
 		if (*lx->p == '\n')
 			lx->line++;
-		sbuf_addc(b, *lx->p++);
+		addc(lx, b, *lx->p++);
 	}
 	fail(lx, line0, "unterminated string");
 	return false;
@@ -256,11 +468,11 @@ lex_word(struct lexer *lx)
 {
 	struct sbuf b = {0};
 	int line0 = lx->line;
-	bool expands = false, quoted = false;
+	bool quoted = false;
 
 	while (lx->p < lx->e && !space_len(lx, lx->p) && !is_word_end(*lx->p)) {
 		if (dquote_len(lx, lx->p)) {
-			if (!lex_dquoted(lx, &b, &expands))
+			if (!lex_dquoted(lx, &b))
 				goto out;
 			quoted = true;
 			continue;
@@ -280,75 +492,80 @@ lex_word(struct lexer *lx)
 				fail(lx, lx->line, "NUL byte in the script");
 				goto out;
 			}
-			sbuf_addc(&b, lx->p[1]);
+			addc(lx, &b, lx->p[1]);
 			lx->p += 2;
 			continue;
 		}
-		if (*lx->p == '$' && starts_expansion(lx, lx->p))
-			expands = true;
-		sbuf_addc(&b, *lx->p++);
+		if (*lx->p == '$' && starts_expansion(lx, lx->p)) {
+			lex_expansion(lx, &b, false);
+			continue;
+		}
+		addc(lx, &b, *lx->p++);
 	}
-	{
-		struct ps_tok *t;
-
-		t = push(lx, quoted ? PS_T_STRING : PS_T_WORD, line0,
-		         sbuf_steal(&b));
-		t->expands = expands;
-	}
+	take_parts(lx, push(lx, quoted ? PS_T_STRING : PS_T_WORD, line0,
+	                    sbuf_steal(&b)));
 	return;
 out:
+	take_parts(lx, NULL);
 	free(b.s);
 }
 
 static void
 lex_var(struct lexer *lx)
 {
-	const char *p = lx->p + 1, *start;
+	const char *p = lx->p + 1, *start = p;
 	struct ps_tok *t;
-	char *name;
 
-	if (p < lx->e && (*p == '(' || *p == '{')) {
-		push(lx, PS_T_OTHER, lx->line,
-		     xstrdup(*p == '(' ? "$(...) subexpressions"
-		                       : "${...} variable names"));
-		lx->p = p + 1;
-		return;
-	}
-	start = p;
-	if (p < lx->e && (*p == '?' || *p == '^' || *p == '$')) {
-		p++;
-	} else {
+	if (p < lx->e && *p == '{') {
+		/* ${name}: a plain name only */
+		start = ++p;
 		while (p < lx->e && is_name_char(*p))
 			p++;
-	}
-	if (p == start) { /* a lone '$' is a word */
-		lex_word(lx);
-		return;
-	}
-	if (p < lx->e && *p == ':') {
+		if (p == start || p >= lx->e || *p != '}') {
+			push(lx, PS_T_OTHER, lx->line,
+			     xstrdup("${...} variable names other than "
+			             "${name}"));
+			lx->p = start;
+			return;
+		}
+		t = push(lx, PS_T_VAR, lx->line,
+		         xstrndup(start, (size_t)(p - start)));
+		p++;
+	} else if (p < lx->e && *p == '(') {
 		push(lx, PS_T_OTHER, lx->line,
-		     xasprintf("scoped variables ($%.*s:)", (int)(p - start),
-		               start));
+		     xstrdup("$(...) subexpressions"));
 		lx->p = p + 1;
 		return;
+	} else {
+		if (p < lx->e && (*p == '?' || *p == '^' || *p == '$')) {
+			p++;
+		} else {
+			while (p < lx->e && is_name_char(*p))
+				p++;
+		}
+		if (p == start) { /* a lone '$' is a word */
+			lex_word(lx);
+			return;
+		}
+		if (p < lx->e && *p == ':') {
+			push(lx, PS_T_OTHER, lx->line,
+			     xasprintf("scoped variables ($%.*s:)",
+			               (int)(p - start), start));
+			lx->p = p + 1;
+			return;
+		}
+		t = push(lx, PS_T_VAR, lx->line,
+		         xstrndup(start, (size_t)(p - start)));
 	}
-	name = xmalloc((size_t)(p - start) + 1);
-	memcpy(name, start, (size_t)(p - start));
-	name[p - start] = '\0';
-	t = push(lx, PS_T_VAR, lx->line, name);
 	while (p + 1 < lx->e && *p == '.' &&
 	       (isalpha((unsigned char)p[1]) || p[1] == '_')) {
 		const char *ps = ++p;
-		char *prop;
 
 		while (p < lx->e && is_name_char(*p))
 			p++;
-		prop = xmalloc((size_t)(p - ps) + 1);
-		memcpy(prop, ps, (size_t)(p - ps));
-		prop[p - ps] = '\0';
 		t->props =
 		    xrealloc(t->props, (t->n_props + 1) * sizeof(*t->props));
-		t->props[t->n_props++] = prop;
+		t->props[t->n_props++] = xstrndup(ps, (size_t)(p - ps));
 	}
 	lx->p = p;
 	if (p < lx->e && (*p == '(' || *p == '[')) {
@@ -492,6 +709,16 @@ ps_lex(const char *text, size_t len, struct ps_toks *toks)
 }
 
 void
+ps_part_free(struct ps_part *pt)
+{
+	free(pt->text);
+	for (size_t i = 0; i < pt->n_props; i++)
+		free(pt->props[i]);
+	free(pt->props);
+	memset(pt, 0, sizeof(*pt));
+}
+
+void
 ps_lex_free(struct ps_toks *toks)
 {
 	for (size_t i = 0; i < toks->n; i++) {
@@ -501,6 +728,10 @@ ps_lex_free(struct ps_toks *toks)
 		for (size_t j = 0; j < t->n_props; j++)
 			free(t->props[j]);
 		free(t->props);
+		for (size_t j = 0; j < t->n_parts; j++)
+			ps_part_free(&t->parts[j]);
+		free(t->parts);
+		free(t->bad_expansion);
 	}
 	free(toks->v);
 	memset(toks, 0, sizeof(*toks));

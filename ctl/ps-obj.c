@@ -6,7 +6,8 @@
  * formatted the way Windows prints them: MACs as 600060000101, GUIDs
  * braced and lower-case, booleans True/False, rules and types by their
  * PowerShell names.  Property lists are in the order of the seeds' Get-*
- * output.
+ * output.  An object Select-Object made keeps its type and JSON, with a
+ * view: the properties it kept.
  */
 #include "ctl/ps-int.h"
 
@@ -126,34 +127,65 @@ static const struct ps_prop na_props[] = {
 static const char *const na_table[] = {"Name", "InterfaceDescription",
                                        "ifIndex", "MacAddress", NULL};
 
+/* A VM is a network namespace: always running, the rest constants. */
 static const struct ps_prop vm_props[] = {
     {"Name", "vm", PS_K_STR, ""},
+    {"State", NULL, PS_K_CONST, "Running"},
+    {"CPUUsage", NULL, PS_K_CONST, "0"},
+    {"MemoryAssigned", NULL, PS_K_CONST, "0"},
+    {"Uptime", NULL, PS_K_CONST, "00:00:00"},
+    {"Status", NULL, PS_K_CONST, "Operating normally"},
+    {"Version", NULL, PS_K_CONST, "9.0"},
+    {"VMName", "vm", PS_K_STR, ""},
     {NULL, NULL, 0, NULL},
 };
-static const char *const vm_table[] = {"Name", NULL};
+static const char *const vm_table[] = {
+    "Name",   "State",  "CPUUsage", "MemoryAssigned",
+    "Uptime", "Status", "Version",  NULL,
+};
+static const char *const vm_labels[] = {
+    "Name",   "State",  "CPUUsage(%)", "MemoryAssigned(M)",
+    "Uptime", "Status", "Version",     NULL,
+};
+static const char *const vm_keys[] = {"vm", NULL};
+
+static const struct ps_prop measure_props[] = {
+    {"Count", "count", PS_K_INT, "0"},
+    {"Average", "average", PS_K_NUM, ""},
+    {"Sum", "sum", PS_K_NUM, ""},
+    {"Maximum", "maximum", PS_K_NUM, ""},
+    {"Minimum", "minimum", PS_K_NUM, ""},
+    {"Property", "property", PS_K_STR, ""},
+    {NULL, NULL, 0, NULL},
+};
 
 static const struct ps_prop no_props[] = {{NULL, NULL, 0, NULL}};
 
 static const struct ps_type types[] = {
-    {PS_O_NONE, "nothing", NULL, "nothing", no_props, NULL, false, NULL, NULL},
-    {PS_O_ANY, "object", NULL, "object", no_props, NULL, false, NULL, NULL},
-    {PS_O_SCALAR, "value", NULL, "value", no_props, NULL, false, NULL, NULL},
-    {PS_O_LR, "NetVirtualizationLookupRecord", "lookup-record", "lookup record",
-     lr_props, lr_table, true, lr_keys, lr_ident},
-    {PS_O_CR, "NetVirtualizationCustomerRoute", "customer-route",
-     "customer route", cr_props, NULL, true, cr_keys, cr_ident},
-    {PS_O_PA, "NetVirtualizationProviderAddress", "provider-address",
-     "provider address", pa_props, NULL, true, pa_keys, pa_ident},
-    {PS_O_PR, "NetVirtualizationProviderRoute", "provider-route",
-     "provider route", pr_props, NULL, true, pr_keys, pr_ident},
-    {PS_O_VMNA, "VMNetworkAdapter", "vm-adapter", "network adapter", vmna_props,
-     vmna_table, false, vmna_keys, vmna_ident},
-    {PS_O_SWITCH, "VMSwitch", "switch", "switch", sw_props, sw_table, false,
-     sw_keys, sw_ident},
-    {PS_O_NETADAPTER, "NetAdapter", "interface", "network adapter", na_props,
-     na_table, false, NULL, NULL},
-    {PS_O_VM, "VirtualMachine", "vm", "VM", vm_props, vm_table, false, NULL,
+    {PS_O_NONE, "nothing", NULL, "nothing", no_props, NULL, NULL, false, NULL,
      NULL},
+    {PS_O_ANY, "object", NULL, "object", no_props, NULL, NULL, false, NULL,
+     NULL},
+    {PS_O_SCALAR, "value", NULL, "value", no_props, NULL, NULL, false, NULL,
+     NULL},
+    {PS_O_LR, "NetVirtualizationLookupRecord", "lookup-record", "lookup record",
+     lr_props, lr_table, NULL, true, lr_keys, lr_ident},
+    {PS_O_CR, "NetVirtualizationCustomerRoute", "customer-route",
+     "customer route", cr_props, NULL, NULL, true, cr_keys, cr_ident},
+    {PS_O_PA, "NetVirtualizationProviderAddress", "provider-address",
+     "provider address", pa_props, NULL, NULL, true, pa_keys, pa_ident},
+    {PS_O_PR, "NetVirtualizationProviderRoute", "provider-route",
+     "provider route", pr_props, NULL, NULL, true, pr_keys, pr_ident},
+    {PS_O_VMNA, "VMNetworkAdapter", "vm-adapter", "network adapter", vmna_props,
+     vmna_table, NULL, false, vmna_keys, vmna_ident},
+    {PS_O_SWITCH, "VMSwitch", "switch", "switch", sw_props, sw_table, NULL,
+     false, sw_keys, sw_ident},
+    {PS_O_NETADAPTER, "NetAdapter", "interface", "network adapter", na_props,
+     na_table, NULL, false, NULL, NULL},
+    {PS_O_VM, "VirtualMachine", "vm", "VM", vm_props, vm_table, vm_labels,
+     false, vm_keys, vm_keys},
+    {PS_O_MEASURE, "GenericMeasureInfo", NULL, "measurement", measure_props,
+     NULL, NULL, true, NULL, NULL},
 };
 
 const struct ps_type *
@@ -172,6 +204,49 @@ ps_obj_prop(const struct ps_type *t, const char *name)
 		if (!strcasecmp(p->name, name))
 			return p;
 	return NULL;
+}
+
+const struct ps_prop *
+ps_obj_prop_by_key(const struct ps_type *t, const char *key)
+{
+	for (const struct ps_prop *p = t->props; p->name; p++)
+		if (p->key && !strcmp(p->key, key))
+			return p;
+	return NULL;
+}
+
+bool
+ps_obj_in_view(const json_t *view, const char *name)
+{
+	if (!view)
+		return true;
+	for (size_t i = 0; i < json_array_size(view); i++)
+		if (!strcasecmp(json_string_value(json_array_get(view, i)),
+		                name))
+			return true;
+	return false;
+}
+
+size_t
+ps_obj_props(const struct ps_obj *o, const struct ps_prop **out, size_t max)
+{
+	const struct ps_type *t = ps_obj_type(o->type);
+	size_t n = 0;
+
+	if (!o->view) {
+		for (const struct ps_prop *p = t->props; p->name && n < max;
+		     p++)
+			out[n++] = p;
+		return n;
+	}
+	for (size_t i = 0; i < json_array_size(o->view) && n < max; i++) {
+		const struct ps_prop *p = ps_obj_prop(
+		    t, json_string_value(json_array_get(o->view, i)));
+
+		if (p)
+			out[n++] = p;
+	}
+	return n;
 }
 
 static const char *const rule_names[][2] = {
@@ -204,8 +279,14 @@ ps_obj_scalar(const json_t *v)
 		return xstrdup(json_string_value(v));
 	if (json_is_integer(v))
 		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (json_is_real(v))
-		return xasprintf("%g", json_real_value(v));
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+
+		/* as .NET prints a double: no ".0", 15 significant digits */
+		if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+			return xasprintf("%lld", (long long)d);
+		return xasprintf("%.15g", d);
+	}
 	if (json_is_boolean(v))
 		return xstrdup(json_is_true(v) ? "True" : "False");
 	if (json_is_array(v))
@@ -309,11 +390,104 @@ ps_obj_get(const struct ps_obj *o, const char *name, bool *numeric)
 	if (!json_is_object(o->v))
 		return NULL;
 	p = ps_obj_prop(ps_obj_type(o->type), name);
-	if (!p)
+	if (!p || !ps_obj_in_view(o->view, name))
 		return NULL;
 	if (numeric)
-		*numeric = p->kind == PS_K_INT;
+		*numeric = p->kind == PS_K_INT ||
+		           (p->kind == PS_K_NUM &&
+		            json_is_number(json_object_get(o->v, p->key))) ||
+		           (p->kind == PS_K_CONST && p->dflt[0] >= '0' &&
+		            p->dflt[0] <= '9' && !strchr(p->dflt, ':'));
 	return ps_obj_format(p, o->v);
+}
+
+/* 'v' quoted as in Hyper-V's object names: numbers bare, the rest in
+ * single quotes. */
+static char *
+quote_value(const struct ps_prop *p, const char *v)
+{
+	if (p->kind == PS_K_INT || p->kind == PS_K_NUM)
+		return xstrdup(v);
+	return xasprintf("'%s'", v);
+}
+
+char *
+ps_obj_describe(enum ps_otype t, const json_t *obj)
+{
+	const struct ps_type *ty = ps_obj_type(t);
+	char *s = xstrdup("");
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, k, v)
+	{
+		const struct ps_prop *p = ps_obj_prop_by_key(ty, k);
+		char *f, *q, *n;
+
+		if (!p || json_is_null(v))
+			continue;
+		f = ps_obj_format(p, obj);
+		q = quote_value(p, f);
+		n = xasprintf("%s%s%s = %s", s, *s ? ", " : "", p->name, q);
+		free(f);
+		free(q);
+		free(s);
+		s = n;
+	}
+	if (*s) {
+		char *n = xasprintf("%s (%s)", ty->name, s);
+
+		free(s);
+		return n;
+	}
+	free(s);
+	return xstrdup(ty->name);
+}
+
+char *
+ps_obj_string(const struct ps_obj *o)
+{
+	const struct ps_type *t = ps_obj_type(o->type);
+	json_t *id;
+	char *s;
+
+	if (!json_is_object(o->v))
+		return ps_obj_scalar(o->v);
+	if (o->view) {
+		const struct ps_prop *props[32];
+		size_t n = ps_obj_props(o, props, ARRAY_SIZE(props));
+
+		s = xstrdup("@{");
+		for (size_t i = 0; i <= n; i++) {
+			char *v = i < n ? ps_obj_format(props[i], o->v) : NULL;
+			char *ns =
+			    i < n ? xasprintf("%s%s%s=%s", s, i ? "; " : "",
+			                      props[i]->name, v)
+			          : xasprintf("%s}", s);
+
+			free(v);
+			free(s);
+			s = ns;
+		}
+		return s;
+	}
+	if (o->type == PS_O_MEASURE)
+		return xstrdup(
+		    "Microsoft.PowerShell.Commands.GenericMeasureInfo");
+	/* the identifying properties, in the type's order */
+	id = json_object();
+	for (const struct ps_prop *p = t->props; p->name; p++) {
+		json_t *v = p->key ? json_object_get(o->v, p->key) : NULL;
+		bool ident = p == t->props && !t->ident;
+
+		for (size_t i = 0; t->ident && t->ident[i]; i++)
+			ident |= p->key && !strcmp(p->key, t->ident[i]);
+		if (ident && v && !json_object_get(id, p->key))
+			json_object_set(id, p->key, v);
+	}
+	s = ps_obj_describe(o->type, id);
+	json_decref(id);
+	return s;
 }
 
 void
@@ -325,14 +499,31 @@ ps_objs_push(struct ps_objs *os, enum ps_otype t, json_t *v)
 	}
 	os->v[os->n].type = t;
 	os->v[os->n].v = v;
+	os->v[os->n].view = NULL;
 	os->n++;
+}
+
+void
+ps_objs_push_obj(struct ps_objs *os, const struct ps_obj *o)
+{
+	ps_objs_push(os, o->type, json_incref(o->v));
+	os->v[os->n - 1].view = o->view ? json_incref(o->view) : NULL;
+}
+
+void
+ps_objs_copy(struct ps_objs *dst, const struct ps_objs *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		ps_objs_push_obj(dst, &src->v[i]);
 }
 
 void
 ps_objs_clear(struct ps_objs *os)
 {
-	for (size_t i = 0; i < os->n; i++)
+	for (size_t i = 0; i < os->n; i++) {
 		json_decref(os->v[i].v);
+		json_decref(os->v[i].view);
+	}
 	free(os->v);
 	memset(os, 0, sizeof(*os));
 }
@@ -343,6 +534,28 @@ ps_objs_move(struct ps_objs *dst, struct ps_objs *src)
 	ps_objs_clear(dst);
 	*dst = *src;
 	memset(src, 0, sizeof(*src));
+}
+
+void
+ps_str_add(struct ps_str *b, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (b->n + len + 1 > b->cap) {
+		b->cap = MAX(2 * b->cap, b->n + len + 1);
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->n, s, len + 1);
+	b->n += len;
+}
+
+char *
+ps_str_take(struct ps_str *b)
+{
+	char *s = b->s ? b->s : xstrdup("");
+
+	memset(b, 0, sizeof(*b));
+	return s;
 }
 
 bool

@@ -12,6 +12,7 @@
  *   argument  := -Param [value] | -Param:value | value
  *   value     := primary { ',' primary }
  *   primary   := word | string | $var[.Prop] | '{' condition '}'
+ *                (words and "strings" may expand $var and $($var.Prop))
  *   condition := compare { (-and | -or) compare }
  *   compare   := $_.Prop -op operand  |  operand -op $_.Prop
  *
@@ -25,7 +26,10 @@
  * Static checks: variables must be assigned before use (in script order);
  * the type a variable holds is tracked so $x.Prop, Where-Object and
  * Format-* property names are checked; pipeline input must be of the type
- * the cmdlet takes.
+ * the cmdlet takes.  Select-Object's property list (the "view") is tracked
+ * along with the type, so properties it dropped are errors downstream.
+ * -OutVariable, -ErrorVariable and -WarningVariable set their variables
+ * for the statements after the command.
  */
 #include "ctl/ps-int.h"
 
@@ -43,6 +47,7 @@
 struct var_type {
 	char *name;
 	enum ps_otype type;
+	json_t *view; /* Select-Object's properties, or NULL */
 };
 
 struct parser {
@@ -55,6 +60,7 @@ struct parser {
 	bool stop;        /* give up on the script */
 	const char *what; /* cmdlet being parsed, for messages */
 	enum ps_otype in_type;
+	const json_t *in_view; /* the input's view (borrowed), or NULL */
 };
 
 static void value_free(struct ps_value *);
@@ -181,8 +187,10 @@ var_find(struct parser *ps, const char *name)
 	return NULL;
 }
 
+/* 'view' is borrowed. */
 static void
-var_set(struct parser *ps, const char *name, enum ps_otype t)
+var_set(struct parser *ps, const char *name, enum ps_otype t,
+        const json_t *view)
 {
 	struct var_type *v = var_find(ps, name);
 
@@ -191,8 +199,13 @@ var_set(struct parser *ps, const char *name, enum ps_otype t)
 		    xrealloc(ps->vars, (ps->n_vars + 1) * sizeof(*ps->vars));
 		v = &ps->vars[ps->n_vars++];
 		v->name = xstrdup(name);
+		v->view = NULL;
 	}
+	if (view)
+		json_incref((json_t *)view); /* before: 'view' may be v->view */
+	json_decref(v->view);
 	v->type = t;
+	v->view = (json_t *)view;
 }
 
 static bool
@@ -214,12 +227,41 @@ type_is_object(enum ps_otype t)
 	return t != PS_O_NONE && t != PS_O_ANY && t != PS_O_SCALAR;
 }
 
-/* Checks that property 'prop' exists on objects of type 't'. */
+/* "A, B, C": the names in 'view'. */
+static char *
+view_names(const json_t *view)
+{
+	char *s = xstrdup("");
+
+	for (size_t i = 0; i < json_array_size(view); i++) {
+		char *n = xasprintf("%s%s%s", s, i ? ", " : "",
+		                    json_string_value(json_array_get(view, i)));
+
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
+/* Checks that property 'prop' exists on objects of type 't' that kept
+ * the properties 'view' (NULL: all). */
 static bool
-check_prop(struct parser *ps, int line, enum ps_otype t, const char *prop)
+check_prop(struct parser *ps, int line, enum ps_otype t, const json_t *view,
+           const char *prop)
 {
 	const struct ps_type *ty = ps_obj_type(t);
 
+	if (type_is_object(t) && ps_obj_prop(ty, prop) &&
+	    !ps_obj_in_view(view, prop)) {
+		char *names = view_names(view);
+
+		perr(ps, line,
+		     "Selected.%s objects have no property '%s' "
+		     "(Select-Object kept %s)",
+		     ty->name, prop, *names ? names : "none");
+		free(names);
+		return false;
+	}
 	if (!type_is_object(t) || ps_obj_prop(ty, prop))
 		return true;
 	for (const struct ps_prop *p = ty->props; p->name; p++) {
@@ -262,6 +304,9 @@ value_free(struct ps_value *v)
 		value_free(&v->items[i]);
 	free(v->items);
 	cond_free(v->cond);
+	for (size_t i = 0; i < v->n_parts; i++)
+		ps_part_free(&v->parts[i]);
+	free(v->parts);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -274,45 +319,13 @@ is_number(const char *s)
 }
 
 static const char *const keywords[] = {
-    "if",
-    "else",
-    "elseif",
-    "foreach",
-    "for",
-    "while",
-    "do",
-    "until",
-    "switch",
-    "function",
-    "filter",
-    "param",
-    "begin",
-    "process",
-    "end",
-    "try",
-    "catch",
-    "finally",
-    "trap",
-    "throw",
-    "return",
-    "break",
-    "continue",
-    "exit",
-    "class",
-    "enum",
-    "using",
-    "workflow",
-    "data",
-    "dynamicparam",
-    "parallel",
-    "sequence",
-    "configuration",
-    "ForEach-Object",
-    "%",
-    "Select-Object",
-    "select",
-    "Sort-Object",
-    "sort",
+    "if",       "else",     "elseif",        "foreach",        "for",
+    "while",    "do",       "until",         "switch",         "function",
+    "filter",   "param",    "begin",         "process",        "end",
+    "try",      "catch",    "finally",       "trap",           "throw",
+    "return",   "break",    "continue",      "exit",           "class",
+    "enum",     "using",    "workflow",      "data",           "dynamicparam",
+    "parallel", "sequence", "configuration", "ForEach-Object", "%",
 };
 
 static bool
@@ -350,6 +363,52 @@ bad_value_token(struct parser *ps, const struct ps_tok *t)
 	}
 }
 
+/* $name with member chain 'props': set, and the property exists. */
+static bool
+check_var_ref(struct parser *ps, int line, const char *name, char *const *props,
+              size_t n_props, bool in_block)
+{
+	struct var_type *vt;
+
+	if (is_builtin_var(name)) {
+		if (n_props) {
+			perr(ps, line, "$%s has no properties", name);
+			return false;
+		}
+		return true;
+	}
+	if (is_item_var(name)) {
+		if (!in_block) {
+			perr(ps, line,
+			     "$%s is only defined inside "
+			     "Where-Object { ... }",
+			     name);
+			return false;
+		}
+		return true;
+	}
+	vt = var_find(ps, name);
+	if (!vt) {
+		perr(ps, line, "variable $%s is not set", name);
+		return false;
+	}
+	if (n_props > 1) {
+		perr(ps, line,
+		     "only one level of properties "
+		     "($%s.%s) is supported",
+		     name, props[0]);
+		return false;
+	}
+	if (n_props && vt->type == PS_O_SCALAR) {
+		perr(ps, line,
+		     "$%s holds a plain value: it has no "
+		     "property '%s'",
+		     name, props[0]);
+		return false;
+	}
+	return !n_props || check_prop(ps, line, vt->type, vt->view, props[0]);
+}
+
 static bool
 parse_primary(struct parser *ps, struct ps_value *v, bool in_block)
 {
@@ -360,59 +419,46 @@ parse_primary(struct parser *ps, struct ps_value *v, bool in_block)
 	switch (t->kind) {
 	case PS_T_WORD:
 	case PS_T_STRING:
-		if (t->expands) {
-			perr(ps, t->line,
-			     "variables inside strings (\"%s\") are not "
-			     "expanded: pass $name on its own, or use single "
-			     "quotes for a literal $",
-			     t->text);
+		if (t->bad_expansion) {
+			perr(ps, t->line, "in \"%s\": %s", t->text,
+			     t->bad_expansion);
 			return false;
+		}
+		if (t->expands) {
+			for (size_t i = 0; i < t->n_parts; i++) {
+				const struct ps_part *pt = &t->parts[i];
+
+				if (!pt->is_var)
+					continue;
+				if (is_item_var(pt->text)) {
+					perr(ps, t->line,
+					     "$%s inside a string is not "
+					     "supported",
+					     pt->text);
+					return false;
+				}
+				if (!check_var_ref(ps, t->line, pt->text,
+				                   pt->props, pt->n_props,
+				                   false))
+					return false;
+			}
+			v->kind = PS_V_EXPAND;
+			v->text = xstrdup(t->text);
+			v->parts = t->parts; /* the token gives them up */
+			v->n_parts = t->n_parts;
+			t->parts = NULL;
+			t->n_parts = 0;
+			advance(ps);
+			return true;
 		}
 		v->kind = t->kind == PS_T_WORD ? PS_V_WORD : PS_V_STRING;
 		v->text = xstrdup(t->text);
 		advance(ps);
 		return true;
 	case PS_T_VAR:
-		if (is_builtin_var(t->text)) {
-			if (t->n_props) {
-				perr(ps, t->line, "$%s has no properties",
-				     t->text);
-				return false;
-			}
-		} else if (is_item_var(t->text)) {
-			if (!in_block) {
-				perr(ps, t->line,
-				     "$%s is only defined inside "
-				     "Where-Object { ... }",
-				     t->text);
-				return false;
-			}
-		} else {
-			struct var_type *vt = var_find(ps, t->text);
-
-			if (!vt) {
-				perr(ps, t->line, "variable $%s is not set",
-				     t->text);
-				return false;
-			}
-			if (t->n_props > 1) {
-				perr(ps, t->line,
-				     "only one level of properties "
-				     "($%s.%s) is supported",
-				     t->text, t->props[0]);
-				return false;
-			}
-			if (t->n_props && vt->type == PS_O_SCALAR) {
-				perr(ps, t->line,
-				     "$%s holds a plain value: it has no "
-				     "property '%s'",
-				     t->text, t->props[0]);
-				return false;
-			}
-			if (t->n_props &&
-			    !check_prop(ps, t->line, vt->type, t->props[0]))
-				return false;
-		}
+		if (!check_var_ref(ps, t->line, t->text, t->props, t->n_props,
+		                   in_block))
+			return false;
 		v->kind = PS_V_VAR;
 		v->text = xstrdup(t->text);
 		v->n_props = t->n_props;
@@ -604,7 +650,7 @@ parse_compare(struct parser *ps, struct ps_cmp *cmp)
 		goto fail;
 	}
 	if (!check_operand(ps, &rhs) ||
-	    !check_prop(ps, lhs.line, ps->in_type, lhs.props[0]))
+	    !check_prop(ps, lhs.line, ps->in_type, ps->in_view, lhs.props[0]))
 		goto fail;
 	cmp->prop = xstrdup(lhs.props[0]);
 	cmp->op = op;
@@ -758,9 +804,16 @@ bind_arg(struct parser *ps, struct ps_cmd *c, struct ps_arg *a)
 				return false;
 			}
 			if (!ps_obj_has_wildcard(s) &&
-			    !check_prop(ps, a->line, ps->in_type, s))
+			    !check_prop(ps, a->line, ps->in_type, ps->in_view,
+			                s))
 				return false;
-			json_array_append_new(a->bound, json_string(s));
+			if (json_array_append_new(a->bound, json_string(s))) {
+				perr(ps, a->line,
+				     "-%s: '%s' is not a property name (not "
+				     "UTF-8)",
+				     p->name, s);
+				return false;
+			}
 		}
 		return true;
 	}
@@ -776,6 +829,39 @@ bind_arg(struct parser *ps, struct ps_cmd *c, struct ps_arg *a)
 	case PS_P_VALUE:
 		if (v->kind == PS_V_BLOCK || v->kind == PS_V_LIST) {
 			perr(ps, a->line, "-%s takes one value", p->name);
+			return false;
+		}
+		return true;
+	case PS_P_OBJECTS:
+		for (size_t i = 0; i < (v->kind == PS_V_LIST ? v->n_items : 1);
+		     i++) {
+			const struct ps_value *it =
+			    v->kind == PS_V_LIST ? &v->items[i] : v;
+
+			if (it->kind == PS_V_BLOCK) {
+				perr(ps, a->line,
+				     "-%s: script blocks are only "
+				     "supported in Where-Object",
+				     p->name);
+				return false;
+			}
+		}
+		return true;
+	case PS_P_VARNAME:
+		text = literal_text(v);
+		if (!text || v->kind == PS_V_VAR) {
+			perr(ps, a->line,
+			     "-%s takes a variable name, without '$' "
+			     "(-%s name)",
+			     p->name, p->name);
+			return false;
+		}
+		if (ps_cmdlet_bind(p, text, false, &a->bound, &msg) < 0 ||
+		    is_builtin_var(text + (*text == '+')) ||
+		    is_item_var(text + (*text == '+'))) {
+			perr(ps, a->line, "-%s: %s", p->name,
+			     msg ? msg : "that variable cannot be set");
+			free(msg);
 			return false;
 		}
 		return true;
@@ -898,6 +984,11 @@ parse_param_arg(struct parser *ps, struct ps_cmd *c)
 	} else if (!colon && !is_value_start(peek(ps)->kind)) {
 		perr(ps, line, "missing a value for -%s", p->name);
 		return false;
+	} else if (p->type == PS_P_VARNAME && peek(ps)->kind == PS_T_VAR) {
+		perr(ps, line,
+		     "-%s takes a variable name, without '$' (-%s %s)", p->name,
+		     p->name, peek(ps)->text);
+		return false;
 	}
 	if (!parse_value(ps, &a->val))
 		return false;
@@ -952,7 +1043,8 @@ where_simple(struct parser *ps, struct ps_cmd *c)
 		perr(ps, prop->line, "-Property takes a property name");
 		return false;
 	}
-	if (!check_prop(ps, prop->line, ps->in_type, prop->val.text))
+	if (!check_prop(ps, prop->line, ps->in_type, ps->in_view,
+	                prop->val.text))
 		return false;
 	op_from_name(op_arg->param->name, &op, &cs);
 	cond = xcalloc(1, sizeof(*cond));
@@ -965,6 +1057,38 @@ where_simple(struct parser *ps, struct ps_cmd *c)
 	cond->cmps[0].rhs = val->val;
 	memset(&val->val, 0, sizeof(val->val));
 	c->filter = cond;
+	return true;
+}
+
+static bool
+check_select(struct parser *ps, struct ps_cmd *c)
+{
+	const struct ps_arg *prop = ps_parse_arg(c, "Property");
+	const struct ps_arg *exp = ps_parse_arg(c, "ExpandProperty");
+
+	if (prop && exp) {
+		perr(ps, exp->line,
+		     "give -Property or -ExpandProperty, not both");
+		return false;
+	}
+	if (exp && (json_array_size(exp->bound) != 1 ||
+	            ps_obj_has_wildcard(
+	                json_string_value(json_array_get(exp->bound, 0))))) {
+		perr(ps, exp->line,
+		     "-ExpandProperty takes one property name, without "
+		     "wildcards");
+		return false;
+	}
+	if ((prop || exp) && ps->in_type == PS_O_SCALAR) {
+		const char *n = json_string_value(
+		    json_array_get((prop ? prop : exp)->bound, 0));
+
+		if (n && (!prop || strcmp(n, "*"))) {
+			perr(ps, (prop ? prop : exp)->line,
+			     "plain values have no property '%s'", n);
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -1010,8 +1134,71 @@ check_mandatory(struct parser *ps, struct ps_cmd *c, bool piped)
 		break;
 	case PS_C_WHERE:
 		return where_simple(ps, c);
+	case PS_C_SELECT:
+		return check_select(ps, c);
+	case PS_C_VMNA_GET:
+	case PS_C_VMNA_ADD:
+		for (size_t i = 0; piped && i < c->n_args; i++) {
+			const char *n = c->args[i].param->name;
+
+			if (strcmp(n, "VMName") && strcmp(n, "All"))
+				continue;
+			perr(ps, c->args[i].line,
+			     "-%s cannot be combined with pipeline input (the "
+			     "VMs)",
+			     n);
+			return false;
+		}
+		break;
 	default:
 		break;
+	}
+	return true;
+}
+
+/* A positional value beyond the last position: the parameter that takes
+ * the remaining arguments (Write-Host a b c) gets it.  false if there is
+ * none ('v' is then still the caller's), or after an error ('v' freed). */
+static bool
+add_remaining(struct parser *ps, struct ps_cmd *c, struct ps_value *v)
+{
+	struct ps_arg *a = NULL;
+	struct ps_value *l;
+
+	for (size_t i = 0; i < c->n_args; i++)
+		if (c->args[i].param->flags & PS_F_REMAINING)
+			a = &c->args[i];
+	if (!a || !a->has_val)
+		return false;
+	l = &a->val;
+	if (l->kind != PS_V_LIST) {
+		struct ps_value first = *l;
+
+		memset(l, 0, sizeof(*l));
+		l->kind = PS_V_LIST;
+		l->line = first.line;
+		l->items = xmalloc(sizeof(*l->items));
+		l->items[l->n_items++] = first;
+	}
+	if (v->kind == PS_V_LIST) {
+		l->items = xrealloc(l->items, (l->n_items + v->n_items) *
+		                                  sizeof(*l->items));
+		memcpy(&l->items[l->n_items], v->items,
+		       v->n_items * sizeof(*v->items));
+		l->n_items += v->n_items;
+		free(v->items);
+		v->items = NULL;
+		v->n_items = 0;
+		value_free(v);
+	} else {
+		l->items =
+		    xrealloc(l->items, (l->n_items + 1) * sizeof(*l->items));
+		l->items[l->n_items++] = *v;
+	}
+	memset(v, 0, sizeof(*v));
+	if (!bind_arg(ps, c, a)) {
+		ps->failed = true;
+		return false;
 	}
 	return true;
 }
@@ -1029,7 +1216,13 @@ parse_command(struct parser *ps, struct ps_cmd *c, bool piped)
 	if (!cl) {
 		const char *near = ps_cmdlet_suggest(t->text);
 
-		if (near)
+		if (!strcasecmp(t->text, "Get-NetVirtualizationGlobal") ||
+		    !strcasecmp(t->text, "Set-NetVirtualizationGlobal"))
+			perr(ps, t->line,
+			     "not supported: hnv-agent has no global "
+			     "settings object (`hnvctl status` shows its "
+			     "state)");
+		else if (near)
 			perr(ps, t->line, "unknown cmdlet (did you mean %s?)",
 			     near);
 		else
@@ -1043,11 +1236,10 @@ parse_command(struct parser *ps, struct ps_cmd *c, bool piped)
 		perr(ps, c->line, "takes no pipeline input");
 		return false;
 	}
-	if (piped && cl->id != PS_C_WHERE && (cl->flags & PS_CF_PIPE_IN) &&
-	    type_is_object(cl->otype) && type_is_object(ps->in_type) &&
-	    ps->in_type != cl->otype) {
+	if (piped && type_is_object(ps_cmdlet_input(cl)) &&
+	    type_is_object(ps->in_type) && ps->in_type != ps_cmdlet_input(cl)) {
 		perr(ps, c->line, "takes %s objects, not %s objects",
-		     ps_obj_type(cl->otype)->name,
+		     ps_obj_type(ps_cmdlet_input(cl))->name,
 		     ps_obj_type(ps->in_type)->name);
 		return false;
 	}
@@ -1079,13 +1271,17 @@ parse_command(struct parser *ps, struct ps_cmd *c, bool piped)
 			if (!parse_value(ps, &v))
 				return false;
 			p = next_positional(c, &v);
-			if (!p) {
+			if (!p && add_remaining(ps, c, &v))
+				continue;
+			if (!p && !ps->failed) {
 				perr(ps, line,
 				     "unexpected argument '%s' (no positional "
 				     "parameter takes it)",
 				     v.kind == PS_V_BLOCK
 				         ? "{...}"
 				         : (v.text ? v.text : "..."));
+			}
+			if (!p) {
 				value_free(&v);
 				return false;
 			}
@@ -1101,24 +1297,81 @@ parse_command(struct parser *ps, struct ps_cmd *c, bool piped)
 	return check_mandatory(ps, c, piped);
 }
 
-/* Output type of a command given its input type. */
+static enum ps_otype value_type(struct parser *, const struct ps_value *,
+                                json_t **view);
+
+/* Output type (and view, a new reference or NULL) of a command given its
+ * input's. */
 static enum ps_otype
-cmd_out_type(const struct ps_cmd *c, enum ps_otype in)
+cmd_out_type(struct parser *ps, const struct ps_cmd *c, bool piped,
+             enum ps_otype in, const json_t *in_view, json_t **view)
 {
+	const struct ps_arg *a;
+
+	*view = NULL;
 	switch (c->cmdlet->id) {
 	case PS_C_WHERE:
+	case PS_C_SORT:
+		*view = in_view ? json_incref((json_t *)in_view) : NULL;
 		return in;
+	case PS_C_SELECT:
+		if (ps_parse_arg(c, "ExpandProperty"))
+			return PS_O_SCALAR;
+		a = ps_parse_arg(c, "Property");
+		if (!a || !type_is_object(in)) {
+			*view = in_view ? json_incref((json_t *)in_view) : NULL;
+			return in;
+		}
+		*view = ps_select_view(in, in_view, a->bound);
+		return in;
+	case PS_C_WRITE_OUTPUT:
+		if (piped) {
+			*view = in_view ? json_incref((json_t *)in_view) : NULL;
+			return in;
+		}
+		a = ps_parse_arg(c, "InputObject");
+		return a ? value_type(ps, &a->val, view) : PS_O_NONE;
 	case PS_C_NV_REMOVE:
 	case PS_C_SWITCH_REMOVE:
 	case PS_C_VMNA_REMOVE:
+	case PS_C_VM_REMOVE:
 	case PS_C_FORMAT_LIST:
 	case PS_C_FORMAT_TABLE:
 	case PS_C_OUT_NULL:
+	case PS_C_WRITE_HOST:
 	case PS_C_NOOP:
 	case PS_C_UNSUPPORTED:
 		return PS_O_NONE;
 	default:
 		return c->cmdlet->otype;
+	}
+}
+
+/* -OutVariable, -ErrorVariable, -WarningVariable: the variables a command
+ * sets, known to the statements after it. */
+static void
+cmd_set_vars(struct parser *ps, const struct ps_cmd *c, enum ps_otype t,
+             const json_t *view)
+{
+	static const char *const params[] = {"OutVariable", "ErrorVariable",
+	                                     "WarningVariable"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
+		const struct ps_arg *a = ps_parse_arg(c, params[i]);
+		const char *name = a ? json_string_value(a->bound) : NULL;
+		const struct var_type *old;
+
+		if (!name)
+			continue;
+		if (i) {
+			var_set(ps, name + (*name == '+'), PS_O_SCALAR, NULL);
+			continue;
+		}
+		old = var_find(ps, name + (*name == '+'));
+		if (*name == '+' && old && old->type != t)
+			var_set(ps, name + 1, PS_O_ANY, NULL);
+		else
+			var_set(ps, name + (*name == '+'), t, view);
 	}
 }
 
@@ -1185,21 +1438,33 @@ parse_value_elem(struct parser *ps, struct ps_elem *e)
 	return true;
 }
 
+/* The type of a value, and its view (a new reference, or NULL). */
 static enum ps_otype
-value_type(struct parser *ps, const struct ps_value *v)
+value_type(struct parser *ps, const struct ps_value *v, json_t **view)
 {
+	*view = NULL;
 	if (v->kind == PS_V_VAR && !v->n_props && !is_builtin_var(v->text)) {
 		struct var_type *vt = var_find(ps, v->text);
 
-		return vt ? vt->type : PS_O_ANY;
+		if (!vt)
+			return PS_O_ANY;
+		*view = vt->view ? json_incref(vt->view) : NULL;
+		return vt->type;
 	}
+	if (v->kind == PS_V_LIST)
+		return PS_O_ANY;
 	return PS_O_SCALAR;
 }
 
+/* '*out' and '*out_view' (a new reference, or NULL): the type and view
+ * of what the pipeline outputs. */
 static bool
-parse_pipeline(struct parser *ps, struct ps_stmt *st, enum ps_otype *out)
+parse_pipeline(struct parser *ps, struct ps_stmt *st, enum ps_otype *out,
+               json_t **out_view)
 {
 	enum ps_otype type = PS_O_NONE;
+	json_t *view = NULL, *next;
+	bool ok = false;
 
 	for (;;) {
 		struct ps_tok *t = peek(ps);
@@ -1209,44 +1474,51 @@ parse_pipeline(struct parser *ps, struct ps_stmt *st, enum ps_otype *out)
 		e->line = t->line;
 		ps->what = NULL;
 		ps->in_type = type;
+		ps->in_view = view;
 		if (t->kind == PS_T_WORD && is_keyword(t->text)) {
 			perr(ps, t->line, "%s: unsupported construct (%s)",
 			     t->text, unsupported_hint());
-			return false;
+			goto out;
 		}
 		if (t->kind == PS_T_WORD && !(first && is_number(t->text))) {
 			e->is_cmd = true;
 			if (!parse_command(ps, &e->cmd, !first))
-				return false;
-			type = cmd_out_type(&e->cmd, type);
+				goto out;
+			type = cmd_out_type(ps, &e->cmd, !first, type, view,
+			                    &next);
+			json_decref(view);
+			view = next;
+			cmd_set_vars(ps, &e->cmd, type, view);
 		} else if (first &&
 		           (t->kind == PS_T_WORD || t->kind == PS_T_STRING ||
 		            t->kind == PS_T_VAR)) {
 			if (!parse_value_elem(ps, e))
-				return false;
-			type = value_type(ps, &e->val);
+				goto out;
+			type = value_type(ps, &e->val, &next);
+			json_decref(view);
+			view = next;
 		} else if (t->kind == PS_T_PARAM) {
 			perr(ps, t->line,
 			     "-%s: a parameter with no cmdlet before it",
 			     t->text);
-			return false;
+			goto out;
 		} else if (t->kind == PS_T_EOF && !first) {
 			perr(ps, t->line, "missing a cmdlet after '|'");
-			return false;
+			goto out;
 		} else if (!first &&
 		           (t->kind == PS_T_STRING || t->kind == PS_T_VAR)) {
 			perr(ps, t->line,
 			     "values are only allowed as the "
 			     "first element of a pipeline");
-			return false;
+			goto out;
 		} else if (t->kind == PS_T_LBRACE) {
 			perr(ps, t->line,
 			     "script blocks are only supported "
 			     "in Where-Object");
-			return false;
+			goto out;
 		} else {
 			bad_value_token(ps, t);
-			return false;
+			goto out;
 		}
 		t = peek(ps);
 		if (t->kind == PS_T_NEWLINE && continues_with(ps, PS_T_PIPE))
@@ -1257,7 +1529,13 @@ parse_pipeline(struct parser *ps, struct ps_stmt *st, enum ps_otype *out)
 		skip_newlines(ps);
 	}
 	*out = type;
-	return true;
+	*out_view = view;
+	view = NULL;
+	ok = true;
+out:
+	ps->in_view = NULL;
+	json_decref(view);
+	return ok;
 }
 
 static bool
@@ -1265,6 +1543,7 @@ parse_statement(struct parser *ps, struct ps_stmt *st)
 {
 	struct ps_tok *t = peek(ps);
 	enum ps_otype type;
+	json_t *view;
 
 	memset(st, 0, sizeof(*st));
 	st->line = t->line;
@@ -1290,10 +1569,11 @@ parse_statement(struct parser *ps, struct ps_stmt *st)
 			return false;
 		}
 	}
-	if (!parse_pipeline(ps, st, &type))
+	if (!parse_pipeline(ps, st, &type, &view))
 		return false;
 	if (st->assign)
-		var_set(ps, st->assign, type == PS_O_NONE ? PS_O_NONE : type);
+		var_set(ps, st->assign, type, view);
+	json_decref(view);
 	return true;
 }
 
@@ -1342,7 +1622,7 @@ ps_parse(const char *file, const char *text, size_t len)
 		}
 		/* Keep the variable known so later uses don't cascade. */
 		if (st.assign && !var_find(&ps, st.assign))
-			var_set(&ps, st.assign, PS_O_ANY);
+			var_set(&ps, st.assign, PS_O_ANY, NULL);
 		stmt_free(&st);
 		if (peek(&ps)->kind == PS_T_ERROR) {
 			/* the statement ran into a lexical error */
@@ -1353,8 +1633,10 @@ ps_parse(const char *file, const char *text, size_t len)
 		}
 		skip_statement(&ps);
 	}
-	for (size_t i = 0; i < ps.n_vars; i++)
+	for (size_t i = 0; i < ps.n_vars; i++) {
 		free(ps.vars[i].name);
+		json_decref(ps.vars[i].view);
+	}
 	free(ps.vars);
 	ps_lex_free(&ps.toks);
 	return s;

@@ -3,10 +3,11 @@
  * fuzz-ps: hnvctl ps's lexer and parser on arbitrary bytes, and, for the
  * scripts that parse, the executor against a canned in-process backend
  * (no agent, no side effects): every get returns one object of its
- * family, adds and sets echo their arguments, and requests with VSID 6666
- * fail, so pipelines, where filters, variables, formatting and the error
- * path all run.  Corpus: tests/fuzz/corpus/ps/ (the seeds' scripts and
- * variants).
+ * family (VMs too), adds and sets echo their arguments, and requests with
+ * VSID 6666 fail, with a warning, so pipelines, where filters, Select-,
+ * Sort- and Measure-Object, variables, formatting, the common parameters
+ * and the error path all run.  Corpus: tests/fuzz/corpus/ps/ (the seeds'
+ * scripts and variants).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -47,6 +48,9 @@ canned(const char *cmd)
 		return json_pack("{sssssssssi}", "vm", "Contoso1", "name",
 		                 "eth0", "switch", "HNVSwitch", "mac",
 		                 "60:00:60:00:01:01", "vsid", 6000);
+	if (!strncmp(cmd, "vm.", 3))
+		return json_pack("{sssssi}", "vm", "Contoso1", "netns",
+		                 "contoso1", "adapters", 1);
 	if (!strncmp(cmd, "interface.", 10))
 		return json_pack("{sssiss}", "name", "Ethernet", "ifindex", 12,
 		                 "mac", "33:44:55:66:77:88");

@@ -6,13 +6,17 @@
  * OBJ.add / .get(filter) / .set / .remove with equality on the keys of
  * policy/json.h, the families' identifying keys, required keys and
  * defaults, and a few agent errors in the agent's words (duplicates,
- * VSID range, unknown switch, empty remove filter).  It records every
- * request in 'log' so tests can check what was sent.  A header of static
- * functions: each test program includes it once.
+ * VSID range, unknown switch, empty remove filter).  VMs: vm.add records
+ * one, so does the first adapter of a VM (the agent creates its
+ * namespace); vm.get reports each with its namespace and adapter count,
+ * vm.remove removes it with its adapters.  It records every request in
+ * 'log' so tests can check what was sent.  A header of static functions:
+ * each test program includes it once.
  */
 #ifndef TESTS_UNIT_PS_FAKE_H
 #define TESTS_UNIT_PS_FAKE_H
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -284,6 +288,88 @@ fake_obj_call(struct fake *fk, const struct fake_family *f, const char *verb,
 	return fake_err(error, "unknown command %s.%s", f->name, verb);
 }
 
+static json_t *
+fake_table(struct fake *fk, const char *name)
+{
+	json_t *t = json_object_get(fk->tables, name);
+
+	if (!t) {
+		t = json_array();
+		json_object_set_new(fk->tables, name, t);
+	}
+	return t;
+}
+
+/* vm.get and vm.remove: a VM is its namespace and its adapters. */
+static int
+fake_vm_call(struct fake *fk, const char *verb, json_t *args, json_t **result,
+             char **error)
+{
+	json_t *vms = fake_table(fk, "vm"), *nas = fake_table(fk, "vm-adapter");
+	json_t *o;
+	size_t i;
+
+	if (!strcmp(verb, "get")) {
+		*result = json_array();
+		json_array_foreach(vms, i, o)
+		{
+			const char *vm =
+			    json_string_value(json_object_get(o, "vm"));
+			char ns[64];
+			json_int_t n = 0;
+			size_t k;
+			json_t *a;
+
+			if (!fake_match(o, args))
+				continue;
+			snprintf(ns, sizeof(ns), "%s", vm);
+			for (char *p = ns; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+			json_array_foreach(nas, k, a) n +=
+			    fake_streq("vm", json_object_get(a, "vm"),
+			               json_object_get(o, "vm"));
+			json_array_append_new(
+			    *result, json_pack("{sssssI}", "vm", vm, "netns",
+			                       ns, "adapters", n));
+		}
+		return 0;
+	}
+	if (!strcmp(verb, "remove")) {
+		json_t *vm = json_object_get(args, "vm");
+		size_t removed = 0;
+		char *s;
+		int r;
+
+		for (i = json_array_size(vms); vm && i-- > 0;) {
+			if (!fake_streq(
+			        "vm",
+			        json_object_get(json_array_get(vms, i), "vm"),
+			        vm))
+				continue;
+			json_array_remove(vms, i);
+			removed++;
+		}
+		if (removed) {
+			for (i = json_array_size(nas); i-- > 0;)
+				if (fake_streq(
+				        "vm",
+				        json_object_get(json_array_get(nas, i),
+				                        "vm"),
+				        vm))
+					json_array_remove(nas, i);
+			*result =
+			    json_pack("{sI}", "removed", (json_int_t)removed);
+			return 0;
+		}
+		s = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
+		r = fake_err(error, "no VM matches %s%s", s, "");
+		free(s);
+		return r;
+	}
+	return fake_obj_call(fk, &fake_families[ARRAY_SIZE(fake_families) - 1],
+	                     verb, args, result, error);
+}
+
 static int
 fake_call(void *ctx, const char *cmd, json_t *args, json_t **result,
           char **error, json_t **warnings)
@@ -320,10 +406,31 @@ fake_call(void *ctx, const char *cmd, json_t *args, json_t **result,
 		return fake_err(error, "unknown command %s%s", cmd, "");
 	memcpy(obj, cmd, (size_t)(dot - cmd));
 	obj[dot - cmd] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(fake_families); i++)
-		if (!strcmp(obj, fake_families[i].name))
-			return fake_obj_call(fk, &fake_families[i], dot + 1,
-			                     args, result, error);
+	if (!strcmp(obj, "vm"))
+		return fake_vm_call(fk, dot + 1, args, result, error);
+	for (size_t i = 0; i < ARRAY_SIZE(fake_families); i++) {
+		int r;
+
+		if (strcmp(obj, fake_families[i].name))
+			continue;
+		r = fake_obj_call(fk, &fake_families[i], dot + 1, args, result,
+		                  error);
+		if (r == 0 && !strcmp(cmd, "vm-adapter.add")) {
+			/* the agent creates the VM's namespace */
+			json_t *vms = fake_table(fk, "vm"), *o;
+			json_t *want = json_pack("{sO}", "vm",
+			                         json_object_get(args, "vm"));
+			bool found = false;
+			size_t k;
+
+			json_array_foreach(vms, k, o) found |=
+			    fake_match(o, want);
+			if (!found)
+				json_array_append(vms, want);
+			json_decref(want);
+		}
+		return r;
+	}
 	return fake_err(error, "unknown command %s%s", cmd, "");
 }
 

@@ -414,7 +414,7 @@ test_obj_format(void)
 	                      "60-00-60-00-01-00", "customer_id",
 	                      "12345678-AAAA-2000-3000-123456780001",
 	                      "use_vm_mac", 1, "type", "gateway-wildcard");
-	struct ps_obj obj = {PS_O_LR, o};
+	struct ps_obj obj = {PS_O_LR, o, NULL};
 	bool num;
 	char *s;
 
@@ -440,6 +440,350 @@ test_obj_format(void)
 	free(s);
 	CHECK(ps_obj_get(&obj, "NoSuch", NULL) == NULL);
 	json_decref(o);
+}
+
+static const char records[] =
+    "New-NetVirtualizationLookupRecord -CustomerAddress 10.0.1.102 "
+    "-VirtualSubnetID 6000 -MACAddress 600060000102 -ProviderAddress "
+    "192.168.0.22\n"
+    "New-NetVirtualizationLookupRecord -CustomerAddress 10.0.1.101 "
+    "-VirtualSubnetID 6000 -MACAddress 600060000101 -ProviderAddress "
+    "192.168.0.33\n"
+    "New-NetVirtualizationLookupRecord -CustomerAddress 10.0.2.101 "
+    "-VirtualSubnetID 6001 -MACAddress 600060000201 -ProviderAddress "
+    "192.168.0.22\n";
+
+static void
+test_select(void)
+{
+	struct fake *fk = fake_create();
+	char *out = NULL;
+	char *src = xasprintf(
+	    "%s"
+	    "Get-NetVirtualizationLookupRecord | select CustomerAddress, "
+	    "ProviderAddress -First 2\n"
+	    "Get-NetVirtualizationLookupRecord | select -Last 1 -exp "
+	    "VirtualSubnetID\n"
+	    "Get-NetVirtualizationLookupRecord | select -Skip 1 "
+	    "-ExpandProperty MACAddress\n"
+	    "Get-NetVirtualizationLookupRecord | select ProviderAddress "
+	    "-Unique\n"
+	    "Get-NetVirtualizationLookupRecord -VirtualSubnetID 6001 | select "
+	    "CustomerAddress, VirtualSubnetID, MACAddress, ProviderAddress, "
+	    "Rule\n"
+	    "$s = Get-NetVirtualizationLookupRecord | select CustomerA*, "
+	    "VirtualSubnetID -First 1\n$s\n$s.CustomerAddress\n"
+	    "$s | select *\n",
+	    records);
+
+	CHECK_EQ(run(fk, src, &out), 0);
+	CHECK_EQ(json_array_size(fk->log), 9); /* 3 adds, 6 gets */
+	CHECK_STR(out, "\nCustomerAddress ProviderAddress\n"
+	               "--------------- ---------------\n"
+	               "10.0.1.102      192.168.0.22\n"
+	               "10.0.1.101      192.168.0.33\n\n"
+	               "6001\n"
+	               "600060000101\n600060000201\n"
+	               "\nProviderAddress\n---------------\n"
+	               "192.168.0.22\n192.168.0.33\n\n"
+	               "\nCustomerAddress : 10.0.2.101\n"
+	               "VirtualSubnetID : 6001\n"
+	               "MACAddress      : 600060000201\n"
+	               "ProviderAddress : 192.168.0.22\n"
+	               "Rule            : TranslationMethodEncap\n\n"
+	               "\nCustomerAddress VirtualSubnetID\n"
+	               "--------------- ---------------\n"
+	               "10.0.1.102                 6000\n\n"
+	               "10.0.1.102\n"
+	               "\nCustomerAddress VirtualSubnetID\n"
+	               "--------------- ---------------\n"
+	               "10.0.1.102                 6000\n\n");
+	free(out);
+	free(src);
+	fake_destroy(fk);
+}
+
+static void
+test_sort_measure(void)
+{
+	struct fake *fk = fake_create();
+	char *out = NULL;
+	char *src = xasprintf(
+	    "%s"
+	    "Get-NetVirtualizationLookupRecord | sort CustomerAddress | ft "
+	    "CustomerAddress\n"
+	    "Get-NetVirtualizationLookupRecord | sort VirtualSubnetID, "
+	    "ProviderAddress -Descending | ft CustomerA*\n"
+	    "Get-NetVirtualizationLookupRecord | sort ProviderAddress -Unique "
+	    "| select -exp ProviderAddress\n"
+	    "10, 9, 100 | sort\n"
+	    "Get-NetVirtualizationLookupRecord | measure\n"
+	    "$m = Get-NetVirtualizationLookupRecord | measure -Property "
+	    "VirtualSubnetID -Sum -Average -Maximum -Minimum\n"
+	    "$m | fl\n\"$($m.Count) $($m.Average)\"\n",
+	    records);
+
+	CHECK_EQ(run(fk, src, &out), 0);
+	CHECK_STR(out, "\nCustomerAddress\n---------------\n10.0.1.101\n"
+	               "10.0.1.102\n10.0.2.101\n\n"
+	               "\nCustomerAddress\n---------------\n10.0.2.101\n"
+	               "10.0.1.101\n10.0.1.102\n\n"
+	               "192.168.0.22\n192.168.0.33\n"
+	               "9\n10\n100\n"
+	               "\nCount    : 3\nAverage  :\nSum      :\n"
+	               "Maximum  :\nMinimum  :\nProperty :\n\n"
+	               "\nCount    : 3\nAverage  : 6000.33333333333\n"
+	               "Sum      : 18001\nMaximum  : 6001\n"
+	               "Minimum  : 6000\nProperty : VirtualSubnetID\n\n"
+	               "3 6000.33333333333\n");
+	free(out);
+	fake_destroy(fk);
+	fk = fake_create();
+	CHECK_EQ(run(fk,
+	             "Get-NetAdapter Ethernet | measure -Property Name -Sum\n",
+	             &out),
+	         1);
+	CHECK_STR(out, "t.ps1:1: Measure-Object: input object \"Ethernet\" is "
+	               "not numeric\nstopped: 0 of 1 commands ran\n");
+	free(out);
+	free(src);
+	fake_destroy(fk);
+}
+
+static void
+test_write_and_expand(void)
+{
+	struct fake *fk = fake_create();
+	char *out = NULL;
+
+	CHECK_EQ(run(fk,
+	             "$nic = Get-NetAdapter Ethernet\n"
+	             "$i = 7\n"
+	             "Write-Host \"index:\" $nic.ifIndex \"of $($nic.Name) "
+	             "on Web$i\"\n"
+	             "Write-Host a b -Separator ',' -NoNewline\n"
+	             "Write-Host '$i' \"`$i\" \"$i.Name\" \"${i}x\"\n"
+	             "Write-Output $i \"x$i\" | ft\n"
+	             "echo $nic | ft Name\n"
+	             "\"nic: $nic\"\n"
+	             "$nic | Write-Host\n"
+	             "New-VM -Name \"Web$i\"\n",
+	             &out),
+	         0);
+	CHECK_STR(out, "index: 12 of Ethernet on Web7\n"
+	               "a,b$i $i 7.Name 7x\n"
+	               "7\nx7\n"
+	               "\nName\n----\nEthernet\n\n"
+	               "nic: NetAdapter (Name = 'Ethernet')\n"
+	               "NetAdapter (Name = 'Ethernet')\n");
+	CHECK_REQ(fk, -1, "vm.add {\"vm\":\"Web7\"}");
+	free(out);
+	fake_destroy(fk);
+}
+
+static void
+test_whatif(void)
+{
+	struct fake *fk = fake_create();
+	char *out = NULL;
+	char *src = xasprintf(
+	    "%s"
+	    "Remove-VM -Name BlueVM1 -WhatIf\n"
+	    "New-NetVirtualizationLookupRecord -CustomerAddress 10.0.1.5 "
+	    "-VirtualSubnetID 6000 -MACAddress 600060000105 -ProviderAddress "
+	    "192.168.0.22 -WhatIf\n"
+	    "Set-NetVirtualizationCustomerRoute -Metric 5 -WhatIf\n"
+	    "Get-VMNetworkAdapter -VMName BlueVM1 | Set-VMNetworkAdapter "
+	    "-VirtualSubnetId 6000 -WhatIf\n"
+	    "$r = New-VMSwitch S2 -NetAdapterName eth2 -WhatIf\n"
+	    "Remove-VMSwitch HNVSwitch -WhatIf:$false\n",
+	    setup);
+	size_t n;
+
+	CHECK_EQ(run(fk, src, &out), 0);
+	CHECK_STR(out,
+	          "What if: Performing the operation \"Remove\" on target "
+	          "\"VirtualMachine (Name = 'BlueVM1')\".\n"
+	          "What if: Performing the operation \"New\" on target "
+	          "\"NetVirtualizationLookupRecord (CustomerAddress = "
+	          "'10.0.1.5', VirtualSubnetID = 6000, MACAddress = "
+	          "'600060000105', ProviderAddress = '192.168.0.22')\".\n"
+	          "What if: Performing the operation \"Set\" on target "
+	          "\"every NetVirtualizationCustomerRoute\".\n"
+	          "What if: Performing the operation \"Set\" on target "
+	          "\"VMNetworkAdapter (Name = 'eth0', VMName = 'BlueVM1')\".\n"
+	          "What if: Performing the operation \"New\" on target "
+	          "\"VMSwitch (Name = 'S2', NetAdapterInterfaceDescription = "
+	          "'eth2')\".\n");
+	/* setup: 5 requests; then only the gets and the last remove */
+	n = json_array_size(fk->log);
+	CHECK_EQ(n, 8);
+	CHECK_REQ(fk, 5, "vm-adapter.get {\"vm\":\"BlueVM1\"}");
+	CHECK_REQ(fk, 6, "switch.get {}");
+	CHECK_REQ(fk, 7, "switch.remove {\"name\":\"HNVSwitch\"}");
+	free(out);
+	free(src);
+	fake_destroy(fk);
+}
+
+static void
+test_error_action(void)
+{
+	struct fake *fk = fake_create();
+	char *out = NULL;
+
+	CHECK_EQ(run(fk,
+	             "Get-VM -Name Nope -ErrorAction SilentlyContinue "
+	             "-ErrorVariable e\n"
+	             "\"[$e]\"\n"
+	             "Get-VM Nope -ea Ignore -ev e2\n"
+	             "\"[$e2]\"\n"
+	             "Get-VM Nope -ErrorAction Continue -OutVariable vms | "
+	             "Remove-VM\n"
+	             "\"vms: [$vms]\"\n"
+	             "New-VM Blue -ov +vms\n"
+	             "$vms.Name\n"
+	             "$ErrorActionPreference = 'SilentlyContinue'\n"
+	             "Remove-VM Nope\n"
+	             "Remove-VM Nope -ErrorAction Stop\n"
+	             "\"not reached\"\n",
+	             &out),
+	         1);
+	CHECK_STR(out, "[no VM named 'Nope']\n"
+	               "[]\n"
+	               "t.ps1:5: Get-VM: no VM named 'Nope'\n"
+	               "vms: []\n"
+	               "Blue\n"
+	               "t.ps1:11: Remove-VM: no VM matches {\"vm\":\"Nope\"}\n"
+	               "stopped: 10 of 12 commands ran\n");
+	free(out);
+	fake_destroy(fk);
+}
+
+static void
+test_warning_action(void)
+{
+	static const char src[] =
+	    "New-VMSwitch S -NetAdapterName Ethernet -WarningAction "
+	    "SilentlyContinue -WarningVariable w\n"
+	    "\"warned: $w\"\n"
+	    "Get-VMSwitch -wa Ignore -wv w2\n"
+	    "\"[$w2]\"\n"
+	    "Get-VMSwitch -WarningAction Stop\n";
+	struct fake *fk = fake_create();
+	struct ps_backend warn = {warn_call, fk};
+	struct ps_script *s = ps_parse("t.ps1", src, strlen(src));
+	char *out = NULL;
+	size_t n;
+	FILE *f = open_memstream(&out, &n);
+
+	CHECK_EQ(ps_script_n_errors(s), 0);
+	CHECK_EQ(ps_exec(s, &warn, f, f), -ECANCELED);
+	fclose(f);
+	CHECK_STR(out, "warned: PA 192.168.0.33 is not a local PA\n"
+	               "\nName SwitchType NetAdapterInterfaceDescription\n"
+	               "---- ---------- ------------------------------\n"
+	               "S    External   Ethernet\n\n"
+	               "[]\n"
+	               "t.ps1:5: Get-VMSwitch: WARNING: PA 192.168.0.33 is not "
+	               "a local PA\n"
+	               "t.ps1:5: Get-VMSwitch: the running command stopped "
+	               "because -WarningAction is Stop: PA 192.168.0.33 is not "
+	               "a local PA\n"
+	               "stopped: 4 of 5 commands ran\n");
+	free(out);
+	ps_script_destroy(s);
+	fake_destroy(fk);
+}
+
+static void
+test_vm_cmdlets(void)
+{
+	struct fake *fk = fake_create();
+	char *out = NULL;
+	char *src = xasprintf(
+	    "%s"
+	    "New-VM -Name Red\n"
+	    "Add-VMNetworkAdapter -VMName Green -SwitchName HNVSwitch\n"
+	    "Get-VM\n"
+	    "Get-VM -Name bluevm1 | Get-VMNetworkAdapter | ft VMName, Name\n"
+	    "Get-VM r* | Add-VMNetworkAdapter -SwitchName HNVSwitch -Name "
+	    "eth5\n"
+	    "Stop-VM -Name Red -Force -TurnOff\n"
+	    "Get-VM Gr* | Restart-VM -PassThru | ft Name, Status\n"
+	    "Remove-VM Red -Force\n"
+	    "Get-VM | Remove-VM -Force\n"
+	    "Get-VM\n"
+	    "Start-VM -Name Red\n",
+	    setup);
+
+	CHECK_EQ(run(fk, src, &out), 1);
+	CHECK_STR(out,
+	          "\nName    State   CPUUsage(%) MemoryAssigned(M) Uptime   "
+	          "Status             Version\n"
+	          "----    -----   ----------- ----------------- ------   "
+	          "------             -------\n"
+	          "BlueVM1 Running 0           0                 00:00:00 "
+	          "Operating normally 9.0\n"
+	          "Red     Running 0           0                 00:00:00 "
+	          "Operating normally 9.0\n"
+	          "Green   Running 0           0                 00:00:00 "
+	          "Operating normally 9.0\n\n"
+	          "\nVMName  Name\n------  ----\nBlueVM1 eth0\n\n"
+	          "\nName  Status\n----  ------\n"
+	          "Green Operating normally\n\n"
+	          "t.ps1:14: Start-VM: no VM named 'Red'\n"
+	          "stopped: 13 of 14 commands ran\n");
+	CHECK_REQ(fk, 5, "vm.add {\"vm\":\"Red\"}");
+	CHECK_REQ(fk, 8, "vm.get {}");
+	CHECK_REQ(fk, 9, "vm.get {\"vm\":\"bluevm1\"}");
+	CHECK_REQ(fk, 10, "vm-adapter.get {\"vm\":\"BlueVM1\"}");
+	CHECK_REQ(fk, 12,
+	          "vm-adapter.add {\"name\":\"eth5\",\"switch\":"
+	          "\"HNVSwitch\",\"vm\":\"Red\"}");
+	CHECK_REQ(fk, 13, "vm.get {\"vm\":\"Red\"}");
+	CHECK_REQ(fk, 15, "vm.remove {\"vm\":\"Red\"}");
+	CHECK_REQ(fk, 17, "vm.remove {\"vm\":\"BlueVM1\"}");
+	CHECK_REQ(fk, 18, "vm.remove {\"vm\":\"Green\"}");
+	/* the adapters went with their VMs */
+	CHECK_EQ(json_array_size(json_object_get(fk->tables, "vm-adapter")), 0);
+	free(out);
+	free(src);
+	fake_destroy(fk);
+}
+
+static void
+s_check_string(const struct ps_obj *o)
+{
+	char *s = ps_obj_string(o);
+
+	CHECK_STR(s, "@{Status=Operating normally; Name=A}");
+	free(s);
+}
+
+static void
+test_format_views(void)
+{
+	struct ps_objs os = {0};
+	char *out = NULL;
+	size_t n;
+	FILE *f;
+
+	ps_objs_push(&os, PS_O_VM, json_pack("{ss}", "vm", "A"));
+	os.v[0].view = json_pack("[ss]", "Status", "Name");
+	ps_objs_push(&os, PS_O_VM, json_pack("{ss}", "vm", "B"));
+	os.v[1].view = json_pack("[sssss]", "Name", "State", "Uptime",
+	                         "Version", "CPUUsage");
+	f = open_memstream(&out, &n);
+	ps_format_default(f, &os);
+	fclose(f);
+	CHECK_STR(out, "\nStatus             Name\n------             ----\n"
+	               "Operating normally A\n\n"
+	               "\nName     : B\nState    : Running\nUptime   : "
+	               "00:00:00\nVersion  : 9.0\nCPUUsage : 0\n\n");
+	s_check_string(&os.v[0]);
+	free(out);
+	ps_objs_clear(&os);
 }
 
 /* A scripted agent in a child process: answers each request line with the
@@ -548,5 +892,9 @@ const struct test_case tests[] = {
     TEST(test_set_and_remove),   TEST(test_set_no_match),
     TEST(test_backend_messages), TEST(test_unsupported_and_errors),
     TEST(test_format),           TEST(test_obj_format),
-    TEST(test_socket_backend),   {0},
+    TEST(test_socket_backend),   TEST(test_select),
+    TEST(test_sort_measure),     TEST(test_write_and_expand),
+    TEST(test_whatif),           TEST(test_error_action),
+    TEST(test_warning_action),   TEST(test_vm_cmdlets),
+    TEST(test_format_views),     {0},
 };

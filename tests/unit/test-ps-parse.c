@@ -80,6 +80,9 @@ test_lex(void)
 	                "OTHER:parenthesised expressions"},
 	    {"a && b", "W:a OTHER:the && operator W:b"},
 	    {"$env:PATH", "OTHER:scoped variables ($env:) W:PATH"},
+	    {"${vm}.Name", "V:vm.Name"},
+	    {"${a:b}", "OTHER:${...} variable names other than ${name} W:a:b "
+	               "RB"},
 	    {"ab\"c d\"e", "S:abc de"},
 	    {"\"abc", "ERR:unterminated string"},
 	    {"'abc", "ERR:unterminated string"},
@@ -90,6 +93,71 @@ test_lex(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *got = lex_dump(cases[i].src);
+
+		CHECK_STR(got, cases[i].want);
+		free(got);
+	}
+}
+
+/* The parts of expandable strings and words, as "lit|$var.Prop|lit",
+ * or "!message" for an unsupported expansion. */
+static char *
+parts_dump(const char *src)
+{
+	struct ps_toks toks;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	ps_lex(src, strlen(src), &toks);
+	for (size_t i = 0; i < toks.n; i++) {
+		const struct ps_tok *t = &toks.v[i];
+
+		if (!t->expands)
+			continue;
+		if (t->bad_expansion) {
+			fprintf(f, "!%s", t->bad_expansion);
+			continue;
+		}
+		for (size_t j = 0; j < t->n_parts; j++) {
+			const struct ps_part *pt = &t->parts[j];
+
+			fprintf(f, "%s%s%s", j ? "|" : "",
+			        pt->is_var ? "$" : "", pt->text);
+			for (size_t k = 0; k < pt->n_props; k++)
+				fprintf(f, ".%s", pt->props[k]);
+		}
+	}
+	fclose(f);
+	ps_lex_free(&toks);
+	return out;
+}
+
+static void
+test_lex_expand(void)
+{
+	static const struct {
+		const char *src, *want;
+	} cases[] = {
+	    {"\"a $x b\"", "a |$x| b"},
+	    {"\"$x.Name\"", "$x|.Name"}, /* PowerShell: $x, then ".Name" */
+	    {"\"$($x.Name) up\"", "$x.Name| up"},
+	    {"\"$( $vm )\"", "$vm"},
+	    {"\"${a}b\"", "$a|b"},
+	    {"Web$i", "Web|$i"},
+	    {"\"`$x $y\"", "$x |$y"},
+	    {"'$x'\"$y\"", "$x|$y"},
+	    {"\"cost: $\" '$x'", ""},
+	    {"\"$(Get-Date)\"",
+	     "!$(...) is expanded only as $($name) or $($name.Property)"},
+	    {"\"$env:PATH\"", "!scoped variables ($env:) are not supported"},
+	    {"\"$vm: up\"", "!\"$vm:\" reads as a scoped variable (PowerShell "
+	                    "rejects it): write ${vm}:"},
+	    {"\"$?\"", "!'$?' is not expanded: write `$ for a literal $"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = parts_dump(cases[i].src);
 
 		CHECK_STR(got, cases[i].want);
 		free(got);
@@ -188,6 +256,54 @@ test_parse_ok(void)
 	    {"New-VM -Name X -MemoryStartupBytes 1GB -Generation 2 "
 	     "-NoVHD",
 	     1},
+	    /* the idioms: Select-Object, Sort-Object, Measure-Object */
+	    {"Get-NetVirtualizationLookupRecord | select CustomerAddress, "
+	     "MACAddress",
+	     1},
+	    {"Get-NetVirtualizationLookupRecord | Select-Object -Property * "
+	     "-First 2 | Format-List",
+	     1},
+	    {"Get-VMNetworkAdapter -All | select -exp MacAddress -Unique", 1},
+	    {"Get-VM | select Name, State | where { $_.Name -like 'c*' } | "
+	     "sort Name -Descending | ft Name",
+	     1},
+	    {"$x = Get-VM | select Name\n$x.Name\n$x | fl N*", 3},
+	    {"Get-NetVirtualizationLookupRecord | sort VirtualSubnetID, "
+	     "CustomerAddress -desc -Unique",
+	     1},
+	    {"$m = Get-VM | measure\n$m.Count\nGet-VMNetworkAdapter * | "
+	     "Measure-Object -Property VirtualSubnetId -Sum -Average "
+	     "-Maximum -Minimum",
+	     3},
+	    {"3, 1, 2 | sort | select -Last 2 -Skip 0", 1},
+	    /* Write-Host, Write-Output, values, expansion */
+	    {"$vm = Get-VM Contoso1\nWrite-Host \"VM:\" $vm.Name "
+	     "-ForegroundColor Green\nWrite-Host \"$($vm.Name) is "
+	     "$($vm.State)\" -NoNewline\necho $vm | ft\nwrite 42, 'x'\n"
+	     "$vm\n\"Name: ${vm}\"",
+	     7},
+	    {"$i = 1\nNew-VM -Name \"Web$i\"\nNew-VM Web$i", 3},
+	    /* common parameters */
+	    {"Remove-VM -Name A -Force -WhatIf -Confirm:$false -Verbose "
+	     "-Debug",
+	     1},
+	    {"Get-VM -Name A -ErrorAction SilentlyContinue -ErrorVariable "
+	     "e\n$e\nGet-VM -ea 0 -ev +e -wa Ignore -wv w -ov vms\n$vms | "
+	     "Remove-VM\n\"$w\"",
+	     5},
+	    {"New-NetVirtualizationLookupRecord -CustomerAddress 10.0.1.5 "
+	     "-VirtualSubnetID 6000 -MACAddress 600060000105 "
+	     "-ProviderAddress 192.168.0.22 -OutVariable r -WhatIf:$false\n"
+	     "$r.MACAddress",
+	     2},
+	    {"$ErrorActionPreference = 'Continue'\nGet-VM", 2},
+	    /* Hyper-V VM cmdlets */
+	    {"Get-VM\nGet-VM *\nGet-VM -Name Contoso1 | "
+	     "Get-VMNetworkAdapter\nGet-VM | Remove-VM -Force\nStart-VM "
+	     "-Name A\nStop-VM A -Force -TurnOff\nRestart-VM -VMName A "
+	     "-Force -Wait -For Heartbeat\nGet-VM c* | Stop-VM -PassThru\n"
+	     "Get-VM A | Add-VMNetworkAdapter -SwitchName S",
+	     9},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -270,9 +386,81 @@ test_parse_errors(void)
 	    {"New-VM -Name A,B",
 	     "t.ps1:1: New-VM: -Name takes one value, not a list"},
 	    {"New-VM -Name \"Web$i\"",
-	     "t.ps1:1: New-VM: variables inside strings (\"Web$i\") are "
-	     "not expanded: pass $name on its own, or use single quotes "
-	     "for a literal $"},
+	     "t.ps1:1: New-VM: variable $i is not set"},
+	    {"New-VM -Name \"$(Get-Date)\"",
+	     "t.ps1:1: New-VM: in \"$(Get-Date)\": $(...) is expanded only "
+	     "as $($name) or $($name.Property)"},
+	    {"$n = Get-NetAdapter Ethernet\nWrite-Host \"$($n.Nmae)\"",
+	     "t.ps1:2: Write-Host: NetAdapter objects have no property "
+	     "'Nmae' (did you mean Name?)"},
+	    {"Get-VMSwitch | where { $_.Name -eq \"$_\" }",
+	     "t.ps1:1: Where-Object: $_ inside a string is not supported"},
+	    /* Select-Object and the others */
+	    {"Get-VM | select Nmae",
+	     "t.ps1:1: Select-Object: VirtualMachine objects have no property "
+	     "'Nmae' (did you mean Name?)"},
+	    {"Get-VM | select Name | ft State",
+	     "t.ps1:1: Format-Table: Selected.VirtualMachine objects have no "
+	     "property 'State' (Select-Object kept Name)"},
+	    {"$v = Get-VM | select Name, Status\n$v.State",
+	     "t.ps1:2: Selected.VirtualMachine objects have no property "
+	     "'State' (Select-Object kept Name, Status)"},
+	    {"Get-VM | select Name -ExpandProperty Name",
+	     "t.ps1:1: Select-Object: give -Property or -ExpandProperty, not "
+	     "both"},
+	    {"Get-VM | select -ExpandProperty N*",
+	     "t.ps1:1: Select-Object: -ExpandProperty takes one property "
+	     "name, without wildcards"},
+	    {"5 | select Name",
+	     "t.ps1:1: Select-Object: plain values have no property 'Name'"},
+	    {"5 | select \"\xff\"",
+	     "t.ps1:1: Select-Object: -Property: '\xff' is not a property "
+	     "name (not UTF-8)"},
+	    {"Get-VM | select -First many",
+	     "t.ps1:1: Select-Object: -First: 'many' is not a number"},
+	    {"Get-VM | sort -Property Stat",
+	     "t.ps1:1: Sort-Object: VirtualMachine objects have no property "
+	     "'Stat' (did you mean State?)"},
+	    {"Get-VM | measure -Line",
+	     "t.ps1:1: Measure-Object: unknown parameter -Line"},
+	    {"Get-VM | Measure-Object | Remove-VM",
+	     "t.ps1:1: Remove-VM: takes VirtualMachine objects, not "
+	     "GenericMeasureInfo objects"},
+	    {"Write-Host { $_.Name -eq 1 }",
+	     "t.ps1:1: Write-Host: -Object: script blocks are only "
+	     "supported in Where-Object"},
+	    /* common parameters */
+	    {"Get-VM -ErrorAction Inquire",
+	     "t.ps1:1: Get-VM: -ErrorAction: 'Inquire' prompts, and scripts "
+	     "run non-interactively: use Stop, Continue, SilentlyContinue or "
+	     "Ignore"},
+	    {"Get-VM -WarningAction Suspend",
+	     "t.ps1:1: Get-VM: -WarningAction: 'Suspend' is not one of Stop, "
+	     "Continue, SilentlyContinue, Ignore"},
+	    {"$e = 1\nGet-VM -ErrorVariable $e",
+	     "t.ps1:2: Get-VM: -ErrorVariable takes a variable name, without "
+	     "'$' (-ErrorVariable e)"},
+	    {"Get-VM -OutVariable null",
+	     "t.ps1:1: Get-VM: -OutVariable: that variable cannot be set"},
+	    {"Get-VM -OutVariable 'a b'",
+	     "t.ps1:1: Get-VM: -OutVariable: 'a b' is not a variable name"},
+	    {"Get-VM -E Stop", "t.ps1:1: Get-VM: parameter -E is ambiguous: "
+	                       "-ErrorAction, -ErrorVariable"},
+	    {"Get-VM -ov x\n$y.Name", "t.ps1:2: variable $y is not set"},
+	    /* VM cmdlets */
+	    {"Remove-VM", "t.ps1:1: Remove-VM: missing mandatory parameter "
+	                  "-Name"},
+	    {"Stop-VM -Name A -Save",
+	     "t.ps1:1: Stop-VM: unknown parameter -Save"},
+	    {"Get-VM | Get-VMNetworkAdapter -VMName A",
+	     "t.ps1:1: Get-VMNetworkAdapter: -VMName cannot be combined with "
+	     "pipeline input (the VMs)"},
+	    {"Get-VMSwitch | Get-VMNetworkAdapter",
+	     "t.ps1:1: Get-VMNetworkAdapter: takes VirtualMachine objects, "
+	     "not VMSwitch objects"},
+	    {"Get-VMNetworkAdapter -All | Stop-VM",
+	     "t.ps1:1: Stop-VM: takes VirtualMachine objects, not "
+	     "VMNetworkAdapter objects"},
 	    {"Get-VMSwitch | New-VM -Name A",
 	     "t.ps1:1: New-VM: takes no pipeline input"},
 	    {"$true = 1", "t.ps1:1: $true cannot be assigned"},
@@ -386,6 +574,16 @@ test_bind(void)
 	    {PS_P_IFNAME, "sixteen-chars-xx", NULL},
 	    {PS_P_NAME, "", NULL},
 	    {PS_P_STRING, "\xff", NULL},
+	    {PS_P_ACTION, "silentlycontinue", "\"silentlycontinue\""},
+	    {PS_P_ACTION, "Stop", "\"stop\""},
+	    {PS_P_ACTION, "4", "\"ignore\""},
+	    {PS_P_ACTION, "Inquire", NULL},
+	    {PS_P_ACTION, "3", NULL},
+	    {PS_P_ACTION, "Break", NULL},
+	    {PS_P_VARNAME, "nics", "\"nics\""},
+	    {PS_P_VARNAME, "+errs", "\"+errs\""},
+	    {PS_P_VARNAME, "$x", NULL},
+	    {PS_P_VARNAME, "+", NULL},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -438,6 +636,24 @@ test_param_names(void)
 	CHECK_STR(ps_cmdlet_suggest("Get-VMNetworkAdaptor"),
 	          "Get-VMNetworkAdapter");
 	CHECK(ps_cmdlet_suggest("ping") == NULL);
+	CHECK(ps_cmdlet_find("select") == ps_cmdlet_find("Select-Object"));
+	CHECK(ps_cmdlet_find("SORT") == ps_cmdlet_find("Sort-Object"));
+	CHECK(ps_cmdlet_find("measure") == ps_cmdlet_find("Measure-Object"));
+	CHECK(ps_cmdlet_find("echo") == ps_cmdlet_find("Write-Output"));
+	CHECK(ps_cmdlet_find("write") == ps_cmdlet_find("Write-Output"));
+	/* the common parameters, their aliases and prefixes */
+	msg = NULL;
+	CHECK_EQ(ps_cmdlet_param(c, "ea", &p, &msg), 0);
+	CHECK_STR(p->name, "ErrorAction");
+	CHECK_EQ(ps_cmdlet_param(c, "WhatI", &p, &msg), 0);
+	CHECK_STR(p->name, "WhatIf");
+	CHECK_EQ(ps_cmdlet_param(c, "ov", &p, &msg), 0);
+	CHECK_STR(p->name, "OutVariable");
+	CHECK_EQ(ps_cmdlet_param(c, "WarningV", &p, &msg), 0);
+	CHECK_STR(p->name, "WarningVariable");
+	c = ps_cmdlet_find("Select-Object");
+	CHECK_EQ(ps_cmdlet_param(c, "exp", &p, &msg), 0);
+	CHECK_STR(p->name, "ExpandProperty");
 }
 
 static void
@@ -472,6 +688,7 @@ test_like(void)
 
 const struct test_case tests[] = {
     TEST(test_lex),
+    TEST(test_lex_expand),
     TEST(test_lex_lines),
     TEST(test_lex_nul),
     TEST(test_parse_ok),

@@ -28,4 +28,4 @@ Get-VMNetworkAdapter * | where {$_.MacAddress -eq 101010101105 -xor $true}
 Get-VMNetworkAdapter * | where {$_.MacAddress -eq BlueVM1}
 $NIC = Get-NetAdapter Ethernet
 New-NetVirtualizationProviderRoute -InterfaceIndex $NIC.ifIndx -DestinationPrefix 0.0.0.0/0 -NextHop 192.168.1.1
-New-VM -Name "Contoso$n"
+New-VM -Name "Contoso$(Get-Random)"
