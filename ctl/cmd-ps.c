@@ -27,13 +27,19 @@ usage(FILE *f)
 	        "reported as FILE:LINE: CMDLET: message, and nothing runs.\n"
 	        "At the first request the agent refuses, the script stops.\n"
 	        "  --check  only check the script (no agent needed)\n"
-	        "Supported: New/Get/Set/Remove-NetVirtualization{LookupRecord,"
-	        "CustomerRoute,\nProviderAddress,ProviderRoute}, New-VMSwitch, "
-	        "Get/Remove-VMSwitch, New-VM,\nAdd/Get/Set/"
-	        "Remove-VMNetworkAdapter, Get-NetAdapter, Where-Object, "
-	        "Format-List,\nFormat-Table, Out-Null; Install-WindowsFeature, "
-	        "Enable-NetAdapterBinding and\nImport-Module are accepted and "
-	        "do nothing.  See hnvctl(8).\n");
+	        "Cmdlets: New/Get/Set/Remove-NetVirtualization{LookupRecord,"
+	        "CustomerRoute,\n  ProviderAddress,ProviderRoute}; "
+	        "New/Get/Remove-VMSwitch; New/Get/Remove-VM,\n  "
+	        "Start/Stop/Restart-VM; Add/Get/Set/Remove-VMNetworkAdapter; "
+	        "Get-NetAdapter;\n  Where-Object, ForEach-Object, "
+	        "Select-Object, Sort-Object, Measure-Object,\n  "
+	        "Format-List, Format-Table, Out-Null, Write-Host, "
+	        "Write-Output;\n  Install-WindowsFeature, "
+	        "Enable-NetAdapterBinding, Import-Module (accepted,\n  "
+	        "do nothing).  Also $x = ..., $x.Prop, \"$x\" strings, "
+	        "(pipeline).Prop,\n  foreach ($x in ...) { }, -WhatIf, "
+	        "-ErrorAction and the other common\n  parameters.  See "
+	        "hnvctl(8).\n");
 }
 
 static char *

@@ -216,6 +216,7 @@ static const struct ps_param vmna_remove[] = {
 };
 static const struct ps_param netadapter_get[] = {
     {"Name", PS_P_WILD, "name", 0, 0, "ifAlias"},
+    {"InterfaceDescription", PS_P_WILD, "description", -1, 0, NULL},
     END,
 };
 static const struct ps_param vm_get[] = {
@@ -272,6 +273,11 @@ static const struct ps_param where_params[] = {
     OP("CNE"),
     OP("CLike"),
     OP("CNotLike"),
+    END,
+};
+static const struct ps_param foreach_params[] = {
+    {"Process", PS_P_SCRIPT, NULL, 0, 0, NULL},
+    {"MemberName", PS_P_STRING, NULL, 0, 0, NULL},
     END,
 };
 static const struct ps_param fl_params[] = {
@@ -387,6 +393,7 @@ static const struct ps_cmdlet cmdlets[] = {
      vmna_remove},
     {"Get-NetAdapter", PS_C_NETADAPTER_GET, PS_O_NETADAPTER, 0, netadapter_get},
     {"Where-Object", PS_C_WHERE, PS_O_ANY, PIN, where_params},
+    {"ForEach-Object", PS_C_FOREACH, PS_O_ANY, PIN, foreach_params},
     {"Select-Object", PS_C_SELECT, PS_O_ANY, PIN, select_params},
     {"Sort-Object", PS_C_SORT, PS_O_ANY, PIN, sort_params},
     {"Measure-Object", PS_C_MEASURE, PS_O_MEASURE, PIN, measure_params},
@@ -417,6 +424,8 @@ static const char *const aliases[][2] = {
     {"ft", "Format-Table"},
     {"where", "Where-Object"},
     {"?", "Where-Object"},
+    {"foreach", "ForEach-Object"},
+    {"%", "ForEach-Object"},
     {"select", "Select-Object"},
     {"sort", "Sort-Object"},
     {"measure", "Measure-Object"},

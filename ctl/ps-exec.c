@@ -69,6 +69,14 @@ enum action {
 	ACT_IGNORE,
 };
 
+/* A ( ) value's objects, evaluated once per run of the command (or the
+ * pipeline) that uses it: arguments are read several times (describe,
+ * client-side filters) and must not send the requests again. */
+struct paren {
+	const struct ps_value *v;
+	struct ps_objs objs;
+};
+
 struct ps_exec {
 	struct ps_script *s;
 	const struct ps_backend *be;
@@ -80,6 +88,10 @@ struct ps_exec {
 	char *error; /* the runtime error, once one happened */
 	enum action warn_action;
 	struct ps_objs warnings; /* the running command's */
+	struct paren *parens;    /* a stack: each run pops what it pushed */
+	size_t n_parens, cap_parens;
+	struct ps_objs item; /* ForEach-Object's $_, when 'has_item' */
+	bool has_item;
 };
 
 int
@@ -98,6 +110,9 @@ ps_exec_fail(struct ps_exec *x, const char *fmt, ...)
 
 static int eval_value(struct ps_exec *, const struct ps_value *,
                       struct ps_objs *);
+static int run_pipeline(struct ps_exec *, const struct ps_stmt *,
+                        struct ps_objs *);
+static bool to_ll(const char *, long long *);
 
 static const char *
 cmd_name(const struct ps_exec *x)
@@ -186,21 +201,111 @@ var_set(struct ps_exec *x, const char *name, struct ps_objs *objs)
 	ps_objs_move(&v->objs, objs);
 }
 
+static bool
+is_item_name(const char *name)
+{
+	return !strcmp(name, "_") || !strcasecmp(name, "PSItem");
+}
+
+/* The objects $name holds ($_ and $PSItem: ForEach-Object's current
+ * object), or NULL when it is not set. */
+static const struct ps_objs *
+var_objs(struct ps_exec *x, const char *name)
+{
+	struct var *v;
+
+	if (is_item_name(name))
+		return x->has_item ? &x->item : NULL;
+	v = var_find(x, name);
+	return v ? &v->objs : NULL;
+}
+
+static void
+parens_pop(struct ps_exec *x, size_t mark)
+{
+	while (x->n_parens > mark)
+		ps_objs_clear(&x->parens[--x->n_parens].objs);
+}
+
+/* The objects of ( ) value 'v' (its pipeline's output, before any
+ * property), run once per command run; NULL after ps_exec_fail().  The
+ * pointer is valid until the next evaluation. */
+static const struct ps_objs *
+eval_paren(struct ps_exec *x, const struct ps_value *v)
+{
+	const struct ps_cmd *cmd = x->cmd;
+	struct ps_objs objs = {0};
+	int line = x->line;
+	struct paren *p;
+
+	for (size_t i = x->n_parens; i-- > 0;)
+		if (x->parens[i].v == v)
+			return &x->parens[i].objs;
+	if (run_pipeline(x, v->sub, &objs) < 0) {
+		ps_objs_clear(&objs);
+		return NULL; /* x->cmd and x->line name the failing command */
+	}
+	x->cmd = cmd;
+	x->line = line;
+	if (x->n_parens == x->cap_parens) {
+		x->cap_parens = x->cap_parens ? 2 * x->cap_parens : 8;
+		x->parens =
+		    xrealloc(x->parens, x->cap_parens * sizeof(*x->parens));
+	}
+	p = &x->parens[x->n_parens++];
+	p->v = v;
+	p->objs = objs;
+	return &p->objs;
+}
+
+/* Property 'prop' of each object of 'os' (PowerShell's member
+ * enumeration), appended to 'out' (numbers as numbers); .Count is the
+ * number of objects unless the one object has a Count property. */
+static void
+member_values(const struct ps_objs *os, const char *prop, struct ps_objs *out)
+{
+	if (!strcasecmp(prop, "Count")) {
+		char *s = os->n == 1 ? ps_obj_get(&os->v[0], prop, NULL) : NULL;
+
+		if (!s) {
+			ps_objs_push(out, PS_O_SCALAR,
+			             json_integer((json_int_t)os->n));
+			return;
+		}
+		free(s);
+	}
+	for (size_t i = 0; i < os->n; i++) {
+		bool numeric;
+		char *s = ps_obj_get(&os->v[i], prop, &numeric);
+		long long n;
+		json_t *j;
+
+		if (!s)
+			continue;
+		if (numeric && to_ll(s, &n))
+			j = json_integer(n);
+		else
+			j = json_string(s);
+		ps_objs_push(out, PS_O_SCALAR, j ? j : json_string("?"));
+		free(s);
+	}
+}
+
 /* "$x" in a string: the objects as strings, or the values of $x.Prop,
  * separated by spaces (PowerShell's $OFS). */
 static void
 expand_var(struct ps_exec *x, const struct ps_part *pt, struct ps_str *b)
 {
-	struct var *var;
+	const struct ps_objs *os;
 	bool first = true;
 
 	if (!strcasecmp(pt->text, "true") || !strcasecmp(pt->text, "false")) {
 		ps_str_add(b, !strcasecmp(pt->text, "true") ? "True" : "False");
 		return;
 	}
-	var = var_find(x, pt->text);
-	for (size_t i = 0; var && i < var->objs.n; i++) {
-		const struct ps_obj *o = &var->objs.v[i];
+	os = var_objs(x, pt->text);
+	for (size_t i = 0; os && i < os->n; i++) {
+		const struct ps_obj *o = &os->v[i];
 		char *v = pt->n_props ? ps_obj_get(o, pt->props[0], NULL)
 		                      : ps_obj_string(o);
 
@@ -236,10 +341,9 @@ expand(struct ps_exec *x, const struct ps_value *v)
 static char *
 value_text(struct ps_exec *x, const struct ps_value *v, const char *what)
 {
-	struct var *var;
 	const struct ps_objs *os;
-	char *text = NULL;
-	size_t n = 0;
+	struct ps_objs vals = {0};
+	char *label, *text = NULL;
 
 	switch (v->kind) {
 	case PS_V_WORD:
@@ -248,57 +352,59 @@ value_text(struct ps_exec *x, const struct ps_value *v, const char *what)
 	case PS_V_EXPAND:
 		return expand(x, v);
 	case PS_V_VAR:
+	case PS_V_PAREN:
 		break;
 	case PS_V_LIST:
 	case PS_V_BLOCK:
 		ps_exec_fail(x, "%s: takes one value", what);
 		return NULL;
 	}
-	if (!strcasecmp(v->text, "true"))
-		return xstrdup("True");
-	if (!strcasecmp(v->text, "false"))
-		return xstrdup("False");
-	if (!strcasecmp(v->text, "null"))
-		return NULL;
-	var = var_find(x, v->text);
-	if (!var) {
-		ps_exec_fail(x, "%s: variable $%s is not set", what, v->text);
-		return NULL;
+	if (v->kind == PS_V_PAREN) {
+		os = eval_paren(x, v);
+		if (!os)
+			return NULL;
+		label = xstrdup(v->text);
+	} else {
+		if (!strcasecmp(v->text, "true"))
+			return xstrdup("True");
+		if (!strcasecmp(v->text, "false"))
+			return xstrdup("False");
+		if (!strcasecmp(v->text, "null"))
+			return NULL;
+		os = var_objs(x, v->text);
+		if (!os) {
+			ps_exec_fail(x, "%s: variable $%s is not set", what,
+			             v->text);
+			return NULL;
+		}
+		label = xasprintf("$%s", v->text);
 	}
-	os = &var->objs;
 	if (!v->n_props) {
 		if (os->n == 1 && !json_is_object(os->v[0].v))
-			return ps_obj_scalar(os->v[0].v);
-		if (os->n == 1)
-			ps_exec_fail(
-			    x, "%s: $%s holds a %s object, not a value", what,
-			    v->text, ps_obj_type(os->v[0].type)->name);
+			text = ps_obj_scalar(os->v[0].v);
+		else if (os->n == 1)
+			ps_exec_fail(x, "%s: %s holds a %s object, not a value",
+			             what, label,
+			             ps_obj_type(os->v[0].type)->name);
 		else
-			ps_exec_fail(x, "%s: $%s holds %zu values, not one",
-			             what, v->text, os->n);
-		return NULL;
-	}
-	for (size_t i = 0; i < os->n; i++) {
-		char *s = ps_obj_get(&os->v[i], v->props[0], NULL);
-
-		if (!s)
-			continue;
-		n++;
-		free(text);
-		text = s;
-	}
-	if (n == 1)
+			ps_exec_fail(x, "%s: %s holds %zu values, not one",
+			             what, label, os->n);
+		free(label);
 		return text;
-	free(text);
-	if (!n)
-		ps_exec_fail(x,
-		             "%s: $%s.%s has no value ($%s holds %zu object%s)",
-		             what, v->text, v->props[0], v->text, os->n,
-		             os->n == 1 ? "" : "s");
+	}
+	member_values(os, v->props[0], &vals);
+	if (vals.n == 1)
+		text = ps_obj_scalar(vals.v[0].v);
+	else if (!vals.n)
+		ps_exec_fail(
+		    x, "%s: %s.%s has no value (%s holds %zu object%s)", what,
+		    label, v->props[0], label, os->n, os->n == 1 ? "" : "s");
 	else
-		ps_exec_fail(x, "%s: $%s.%s has %zu values, not one", what,
-		             v->text, v->props[0], n);
-	return NULL;
+		ps_exec_fail(x, "%s: %s.%s has %zu values, not one", what,
+		             label, v->props[0], vals.n);
+	ps_objs_clear(&vals);
+	free(label);
+	return text;
 }
 
 /* ---- arguments ---- */
@@ -316,7 +422,8 @@ ps_exec_arg(struct ps_exec *x, const struct ps_arg *a)
 	what = xasprintf("-%s", a->param->name);
 	text = value_text(x, &a->val, what);
 	if (!text) {
-		ps_exec_fail(x, "%s: $%s is $null", what, a->val.text);
+		ps_exec_fail(x, "%s: $%s is $null", what,
+		             a->val.text ? a->val.text : "null");
 		free(what);
 		return NULL;
 	}
@@ -940,7 +1047,8 @@ eval_cmp(struct ps_exec *x, const struct ps_obj *o, const struct ps_cmp *cmp,
 	lhs = ps_obj_get(o, cmp->prop, &numeric);
 	if (!lhs)
 		lhs = xstrdup("");
-	if (rv->kind == PS_V_VAR || rv->kind == PS_V_EXPAND) {
+	if (rv->kind == PS_V_VAR || rv->kind == PS_V_EXPAND ||
+	    rv->kind == PS_V_PAREN) {
 		rhs = value_text(x, rv, "comparison value");
 		if (!rhs && x->error) {
 			free(lhs);
@@ -1015,6 +1123,75 @@ where(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 
 /* ---- statements ---- */
 
+/* Does the statement's output go to the screen (or the caller)?  Not
+ * when it assigns, nor from New-*, Set-* ... without -PassThru. */
+static bool
+stmt_outputs(const struct ps_stmt *st)
+{
+	const struct ps_elem *last = &st->elems[st->n_elems - 1];
+
+	return !st->assign &&
+	       (!last->is_cmd || !(last->cmd.cmdlet->flags & PS_CF_QUIET) ||
+	        last->cmd.passthru);
+}
+
+/* ForEach-Object (and the foreach statement): for each input object,
+ * with $_ (or the loop variable) set to it, the body's statements run in
+ * order and what they output is ForEach-Object's output; -MemberName
+ * outputs a property of each.  Objects are handled one at a time, so a
+ * failure stops after the objects before it were done, as in
+ * PowerShell. */
+static int
+foreach_object(struct ps_exec *x, const struct ps_cmd *c,
+               const struct ps_objs *in, struct ps_objs *out)
+{
+	const struct ps_cmd *cmd = x->cmd;
+	struct ps_objs saved = {0};
+	bool had = x->has_item;
+	int line = x->line, r = 0;
+
+	if (c->member) {
+		member_values(in, c->member, out);
+		return 0;
+	}
+	ps_objs_move(&saved, &x->item);
+	for (size_t i = 0; r == 0 && i < in->n; i++) {
+		struct ps_objs one = {0};
+
+		ps_objs_push_obj(&one, &in->v[i]);
+		if (c->loop_var) {
+			var_set(x, c->loop_var, &one);
+		} else {
+			ps_objs_move(&x->item, &one);
+			x->has_item = true;
+		}
+		for (size_t k = 0; r == 0 && k < c->n_body; k++) {
+			const struct ps_stmt *st = &c->body[k];
+			struct ps_objs res = {0};
+
+			r = run_pipeline(x, st, &res);
+			if (r == 0 && st->assign)
+				var_set(x, st->assign, &res);
+			else if (r == 0 && stmt_outputs(st) &&
+			         out->n + res.n > MAX_OBJS)
+				r = ps_exec_fail(x,
+				                 "more than %d objects in one "
+				                 "pipeline",
+				                 MAX_OBJS);
+			else if (r == 0 && stmt_outputs(st))
+				ps_objs_copy(out, &res);
+			ps_objs_clear(&res);
+		}
+	}
+	ps_objs_move(&x->item, &saved);
+	x->has_item = had;
+	if (r == 0) {
+		x->cmd = cmd;
+		x->line = line;
+	}
+	return r;
+}
+
 static json_t *
 props_arg(const struct ps_cmd *c)
 {
@@ -1051,6 +1228,8 @@ run_cmd(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 		return ps_hyperv_run(x, c, in, piped, out);
 	case PS_C_WHERE:
 		return where(x, c, in, out);
+	case PS_C_FOREACH:
+		return foreach_object(x, c, in, out);
 	case PS_C_SELECT:
 	case PS_C_SORT:
 	case PS_C_MEASURE:
@@ -1094,7 +1273,7 @@ scalar_json(const struct ps_value *v)
 static int
 eval_value(struct ps_exec *x, const struct ps_value *v, struct ps_objs *out)
 {
-	struct var *var;
+	const struct ps_objs *os;
 
 	switch (v->kind) {
 	case PS_V_WORD:
@@ -1118,47 +1297,36 @@ eval_value(struct ps_exec *x, const struct ps_value *v, struct ps_objs *out)
 				return -1;
 		return 0;
 	case PS_V_VAR:
+	case PS_V_PAREN:
 		break;
 	case PS_V_BLOCK:
 		return ps_exec_fail(x,
 		                    "a script block cannot be evaluated here");
 	}
-	if (!strcasecmp(v->text, "true") || !strcasecmp(v->text, "false")) {
+	if (v->kind == PS_V_PAREN) {
+		os = eval_paren(x, v);
+		if (!os)
+			return -1;
+	} else if (!strcasecmp(v->text, "true") ||
+	           !strcasecmp(v->text, "false")) {
 		ps_objs_push(out, PS_O_SCALAR,
 		             json_boolean(!strcasecmp(v->text, "true")));
 		return 0;
-	}
-	if (!strcasecmp(v->text, "null"))
+	} else if (!strcasecmp(v->text, "null")) {
 		return 0;
-	var = var_find(x, v->text);
-	if (!var)
-		return ps_exec_fail(x, "variable $%s is not set", v->text);
-	if (out->n + var->objs.n > MAX_OBJS)
+	} else {
+		os = var_objs(x, v->text);
+		if (!os)
+			return ps_exec_fail(x, "variable $%s is not set",
+			                    v->text);
+	}
+	if (out->n + os->n > MAX_OBJS)
 		return ps_exec_fail(x, "more than %d objects in one pipeline",
 		                    MAX_OBJS);
-	for (size_t i = 0; i < var->objs.n; i++) {
-		const struct ps_obj *o = &var->objs.v[i];
-
-		if (!v->n_props) {
-			ps_objs_push_obj(out, o);
-		} else {
-			bool numeric;
-			char *s = ps_obj_get(o, v->props[0], &numeric);
-			long long n;
-
-			if (!s)
-				continue;
-			json_t *j;
-
-			if (numeric && to_ll(s, &n))
-				j = json_integer(n);
-			else
-				j = json_string(s);
-			ps_objs_push(out, PS_O_SCALAR,
-			             j ? j : json_string("?"));
-			free(s);
-		}
-	}
+	if (v->n_props)
+		member_values(os, v->props[0], out);
+	else
+		ps_objs_copy(out, os);
 	return 0;
 }
 
@@ -1246,17 +1414,25 @@ run_command(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	json_t *w = NULL;
 	int r;
 
+	struct ps_objs outer_warnings = {0};
+	enum action outer_wa = x->warn_action;
+	size_t mark = x->n_parens;
+
+	/* A command runs inside another's ( ) or ForEach-Object block: keep
+	 * that one's warning state. */
+	ps_objs_move(&outer_warnings, &x->warnings);
 	if (cmd_action(x, c, "ErrorAction", "ErrorActionPreference", &ea) < 0 ||
 	    cmd_action(x, c, "WarningAction", "WarningPreference", &wa) < 0 ||
-	    (wi && !(w = ps_exec_arg(x, wi))))
-		return -1;
-	ps_objs_clear(&x->warnings);
+	    (wi && !(w = ps_exec_arg(x, wi)))) {
+		r = -1;
+		goto out;
+	}
 	x->warn_action = wa;
 	if (json_is_true(w) && (c->cmdlet->flags & PS_CF_CHANGES))
 		r = whatif(x, c, in, piped);
 	else
 		r = run_cmd(x, c, in, piped, out);
-	x->warn_action = ACT_DEFAULT;
+	x->warn_action = outer_wa;
 	json_decref(w);
 	if (r < 0 && ea != ACT_DEFAULT && ea != ACT_STOP) {
 		if (ea == ACT_CONTINUE)
@@ -1275,19 +1451,23 @@ run_command(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 		set_param_var(x, c, "OutVariable", out);
 	}
 	ps_objs_clear(&errs);
-	ps_objs_clear(&x->warnings);
+out:
+	x->warn_action = outer_wa;
+	ps_objs_move(&x->warnings, &outer_warnings);
+	parens_pop(x, mark);
 	return r;
 }
 
+/* Runs a statement's pipeline; '*res' gets what it outputs. */
 static int
-run_stmt(struct ps_exec *x, const struct ps_stmt *st)
+run_pipeline(struct ps_exec *x, const struct ps_stmt *st, struct ps_objs *res)
 {
 	struct ps_objs in = {0}, out = {0};
-	const struct ps_elem *last = &st->elems[st->n_elems - 1];
+	size_t mark = x->n_parens;
+	int r = 0;
 
-	for (size_t i = 0; i < st->n_elems; i++) {
+	for (size_t i = 0; r == 0 && i < st->n_elems; i++) {
 		const struct ps_elem *e = &st->elems[i];
-		int r;
 
 		x->line = e->line;
 		x->cmd = e->is_cmd ? &e->cmd : NULL;
@@ -1296,17 +1476,28 @@ run_stmt(struct ps_exec *x, const struct ps_stmt *st)
 		else
 			r = eval_value(x, &e->val, &out);
 		ps_objs_move(&in, &out);
-		if (r < 0) {
-			ps_objs_clear(&in);
-			return -1;
-		}
 	}
+	parens_pop(x, mark);
+	if (r < 0) {
+		ps_objs_clear(&in);
+		return -1;
+	}
+	ps_objs_move(res, &in);
+	return 0;
+}
+
+static int
+run_stmt(struct ps_exec *x, const struct ps_stmt *st)
+{
+	struct ps_objs res = {0};
+
+	if (run_pipeline(x, st, &res) < 0)
+		return -1;
 	if (st->assign)
-		var_set(x, st->assign, &in);
-	else if (!last->is_cmd || !(last->cmd.cmdlet->flags & PS_CF_QUIET) ||
-	         last->cmd.passthru)
-		ps_format_default(x->out, &in);
-	ps_objs_clear(&in);
+		var_set(x, st->assign, &res);
+	else if (stmt_outputs(st))
+		ps_format_default(x->out, &res);
+	ps_objs_clear(&res);
 	return 0;
 }
 
@@ -1339,5 +1530,8 @@ ps_exec(struct ps_script *s, const struct ps_backend *be, FILE *out, FILE *err)
 	free(x.vars);
 	free(x.error);
 	ps_objs_clear(&x.warnings);
+	parens_pop(&x, 0);
+	free(x.parens);
+	ps_objs_clear(&x.item);
 	return r;
 }

@@ -327,21 +327,29 @@ vmna_remove(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	return r;
 }
 
+/* Get-NetAdapter [-Name N] [-InterfaceDescription D]: on Linux an
+ * interface's description is its name (unless the agent reports one), so
+ * a description without wildcards is asked for as a name. */
 static int
 netadapter_get(struct ps_exec *x, const struct ps_cmd *c, struct ps_objs *out)
 {
-	json_t *name, *args = json_object(), *res, *item;
-	bool wild;
+	json_t *name, *descr = NULL, *args = json_object(), *res, *item;
+	bool wild, dwild = false;
 	size_t i;
 
-	if (name_arg(x, c, "Name", &name, &wild) < 0) {
+	if (name_arg(x, c, "Name", &name, &wild) < 0 ||
+	    name_arg(x, c, "InterfaceDescription", &descr, &dwild) < 0) {
+		json_decref(name);
 		json_decref(args);
 		return -1;
 	}
 	if (name && !wild)
 		json_object_set(args, "name", name);
+	else if (descr && !dwild)
+		json_object_set(args, "name", descr);
 	if (ps_exec_call(x, "interface.get", args, &res) < 0) {
 		json_decref(name);
+		json_decref(descr);
 		return -1;
 	}
 	if (json_is_object(res)) {
@@ -354,11 +362,22 @@ netadapter_get(struct ps_exec *x, const struct ps_cmd *c, struct ps_objs *out)
 	{
 		if (json_is_object(item) &&
 		    (!name || ps_exec_key_matches(PS_O_NETADAPTER, item, "name",
-		                                  name, true)))
+		                                  name, true)) &&
+		    (!descr || ps_exec_key_matches(PS_O_NETADAPTER, item,
+		                                   "description", descr, true)))
 			ps_objs_push(out, PS_O_NETADAPTER, json_incref(item));
 	}
 	json_decref(res);
 	json_decref(name);
+	if (descr && !dwild && !out->n) {
+		ps_exec_fail(x,
+		             "no network adapter with InterfaceDescription "
+		             "'%s'",
+		             json_string_value(descr));
+		json_decref(descr);
+		return -1;
+	}
+	json_decref(descr);
 	return 0;
 }
 

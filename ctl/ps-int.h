@@ -35,6 +35,8 @@ enum ps_tok_kind {
 	PS_T_ASSIGN, /* '=' */
 	PS_T_LBRACE,
 	PS_T_RBRACE,
+	PS_T_LPAREN,
+	PS_T_RPAREN, /* ')' or ').Prop...': 'props' is the member chain */
 	PS_T_WORD,   /* bareword: Get-VM, 10.0.1.0/24, *, 6000 */
 	PS_T_STRING, /* quoted string; 'text' is its value */
 	PS_T_PARAM,  /* -Name or -Name: ('text' = "Name") */
@@ -56,7 +58,7 @@ struct ps_tok {
 	enum ps_tok_kind kind;
 	int line;
 	char *text;   /* STRING/WORD: the value; with 'expands', as written */
-	char **props; /* PS_T_VAR: member chain */
+	char **props; /* PS_T_VAR, PS_T_RPAREN: member chain */
 	size_t n_props;
 	bool colon;            /* PS_T_PARAM written -Name:value */
 	bool expands;          /* PS_T_STRING/WORD: has "$name": see 'parts' */
@@ -225,6 +227,7 @@ enum ps_ptype {
 	PS_P_OBJECTS, /* any values (Write-Host, Write-Output) */
 	PS_P_ACTION,  /* -ErrorAction, -WarningAction */
 	PS_P_VARNAME, /* -OutVariable: a name without '$' ('+' appends) */
+	PS_P_SCRIPT,  /* ForEach-Object -Process { statements } */
 };
 
 /* Parameter flags. */
@@ -264,6 +267,7 @@ enum ps_cmdlet_id {
 	PS_C_VM_REMOVE,
 	PS_C_VM_STATE, /* Start-VM, Stop-VM, Restart-VM */
 	PS_C_WHERE,
+	PS_C_FOREACH,
 	PS_C_SELECT,
 	PS_C_SORT,
 	PS_C_MEASURE,
@@ -322,6 +326,7 @@ enum ps_val_kind {
 	PS_V_LIST,
 	PS_V_BLOCK,
 	PS_V_EXPAND, /* "text $x $($y.Prop)": 'text' as written, 'parts' */
+	PS_V_PAREN,  /* (pipeline) or (pipeline).Prop: 'sub', 'props' */
 };
 
 enum ps_op {
@@ -336,6 +341,7 @@ enum ps_op {
 };
 
 struct ps_cond;
+struct ps_stmt;
 
 struct ps_value {
 	enum ps_val_kind kind;
@@ -348,6 +354,9 @@ struct ps_value {
 	struct ps_cond *cond;  /* BLOCK */
 	struct ps_part *parts; /* EXPAND */
 	size_t n_parts;
+	struct ps_stmt *sub; /* PAREN: the pipeline, run when the value is
+	                        needed (once per command run) */
+	enum ps_otype type;  /* PAREN: what it yields (parse time) */
 };
 
 /* One comparison: $_.Prop -op value (or the reverse).  */
@@ -383,6 +392,14 @@ struct ps_cmd {
 	size_t n_args;
 	struct ps_cond *filter; /* Where-Object */
 	bool passthru;
+	/* ForEach-Object: the script block's statements, run once per input
+	 * object with $_ set to it (or, the foreach statement, with
+	 * $loop_var set to it); or -MemberName, a property of each. */
+	struct ps_stmt *body;
+	size_t n_body;
+	char *loop_var;
+	char *member;
+	enum ps_otype body_type; /* what the body outputs */
 };
 
 struct ps_elem {

@@ -17,7 +17,8 @@
  *     scripts often carry) is a parameter, -Name:value binds directly;
  *  4. $name, ${name} and $name.Prop.Prop are variables; $(...), other
  *     ${...}, $x[...] and $x.Method(...) are flagged as unsupported;
- *  5. | ; , = { } are operators; ( ) @ [ & < > start constructs outside
+ *  5. | ; , = { } ( ) are operators, and ')' takes the member chain
+ *     that follows it (").Prop.Prop"); @ [ & < > start constructs outside
  *     the subset and become PS_T_OTHER tokens the parser reports;
  *  6. everything else up to whitespace or an operator is a word; quoted
  *     parts glue onto a word as in PowerShell (abc"d e" is "abcd e").
@@ -510,6 +511,30 @@ out:
 	free(b.s);
 }
 
+/* The member chain ".Prop.Prop" at 'p' right after a variable or a ')',
+ * into 't'; a following '(' or '[' is a method call or indexing. */
+static void
+lex_members(struct lexer *lx, struct ps_tok *t, const char *p)
+{
+	while (p + 1 < lx->e && *p == '.' &&
+	       (isalpha((unsigned char)p[1]) || p[1] == '_')) {
+		const char *ps = ++p;
+
+		while (p < lx->e && is_name_char(*p))
+			p++;
+		t->props =
+		    xrealloc(t->props, (t->n_props + 1) * sizeof(*t->props));
+		t->props[t->n_props++] = xstrndup(ps, (size_t)(p - ps));
+	}
+	lx->p = p;
+	if (p < lx->e && (*p == '(' || *p == '[') &&
+	    (t->kind == PS_T_VAR || t->n_props)) {
+		push(lx, PS_T_OTHER, lx->line,
+		     xstrdup(*p == '(' ? "method calls" : "indexing"));
+		lx->p = p + 1;
+	}
+}
+
 static void
 lex_var(struct lexer *lx)
 {
@@ -557,22 +582,7 @@ lex_var(struct lexer *lx)
 		t = push(lx, PS_T_VAR, lx->line,
 		         xstrndup(start, (size_t)(p - start)));
 	}
-	while (p + 1 < lx->e && *p == '.' &&
-	       (isalpha((unsigned char)p[1]) || p[1] == '_')) {
-		const char *ps = ++p;
-
-		while (p < lx->e && is_name_char(*p))
-			p++;
-		t->props =
-		    xrealloc(t->props, (t->n_props + 1) * sizeof(*t->props));
-		t->props[t->n_props++] = xstrndup(ps, (size_t)(p - ps));
-	}
-	lx->p = p;
-	if (p < lx->e && (*p == '(' || *p == '[')) {
-		push(lx, PS_T_OTHER, lx->line,
-		     xstrdup(*p == '(' ? "method calls" : "indexing"));
-		lx->p = p + 1;
-	}
+	lex_members(lx, t, p);
 }
 
 static void
@@ -673,10 +683,13 @@ ps_lex(const char *text, size_t len, struct ps_toks *toks)
 		} else if (c == '}') {
 			push(&lx, PS_T_RBRACE, lx.line, xstrdup("}"));
 			lx.p++;
-		} else if (c == '(' || c == ')') {
-			push(&lx, PS_T_OTHER, lx.line,
-			     xstrdup("parenthesised expressions"));
+		} else if (c == '(') {
+			push(&lx, PS_T_LPAREN, lx.line, xstrdup("("));
 			lx.p++;
+		} else if (c == ')') {
+			lex_members(
+			    &lx, push(&lx, PS_T_RPAREN, lx.line, xstrdup(")")),
+			    lx.p + 1);
 		} else if (c == '@') {
 			push(&lx, PS_T_OTHER, lx.line,
 			     xstrdup("@ (arrays, hash tables, splatting, "
@@ -757,6 +770,10 @@ ps_lex_kind_name(enum ps_tok_kind k)
 		return "'{'";
 	case PS_T_RBRACE:
 		return "'}'";
+	case PS_T_LPAREN:
+		return "'('";
+	case PS_T_RPAREN:
+		return "')'";
 	case PS_T_WORD:
 		return "word";
 	case PS_T_STRING:

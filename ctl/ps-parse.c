@@ -43,6 +43,8 @@
 #include "lib/util.h"
 
 #define MAX_ERRORS 100
+/* ( ) and { } nesting: deeper scripts are refused, not a stack overflow. */
+#define MAX_DEPTH 32
 
 struct var_type {
 	char *name;
@@ -60,10 +62,18 @@ struct parser {
 	bool stop;        /* give up on the script */
 	const char *what; /* cmdlet being parsed, for messages */
 	enum ps_otype in_type;
-	const json_t *in_view; /* the input's view (borrowed), or NULL */
+	const json_t *in_view;   /* the input's view (borrowed), or NULL */
+	int depth;               /* of ( ) and ForEach-Object { } */
+	int item_depth;          /* ForEach-Object blocks around: $_ is set */
+	enum ps_otype item_type; /* ... and its type and view */
+	const json_t *item_view;
 };
 
 static void value_free(struct ps_value *);
+static void stmt_free(struct ps_stmt *);
+static bool parse_pipeline(struct parser *, struct ps_stmt *, enum ps_otype *,
+                           json_t **);
+static bool parse_statement(struct parser *, struct ps_stmt *, enum ps_otype *);
 
 /* ---- errors ---- */
 
@@ -165,6 +175,28 @@ skip_statement(struct parser *ps)
 			continue;
 		}
 		advance(ps);
+	}
+}
+
+/* After an error inside ( ) or { }: skip to the matching 'close', so that
+ * the rest of the construct is not read as statements.  A ( ) stops at
+ * the end of the line too: a missing ')' must not swallow the script. */
+static void
+skip_to_close(struct parser *ps, enum ps_tok_kind open, enum ps_tok_kind close)
+{
+	int depth = 1;
+
+	for (;;) {
+		enum ps_tok_kind k = peek(ps)->kind;
+
+		if (k == PS_T_EOF || k == PS_T_ERROR ||
+		    (k == PS_T_NEWLINE && open == PS_T_LPAREN))
+			return;
+		advance(ps);
+		if (k == open)
+			depth++;
+		else if (k == close && --depth == 0)
+			return;
 	}
 }
 
@@ -307,6 +339,10 @@ value_free(struct ps_value *v)
 	for (size_t i = 0; i < v->n_parts; i++)
 		ps_part_free(&v->parts[i]);
 	free(v->parts);
+	if (v->sub) {
+		stmt_free(v->sub);
+		free(v->sub);
+	}
 	memset(v, 0, sizeof(*v));
 }
 
@@ -319,13 +355,13 @@ is_number(const char *s)
 }
 
 static const char *const keywords[] = {
-    "if",       "else",     "elseif",        "foreach",        "for",
-    "while",    "do",       "until",         "switch",         "function",
-    "filter",   "param",    "begin",         "process",        "end",
-    "try",      "catch",    "finally",       "trap",           "throw",
-    "return",   "break",    "continue",      "exit",           "class",
-    "enum",     "using",    "workflow",      "data",           "dynamicparam",
-    "parallel", "sequence", "configuration", "ForEach-Object", "%",
+    "if",       "else",     "elseif",        "foreach", "for",
+    "while",    "do",       "until",         "switch",  "function",
+    "filter",   "param",    "begin",         "process", "end",
+    "try",      "catch",    "finally",       "trap",    "throw",
+    "return",   "break",    "continue",      "exit",    "class",
+    "enum",     "using",    "workflow",      "data",    "dynamicparam",
+    "parallel", "sequence", "configuration",
 };
 
 static bool
@@ -363,6 +399,29 @@ bad_value_token(struct parser *ps, const struct ps_tok *t)
 	}
 }
 
+/* Property 'prop' of what a value of type 't' (with 'view') holds: $name's
+ * (or, 'name' NULL, a ( ) expression's).  .Count is the number of objects
+ * unless they have a Count property (PowerShell's collection Count). */
+static bool
+check_member(struct parser *ps, int line, enum ps_otype t, const json_t *view,
+             const char *name, const char *prop)
+{
+	if (!strcasecmp(prop, "Count") &&
+	    !(type_is_object(t) && ps_obj_prop(ps_obj_type(t), prop)))
+		return true;
+	if (t == PS_O_SCALAR) {
+		if (name)
+			perr(ps, line,
+			     "$%s holds a plain value: it has no property '%s'",
+			     name, prop);
+		else
+			perr(ps, line, "plain values have no property '%s'",
+			     prop);
+		return false;
+	}
+	return check_prop(ps, line, t, view, prop);
+}
+
 /* $name with member chain 'props': set, and the property exists. */
 static bool
 check_var_ref(struct parser *ps, int line, const char *name, char *const *props,
@@ -377,18 +436,17 @@ check_var_ref(struct parser *ps, int line, const char *name, char *const *props,
 		}
 		return true;
 	}
-	if (is_item_var(name)) {
-		if (!in_block) {
-			perr(ps, line,
-			     "$%s is only defined inside "
-			     "Where-Object { ... }",
-			     name);
-			return false;
-		}
-		return true;
+	if (is_item_var(name) && in_block)
+		return true; /* Where-Object's: parse_compare() checks it */
+	if (is_item_var(name) && !ps->item_depth) {
+		perr(ps, line,
+		     "$%s is only defined inside Where-Object { ... } and "
+		     "ForEach-Object { ... }",
+		     name);
+		return false;
 	}
-	vt = var_find(ps, name);
-	if (!vt) {
+	vt = is_item_var(name) ? NULL : var_find(ps, name);
+	if (!vt && !is_item_var(name)) {
 		perr(ps, line, "variable $%s is not set", name);
 		return false;
 	}
@@ -399,14 +457,98 @@ check_var_ref(struct parser *ps, int line, const char *name, char *const *props,
 		     name, props[0]);
 		return false;
 	}
-	if (n_props && vt->type == PS_O_SCALAR) {
-		perr(ps, line,
-		     "$%s holds a plain value: it has no "
-		     "property '%s'",
-		     name, props[0]);
-		return false;
+	if (!n_props)
+		return true;
+	if (!vt)
+		return check_member(ps, line, ps->item_type, ps->item_view,
+		                    name, props[0]);
+	return check_member(ps, line, vt->type, vt->view, name, props[0]);
+}
+
+/* "(Get-NetAdapter ...)": a ( ) expression in messages. */
+static char *
+paren_label(const struct ps_stmt *st)
+{
+	const struct ps_elem *e = &st->elems[0];
+
+	if (!st->n_elems || !e->is_cmd)
+		return xstrdup("(...)");
+	return xasprintf("(%s%s)", e->cmd.typed,
+	                 e->cmd.n_args || st->n_elems > 1 ? " ..." : "");
+}
+
+/* '(' pipeline ')' [.Prop]: the pipeline's objects, or the property of
+ * each (PowerShell's member enumeration). */
+static bool
+parse_paren(struct parser *ps, struct ps_value *v)
+{
+	const char *what = ps->what;
+	enum ps_otype in_type = ps->in_type, type = PS_O_NONE;
+	const json_t *in_view = ps->in_view;
+	json_t *view = NULL;
+	struct ps_tok *t;
+	bool ok = false, closed = false;
+
+	v->kind = PS_V_PAREN;
+	v->line = peek(ps)->line;
+	v->sub = xcalloc(1, sizeof(*v->sub));
+	v->sub->line = v->line;
+	advance(ps); /* '(' */
+	if (++ps->depth > MAX_DEPTH) {
+		perr(ps, v->line, "( ) nested more than %d deep", MAX_DEPTH);
+		goto out;
 	}
-	return !n_props || check_prop(ps, line, vt->type, vt->view, props[0]);
+	skip_newlines(ps);
+	if (peek(ps)->kind == PS_T_RPAREN) {
+		perr(ps, v->line, "empty ( )");
+		goto out;
+	}
+	if (!parse_pipeline(ps, v->sub, &type, &view))
+		goto out;
+	if (continues_with(ps, PS_T_RPAREN))
+		skip_newlines(ps);
+	t = peek(ps);
+	ps->what = what;
+	if (t->kind != PS_T_RPAREN) {
+		if (t->kind == PS_T_EOF || t->kind == PS_T_NEWLINE)
+			perr(ps, v->line, "missing ')'");
+		else if (t->kind == PS_T_OTHER || t->kind == PS_T_ERROR)
+			bad_value_token(ps, t);
+		else
+			perr(ps, t->line, "unexpected %s in ( ): expected ')'",
+			     tok_desc(t));
+		goto out;
+	}
+	v->text = paren_label(v->sub);
+	v->n_props = t->n_props;
+	v->props = xcalloc(t->n_props ? t->n_props : 1, sizeof(*v->props));
+	for (size_t i = 0; i < t->n_props; i++)
+		v->props[i] = xstrdup(t->props[i]);
+	advance(ps);
+	closed = true;
+	if (v->n_props > 1) {
+		perr(ps, t->line,
+		     "only one level of properties (%s.%s) is supported",
+		     v->text, v->props[0]);
+		goto out;
+	}
+	if (v->n_props &&
+	    !check_member(ps, v->line, type, view, NULL, v->props[0]))
+		goto out;
+	v->type = v->n_props ? PS_O_SCALAR : type;
+	ok = true;
+out:
+	ps->depth--;
+	ps->what = what;
+	ps->in_type = in_type;
+	ps->in_view = in_view;
+	json_decref(view);
+	if (!ok) {
+		if (!closed)
+			skip_to_close(ps, PS_T_LPAREN, PS_T_RPAREN);
+		value_free(v);
+	}
+	return ok;
 }
 
 static bool
@@ -430,7 +572,8 @@ parse_primary(struct parser *ps, struct ps_value *v, bool in_block)
 
 				if (!pt->is_var)
 					continue;
-				if (is_item_var(pt->text)) {
+				if (is_item_var(pt->text) &&
+				    (in_block || !ps->item_depth)) {
 					perr(ps, t->line,
 					     "$%s inside a string is not "
 					     "supported",
@@ -487,6 +630,8 @@ parse_primary(struct parser *ps, struct ps_value *v, bool in_block)
 			return false;
 		}
 		return parse_block(ps, v);
+	case PS_T_LPAREN:
+		return parse_paren(ps, v);
 	default:
 		bad_value_token(ps, t);
 		return false;
@@ -745,6 +890,11 @@ cmd_free(struct ps_cmd *c)
 	free(c->args);
 	free(c->typed);
 	cond_free(c->filter);
+	for (size_t i = 0; i < c->n_body; i++)
+		stmt_free(&c->body[i]);
+	free(c->body);
+	free(c->loop_var);
+	free(c->member);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -924,7 +1074,8 @@ static bool
 is_value_start(enum ps_tok_kind k)
 {
 	return k == PS_T_WORD || k == PS_T_STRING || k == PS_T_VAR ||
-	       k == PS_T_LBRACE || k == PS_T_OTHER || k == PS_T_ERROR;
+	       k == PS_T_LBRACE || k == PS_T_LPAREN || k == PS_T_OTHER ||
+	       k == PS_T_ERROR;
 }
 
 /* Any-arguments cmdlets: check the syntax of what follows, bind nothing. */
@@ -1203,6 +1354,158 @@ add_remaining(struct parser *ps, struct ps_cmd *c, struct ps_value *v)
 	return true;
 }
 
+/* '{' statements '}': ForEach-Object's script block (with 'item', $_ is
+ * each input object) or the foreach statement's. */
+static bool
+parse_body(struct parser *ps, struct ps_cmd *c, bool item)
+{
+	const char *what = ps->what;
+	enum ps_otype in_type = ps->in_type, item_type = ps->item_type;
+	const json_t *in_view = ps->in_view, *item_view = ps->item_view;
+	int line = peek(ps)->line;
+	bool any = false, ok = false;
+
+	c->body_type = PS_O_NONE;
+	advance(ps); /* '{' */
+	if (++ps->depth > MAX_DEPTH) {
+		perr(ps, line, "{ } nested more than %d deep", MAX_DEPTH);
+		goto out;
+	}
+	if (item) {
+		ps->item_type = in_type;
+		ps->item_view = in_view;
+		ps->item_depth++;
+	}
+	for (;;) {
+		struct ps_stmt st;
+		enum ps_otype t;
+		struct ps_tok *tok;
+
+		while (peek(ps)->kind == PS_T_NEWLINE ||
+		       peek(ps)->kind == PS_T_SEMI)
+			advance(ps);
+		tok = peek(ps);
+		if (tok->kind == PS_T_RBRACE) {
+			advance(ps);
+			ok = true;
+			break;
+		}
+		if (tok->kind == PS_T_EOF || tok->kind == PS_T_ERROR) {
+			ps->what = what;
+			if (tok->kind == PS_T_ERROR)
+				perr(ps, tok->line, "%s", tok->text);
+			else
+				perr(ps, line,
+				     "missing '}' to close the script block");
+			break;
+		}
+		if (!parse_statement(ps, &st, &t)) {
+			stmt_free(&st);
+			break;
+		}
+		tok = peek(ps);
+		if (tok->kind != PS_T_NEWLINE && tok->kind != PS_T_SEMI &&
+		    tok->kind != PS_T_RBRACE) {
+			bad_value_token(ps, tok);
+			stmt_free(&st);
+			break;
+		}
+		c->body = xrealloc(c->body, (c->n_body + 1) * sizeof(*c->body));
+		c->body[c->n_body++] = st;
+		if (t != PS_O_NONE) {
+			c->body_type = any && c->body_type != t ? PS_O_ANY : t;
+			any = true;
+		}
+	}
+	if (item)
+		ps->item_depth--;
+out:
+	ps->depth--;
+	ps->what = what;
+	ps->in_type = in_type;
+	ps->in_view = in_view;
+	ps->item_type = item_type;
+	ps->item_view = item_view;
+	if (!ok)
+		skip_to_close(ps, PS_T_LBRACE, PS_T_RBRACE);
+	return ok;
+}
+
+/* ForEach-Object [-Process] { statements } | [-MemberName] Prop, and the
+ * common parameters. */
+static bool
+parse_foreach(struct parser *ps, struct ps_cmd *c, bool piped)
+{
+	if (!piped) {
+		perr(ps, c->line,
+		     "needs pipeline input (foreach ($x in $list) { ... } "
+		     "loops over a list)");
+		return false;
+	}
+	for (;;) {
+		struct ps_tok *t = peek(ps);
+		const struct ps_param *p;
+		char *msg = NULL;
+
+		if (t->kind == PS_T_NEWLINE) {
+			if (!continues_with(ps, PS_T_PARAM))
+				break;
+			skip_newlines(ps);
+			continue;
+		}
+		if (t->kind == PS_T_PARAM && !t->colon &&
+		    ps_cmdlet_param(c->cmdlet, t->text, &p, &msg) == 0 &&
+		    (p->type == PS_P_SCRIPT ||
+		     !strcmp(p->name, "MemberName"))) {
+			advance(ps);
+			continue; /* the block or name follows */
+		}
+		free(msg);
+		if (t->kind == PS_T_PARAM) {
+			if (!parse_param_arg(ps, c))
+				return false;
+			continue;
+		}
+		if (t->kind != PS_T_LBRACE && t->kind != PS_T_WORD &&
+		    t->kind != PS_T_STRING) {
+			if (t->kind == PS_T_OTHER || t->kind == PS_T_ERROR ||
+			    is_value_start(t->kind)) {
+				bad_value_token(ps, t);
+				return false;
+			}
+			break;
+		}
+		if (c->body || c->member) {
+			perr(ps, t->line,
+			     "ForEach-Object takes one script block or "
+			     "property name");
+			return false;
+		}
+		if (t->kind == PS_T_LBRACE) {
+			if (!parse_body(ps, c, true))
+				return false;
+			if (!c->body) /* { }: keep "has a body" */
+				c->body = xcalloc(1, sizeof(*c->body));
+			continue;
+		}
+		if (t->expands || t->bad_expansion) {
+			perr(ps, t->line, "-MemberName takes a property name");
+			return false;
+		}
+		if (!check_member(ps, t->line, ps->in_type, ps->in_view, NULL,
+		                  t->text))
+			return false;
+		c->member = xstrdup(t->text);
+		advance(ps);
+	}
+	if (!c->body && !c->member) {
+		perr(ps, c->line,
+		     "missing the script block: ForEach-Object { ... }");
+		return false;
+	}
+	return true;
+}
+
 static bool
 parse_command(struct parser *ps, struct ps_cmd *c, bool piped)
 {
@@ -1243,6 +1546,8 @@ parse_command(struct parser *ps, struct ps_cmd *c, bool piped)
 		     ps_obj_type(ps->in_type)->name);
 		return false;
 	}
+	if (cl->id == PS_C_FOREACH)
+		return parse_foreach(ps, c, piped);
 	if (cl->flags & PS_CF_ANY_ARGS)
 		return parse_any_args(ps);
 	for (;;) {
@@ -1324,6 +1629,8 @@ cmd_out_type(struct parser *ps, const struct ps_cmd *c, bool piped,
 		}
 		*view = ps_select_view(in, in_view, a->bound);
 		return in;
+	case PS_C_FOREACH:
+		return c->member ? PS_O_SCALAR : c->body_type;
 	case PS_C_WRITE_OUTPUT:
 		if (piped) {
 			*view = in_view ? json_incref((json_t *)in_view) : NULL;
@@ -1453,7 +1760,76 @@ value_type(struct parser *ps, const struct ps_value *v, json_t **view)
 	}
 	if (v->kind == PS_V_LIST)
 		return PS_O_ANY;
+	if (v->kind == PS_V_PAREN)
+		return v->type;
 	return PS_O_SCALAR;
+}
+
+/* foreach ($name in pipeline) { statements }: the collection, as a ( )
+ * value, piped into a ForEach-Object that sets $name to each object. */
+static bool
+parse_foreach_stmt(struct parser *ps, struct ps_stmt *st, enum ps_otype *out)
+{
+	struct ps_elem *e = &st->elems[0], *f;
+	int line = peek(ps)->line;
+	struct ps_tok *t;
+	enum ps_otype type;
+	json_t *view = NULL;
+	char *name;
+	bool ok;
+
+	ps->what = "foreach";
+	advance(ps); /* foreach */
+	advance(ps); /* '(' */
+	t = peek(ps);
+	if (t->kind != PS_T_VAR || t->n_props || is_builtin_var(t->text) ||
+	    is_item_var(t->text)) {
+		perr(ps, t->line, "expected ($name in collection)");
+		return false;
+	}
+	name = t->text;
+	advance(ps);
+	t = peek(ps);
+	if (t->kind != PS_T_WORD || strcasecmp(t->text, "in")) {
+		perr(ps, t->line, "expected 'in' after $%s", name);
+		return false;
+	}
+	advance(ps);
+	e->val.kind = PS_V_PAREN;
+	e->val.line = line;
+	e->val.sub = xcalloc(1, sizeof(*e->val.sub));
+	e->val.sub->line = line;
+	if (!parse_pipeline(ps, e->val.sub, &type, &view))
+		return false;
+	ps->what = "foreach";
+	e->val.text = paren_label(e->val.sub);
+	e->val.type = type;
+	t = peek(ps);
+	if (t->kind != PS_T_RPAREN || t->n_props) {
+		perr(ps, t->line, "expected ')' after the collection, found %s",
+		     tok_desc(t));
+		json_decref(view);
+		return false;
+	}
+	advance(ps);
+	skip_newlines(ps);
+	if (peek(ps)->kind != PS_T_LBRACE) {
+		perr(ps, peek(ps)->line, "missing the { ... } block");
+		json_decref(view);
+		return false;
+	}
+	var_set(ps, name, type, view);
+	json_decref(view);
+	f = add_elem(st);
+	f->is_cmd = true;
+	f->line = line;
+	f->cmd.cmdlet = ps_cmdlet_find("ForEach-Object");
+	f->cmd.typed = xstrdup("foreach");
+	f->cmd.line = line;
+	f->cmd.loop_var = xstrdup(name);
+	ok = parse_body(ps, &f->cmd, false);
+	*out = f->cmd.body_type;
+	return ok;
 }
 
 /* '*out' and '*out_view' (a new reference, or NULL): the type and view
@@ -1475,7 +1851,15 @@ parse_pipeline(struct parser *ps, struct ps_stmt *st, enum ps_otype *out,
 		ps->what = NULL;
 		ps->in_type = type;
 		ps->in_view = view;
-		if (t->kind == PS_T_WORD && is_keyword(t->text)) {
+		if (first && t->kind == PS_T_WORD &&
+		    !strcasecmp(t->text, "foreach") &&
+		    peek_at(ps, 1)->kind == PS_T_LPAREN) {
+			if (!parse_foreach_stmt(ps, st, &type))
+				goto out;
+			break;
+		}
+		if (t->kind == PS_T_WORD && is_keyword(t->text) &&
+		    (first || strcasecmp(t->text, "foreach"))) {
 			perr(ps, t->line, "%s: unsupported construct (%s)",
 			     t->text, unsupported_hint());
 			goto out;
@@ -1491,7 +1875,7 @@ parse_pipeline(struct parser *ps, struct ps_stmt *st, enum ps_otype *out,
 			cmd_set_vars(ps, &e->cmd, type, view);
 		} else if (first &&
 		           (t->kind == PS_T_WORD || t->kind == PS_T_STRING ||
-		            t->kind == PS_T_VAR)) {
+		            t->kind == PS_T_VAR || t->kind == PS_T_LPAREN)) {
 			if (!parse_value_elem(ps, e))
 				goto out;
 			type = value_type(ps, &e->val, &next);
@@ -1538,10 +1922,13 @@ out:
 	return ok;
 }
 
+/* '*out' (may be NULL): the type of what the statement outputs, PS_O_NONE
+ * if it assigns or its last cmdlet prints nothing (New-*, Set-*). */
 static bool
-parse_statement(struct parser *ps, struct ps_stmt *st)
+parse_statement(struct parser *ps, struct ps_stmt *st, enum ps_otype *out)
 {
 	struct ps_tok *t = peek(ps);
+	const struct ps_elem *last;
 	enum ps_otype type;
 	json_t *view;
 
@@ -1574,6 +1961,13 @@ parse_statement(struct parser *ps, struct ps_stmt *st)
 	if (st->assign)
 		var_set(ps, st->assign, type, view);
 	json_decref(view);
+	last = &st->elems[st->n_elems - 1];
+	if (st->assign ||
+	    (last->is_cmd && (last->cmd.cmdlet->flags & PS_CF_QUIET) &&
+	     !last->cmd.passthru))
+		type = PS_O_NONE;
+	if (out)
+		*out = type;
 	return true;
 }
 
@@ -1611,7 +2005,7 @@ ps_parse(const char *file, const char *text, size_t len)
 			perr(&ps, t->line, "%s", t->text);
 			break;
 		}
-		if (parse_statement(&ps, &st)) {
+		if (parse_statement(&ps, &st, NULL)) {
 			t = peek(&ps);
 			if (t->kind == PS_T_NEWLINE || t->kind == PS_T_SEMI ||
 			    t->kind == PS_T_EOF) {

@@ -393,10 +393,16 @@ fake_call(void *ctx, const char *cmd, json_t *args, json_t **result,
 		const char *name =
 		    json_string_value(json_object_get(args, "name"));
 
-		if (!name ||
-		    (strcmp(name, "Ethernet") && strcmp(name, "Ethernet2")))
+		if (!name) { /* every interface */
+			*result = json_pack(
+			    "[{sssiss}{sssiss}]", "name", "Ethernet", "ifindex",
+			    12, "mac", "33:44:55:66:77:88", "name", "Ethernet2",
+			    "ifindex", 13, "mac", "33:44:55:66:77:88");
+			return 0;
+		}
+		if (strcmp(name, "Ethernet") && strcmp(name, "Ethernet2"))
 			return fake_err(error, "no interface named '%s'%s",
-			                name ? name : "", "");
+			                name, "");
 		*result = json_pack("{sssiss}", "name", name, "ifindex",
 		                    strcmp(name, "Ethernet") ? 13 : 12, "mac",
 		                    "33:44:55:66:77:88");

@@ -27,8 +27,9 @@ lex_dump(const char *src)
 	ps_lex(src, strlen(src), &toks);
 	for (size_t i = 0; i < toks.n; i++) {
 		static const char *const k[] = {
-		    "EOF", "NL", "SEMI", "PIPE", "COMMA", "ASSIGN", "LB",
-		    "RB",  "W",  "S",    "P",    "V",     "OTHER",  "ERR",
+		    "EOF", "NL", "SEMI",  "PIPE", "COMMA", "ASSIGN",
+		    "LB",  "RB", "LP",    "RP",   "W",     "S",
+		    "P",   "V",  "OTHER", "ERR",
 		};
 		const struct ps_tok *t = &toks.v[i];
 
@@ -72,12 +73,14 @@ test_lex(void)
 	    {"$x = 5", "V:x ASSIGN W:5"},
 	    {"{$_.A -eq \"b\"}", "LB V:_.A P:eq S:b RB"},
 	    {"10.0.1.0/24 -5 * 0x10", "W:10.0.1.0/24 W:-5 W:* W:0x10"},
-	    {"(a)", "OTHER:parenthesised expressions W:a "
-	            "OTHER:parenthesised expressions"},
-	    {"$(x)", "OTHER:$(...) subexpressions W:x "
-	             "OTHER:parenthesised expressions"},
-	    {"$x.Go()", "V:x.Go OTHER:method calls "
-	                "OTHER:parenthesised expressions"},
+	    {"(a)", "LP W:a RP"},
+	    {"(Get-X a).Index", "LP W:Get-X W:a RP.Index"},
+	    {"((a).B.C)", "LP LP W:a RP.B.C RP"},
+	    {"(a) .B", "LP W:a RP W:.B"},
+	    {"(a).B()", "LP W:a RP.B OTHER:method calls RP"},
+	    {"(a)(b)", "LP W:a RP LP W:b RP"},
+	    {"$(x)", "OTHER:$(...) subexpressions W:x RP"},
+	    {"$x.Go()", "V:x.Go OTHER:method calls RP"},
 	    {"a && b", "W:a OTHER:the && operator W:b"},
 	    {"$env:PATH", "OTHER:scoped variables ($env:) W:PATH"},
 	    {"${vm}.Name", "V:vm.Name"},
@@ -348,9 +351,35 @@ test_parse_errors(void)
 	     "-PrefixLength 24",
 	     "t.ps1:1: New-NetVirtualizationProviderAddress: missing "
 	     "mandatory parameter -InterfaceIndex"},
-	    {"foreach ($a in $b) { }",
-	     "t.ps1:1: foreach: unsupported construct (hnvctl ps runs "
-	     "cmdlets, pipelines and $variable assignments)"},
+	    {"foreach ($a Get-VM) { }",
+	     "t.ps1:1: foreach: expected 'in' after $a"},
+	    {"foreach ($a in Get-VM) { New-VM -Name $a.Nmae }",
+	     "t.ps1:1: New-VM: VirtualMachine objects have no property "
+	     "'Nmae' (did you mean Name?)"},
+	    {"Get-VM | % { New-VM -Name $_.Nmae }",
+	     "t.ps1:1: New-VM: VirtualMachine objects have no property "
+	     "'Nmae' (did you mean Name?)"},
+	    {"Get-VM | % { Get-VM\n", "t.ps1:1: ForEach-Object: missing "
+	                              "'}' to close the script block"},
+	    {"ForEach-Object { Get-VM }",
+	     "t.ps1:1: ForEach-Object: needs pipeline input (foreach ($x in "
+	     "$list) { ... } loops over a list)"},
+	    {"New-VM -Name $_.Name",
+	     "t.ps1:1: New-VM: $_ is only defined inside Where-Object { ... } "
+	     "and ForEach-Object { ... }"},
+	    {"New-VM -Name (Get-NetAdapter Ethernet).Nmae",
+	     "t.ps1:1: New-VM: NetAdapter objects have no property 'Nmae' "
+	     "(did you mean Name?)"},
+	    {"New-VM -Name (Get-NetAdapter -Nmae Ethernet).Name",
+	     "t.ps1:1: Get-NetAdapter: unknown parameter -Nmae (did you mean "
+	     "-Name?)"},
+	    {"New-VM -Name (Get-NetAdapter Ethernet", "t.ps1:1: New-VM: "
+	                                              "missing ')'"},
+	    {"New-VM -Name ()", "t.ps1:1: New-VM: empty ( )"},
+	    {"$x = (Get-VM).Name.Length",
+	     "t.ps1:1: only one level of properties ((Get-VM).Name) is "
+	     "supported"},
+	    {"(Get-VM).Name).Count", "t.ps1:1: unexpected ')'"},
 	    {"Get-VMSwitch | Set-VMNetworkAdapter -VirtualSubnetId 6000",
 	     "t.ps1:1: Set-VMNetworkAdapter: takes VMNetworkAdapter "
 	     "objects, not VMSwitch objects"},
