@@ -2,7 +2,8 @@
 /*
  * test-hmap: the intrusive hash map and the hash functions: seeded random
  * inserts and removes against a plain array, forced collisions, iteration,
- * growth and shrinking.
+ * growth and shrinking, and the incremental rehash: bounded work per
+ * insert, lookups, removal and iteration while two tables are live.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -197,11 +198,168 @@ test_hash_spread(void)
 	CHECK(max < 200);
 }
 
+/* Each element present once in an iteration, and nothing else. */
+static bool
+iter_exact(const struct hmap *m, struct elem *es, int n)
+{
+	size_t seen = 0;
+	bool ok = true;
+
+	for (int i = 0; i < n; i++)
+		es[i].in = false;
+	for (struct hmap_node *p = hmap_first(m); p; p = hmap_next(m, p)) {
+		struct elem *e = CONTAINER_OF(p, struct elem, node);
+
+		ok &= !e->in;
+		e->in = true;
+		seen++;
+	}
+	return ok && seen == hmap_count(m);
+}
+
+/*
+ * The incremental rehash:
+ *  1. a rehash starts when the map holds more nodes than buckets, and
+ *     the table size doubles at once (load factor stays <= 1);
+ *  2. no insert moves more than HMAP_REHASH_STEP buckets, and a rehash
+ *     is always over before the next must start;
+ *  3. while it goes on, every node is found, removal works in either
+ *     table, and iteration visits each node once, also when removing the
+ *     current node.
+ */
+static void
+test_hmap_rehash_incremental(void)
+{
+	enum { N = 5000 };
+	struct elem *es = calloc(N, sizeof(*es));
+	struct hmap m;
+	int checked_mid = 0, forced = 0, overstep = 0, lost = 0;
+
+	hmap_init(&m);
+	for (int i = 0; i < N; i++) {
+		size_t idx = m.rehash_idx, old_mask = m.old_mask;
+		bool was = hmap_is_rehashing(&m);
+
+		es[i].key = i;
+		/* The insert moves its step first: would a new rehash still
+		 * find this one unfinished? */
+		if (was && m.old_mask + 1 - m.rehash_idx > HMAP_REHASH_STEP &&
+		    m.n + 1 > m.mask + 1)
+			forced++;
+		hmap_insert(&m, &es[i].node, good_hash(i));
+		if (was && hmap_is_rehashing(&m) && m.old_mask == old_mask &&
+		    m.rehash_idx - idx > HMAP_REHASH_STEP)
+			overstep++;
+		CHECK(m.n <= m.mask + 1);
+		if (!hmap_is_rehashing(&m) || m.rehash_idx == 0 ||
+		    checked_mid > 40)
+			continue;
+		/* Mid-rehash: all found, iteration exact. */
+		checked_mid++;
+		for (int k = 0; k <= i; k++)
+			lost += find(&m, k, good_hash) != &es[k];
+		CHECK(iter_exact(&m, es, i + 1));
+	}
+	CHECK(checked_mid > 5);
+	CHECK_EQ(forced, 0);
+	CHECK_EQ(overstep, 0);
+	CHECK_EQ(lost, 0);
+
+	/* Drive to the middle of a rehash, then remove from both tables. */
+	while (!hmap_is_rehashing(&m) || m.rehash_idx < (m.old_mask + 1) / 2) {
+		struct elem *e = xcalloc(1, sizeof(*e));
+
+		e->key = -1;
+		hmap_insert(&m, &e->node, good_hash(-(int)m.n));
+	}
+	CHECK(hmap_is_rehashing(&m));
+	{
+		int in_old = 0, in_new = 0;
+
+		for (int i = 0; i < N; i += 2) {
+			if ((es[i].node.hash & m.old_mask) >= m.rehash_idx)
+				in_old++;
+			else
+				in_new++;
+			hmap_remove(&m, &es[i].node);
+		}
+		CHECK(in_old > 0 && in_new > 0);
+	}
+	for (int i = 0; i < N; i++)
+		lost += find(&m, i, good_hash) != (i % 2 ? &es[i] : NULL);
+	CHECK_EQ(lost, 0);
+	CHECK(hmap_is_rehashing(&m)); /* removal never moves buckets */
+
+	/* Remove the current node while iterating mid-rehash: all go. */
+	{
+		struct hmap_node *p, *next;
+		size_t removed = 0, before = hmap_count(&m);
+
+		for (p = hmap_first(&m); p; p = next) {
+			struct elem *e = CONTAINER_OF(p, struct elem, node);
+
+			next = hmap_next(&m, p);
+			hmap_remove(&m, p);
+			removed++;
+			if (e->key < 0)
+				free(e);
+		}
+		CHECK_EQ(removed, before);
+		CHECK(hmap_is_empty(&m));
+		CHECK(hmap_first(&m) == NULL);
+	}
+	/* Finishing by steps frees the old table. */
+	while (hmap_rehash_step(&m, 7))
+		;
+	CHECK(!hmap_is_rehashing(&m));
+	hmap_uninit(&m);
+	free(es);
+}
+
+/* Random inserts and removes with a rehash often in progress, checked
+ * against the truth after every step and by iteration at the end. */
+static void
+test_hmap_rehash_random(void)
+{
+	rng_state = 3;
+	run(good_hash, 20000, 300000);
+	rng_state = 4;
+	run(bad_hash, 2000, 50000);
+}
+
+/* Shrinking during a rehash finishes it first. */
+static void
+test_hmap_shrink_mid_rehash(void)
+{
+	struct elem *es = calloc(1100, sizeof(*es));
+	struct hmap m;
+
+	hmap_init(&m);
+	for (int i = 0; i < 1025; i++) {
+		es[i].key = i;
+		hmap_insert(&m, &es[i].node, good_hash(i));
+	}
+	CHECK(hmap_is_rehashing(&m));
+	for (int i = 0; i < 1020; i++)
+		hmap_remove(&m, &es[i].node);
+	hmap_shrink(&m);
+	CHECK(!hmap_is_rehashing(&m));
+	CHECK(m.mask + 1 <= 32);
+	for (int i = 1020; i < 1025; i++)
+		CHECK(find(&m, i, good_hash) == &es[i]);
+	CHECK(iter_exact(&m, es, 1025));
+	hmap_uninit(&m);
+	free(es);
+}
+
 const struct test_case tests[] = {
     TEST(test_hmap_random),
     TEST(test_hmap_collisions),
     TEST(test_hmap_empty),
     TEST(test_hmap_shrink),
+    TEST(test_hmap_rehash_incremental),
+    TEST(test_hmap_rehash_random),
+    TEST(test_hmap_shrink_mid_rehash),
     TEST(test_hash_values),
     TEST(test_hash_spread),
     {0},
