@@ -68,8 +68,32 @@ lr_other(const struct lookup_record *q, uint32_t vsid, char buf[80])
 	return buf;
 }
 
+/* The readers' view: while a stage is open (or rolling back) they do
+ * not see what it added and still see what it removed; once committed
+ * they see the result.  Writers see every node but doomed ones. */
+static inline bool
+lr_live(const struct lr_node *l)
+{
+	return !(l->flags & LR_DOOMED);
+}
+
+static inline bool
+lr_visible(const struct policy *p, const struct lr_node *l)
+{
+	bool staging;
+
+	if (!l->flags)
+		return true;
+	staging = p->stage.state == LR_STAGE_OPEN ||
+	          p->stage.state == LR_STAGE_ROLLBACK;
+	if (l->flags & LR_DOOMED)
+		return staging;
+	return !staging; /* LR_STAGED */
+}
+
 static struct lr_node *
-lr_find_ca(const struct policy *p, uint32_t vsid, const struct in6_addr *ca)
+lr_find_ca__(const struct policy *p, uint32_t vsid, const struct in6_addr *ca,
+             bool reader)
 {
 	uint32_t h = policy_hash_vsid_ip(vsid, ca);
 
@@ -77,10 +101,18 @@ lr_find_ca(const struct policy *p, uint32_t vsid, const struct in6_addr *ca)
 	     n = hmap_next_with_hash(n)) {
 		struct lr_node *l = CONTAINER_OF(n, struct lr_node, ca_node);
 
-		if (l->rec.vsid == vsid && ip_equal(&l->rec.ca, ca))
+		if (l->rec.vsid != vsid || !ip_equal(&l->rec.ca, ca))
+			continue;
+		if (reader ? lr_visible(p, l) : lr_live(l))
 			return l;
 	}
 	return NULL;
+}
+
+static struct lr_node *
+lr_find_ca(const struct policy *p, uint32_t vsid, const struct in6_addr *ca)
+{
+	return lr_find_ca__(p, vsid, ca, false);
 }
 
 static struct lr_node *
@@ -93,7 +125,7 @@ lr_find_l2(const struct policy *p, uint32_t vsid, const struct eth_addr *mac)
 		struct lr_node *l = CONTAINER_OF(n, struct lr_node, mac_node);
 
 		if (l->rec.vsid == vsid && eth_equal(&l->rec.mac, mac) &&
-		    l->rec.type == LR_TYPE_L2ONLY)
+		    l->rec.type == LR_TYPE_L2ONLY && lr_live(l))
 			return l;
 	}
 	return NULL;
@@ -138,7 +170,7 @@ lr_mac_conflict(const struct policy *p, uint32_t vsid,
 		struct lr_node *l = CONTAINER_OF(n, struct lr_node, mac_node);
 
 		if (l == self || l->rec.vsid != vsid ||
-		    !eth_equal(&l->rec.mac, &r->mac))
+		    !eth_equal(&l->rec.mac, &r->mac) || !lr_live(l))
 			continue;
 		if (!lr_may_share_mac(r, &l->rec))
 			return &l->rec;
@@ -146,27 +178,45 @@ lr_mac_conflict(const struct policy *p, uint32_t vsid,
 	return NULL;
 }
 
+/* The first record of family 'fam' of 've', other than 'self'. */
+static const struct lookup_record *
+lr_example_in(const struct vsid_ent *ve, int fam, const struct lr_node *self)
+{
+	for (const struct plist *e = ve->lrs.next; e != &ve->lrs; e = e->next) {
+		const struct lr_node *l =
+		    CONTAINER_OF(e, struct lr_node, vsid_order);
+
+		if (l != self && lr_live(l) && lr_has_fam(&l->rec) &&
+		    ip_fam(&l->rec.ca) == fam)
+			return &l->rec;
+	}
+	return NULL;
+}
+
 /* The first record of family 'fam' in the domain of 'rd' (or of 'vsid' if
- * 'rd' is NULL), other than 'self' and those of 'skip': for messages. */
+ * 'rd' is NULL), other than 'self' and those of 'skip': for messages.
+ * The domain's CAs are all of one family, so the first record of a VSID
+ * that counts any of 'fam' is close to the head of its list. */
 static const struct lookup_record *
 lr_example(const struct policy *p, const struct rdom *rd, uint32_t vsid,
            uint32_t skip, int fam, const struct lr_node *self)
 {
-	for (struct plist *e = p->lrs.next; e != &p->lrs; e = e->next) {
-		struct lr_node *l = CONTAINER_OF(e, struct lr_node, order);
-		const struct vsid_ent *ve;
+	const struct vsid_ent *ve;
 
-		if (l == self || !lr_has_fam(&l->rec) ||
-		    ip_fam(&l->rec.ca) != fam || l->rec.vsid == skip)
+	if (!rd) {
+		ve = policy_vsid_find(p, vsid);
+		return ve ? lr_example_in(ve, fam, self) : NULL;
+	}
+	for (const struct plist *e = rd->vsids.next; e != &rd->vsids;
+	     e = e->next) {
+		const struct lookup_record *q;
+
+		ve = CONTAINER_OF(e, struct vsid_ent, rd_order);
+		if (ve->vsid == skip || !ve->n_fam[fam])
 			continue;
-		if (!rd) {
-			if (l->rec.vsid == vsid)
-				return &l->rec;
-			continue;
-		}
-		ve = policy_vsid_find(p, l->rec.vsid);
-		if (ve && ve->rd == rd)
-			return &l->rec;
+		q = lr_example_in(ve, fam, self);
+		if (q)
+			return q;
 	}
 	return NULL;
 }
@@ -359,13 +409,13 @@ policy_lr_check_join(const struct policy *p, uint32_t vsid,
 		           q ? lr_other(q, vsid, o) : "?");
 		return -EINVAL;
 	}
-	for (const struct plist *le = p->lrs.next; le != &p->lrs;
+	for (const struct plist *le = ve->lrs.next; le != &ve->lrs;
 	     le = le->next) {
 		const struct lr_node *l =
-		    CONTAINER_OF(le, struct lr_node, order);
+		    CONTAINER_OF(le, struct lr_node, vsid_order);
 		const struct lookup_record *r = &l->rec;
 
-		if (r->vsid != vsid)
+		if (!lr_live(l))
 			continue;
 		for (const struct plist *e = rd->vsids.next; e != &rd->vsids;
 		     e = e->next) {
@@ -401,36 +451,250 @@ policy_lr_check_join(const struct policy *p, uint32_t vsid,
 	return 0;
 }
 
+/* The hash indexes hold every node, doomed ones too (until freed): the
+ * lookups filter by view. */
 static void
-lr_index(struct policy *p, struct lr_node *l)
+lr_hash_in(struct policy *p, struct lr_node *l)
 {
 	const struct lookup_record *r = &l->rec;
-	struct vsid_ent *ve;
 
 	if (lr_has_ca_key(r))
 		hmap_insert(&p->lr_by_ca, &l->ca_node,
 		            policy_hash_vsid_ip(r->vsid, &r->ca));
 	hmap_insert(&p->lr_by_mac, &l->mac_node,
 	            policy_hash_vsid_mac(r->vsid, &r->mac));
-	ve = policy_vsid_get(p, r->vsid);
-	ve->n_recs++;
-	if (lr_has_fam(r))
-		ve->n_fam[ip_fam(&r->ca)]++;
 }
 
 static void
-lr_unindex(struct policy *p, struct lr_node *l)
+lr_hash_out(struct policy *p, struct lr_node *l)
 {
-	const struct lookup_record *r = &l->rec;
-	struct vsid_ent *ve = policy_vsid_find(p, r->vsid);
-
-	if (lr_has_ca_key(r))
+	if (lr_has_ca_key(&l->rec))
 		hmap_remove(&p->lr_by_ca, &l->ca_node);
 	hmap_remove(&p->lr_by_mac, &l->mac_node);
-	ve->n_recs--;
-	if (lr_has_fam(r))
-		ve->n_fam[ip_fam(&r->ca)]--;
-	policy_vsid_put(p, ve);
+}
+
+/* The counters of the writers' view: records per VSID and family. */
+static void
+lr_count(struct policy *p, const struct lr_node *l, int delta)
+{
+	struct vsid_ent *ve = policy_vsid_find(p, l->rec.vsid);
+
+	ve->n_recs += (size_t)(ssize_t)delta;
+	if (lr_has_fam(&l->rec))
+		ve->n_fam[ip_fam(&l->rec.ca)] += (size_t)(ssize_t)delta;
+	p->n_lr += (size_t)(ssize_t)delta;
+}
+
+/* A new node for 'rec' with 'seq': at the end of both lists, or right
+ * after 'after' (a replacement, same seq). */
+static struct lr_node *
+lr_insert(struct policy *p, const struct lookup_record *rec, uint64_t seq,
+          struct lr_node *after)
+{
+	struct lr_node *l = xcalloc(1, sizeof(*l));
+	struct vsid_ent *ve = policy_vsid_get(p, rec->vsid);
+
+	l->rec = *rec;
+	l->seq = seq;
+	if (after) {
+		plist_insert_after(&after->order, &l->order);
+		plist_insert_after(&after->vsid_order, &l->vsid_order);
+	} else {
+		plist_push_back(&p->lrs, &l->order);
+		plist_push_back(&ve->lrs, &l->vsid_order);
+	}
+	lr_hash_in(p, l);
+	lr_count(p, l, 1);
+	return l;
+}
+
+/* Frees a node.  The caller releases its VSID (policy_vsid_put) once it
+ * no longer walks that VSID's list. */
+static void
+lr_destroy(struct policy *p, struct lr_node *l)
+{
+	if (lr_live(l))
+		lr_count(p, l, -1);
+	lr_hash_out(p, l);
+	plist_remove(&l->order);
+	plist_remove(&l->vsid_order);
+	free(l);
+}
+
+static void
+lr_put_vsid(struct policy *p, uint32_t vsid)
+{
+	policy_vsid_put(p, policy_vsid_find(p, vsid));
+}
+
+/* ---- Stages ---- */
+
+static void
+vec_push(struct lr_node ***v, size_t *n, size_t *cap, struct lr_node *l)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = l;
+}
+
+static bool
+lr_stage_open(const struct policy *p)
+{
+	return p->stage.state == LR_STAGE_OPEN;
+}
+
+static void
+lr_stage_added(struct policy *p, struct lr_node *l)
+{
+	struct lr_stage *st = &p->stage;
+
+	l->flags |= LR_STAGED;
+	l->stage_idx = (uint32_t)st->n_added;
+	vec_push(&st->added, &st->n_added, &st->cap_added, l);
+}
+
+/* Removes a live node: in a stage, a node the stage added is dropped at
+ * once (nobody saw it), any other is marked; outside a stage it is
+ * freed.  The caller puts the VSID. */
+static void
+lr_kill(struct policy *p, struct lr_node *l)
+{
+	struct lr_stage *st = &p->stage;
+
+	if (!lr_stage_open(p)) {
+		lr_destroy(p, l);
+	} else if (l->flags & LR_STAGED) {
+		st->added[l->stage_idx] = NULL;
+		lr_destroy(p, l);
+	} else {
+		lr_count(p, l, -1);
+		l->flags |= LR_DOOMED;
+		vec_push(&st->doomed, &st->n_doomed, &st->cap_doomed, l);
+	}
+}
+
+static void
+lr_stage_reset(struct policy *p)
+{
+	free(p->stage.added);
+	free(p->stage.doomed);
+	memset(&p->stage, 0, sizeof(p->stage));
+}
+
+int
+policy_lr_begin(struct policy *p)
+{
+	if (p->stage.state != LR_STAGE_NONE)
+		return -EBUSY;
+	p->stage.state = LR_STAGE_OPEN;
+	return 0;
+}
+
+void
+policy_lr_commit(struct policy *p)
+{
+	if (!lr_stage_open(p))
+		return;
+	p->stage.state = LR_STAGE_COMMITTED;
+	p->generation++;
+}
+
+bool
+policy_lr_in_stage(const struct policy *p)
+{
+	return p->stage.state != LR_STAGE_NONE;
+}
+
+/*
+ * After a commit, the net changes in an order a store can apply:
+ *  1. every removed record (DEL, its seq), then frees it;
+ *  2. every added or replacing record (PUT, its seq; a replacement has
+ *     the seq of the record it replaces, so DEL then PUT of one seq is a
+ *     set).
+ * Records added and removed within the stage were freed at removal and
+ * appear in neither.
+ */
+bool
+policy_lr_finalize_step(struct policy *p, size_t budget, policy_lr_change_cb cb,
+                        void *aux)
+{
+	struct lr_stage *st = &p->stage;
+
+	if (st->state != LR_STAGE_COMMITTED)
+		return false;
+	while (budget) {
+		struct lr_node *l;
+
+		if (st->i_doomed < st->n_doomed) {
+			uint32_t vsid;
+
+			l = st->doomed[st->i_doomed++];
+			vsid = l->rec.vsid;
+			if (cb)
+				cb(POLICY_LR_DEL, l->seq, &l->rec, aux);
+			lr_destroy(p, l);
+			lr_put_vsid(p, vsid);
+			budget--;
+		} else if (st->i_added < st->n_added) {
+			l = st->added[st->i_added++];
+			if (!l)
+				continue;
+			l->flags &= (uint8_t)~LR_STAGED;
+			if (cb)
+				cb(POLICY_LR_PUT, l->seq, &l->rec, aux);
+			budget--;
+		} else {
+			lr_stage_reset(p);
+			return false;
+		}
+	}
+	if (st->i_doomed == st->n_doomed && st->i_added == st->n_added) {
+		lr_stage_reset(p);
+		return false;
+	}
+	return true;
+}
+
+/* Undo: drop what the stage added, then revive what it removed; readers
+ * go on seeing the old records throughout. */
+bool
+policy_lr_rollback_step(struct policy *p, size_t budget)
+{
+	struct lr_stage *st = &p->stage;
+
+	if (st->state == LR_STAGE_OPEN)
+		st->state = LR_STAGE_ROLLBACK;
+	if (st->state != LR_STAGE_ROLLBACK)
+		return false;
+	while (budget) {
+		struct lr_node *l;
+
+		if (st->i_added < st->n_added) {
+			uint32_t vsid;
+
+			l = st->added[st->i_added++];
+			if (!l)
+				continue;
+			vsid = l->rec.vsid;
+			lr_destroy(p, l);
+			lr_put_vsid(p, vsid);
+			budget--;
+		} else if (st->i_doomed < st->n_doomed) {
+			l = st->doomed[st->i_doomed++];
+			l->flags &= (uint8_t)~LR_DOOMED;
+			lr_count(p, l, 1);
+			budget--;
+		} else {
+			break;
+		}
+	}
+	if (st->i_added == st->n_added && st->i_doomed == st->n_doomed) {
+		lr_stage_reset(p);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -472,9 +736,9 @@ lr_warn(const struct policy *p, const struct lookup_record *r, const char *what,
 		            policy_pa_list(p, list, sizeof(list)));
 }
 
-int
-policy_lr_add(struct policy *p, const struct lookup_record *rec,
-              struct pmsg *msg)
+static int
+lr_add_seq(struct policy *p, const struct lookup_record *rec, uint64_t seq,
+           struct pmsg *msg)
 {
 	char what[LR_LABEL_LEN + 16], lbl[LR_LABEL_LEN];
 	struct lr_node *l;
@@ -492,16 +756,49 @@ policy_lr_add(struct policy *p, const struct lookup_record *rec,
 	rc = lr_check_domain(p, rec, NULL, what, msg);
 	if (rc)
 		return rc;
-	l = xcalloc(1, sizeof(*l));
-	l->rec = *rec;
-	plist_push_back(&p->lrs, &l->order);
-	lr_index(p, l);
-	p->n_lr++;
-	p->generation++;
+	l = lr_insert(p, rec, seq, NULL);
+	if (seq > p->lr_seq)
+		p->lr_seq = seq;
+	if (lr_stage_open(p))
+		lr_stage_added(p, l);
+	else
+		p->generation++;
 	lr_warn(p, rec, what, msg);
 	return 0;
 }
 
+int
+policy_lr_add(struct policy *p, const struct lookup_record *rec,
+              struct pmsg *msg)
+{
+	return lr_add_seq(p, rec, p->lr_seq + 1, msg);
+}
+
+int
+policy_lr_restore(struct policy *p, const struct lookup_record *rec,
+                  uint64_t seq, struct pmsg *msg)
+{
+	if (seq <= p->lr_seq) {
+		policy_msg_reset(msg);
+		policy_err(msg,
+		           "lookup record: sequence number %llu is not after "
+		           "%llu",
+		           (unsigned long long)seq,
+		           (unsigned long long)p->lr_seq);
+		return -ERANGE;
+	}
+	return lr_add_seq(p, rec, seq, msg);
+}
+
+uint64_t
+policy_lr_seq(const struct lookup_record *r)
+{
+	return CONTAINER_OF(r, const struct lr_node, rec)->seq;
+}
+
+/* In a stage a set replaces the node (readers keep the old one until the
+ * commit) unless the stage added it; otherwise it changes in place.  The
+ * key (VSID, CA or MAC) is the same, so the node keeps its place. */
 int
 policy_lr_set(struct policy *p, const struct lookup_record *rec,
               struct pmsg *msg)
@@ -523,10 +820,18 @@ policy_lr_set(struct policy *p, const struct lookup_record *rec,
 	rc = lr_check_domain(p, rec, l, what, msg);
 	if (rc)
 		return rc;
-	lr_unindex(p, l);
-	l->rec = *rec;
-	lr_index(p, l);
-	p->generation++;
+	if (lr_stage_open(p) && !(l->flags & LR_STAGED)) {
+		lr_kill(p, l);
+		lr_stage_added(p, lr_insert(p, rec, l->seq, l));
+	} else {
+		lr_count(p, l, -1);
+		lr_hash_out(p, l);
+		l->rec = *rec;
+		lr_hash_in(p, l);
+		lr_count(p, l, 1);
+		if (!lr_stage_open(p))
+			p->generation++;
+	}
 	lr_warn(p, rec, what, msg);
 	return 0;
 }
@@ -545,31 +850,46 @@ lr_match_full(const struct policy *p, const struct lookup_record *r,
 	return true;
 }
 
-static void
-lr_free(struct policy *p, struct lr_node *l)
+static bool
+filter_has(const struct policy_filter *f, unsigned fields)
 {
-	lr_unindex(p, l);
-	plist_remove(&l->order);
-	p->n_lr--;
-	free(l);
+	return f && (f->fields & fields) == fields;
+}
+
+/* A filter that names one record by its (VSID, CA) key. */
+static bool
+filter_is_ca_key(const struct policy_filter *f)
+{
+	return filter_has(f, F_VSID | F_CA) && !ip_is_unspec(&f->ca);
+}
+
+void
+policy_lr_remove_rec(struct policy *p, const struct lookup_record *r)
+{
+	struct lr_node *l = CONTAINER_OF(r, struct lr_node, rec);
+	uint32_t vsid = r->vsid;
+
+	if (!lr_live(l))
+		return;
+	lr_kill(p, l);
+	lr_put_vsid(p, vsid);
 }
 
 /* Removal by (VSID, CA) or (VSID, MAC), the cmdlets' usual filters, goes
- * through the indexes; anything else scans. */
+ * through the indexes, by VSID through its list; anything else scans. */
 int
 policy_lr_remove(struct policy *p, const struct policy_filter *f)
 {
 	int n = 0;
 
-	if (f && (f->fields & (F_VSID | F_CA)) == (F_VSID | F_CA) &&
-	    !ip_is_unspec(&f->ca)) {
+	if (filter_is_ca_key(f)) {
 		struct lr_node *l = lr_find_ca(p, f->vsid, &f->ca);
 
 		if (l && lr_match_full(p, &l->rec, f)) {
-			lr_free(p, l);
+			lr_kill(p, l);
 			n++;
 		}
-	} else if (f && (f->fields & (F_VSID | F_MAC)) == (F_VSID | F_MAC)) {
+	} else if (filter_has(f, F_VSID | F_MAC)) {
 		uint32_t h = policy_hash_vsid_mac(f->vsid, &f->mac);
 		struct hmap_node *hn, *next;
 
@@ -579,26 +899,41 @@ policy_lr_remove(struct policy *p, const struct policy_filter *f)
 			    CONTAINER_OF(hn, struct lr_node, mac_node);
 
 			next = hmap_next_with_hash(hn);
-			if (lr_match_full(p, &l->rec, f)) {
-				lr_free(p, l);
+			if (lr_live(l) && lr_match_full(p, &l->rec, f)) {
+				lr_kill(p, l);
 				n++;
 			}
 		}
 	} else {
-		struct plist *e, *next;
+		struct vsid_ent *ve = NULL;
+		struct plist *head = &p->lrs, *e, *next;
+		bool by_vsid = filter_has(f, F_VSID);
 
-		for (e = p->lrs.next; e != &p->lrs; e = next) {
+		if (by_vsid) {
+			ve = policy_vsid_find(p, f->vsid);
+			if (!ve)
+				return 0;
+			head = &ve->lrs;
+		}
+		for (e = head->next; e != head; e = next) {
 			struct lr_node *l =
-			    CONTAINER_OF(e, struct lr_node, order);
+			    by_vsid
+			        ? CONTAINER_OF(e, struct lr_node, vsid_order)
+			        : CONTAINER_OF(e, struct lr_node, order);
+			uint32_t vsid = l->rec.vsid;
 
 			next = e->next;
-			if (lr_match_full(p, &l->rec, f)) {
-				lr_free(p, l);
-				n++;
-			}
+			if (!lr_live(l) || !lr_match_full(p, &l->rec, f))
+				continue;
+			lr_kill(p, l);
+			n++;
+			if (!by_vsid)
+				lr_put_vsid(p, vsid);
 		}
 	}
-	if (n)
+	if (f && (f->fields & F_VSID))
+		lr_put_vsid(p, f->vsid);
+	if (n && !lr_stage_open(p))
 		p->generation++;
 	return n;
 }
@@ -607,15 +942,31 @@ int
 policy_lr_foreach(const struct policy *p, const struct policy_filter *f,
                   policy_lr_cb cb, void *aux)
 {
-	const struct plist *e, *next;
+	const struct plist *head = &p->lrs, *e, *next;
+	bool by_vsid = filter_has(f, F_VSID);
 
-	for (e = p->lrs.next; e != &p->lrs; e = next) {
+	if (filter_is_ca_key(f)) {
+		const struct lr_node *l = lr_find_ca(p, f->vsid, &f->ca);
+
+		if (l && lr_match_full(p, &l->rec, f))
+			return cb(&l->rec, aux);
+		return 0;
+	}
+	if (by_vsid) {
+		const struct vsid_ent *ve = policy_vsid_find(p, f->vsid);
+
+		if (!ve)
+			return 0;
+		head = &ve->lrs;
+	}
+	for (e = head->next; e != head; e = next) {
 		const struct lr_node *l =
-		    CONTAINER_OF(e, struct lr_node, order);
+		    by_vsid ? CONTAINER_OF(e, struct lr_node, vsid_order)
+		            : CONTAINER_OF(e, struct lr_node, order);
 		int rc;
 
 		next = e->next;
-		if (!lr_match_full(p, &l->rec, f))
+		if (!lr_live(l) || !lr_match_full(p, &l->rec, f))
 			continue;
 		rc = cb(&l->rec, aux);
 		if (rc)
@@ -634,7 +985,7 @@ const struct lookup_record *
 policy_lr_by_ca(const struct policy *p, uint32_t vsid,
                 const struct in6_addr *ca)
 {
-	struct lr_node *l = lr_find_ca(p, vsid, ca);
+	struct lr_node *l = lr_find_ca__(p, vsid, ca, true);
 
 	return l ? &l->rec : NULL;
 }
@@ -661,7 +1012,8 @@ policy_lr_by_mac(const struct policy *p, uint32_t vsid,
 		const struct lr_node *l =
 		    CONTAINER_OF(n, struct lr_node, mac_node);
 
-		if (l->rec.vsid != vsid || !eth_equal(&l->rec.mac, mac))
+		if (l->rec.vsid != vsid || !eth_equal(&l->rec.mac, mac) ||
+		    !lr_visible(p, l))
 			continue;
 		if (!best || lr_mac_rank(&l->rec) > lr_mac_rank(best))
 			best = &l->rec;
@@ -682,4 +1034,212 @@ policy_lr_clear(struct policy *p)
 	p->n_lr = 0;
 	hmap_clear(&p->lr_by_ca);
 	hmap_clear(&p->lr_by_mac);
+	lr_stage_reset(p);
+}
+
+/* ---- Walks ---- */
+
+enum { WALK_ALL, WALK_VSID, WALK_ONE };
+
+/* Cursor: "SEQ/VSID/CA" or "SEQ/VSID/l2/MAC" (the last record returned),
+ * or "SEQ" alone. */
+void
+policy_lr_walk_cursor(const struct policy_lr_walk *w,
+                      char buf[POLICY_LR_CURSOR_LEN])
+{
+	char a[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
+
+	if (!w->have_last)
+		snprintf(buf, POLICY_LR_CURSOR_LEN, "%llu",
+		         (unsigned long long)w->after);
+	else if (w->last_l2)
+		snprintf(buf, POLICY_LR_CURSOR_LEN, "%llu/%u/l2/%s",
+		         (unsigned long long)w->last_seq, w->last_vsid,
+		         eth_fmt(&w->last_mac, m));
+	else
+		snprintf(buf, POLICY_LR_CURSOR_LEN, "%llu/%u/%s",
+		         (unsigned long long)w->last_seq, w->last_vsid,
+		         ip_fmt(&w->last_ca, a));
+}
+
+static int
+walk_parse_cursor(struct policy_lr_walk *w, const char *cursor,
+                  struct pmsg *msg)
+{
+	char buf[POLICY_LR_CURSOR_LEN], *p, *end;
+	unsigned long long seq;
+	unsigned long vsid;
+
+	if (strlen(cursor) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, cursor);
+	errno = 0;
+	seq = strtoull(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '/'))
+		goto bad;
+	w->after = seq;
+	if (!*end)
+		return 0;
+	p = end + 1;
+	vsid = strtoul(p, &end, 10);
+	if (end == p || *end != '/' || vsid > UINT32_MAX)
+		goto bad;
+	w->key_vsid = (uint32_t)vsid;
+	p = end + 1;
+	if (!strncmp(p, "l2/", 3)) {
+		w->key_l2 = true;
+		if (eth_parse(p + 3, &w->key_mac) < 0)
+			goto bad;
+	} else if (ip_parse(p, &w->key_ca) < 0) {
+		goto bad;
+	}
+	w->key_valid = true;
+	return 0;
+bad:
+	policy_err(msg,
+	           "field 'after': '%.100s' is not a cursor (a reply's "
+	           "'next')",
+	           cursor);
+	return -EINVAL;
+}
+
+int
+policy_lr_walk_init(struct policy_lr_walk *w, const struct policy_filter *f,
+                    const char *cursor, struct pmsg *msg)
+{
+	memset(w, 0, sizeof(*w));
+	policy_msg_reset(msg);
+	if (f) {
+		w->f = *f;
+		w->filtered = true;
+	}
+	if (filter_is_ca_key(f))
+		w->mode = WALK_ONE;
+	else if (filter_has(f, F_VSID))
+		w->mode = WALK_VSID;
+	else
+		w->mode = WALK_ALL;
+	if (cursor && *cursor)
+		return walk_parse_cursor(w, cursor, msg);
+	return 0;
+}
+
+/* The cursor's record, if it is still there (doomed or not), with the
+ * cursor's seq. */
+static const struct lr_node *
+walk_cursor_node(const struct policy *p, const struct policy_lr_walk *w)
+{
+	struct hmap_node *n;
+	uint32_t h;
+
+	if (w->key_l2) {
+		h = policy_hash_vsid_mac(w->key_vsid, &w->key_mac);
+		for (n = hmap_first_with_hash(&p->lr_by_mac, h); n;
+		     n = hmap_next_with_hash(n)) {
+			struct lr_node *l =
+			    CONTAINER_OF(n, struct lr_node, mac_node);
+
+			if (l->seq == w->after && l->rec.vsid == w->key_vsid &&
+			    eth_equal(&l->rec.mac, &w->key_mac))
+				return l;
+		}
+		return NULL;
+	}
+	h = policy_hash_vsid_ip(w->key_vsid, &w->key_ca);
+	for (n = hmap_first_with_hash(&p->lr_by_ca, h); n;
+	     n = hmap_next_with_hash(n)) {
+		struct lr_node *l = CONTAINER_OF(n, struct lr_node, ca_node);
+
+		if (l->seq == w->after && l->rec.vsid == w->key_vsid &&
+		    ip_equal(&l->rec.ca, &w->key_ca))
+			return l;
+	}
+	return NULL;
+}
+
+/* Where a walk starts: after the cursor's record when it is still in
+ * the list walked, else the head (records up to the cursor's seq are
+ * skipped as they are visited). */
+static const struct plist *
+walk_start(const struct policy *p, const struct policy_lr_walk *w,
+           const struct plist *head)
+{
+	const struct lr_node *l = NULL;
+
+	if (w->key_valid)
+		l = walk_cursor_node(p, w);
+	if (l && w->mode == WALK_ALL)
+		return l->order.next;
+	if (l && l->rec.vsid == w->f.vsid)
+		return l->vsid_order.next;
+	return head->next;
+}
+
+static void
+walk_note(struct policy_lr_walk *w, const struct lr_node *l)
+{
+	w->have_last = true;
+	w->last_seq = l->seq;
+	w->last_vsid = l->rec.vsid;
+	w->last_l2 = !lr_has_ca_key(&l->rec);
+	w->last_ca = l->rec.ca;
+	w->last_mac = l->rec.mac;
+}
+
+size_t
+policy_lr_walk_step(struct policy *p, struct policy_lr_walk *w, size_t budget,
+                    policy_lr_cb cb, void *aux)
+{
+	const struct policy_filter *f = w->filtered ? &w->f : NULL;
+	const struct plist *head = &p->lrs, *e;
+	size_t visited = 0;
+	bool by_vsid = w->mode == WALK_VSID;
+
+	if (w->done || !budget)
+		return 0;
+	if (w->mode == WALK_ONE) {
+		struct lr_node *l = lr_find_ca(p, w->f.vsid, &w->f.ca);
+
+		w->done = true;
+		if (l && l->seq > w->after && lr_match_full(p, &l->rec, f)) {
+			walk_note(w, l);
+			cb(&l->rec, aux);
+		}
+		return 1;
+	}
+	if (by_vsid) {
+		const struct vsid_ent *ve = policy_vsid_find(p, w->f.vsid);
+
+		if (!ve) {
+			w->done = true;
+			return 0;
+		}
+		head = &ve->lrs;
+	}
+	if (!w->started) {
+		w->started = true;
+		w->pos = walk_start(p, w, head);
+	}
+	while (visited < budget) {
+		const struct lr_node *l;
+
+		e = w->pos;
+		if (e == head)
+			break;
+		l = by_vsid ? CONTAINER_OF(e, struct lr_node, vsid_order)
+		            : CONTAINER_OF(e, struct lr_node, order);
+		w->pos = e->next;
+		visited++;
+		if (!lr_live(l) || l->seq <= w->after ||
+		    !lr_match_full(p, &l->rec, f))
+			continue;
+		walk_note(w, l);
+		/* 'cb' may free 'l' (and, with it, the VSID and 'head'):
+		 * only compare pointers from here on. */
+		if (cb(&l->rec, aux))
+			break;
+	}
+	if (w->pos == head)
+		w->done = true;
+	return visited;
 }

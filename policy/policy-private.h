@@ -58,13 +58,53 @@ plist_remove(struct plist *e)
 	e->next->prev = e->prev;
 }
 
+/* Inserts 'e' right after 'pos'. */
+static inline void
+plist_insert_after(struct plist *pos, struct plist *e)
+{
+	e->prev = pos;
+	e->next = pos->next;
+	pos->next->prev = e;
+	pos->next = e;
+}
+
 /* The hash nodes come first so that a probe touches the node's first
- * cache line for the chain link, the VSID and the CA. */
+ * cache line for the chain link, the VSID and the CA.
+ *
+ * 'seq' orders records (insertion order: both lists are sorted by it) and
+ * names a record across restarts (the agent's store keys rows by it).  A
+ * record replaced inside a stage (set) and its replacement share a seq;
+ * the replacement follows the old node in both lists.
+ *
+ * 'flags' (lookup.c, "Stages"): LR_STAGED, added by the open stage (or
+ * by a committed one whose finalize has not reached it yet); LR_DOOMED,
+ * removed by a stage, freed when the stage's finalize reaches it. */
+enum { LR_STAGED = 1, LR_DOOMED = 2 };
 struct lr_node {
 	struct hmap_node ca_node;  /* lr_by_ca, unless L2Only */
 	struct hmap_node mac_node; /* lr_by_mac */
 	struct lookup_record rec;
-	struct plist order;
+	struct plist order;      /* policy->lrs */
+	struct plist vsid_order; /* vsid_ent->lrs */
+	uint64_t seq;
+	uint32_t stage_idx; /* LR_STAGED: index in the stage's 'added' */
+	uint8_t flags;
+};
+
+/* The changes of a stage (lookup.c), kept for rollback and finalize. */
+enum lr_stage_state {
+	LR_STAGE_NONE,
+	LR_STAGE_OPEN,
+	LR_STAGE_COMMITTED, /* visible; finalize pending */
+	LR_STAGE_ROLLBACK,  /* being undone */
+};
+struct lr_stage {
+	enum lr_stage_state state;
+	struct lr_node **added; /* NULL where a staged node was dropped */
+	size_t n_added, cap_added;
+	struct lr_node **doomed; /* committed nodes this stage removes */
+	size_t n_doomed, cap_doomed;
+	size_t i_doomed, i_added; /* finalize / rollback progress */
 };
 
 struct cr_node {
@@ -111,7 +151,8 @@ struct vsid_ent {
 	struct rdom *rd;       /* NULL while it has no routes */
 	struct plist rd_order; /* in rd->vsids */
 	size_t n_routes;
-	size_t n_recs;         /* lookup records */
+	size_t n_recs;         /* lookup records (not doomed ones) */
+	struct plist lrs;      /* every lr_node of the VSID, by seq */
 	size_t n_fam[2];       /* records with a CA family: [0] v4, [1] v6 */
 	struct lpm *onlink[2]; /* on-link routes: struct cr_node */
 	struct plist gws;      /* struct gw_ent.vsid_order */
@@ -130,10 +171,12 @@ struct gw_ent {
 struct policy {
 	uint64_t generation;
 
-	struct plist lrs;
-	size_t n_lr;
+	struct plist lrs;      /* every lr_node, by seq */
+	size_t n_lr;           /* not counting doomed nodes */
+	uint64_t lr_seq;       /* the last seq handed out */
 	struct hmap lr_by_ca;  /* (VSID, CA) */
 	struct hmap lr_by_mac; /* (VSID, MAC) */
+	struct lr_stage stage;
 
 	struct plist crs;
 	size_t n_cr;
@@ -236,6 +279,13 @@ bool policy_pa_reachable(const struct policy *, const struct in6_addr *);
 /* "192.168.0.11, 192.168.0.12" into 'buf'. */
 const char *policy_pa_list(const struct policy *, char *buf, size_t size);
 size_t policy_pa_count(const struct policy *);
+
+/* A VSID may go once it has no routes and no lookup record nodes. */
+static inline bool
+policy_vsid_unused(const struct vsid_ent *ve)
+{
+	return !ve->n_routes && plist_is_empty(&ve->lrs);
+}
 
 /* Teardown helpers for policy_clear(), which calls them in this order:
  * lookup records, customer routes (which frees every vsid_ent), provider

@@ -176,13 +176,104 @@ typedef int (*policy_vma_cb)(struct vm_adapter *, void *);
  * L2Only), -EINVAL.  _remove: removes all matching, returns how many (0 if
  * none).  _set: replaces the one record whose (VSID, CA) or for L2Only
  * (VSID, MAC) equals 'rec''s with 'rec' (Set-...LookupRecord, e.g. a new
- * PA after migration): 0, -ENOENT, -EINVAL. */
+ * PA after migration): 0, -ENOENT, -EINVAL.
+ *
+ * Costs: add and set are O(VSIDs of the record's routing domain) (the
+ * uniqueness checks probe each); remove and foreach with a filter on
+ * (VSID, CA) probe one hash chain, with (VSID, MAC) or VSID alone they
+ * walk that VSID's records, with anything else every record. */
 int policy_lr_add(struct policy *, const struct lookup_record *, struct pmsg *);
 int policy_lr_set(struct policy *, const struct lookup_record *, struct pmsg *);
 int policy_lr_remove(struct policy *, const struct policy_filter *);
 int policy_lr_foreach(const struct policy *, const struct policy_filter *,
                       policy_lr_cb, void *);
 size_t policy_lr_count(const struct policy *);
+
+/* Every record has a sequence number: insertion order, unique, stable
+ * across set (and across restarts, for whoever stores it).  'r' must be
+ * a record held by the policy (from foreach, a walk, a lookup). */
+uint64_t policy_lr_seq(const struct lookup_record *r);
+/* Adds 'rec' with sequence number 'seq', which must be larger than any
+ * the policy has handed out (a store restoring records in their order):
+ * as policy_lr_add, or -ERANGE. */
+int policy_lr_restore(struct policy *, const struct lookup_record *,
+                      uint64_t seq, struct pmsg *);
+
+/*
+ * Stages: a group of lookup record changes (a batch) that readers see all
+ * at once or not at all.
+ *  1. policy_lr_begin() opens a stage.  Then policy_lr_add/set/remove and
+ *     policy_lr_remove_rec change the writers' view (validation, foreach,
+ *     walks, count, the next change) but not the readers' (policy_lr_by_ca,
+ *     policy_lr_by_mac, policy_lr_gateway: the data path), which keeps
+ *     seeing the records as they were;
+ *  2. policy_lr_commit() makes all of it visible at once, in O(1); then
+ *     policy_lr_finalize_step() hands each net change to a callback
+ *     (removals first, then additions and replacements, with their seq)
+ *     and frees removed records, 'budget' of them per call;
+ *  3. or policy_lr_rollback_step() undoes the stage, 'budget' records per
+ *     call; readers saw none of it.
+ * From begin to the end of finalize or rollback nothing else may change
+ * the policy (the agent runs one job at a time); the data path may read
+ * it between any two calls.  A stage costs O(its changes), never
+ * O(records): a set is the old node marked removed plus a new one.
+ */
+int policy_lr_begin(struct policy *); /* 0, or -EBUSY */
+void policy_lr_commit(struct policy *);
+enum policy_lr_change { POLICY_LR_PUT, POLICY_LR_DEL };
+typedef void (*policy_lr_change_cb)(enum policy_lr_change, uint64_t seq,
+                                    const struct lookup_record *, void *aux);
+/* True while there is more to do. */
+bool policy_lr_finalize_step(struct policy *, size_t budget,
+                             policy_lr_change_cb, void *aux);
+bool policy_lr_rollback_step(struct policy *, size_t budget);
+/* A stage is open, or committed and not finalized, or rolling back. */
+bool policy_lr_in_stage(const struct policy *);
+/* Removes one record held by the policy (in a stage: marks it). */
+void policy_lr_remove_rec(struct policy *, const struct lookup_record *);
+
+/*
+ * Walks: the records matching a filter, in seq order, a bounded number at
+ * a time, resumable with a cursor (paged replies, removal by a filter
+ * that no index serves).  The walk visits (VSID, CA): one hash probe;
+ * VSID (with or without MAC): that VSID's records; anything else: all.
+ * Between two steps only the walk's own callbacks may change the policy;
+ * across a cursor anything may change: the walk resumes after the
+ * cursor's record, found by its key (or, if it is gone, by skipping
+ * records up to its seq from the start of the list).
+ */
+#define POLICY_LR_CURSOR_LEN 96
+struct policy_lr_walk {
+	struct policy_filter f;
+	bool filtered;
+	int mode;       /* private */
+	uint64_t after; /* records with seq <= after are skipped */
+	bool key_valid; /* the cursor named a record: resume there */
+	uint32_t key_vsid;
+	struct in6_addr key_ca;
+	struct eth_addr key_mac;
+	bool key_l2;
+	const void *pos; /* private: next list element */
+	bool started, done;
+	uint64_t last_seq; /* the last record handed to the callback */
+	uint32_t last_vsid;
+	struct in6_addr last_ca;
+	struct eth_addr last_mac;
+	bool last_l2, have_last;
+};
+/* 'f' may be NULL; 'cursor' may be NULL (from the start).  0, or
+ * -EINVAL with msg->err saying what is wrong with the cursor. */
+int policy_lr_walk_init(struct policy_lr_walk *, const struct policy_filter *,
+                        const char *cursor, struct pmsg *);
+/* Visits up to 'budget' records (matching or not); calls 'cb' for each
+ * match, stops after a match for which 'cb' returns non-zero.  'cb' may
+ * remove the record it is given (policy_lr_remove_rec).  Returns the
+ * number of records visited; 'w->done' once the end is reached. */
+size_t policy_lr_walk_step(struct policy *, struct policy_lr_walk *,
+                           size_t budget, policy_lr_cb cb, void *aux);
+/* The cursor that resumes after the last record handed to 'cb'. */
+void policy_lr_walk_cursor(const struct policy_lr_walk *,
+                           char buf[POLICY_LR_CURSOR_LEN]);
 const struct lookup_record *policy_lr_by_ca(const struct policy *,
                                             uint32_t vsid,
                                             const struct in6_addr *ca);

@@ -43,6 +43,7 @@ policy_vsid_get(struct policy *p, uint32_t vsid)
 		ve->vsid = vsid;
 		plist_init(&ve->rd_order);
 		plist_init(&ve->gws);
+		plist_init(&ve->lrs);
 		hmap_insert(&p->vsids, &ve->node, hash_uint32(vsid, 0));
 	}
 	return ve;
@@ -59,7 +60,7 @@ vsid_free(struct vsid_ent *ve)
 void
 policy_vsid_put(struct policy *p, struct vsid_ent *ve)
 {
-	if (ve && !ve->n_routes && !ve->n_recs) {
+	if (ve && policy_vsid_unused(ve)) {
 		hmap_remove(&p->vsids, &ve->node);
 		vsid_free(ve);
 	}

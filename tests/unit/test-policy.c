@@ -1629,15 +1629,21 @@ walk_cb(const struct lookup_record *r, void *aux)
 	return 0;
 }
 
+/* The writers' view (count, foreach) against 'o' (unless NULL: halfway
+ * through a rollback), the readers' (the lookups the data path uses)
+ * against 'ro' (they differ in a stage). */
 static long
-o_compare(const struct policy *p, const struct orc *o)
+o_compare2(const struct policy *p, const struct orc *o, const struct orc *ro)
 {
 	struct walk w = {o, 0, 0};
 	long bad = 0;
 
-	bad += policy_lr_count(p) != (size_t)o->n;
-	policy_lr_foreach(p, NULL, walk_cb, &w);
-	bad += w.bad + (w.i != o->n);
+	if (o) {
+		bad += policy_lr_count(p) != (size_t)o->n;
+		policy_lr_foreach(p, NULL, walk_cb, &w);
+		bad += w.bad + (w.i != o->n);
+	}
+	o = ro;
 	/* probe every key of the pools, both indexes */
 	for (int v = 0; v < NV; v++) {
 		for (int k = 1; k <= 24 + 4 + 2; k++) {
@@ -1683,9 +1689,97 @@ o_compare(const struct policy *p, const struct orc *o)
 	return bad;
 }
 
-static void
-run_random(uint64_t seed, int ops)
+static long
+o_compare(const struct policy *p, const struct orc *o)
 {
+	return o_compare2(p, o, o);
+}
+
+/* A store fed by policy_lr_finalize_step(): records by seq. */
+struct fstore {
+	uint64_t seq[2048];
+	struct lookup_record r[2048];
+	int n;
+	long bad;
+};
+
+static void
+fstore_cb(enum policy_lr_change ch, uint64_t seq, const struct lookup_record *r,
+          void *aux)
+{
+	struct fstore *st = aux;
+	int i;
+
+	for (i = 0; i < st->n && st->seq[i] != seq; i++)
+		;
+	if (ch == POLICY_LR_DEL) {
+		if (i == st->n) {
+			st->bad++; /* deleting what the store lacks */
+			return;
+		}
+		memmove(&st->seq[i], &st->seq[i + 1],
+		        (size_t)(st->n - i - 1) * sizeof(st->seq[0]));
+		memmove(&st->r[i], &st->r[i + 1],
+		        (size_t)(st->n - i - 1) * sizeof(st->r[0]));
+		st->n--;
+		return;
+	}
+	if (i < st->n) {
+		st->bad++; /* a PUT over a live row: missing DEL */
+		return;
+	}
+	/* keep the store sorted by seq */
+	for (i = st->n; i > 0 && st->seq[i - 1] > seq; i--) {
+		st->seq[i] = st->seq[i - 1];
+		st->r[i] = st->r[i - 1];
+	}
+	st->seq[i] = seq;
+	st->r[i] = *r;
+	st->n++;
+}
+
+struct seqwalk {
+	const struct fstore *st;
+	int i, bad;
+};
+
+static int
+seqwalk_cb(const struct lookup_record *r, void *aux)
+{
+	struct seqwalk *w = aux;
+
+	if (w->i >= w->st->n || w->st->seq[w->i] != policy_lr_seq(r) ||
+	    memcmp(r, &w->st->r[w->i], sizeof(*r)))
+		w->bad++;
+	w->i++;
+	return 0;
+}
+
+/* The store holds exactly the policy's records, with their seqs. */
+static long
+fstore_compare(const struct policy *p, const struct fstore *st)
+{
+	struct seqwalk w = {st, 0, 0};
+
+	policy_lr_foreach(p, NULL, seqwalk_cb, &w);
+	return w.bad + (w.i != st->n) + st->bad;
+}
+
+/*
+ * With 'staged', every lookup record change happens in a stage of 1 to
+ * 40 changes, which commits (then finalizes into a store) or rolls back;
+ * throughout, readers must see the records as they were before the
+ * stage, writers as they are; after a rollback, the old records; after a
+ * finalize, the store must equal the policy.
+ */
+static void
+run_random(uint64_t seed, int ops, bool staged)
+{
+	static struct orc snap;
+	static struct fstore fst;
+	int stage_left = 0;
+	long commits = 0, rollbacks = 0;
+
 	struct policy *p = policy_create();
 	struct orc *o = calloc(1, sizeof(*o));
 	static const char *const rds[] = {"", RD1, RD2};
@@ -1705,12 +1799,25 @@ run_random(uint64_t seed, int ops)
 		c = cr(rds[rdom_of[v]], rvsids[v], pfx, "0.0.0.0");
 		CHECK_EQ(policy_cr_add(p, &c, &m), 0);
 	}
+	memset(&fst, 0, sizeof(fst));
 	for (int op = 0; op < ops; op++) {
 		uint32_t what = rng() % 100;
 		struct lookup_record r;
 		int want, got;
 
 		random_record(&r);
+		if (staged && !stage_left && rng() % 5 == 0)
+			what = rng() % 4;
+		if (staged && !stage_left && what >= 4) {
+			CHECK_EQ(policy_lr_begin(p), 0);
+			CHECK_EQ(policy_lr_begin(p), -EBUSY);
+			snap = *o;
+			stage_left = (int)(rng() % 40) + 1;
+		}
+		if (what < 4 && stage_left) {
+			/* routes change outside stages: do another op */
+			what = 4 + rng() % 96;
+		}
 		if (what < 4) {
 			/* a VSID leaves its routing domain, or joins one */
 			int v = (int)(rng() % NV), rd = (int)(rng() % 2) + 1;
@@ -1798,21 +1905,65 @@ run_random(uint64_t seed, int ops)
 				}
 			}
 			got = policy_lr_remove(p, &f);
+			if (got != n)
+				fprintf(stderr,
+				        "op %d remove: want %d got %d\n", op, n,
+				        got);
 			bad += got != n;
 		}
 		if (got == 0)
 			accepted++;
 		else
 			rejected++;
-		if (op % 16 == 0)
+		if (stage_left && op % 4 == 0) {
+			long b2 = o_compare2(p, o, &snap);
+
+			if (b2)
+				fprintf(stderr, "op %d: views differ (%ld)\n",
+				        op, b2);
+			bad += b2;
+		} else if (op % 16 == 0)
 			bad += o_compare(p, o);
+		if (stage_left && (--stage_left == 0 || op == ops - 1)) {
+			stage_left = 0;
+			if (rng() % 5) {
+				policy_lr_commit(p);
+				bad += o_compare(p, o);
+				while (policy_lr_finalize_step(p, rng() % 7 + 1,
+				                               fstore_cb, &fst))
+					bad += o_compare(p, o);
+				{
+					long fb = fstore_compare(p, &fst);
+
+					if (fb)
+						fprintf(stderr,
+						        "op %d: store differs "
+						        "(%ld)\n",
+						        op, fb);
+					bad += fb;
+				}
+				commits++;
+			} else {
+				while (
+				    policy_lr_rollback_step(p, rng() % 7 + 1))
+					bad += o_compare2(p, NULL, &snap);
+				*o = snap;
+				rollbacks++;
+			}
+			bad += o_compare(p, o);
+			CHECK(!policy_lr_in_stage(p));
+		}
 	}
 	bad += o_compare(p, o);
 	CHECK_EQ(bad, 0);
+	if (staged) {
+		CHECK(commits > 10);
+		CHECK(rollbacks > 3);
+	}
+	CHECK(joins > ops / (staged ? 400 : 100));
 	/* both outcomes were exercised */
 	CHECK(accepted > ops / 10);
 	CHECK(rejected > ops / 10);
-	CHECK(joins > ops / 100);
 	policy_destroy(p);
 	free(o);
 }
@@ -1821,7 +1972,180 @@ static void
 test_lr_random(void)
 {
 	for (uint64_t seed = 1; seed <= 6; seed++)
-		run_random(seed * 0x9e3779b97f4a7c15ull, 6000);
+		run_random(seed * 0x9e3779b97f4a7c15ull, 6000, false);
+}
+
+static void
+test_lr_random_staged(void)
+{
+	for (uint64_t seed = 1; seed <= 6; seed++)
+		run_random(seed * 0x2545f4914f6cdd1dull, 6000, true);
+}
+
+/* ---- walks: pages resumed by cursor while the policy changes ---- */
+
+struct page {
+	uint64_t seqs[64];
+	int n, limit;
+};
+
+static int
+page_cb(const struct lookup_record *r, void *aux)
+{
+	struct page *pg = aux;
+
+	pg->seqs[pg->n++] = policy_lr_seq(r);
+	return pg->n >= pg->limit;
+}
+
+static struct lookup_record
+walk_rec(int i)
+{
+	char ca[32], mc[32];
+	struct lookup_record r;
+
+	snprintf(ca, sizeof(ca), "10.%d.%d.%d", i % 3, i / 250 % 250,
+	         i % 250 + 2);
+	snprintf(mc, sizeof(mc), "02:00:00:%02x:%02x:%02x", i % 3, i >> 8 & 255,
+	         i & 255);
+	r = lr(ca, 7000 + (uint32_t)(i % 3), mc, "192.168.0.5", LR_TYPE_STATIC);
+	return r;
+}
+
+/*
+ * Paging by cursor, each page a fresh walk from the previous page's
+ * cursor, while records are removed (the cursor's own record too) and
+ * added between pages:
+ *  1. every record present from the first page to the last is returned
+ *     exactly once; nothing is returned twice; seqs only grow;
+ *  2. a VSID filter walks only that VSID's records;
+ *  3. a (VSID, CA) filter visits one record;
+ *  4. a bad cursor is an error naming the field.
+ */
+static void
+test_lr_walk_pages(void)
+{
+	struct policy *p = policy_create();
+	static uint8_t present[4000], seen[4000]; /* by i */
+	static int by_seq[8000];                  /* seq -> i */
+	struct policy_filter fv = {.fields = F_VSID, .vsid = 7001};
+	struct pmsg m;
+	int next_i = 0, dup = 0, missed = 0, wrong_vsid = 0, pages = 0;
+
+	rng_state = 77;
+	for (; next_i < 1500; next_i++) {
+		struct lookup_record r = walk_rec(next_i);
+
+		CHECK_EQ(policy_lr_add(p, &r, &m), 0);
+		by_seq[policy_lr_seq(policy_lr_by_ca(p, r.vsid, &r.ca))] =
+		    next_i;
+		present[next_i] = 1;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const struct policy_filter *f = pass ? &fv : NULL;
+		static uint8_t always[4000];
+		char cursor[POLICY_LR_CURSOR_LEN] = "";
+		uint64_t last = 0;
+
+		memset(seen, 0, sizeof(seen));
+		memcpy(always, present, sizeof(always));
+		for (;;) {
+			struct policy_lr_walk w;
+			struct page pg = {.limit = (int)(rng() % 40) + 1};
+
+			CHECK_EQ(policy_lr_walk_init(&w, f, cursor, &m), 0);
+			while (!w.done && pg.n < pg.limit)
+				policy_lr_walk_step(p, &w, 13, page_cb, &pg);
+			pages++;
+			for (int k = 0; k < pg.n; k++) {
+				int i = by_seq[pg.seqs[k]];
+
+				dup += seen[i]++ > 0;
+				dup += pg.seqs[k] <= last;
+				last = pg.seqs[k];
+				wrong_vsid += pass && i % 3 != 1;
+			}
+			if (w.done)
+				break;
+			policy_lr_walk_cursor(&w, cursor);
+			/* Change things between pages: remove the
+			 * cursor's record sometimes, others, add some. */
+			for (int c = 0; c < 6; c++) {
+				int i = rng() % 3 == 0 && pg.n
+				            ? by_seq[pg.seqs[pg.n - 1]]
+				            : (int)(rng() % (uint32_t)next_i);
+				struct lookup_record r = walk_rec(i);
+				struct policy_filter rf = {.fields =
+				                               F_VSID | F_CA,
+				                           .vsid = r.vsid,
+				                           .ca = r.ca};
+
+				if (present[i] &&
+				    policy_lr_remove(p, &rf) == 1) {
+					present[i] = 0;
+					always[i] = 0;
+				}
+			}
+			if (next_i < 4000) {
+				struct lookup_record r = walk_rec(next_i);
+
+				CHECK_EQ(policy_lr_add(p, &r, &m), 0);
+				by_seq[policy_lr_seq(policy_lr_by_ca(
+				    p, r.vsid, &r.ca))] = next_i;
+				present[next_i++] = 1;
+			}
+		}
+		for (int i = 0; i < 4000; i++)
+			if (always[i] && !seen[i] && (!pass || i % 3 == 1))
+				missed++;
+	}
+	CHECK_EQ(dup, 0);
+	CHECK_EQ(missed, 0);
+	CHECK_EQ(wrong_vsid, 0);
+	CHECK(pages > 50);
+	/* a VSID walk visits that VSID's records only */
+	{
+		struct policy_lr_walk w;
+		struct page pg = {.limit = 1 << 30};
+		long in_v = 0;
+		size_t v = 0;
+
+		for (int i = 0; i < next_i; i++)
+			in_v += present[i] && i % 3 == 1;
+		CHECK_EQ(policy_lr_walk_init(&w, &fv, NULL, &m), 0);
+		while (!w.done) {
+			pg.n = 0;
+			v += policy_lr_walk_step(p, &w, 50, page_cb, &pg);
+		}
+		CHECK_EQ(v, in_v);
+		CHECK(in_v < (long)policy_lr_count(p) / 2);
+	}
+
+	/* one record by its key */
+	{
+		struct lookup_record r = walk_rec(next_i - 1);
+		struct policy_filter fk = {
+		    .fields = F_VSID | F_CA, .vsid = r.vsid, .ca = r.ca};
+		struct policy_lr_walk w;
+		struct page pg = {.limit = 64};
+
+		CHECK_EQ(policy_lr_walk_init(&w, &fk, NULL, &m), 0);
+		CHECK_EQ(policy_lr_walk_step(p, &w, 1000, page_cb, &pg), 1);
+		CHECK(w.done);
+		CHECK_EQ(pg.n, 1);
+	}
+	{
+		struct policy_lr_walk w;
+
+		CHECK_EQ(policy_lr_walk_init(&w, NULL, "12/x", &m), -EINVAL);
+		CHECK(strstr(m.err, "'after'") && strstr(m.err, "12/x"));
+		CHECK_EQ(policy_lr_walk_init(&w, NULL, "5/7000/l2/zz", &m),
+		         -EINVAL);
+		CHECK_EQ(policy_lr_walk_init(&w, NULL,
+		                             "5/7000/l2/02:00:00:00:00:01", &m),
+		         0);
+	}
+	policy_destroy(p);
 }
 
 const struct test_case tests[] = {
@@ -1847,5 +2171,7 @@ const struct test_case tests[] = {
     TEST(test_generation),
     TEST(test_clear),
     TEST(test_lr_random),
+    TEST(test_lr_random_staged),
+    TEST(test_lr_walk_pages),
     {0}, /* one per line */
 };
