@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent: hnv-agent, the host daemon.  One epoll loop owns the policy, the
- * pipeline and every port; the control socket (control.c) changes policy
- * between batches; each change is written to the state file (state.c)
- * before the reply, so a restart (or SIGKILL) loses nothing.  Ports
+ * pipeline and every port; the control socket (control.c) runs requests
+ * (commands.c) between batches, one at a time; work that could take long
+ * (lookup record changes and pages, lrjob.c) runs as a job, in slices of
+ * about a millisecond between forwarding polls.  Each change goes to the
+ * state database (store.c, written by its own thread) and is answered once
+ * it is on disk, so a restart (or SIGKILL) loses nothing.  Ports
  * (ports.c) are persistent TAPs inside VM namespaces, re-attached on start.
  */
 #ifndef AGENT_AGENT_H
@@ -33,26 +36,96 @@ struct agent {
 	json_t *vms; /* array of VM names (New-VM), persisted with policy */
 	struct pipeline *pl;
 	struct io_port *uplink_io;
+	struct store *store;   /* the state database (store.h) */
+	struct parser *parser; /* large requests (parse.h) */
+	struct job *job;       /* the job running, if any */
 
 	int epfd;
 	int listen_fd;
 	bool quit;
+
+	/* Lookup record changes, for `stats` (ns). */
+	struct {
+		uint64_t changes, failed;
+		uint64_t last_apply, max_apply;     /* request -> visible */
+		uint64_t last_durable, max_durable; /* visible -> on disk */
+		uint64_t max_slice;                 /* longest job slice */
+	} lat;
 };
 
 /* ev ids: type in the high 32 bits */
-enum { EV_LISTEN = 1, EV_CLIENT, EV_PORT, EV_TIMER, EV_SIGNAL };
+enum {
+	EV_LISTEN = 1,
+	EV_CLIENT,
+	EV_PORT,
+	EV_TIMER,
+	EV_SIGNAL,
+	EV_STORE,
+	EV_PARSER
+};
 #define EV_ID(type, id) ((uint64_t)(type) << 32 | (uint32_t)(id))
 
-/* control.c */
+/* control.c: the socket, its clients, the order of replies. */
 int control_open(struct agent *);
 void control_accept(struct agent *);
-void control_client_input(struct agent *, int slot);
+void control_client_event(struct agent *, int slot, uint32_t events);
+void control_store_event(struct agent *);
+void control_parser_event(struct agent *);
+/* Runs waiting requests and a slice of the job; returns the timeout
+ * (ms) for the next epoll_wait: 0 while work is pending, else -1. */
+int control_run(struct agent *);
 void control_close_all(struct agent *);
 
-/* state.c */
-int state_save(struct agent *, struct pmsg *);
-/* Loads the state file into the (empty) policy; 0 if absent. */
-int state_load(struct agent *, struct pmsg *);
+/* What a request produced: the reply, and the store ticket it waits for
+ * (0: none).  'what' ("lookup record add") heads the error if the change
+ * cannot be saved. */
+struct cmd_result {
+	json_t *reply;
+	char *text; /* or the reply already as text (no newline), owned */
+	uint64_t ticket;
+	char what[96];
+	uint64_t t_visible; /* a lookup record change: when it was applied */
+	uint64_t t_start;
+};
+
+/* A request that runs in slices.  'step' works until 'deadline'
+ * (time_ns()) and returns true while there is more; then 'res' holds the
+ * reply.  One job runs at a time, and no other request runs meanwhile. */
+struct job {
+	bool (*step)(struct agent *, struct job *, uint64_t deadline);
+	void (*destroy)(struct job *);
+	struct cmd_result res;
+};
+
+/* commands.c: runs a request: fills 'out', or starts a job (a->job). */
+void commands_run(struct agent *, const json_t *req, struct cmd_result *out);
+/* {"ok": false, "error": msg} */
+json_t *commands_error(const char *msg);
+/* Queues the given families of the policy to the store (bits below)
+ * and closes the transaction: its ticket. */
+enum {
+	SAVE_SWITCHES = 1 << 0,
+	SAVE_ADAPTERS = 1 << 1,
+	SAVE_PAS = 1 << 2,
+	SAVE_PRS = 1 << 3,
+	SAVE_CRS = 1 << 4,
+	SAVE_VMS = 1 << 5,
+	SAVE_ALL_META = (1 << 6) - 1,
+};
+uint64_t agent_save(struct agent *, unsigned families);
+
+/* lrjob.c: the lookup record jobs.  Each starts a->job or returns an
+ * error (m set) for a request it cannot start. */
+int lrjob_change(struct agent *, const char *verb, const json_t *args,
+                 struct pmsg *m);
+int lrjob_batch(struct agent *, const json_t *args, struct pmsg *m);
+int lrjob_get(struct agent *, const json_t *args, bool whole_policy,
+              struct pmsg *m);
+int lrjob_clear(struct agent *, struct pmsg *m);
+/* For set: the stored record named by 'args' (its key) with 'args'
+ * merged over it. */
+int lrjob_merge_for_set(struct agent *, const json_t *args, json_t **merged,
+                        struct pmsg *m);
 
 /* ports.c */
 /* The network namespace of a VM: prefix + lower-case name. */

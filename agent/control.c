@@ -1,20 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * control: the agent's control socket (doc/control-protocol.md).  One
- * JSON request per line, one reply per line, handled to completion in the
- * event loop, so a change never interleaves with a batch.  Rules:
- *  1. a request is validated completely before anything changes;
- *  2. an accepted change is saved to the state file before the reply;
- *     if the save fails (disk full, read-only), the change stays in
- *     effect and the reply is an error that says it was not saved;
- *  3. errors name the field and the value (policy/json.h, policy.h).
+ * control: the agent's control socket (doc/control-protocol.md): its
+ * clients, their buffers, and the order in which requests run and
+ * replies leave.  Nothing here waits: sockets are non-blocking, replies
+ * are buffered and sent as the peer reads them (EPOLLOUT).
+ *
+ * Rules:
+ *  1. requests run one at a time (commands.c), in the loop thread,
+ *     between forwarding polls; one that becomes a job (lrjob.c) runs in
+ *     slices of CONTROL_SLICE_NS, and no other request runs meanwhile;
+ *  2. each client's replies leave in the order of its requests; a reply
+ *     to a change leaves once the store says the change is on disk
+ *     (its ticket), or as an error saying it is NOT SAVED;
+ *  3. backpressure: a client whose unsent replies exceed OUT_HIGH bytes
+ *     gets no more requests run and is not read from until they drain,
+ *     so a client that never reads stalls only itself (its own socket
+ *     fills up and its writes block), never forwarding or other clients;
+ *  4. a line longer than PARSE_INLINE bytes (a big batch) is parsed by
+ *     the parser thread (parse.h); lines of more than MAX_REQUEST bytes
+ *     close the connection;
+ *  5. requests from several clients are served round-robin, at most
+ *     DISPATCH_NS worth per loop iteration.
  */
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,21 +33,57 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
-#include "io/link.h"
-#include "io/netns.h"
+#include "agent/parse.h"
+#include "agent/store.h"
 #include "lib/log.h"
-#include "policy/json.h"
 
 #define MAX_CLIENTS 64
-#define MAX_LINE (1 << 20)
+#define MAX_REQUEST (64u << 20)  /* one request line */
+#define READ_CHUNK (256u << 10)  /* read per readiness event */
+#define IN_HIGH (1u << 20)       /* queued requests: stop reading */
+#define OUT_HIGH (4u << 20)      /* unsent replies: stop serving */
+#define PARSE_INLINE (64u << 10) /* larger lines go to the parser */
+#define CONTROL_SLICE_NS 1000000ull
+#define DISPATCH_NS 1000000ull
+
+/* A reply waiting for its ticket or for earlier replies. */
+struct pending {
+	struct pending *next;
+	char *text; /* the line, with its '\n' */
+	size_t len;
+	uint64_t ticket;
+	uint64_t t_start, t_visible;
+	char what[96];
+};
 
 struct client {
 	int fd;
-	char *buf;
-	size_t len, cap;
+	uint32_t gen; /* connection number: tags parser results */
+	char *in;     /* received: [in_off, in_len) unconsumed */
+	size_t in_off, in_len, in_cap;
+	size_t scanned; /* [in_off, scanned) holds no '\n' */
+	char *out;      /* to send: [out_off, out_len) */
+	size_t out_off, out_len, out_cap;
+	struct pending *pend, **pend_tail;
+	size_t pend_bytes;
+	bool parsing;      /* a line is in the parser thread */
+	json_t *parsed;    /* ... and came back */
+	char *parse_error; /* ... or failed */
+	bool job;          /* its request runs as the job */
+	bool eof;          /* the peer sent everything */
+	uint32_t events;   /* as registered with epoll */
 };
 
 static struct client clients[MAX_CLIENTS];
+static uint32_t next_gen;
+static int rr;               /* round-robin start */
+static int job_slot = -1;    /* whose job runs */
+static uint32_t job_gen;     /* ... that connection's */
+static uint64_t durable;     /* the store's last durable ticket */
+static uint64_t failed;      /* ... and last failed one */
+static char failed_why[256]; /* ... why */
+
+static void client_close(struct agent *, int slot);
 
 int
 control_open(struct agent *a)
@@ -75,7 +122,41 @@ control_open(struct agent *a)
 	ev.data.u64 = EV_ID(EV_LISTEN, 0);
 	epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
 	a->listen_fd = fd;
+
+	a->parser = parser_create();
+	ev.data.u64 = EV_ID(EV_PARSER, 0);
+	epoll_ctl(a->epfd, EPOLL_CTL_ADD, parser_fd(a->parser), &ev);
+	ev.data.u64 = EV_ID(EV_STORE, 0);
+	epoll_ctl(a->epfd, EPOLL_CTL_ADD, store_fd(a->store), &ev);
 	return 0;
+}
+
+void
+control_accept(struct agent *a)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct client *c;
+	int fd, slot;
+
+	fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	for (slot = 0; slot < MAX_CLIENTS; slot++)
+		if (clients[slot].fd < 0)
+			break;
+	if (slot == MAX_CLIENTS) {
+		LOG_RL(log_warnx("too many control clients"));
+		close(fd);
+		return;
+	}
+	c = &clients[slot];
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->gen = ++next_gen;
+	c->pend_tail = &c->pend;
+	c->events = EPOLLIN;
+	ev.data.u64 = EV_ID(EV_CLIENT, slot);
+	epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 static void
@@ -85,7 +166,19 @@ client_close(struct agent *a, int slot)
 
 	epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	free(c->buf);
+	free(c->in);
+	free(c->out);
+	while (c->pend) {
+		struct pending *p = c->pend;
+
+		c->pend = p->next;
+		free(p->text);
+		free(p);
+	}
+	json_decref(c->parsed);
+	free(c->parse_error);
+	/* A job of this client runs on (it cannot stop halfway); its reply
+	 * goes nowhere (job_gen no longer matches). */
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 }
@@ -100,937 +193,491 @@ control_close_all(struct agent *a)
 		close(a->listen_fd);
 		unlink(a->control_path);
 	}
-}
-
-void
-control_accept(struct agent *a)
-{
-	struct epoll_event ev = {.events = EPOLLIN};
-	int fd, slot;
-
-	fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
-		return;
-	for (slot = 0; slot < MAX_CLIENTS; slot++)
-		if (clients[slot].fd < 0)
-			break;
-	if (slot == MAX_CLIENTS) {
-		LOG_RL(log_warnx("too many control clients"));
-		close(fd);
-		return;
+	if (a->job) {
+		/* Unfinished: nothing of it was marked for the store. */
+		a->job->destroy(a->job);
+		a->job = NULL;
 	}
-	clients[slot].fd = fd;
-	ev.data.u64 = EV_ID(EV_CLIENT, slot);
-	epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
+	parser_destroy(a->parser);
+	a->parser = NULL;
 }
 
-/* Writes all of 'data', waiting (bounded) while the socket is full. */
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	int waited = 0;
+/* ---- output ---- */
 
-	while (len) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+static size_t
+out_bytes(const struct client *c)
+{
+	return c->out_len - c->out_off + c->pend_bytes;
+}
+
+static void
+out_append(struct client *c, const char *p, size_t n)
+{
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + n > c->out_cap) {
+		if (c->out_off) {
+			memmove(c->out, c->out + c->out_off,
+			        c->out_len - c->out_off);
+			c->out_len -= c->out_off;
+			c->out_off = 0;
+		}
+		while (c->out_len + n > c->out_cap)
+			c->out_cap = c->out_cap ? c->out_cap * 2 : 16384;
+		c->out = xrealloc(c->out, c->out_cap);
+	}
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+}
+
+/* Sends what the socket takes: 0, or -1 if the peer is gone. */
+static int
+flush(struct client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n =
+		    send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		         MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN && waited++ < 500) {
-			usleep(10000);
-			continue;
-		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
 		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
+			return -1;
+		c->out_off += (size_t)n;
 	}
-	return 0;
-}
-
-/* ---- the objects of the policy, one table entry each ---- */
-
-struct objtype {
-	const char *name;        /* "lookup-record" */
-	const char *human;       /* "lookup record" */
-	const char *const *keys; /* identify one object for set */
-	json_t *(*get)(struct agent *, const struct policy_filter *);
-	int (*add)(struct agent *, const json_t *, json_t **, struct pmsg *);
-	int (*set)(struct agent *, const json_t *, json_t **, struct pmsg *);
-	int (*remove)(struct agent *, const struct policy_filter *,
-	              struct pmsg *);
-};
-
-/* Generic add/get/set/remove for the four NetVirtualization families,
- * which have no side effects beyond the policy. */
-#define SIMPLE_FAMILY(pfx, T)                                                  \
-	static int pfx##_collect(const T *o, void *aux)                        \
-	{                                                                      \
-		json_array_append_new(aux, pfx##_to_json(o));                  \
-		return 0;                                                      \
-	}                                                                      \
-	static json_t *pfx##_get(struct agent *a,                              \
-	                         const struct policy_filter *f)                \
-	{                                                                      \
-		json_t *arr = json_array();                                    \
-		policy_##pfx##_foreach(a->pol, f, pfx##_collect, arr);         \
-		return arr;                                                    \
-	}                                                                      \
-	static int pfx##_add(struct agent *a, const json_t *args,              \
-	                     json_t **res, struct pmsg *m)                     \
-	{                                                                      \
-		T o;                                                           \
-		int err = pfx##_from_json(args, &o, m);                        \
-		if (!err)                                                      \
-			err = policy_##pfx##_add(a->pol, &o, m);               \
-		if (!err)                                                      \
-			*res = pfx##_to_json(&o);                              \
-		return err;                                                    \
-	}                                                                      \
-	static int pfx##_rm(struct agent *a, const struct policy_filter *f,    \
-	                    struct pmsg *m)                                    \
-	{                                                                      \
-		(void)m;                                                       \
-		return policy_##pfx##_remove(a->pol, f);                       \
-	}
-
-SIMPLE_FAMILY(lr, struct lookup_record)
-SIMPLE_FAMILY(cr, struct customer_route)
-SIMPLE_FAMILY(pa, struct provider_address)
-SIMPLE_FAMILY(pr, struct provider_route)
-
-static int
-pr_copy_cb(const struct provider_route *r, void *aux)
-{
-	struct provider_route **copy = aux;
-
-	*copy = xmalloc(sizeof(**copy));
-	**copy = *r;
-	return 1;
-}
-
-#define SIMPLE_SET(pfx, T)                                                     \
-	static int pfx##_set(struct agent *a, const json_t *args,              \
-	                     json_t **res, struct pmsg *m)                     \
-	{                                                                      \
-		T o;                                                           \
-		int err = pfx##_from_json(args, &o, m);                        \
-		if (!err)                                                      \
-			err = policy_##pfx##_set(a->pol, &o, m);               \
-		if (!err)                                                      \
-			*res = pfx##_to_json(&o);                              \
-		return err;                                                    \
-	}
-SIMPLE_SET(lr, struct lookup_record)
-SIMPLE_SET(cr, struct customer_route)
-SIMPLE_SET(pa, struct provider_address)
-
-/* A provider route's key is (prefix, next hop); set changes the rest
- * (metric, interface): replace it, restoring the old one on failure. */
-static int
-pr_set(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
-{
-	struct policy_filter f = {.fields = F_PREFIX | F_NEXTHOP};
-	struct provider_route o, *old = NULL;
-	int err = pr_from_json(args, &o, m);
-
-	if (err)
-		return err;
-	f.prefix = o.prefix;
-	f.plen = o.plen;
-	f.nexthop = o.nexthop;
-	policy_pr_foreach(a->pol, &f, pr_copy_cb, &old);
-	if (!old) {
-		snprintf(m->err, sizeof(m->err),
-		         "provider route: no such "
-		         "route");
-		return -ENOENT;
-	}
-	policy_pr_remove(a->pol, &f);
-	err = policy_pr_add(a->pol, &o, m);
-	if (err) {
-		policy_pr_add(a->pol, old, &(struct pmsg){0});
-	} else {
-		*res = pr_to_json(&o);
-	}
-	free(old);
-	return err;
-}
-
-/* Switches: a switch on another interface than the uplink is a bridge. */
-static int
-sw_collect(const struct vswitch *sw, void *aux)
-{
-	json_array_append_new(aux, sw_to_json(sw));
-	return 0;
-}
-
-static json_t *
-sw_get(struct agent *a, const struct policy_filter *f)
-{
-	json_t *arr = json_array();
-
-	if (f->fields & F_NAME) {
-		const struct vswitch *sw = policy_sw_find(a->pol, f->name);
-
-		if (sw)
-			json_array_append_new(arr, sw_to_json(sw));
-		return arr;
-	}
-	policy_sw_foreach(a->pol, sw_collect, arr);
-	return arr;
-}
-
-static int
-sw_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
-{
-	struct vswitch sw;
-	int err = sw_from_json(args, &sw, m);
-
-	if (!err)
-		err = policy_sw_add(a->pol, &sw, m);
-	if (err)
-		return err;
-	err = ports_switch_up(a, &sw, m);
-	if (err) {
-		policy_sw_remove(a->pol, sw.name);
-		return err;
-	}
-	*res = sw_to_json(&sw);
-	return 0;
-}
-
-static int
-sw_in_use_cb(struct vm_adapter *vma, void *aux)
-{
-	(void)vma;
-	(void)aux;
-	return 1;
-}
-
-static int
-sw_rm(struct agent *a, const struct policy_filter *f, struct pmsg *m)
-{
-	const struct vswitch *sw;
-	struct policy_filter uf = {.fields = F_SWITCH};
-
-	if (!(f->fields & F_NAME)) {
-		snprintf(m->err, sizeof(m->err),
-		         "switch: remove needs field 'name'");
-		return -EINVAL;
-	}
-	sw = policy_sw_find(a->pol, f->name);
-	if (!sw)
-		return 0;
-	strlcpy_(uf.sw, sw->name, sizeof(uf.sw));
-	if (policy_vma_foreach(a->pol, &uf, sw_in_use_cb, NULL)) {
-		snprintf(m->err, sizeof(m->err),
-		         "switch '%s' still has VM adapters: remove them first",
-		         sw->name);
-		return -EBUSY;
-	}
-	ports_switch_down(a, sw);
-	return policy_sw_remove(a->pol, f->name) == 0 ? 1 : 0;
-}
-
-/* VM adapters: creating, changing and removing interfaces. */
-static int
-vma_collect(struct vm_adapter *vma, void *aux)
-{
-	json_array_append_new(aux, vma_to_json(vma));
-	return 0;
-}
-
-static json_t *
-vma_get(struct agent *a, const struct policy_filter *f)
-{
-	json_t *arr = json_array();
-
-	policy_vma_foreach(a->pol, f, vma_collect, arr);
-	return arr;
-}
-
-static int
-vma_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
-{
-	struct vm_adapter v, *vma;
-	int err = vma_from_json(args, &v, m);
-
-	if (err)
-		return err;
-	if (eth_is_zero(&v.mac))
-		ports_generate_mac(&v.mac);
-	v.port = -1;
-	err = policy_vma_add(a->pol, &v, m);
-	if (err)
-		return err;
-	vma = policy_vma_find(a->pol, v.vm, v.name);
-	err = ports_attach(a, vma, m);
-	if (err) {
-		struct policy_filter f = {.fields = F_VM | F_NAME};
-
-		strlcpy_(f.vm, v.vm, sizeof(f.vm));
-		strlcpy_(f.name, v.name, sizeof(f.name));
-		policy_vma_remove(a->pol, &f);
-		return err;
-	}
-	agent_vm_remember(a, v.vm);
-	*res = vma_to_json(vma);
-	return 0;
-}
-
-static int
-vma_set(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
-{
-	struct vm_adapter v, *vma;
-	struct eth_addr old;
-	int err = vma_from_json(args, &v, m);
-
-	if (err)
-		return err;
-	vma = policy_vma_find(a->pol, v.vm, v.name);
-	if (!vma) {
-		snprintf(m->err, sizeof(m->err), "no vm adapter %s/%s", v.vm,
-		         v.name);
-		return -ENOENT;
-	}
-	if (strcasecmp(vma->sw, v.sw)) {
-		snprintf(m->err, sizeof(m->err),
-		         "vm adapter %s/%s: field 'switch': moving an adapter "
-		         "to another switch is not supported; remove and add "
-		         "it",
-		         v.vm, v.name);
-		return -EINVAL;
-	}
-	old = vma->mac;
-	if (eth_is_zero(&v.mac))
-		v.mac = old;
-	v.port = vma->port;
-	err = policy_vma_set(a->pol, &v, m);
-	if (err)
-		return err;
-	if (!eth_equal(&old, &vma->mac)) {
-		err = ports_set_mac(a, vma, m);
-		if (err) {
-			v.mac = old;
-			policy_vma_set(a->pol, &v, &(struct pmsg){0});
-			return err;
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+		if (c->out_cap > (1u << 20)) {
+			free(c->out);
+			c->out = NULL;
+			c->out_cap = 0;
 		}
 	}
-	*res = vma_to_json(vma);
-	return 0;
-}
-
-static int
-vma_detach_cb(struct vm_adapter *vma, void *aux)
-{
-	ports_detach(aux, vma, true);
-	return 0;
-}
-
-static int
-vma_rm(struct agent *a, const struct policy_filter *f, struct pmsg *m)
-{
-	(void)m;
-	policy_vma_foreach(a->pol, f, vma_detach_cb, a);
-	return policy_vma_remove(a->pol, f);
-}
-
-static const char *const lr_keys[] = {"vsid", "ca", NULL};
-static const char *const cr_keys[] = {"rdid", "prefix", NULL};
-static const char *const pa_keys[] = {"pa", NULL};
-static const char *const pr_keys[] = {"prefix", "nexthop", NULL};
-static const char *const vma_keys[] = {"vm", "name", NULL};
-
-static const struct objtype objtypes[] = {
-    {"lookup-record", "lookup record", lr_keys, lr_get, lr_add, lr_set, lr_rm},
-    {"customer-route", "customer route", cr_keys, cr_get, cr_add, cr_set,
-     cr_rm},
-    {"provider-address", "provider address", pa_keys, pa_get, pa_add, pa_set,
-     pa_rm},
-    {"provider-route", "provider route", pr_keys, pr_get, pr_add, pr_set,
-     pr_rm},
-    {"switch", "switch", NULL, sw_get, sw_add, NULL, sw_rm},
-    {"vm-adapter", "vm adapter", vma_keys, vma_get, vma_add, vma_set, vma_rm},
-};
-
-/* Set semantics: the request names the object by its key fields and
- * gives only what changes; merge it over the stored object. */
-static int
-merge_for_set(struct agent *a, const struct objtype *t, const json_t *args,
-              json_t **merged, struct pmsg *m)
-{
-	json_t *key = json_object(), *found;
-	struct policy_filter f;
-	int err;
-
-	for (const char *const *k = t->keys; *k; k++) {
-		json_t *v = json_object_get(args, *k);
-
-		if (v)
-			json_object_set(key, *k, v);
-	}
-	/* An L2Only record has no CA: name it by its MAC. */
-	if (!strcmp(t->name, "lookup-record") && !json_object_get(key, "ca") &&
-	    json_object_get(args, "mac"))
-		json_object_set(key, "mac", json_object_get(args, "mac"));
-	err = policy_filter_from_json(key, &f, m);
-	json_decref(key);
-	if (err)
-		return err;
-	if (!f.fields) {
-		snprintf(m->err, sizeof(m->err), "%s: set needs field '%s'",
-		         t->human, t->keys[0]);
-		return -EINVAL;
-	}
-	found = t->get(a, &f);
-	if (json_array_size(found) != 1) {
-		snprintf(m->err, sizeof(m->err), "%s: %s", t->human,
-		         json_array_size(found) ? "more than one object matches"
-		                                : "no such object");
-		json_decref(found);
-		return -ENOENT;
-	}
-	*merged = json_deep_copy(json_array_get(found, 0));
-	json_decref(found);
-	json_object_update(*merged, (json_t *)args);
 	return 0;
 }
 
 static void
-after_change(struct agent *a, const struct objtype *t)
+not_saved(struct pending *p)
 {
-	if (!strcmp(t->name, "provider-address"))
-		ports_update_mtu(a);
-}
+	char msg[512];
+	json_t *j;
 
-static int
-handle_object(struct agent *a, const struct objtype *t, const char *verb,
-              const json_t *args, json_t **res, struct pmsg *m)
-{
-	struct policy_filter f;
-	json_t *merged = NULL;
-	int err, n;
-
-	if (!strcmp(verb, "get")) {
-		err = policy_filter_from_json(args, &f, m);
-		if (!err)
-			*res = t->get(a, &f);
-		return err;
-	}
-	if (!strcmp(verb, "add")) {
-		err = t->add(a, args, res, m);
-	} else if (!strcmp(verb, "set")) {
-		if (!t->set) {
-			snprintf(m->err, sizeof(m->err),
-			         "%s: set is not supported; remove and add",
-			         t->human);
-			return -EINVAL;
-		}
-		err = merge_for_set(a, t, args, &merged, m);
-		if (!err)
-			err = t->set(a, merged, res, m);
-		json_decref(merged);
-	} else if (!strcmp(verb, "remove")) {
-		err = policy_filter_from_json(args, &f, m);
-		if (err)
-			return err;
-		if (!f.fields) {
-			snprintf(m->err, sizeof(m->err),
-			         "%s: remove needs a filter (use policy.clear "
-			         "to remove everything)",
-			         t->human);
-			return -EINVAL;
-		}
-		n = t->remove(a, &f, m);
-		if (n < 0)
-			return n;
-		if (n == 0) {
-			char *s = json_dumps(args, JSON_COMPACT);
-
-			snprintf(m->err, sizeof(m->err), "no %s matches %s",
-			         t->human, s ? s : "");
-			free(s);
-			return -ENOENT;
-		}
-		*res = json_pack("{s:i}", "removed", n);
-		err = 0;
-	} else {
-		snprintf(m->err, sizeof(m->err),
-		         "unknown verb '%s' for %s (add, get, set, remove)",
-		         verb, t->name);
-		return -EINVAL;
-	}
-	if (!err) {
-		after_change(a, t);
-		err = state_save(a, m);
-		if (err) {
-			char why[sizeof(m->err)];
-
-			memcpy(why, m->err, sizeof(why));
-			snprintf(m->err, sizeof(m->err),
-			         "%s %s: in effect but NOT SAVED (lost on "
-			         "restart): %.400s",
-			         t->human, verb, why);
-		}
-	}
-	return err;
-}
-
-/* ---- other commands ---- */
-
-static int
-port_status_cb(struct vm_adapter *vma, void *aux)
-{
-	json_array_append_new(aux, json_pack("{s:s,s:s,s:b,s:i}", "vm", vma->vm,
-	                                     "name", vma->name, "attached",
-	                                     vma->port > 0, "port", vma->port));
-	return 0;
-}
-
-static json_t *
-cmd_status(struct agent *a)
-{
-	char mac[ETH_ADDR_STRLEN];
-	json_t *ports = json_array();
-
-	policy_vma_foreach(a->pol, NULL, port_status_cb, ports);
-	return json_pack("{s:s,s:i,s:s,s:i,s:s,s:s,s:o,s:s}", "uplink",
-	                 a->uplink, "uplink_ifindex", a->uplink_ifindex,
-	                 "uplink_mac", eth_fmt(&a->uplink_mac, mac),
-	                 "uplink_mtu", a->uplink_mtu, "state_file",
-	                 a->state_path, "netns_prefix", a->netns_prefix,
-	                 "ports", ports, "version", "0.1");
-}
-
-static json_t *
-io_stats_json(const struct io_port *io, uint64_t drops)
-{
-	const struct io_stats *s = &io->stats;
-
-	return json_pack(
-	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets",
-	    (json_int_t)s->rx_packets, "rx_bytes", (json_int_t)s->rx_bytes,
-	    "tx_packets", (json_int_t)s->tx_packets, "tx_bytes",
-	    (json_int_t)s->tx_bytes, "rx_errors",
-	    (json_int_t)(s->rx_errors + s->rx_oversize), "tx_errors",
-	    (json_int_t)(s->tx_errors + s->tx_dropped), "drops",
-	    (json_int_t)drops, "rx_oversize", (json_int_t)s->rx_oversize);
-}
-
-struct stats_walk {
-	struct agent *a;
-	json_t *ports;
-};
-
-static int
-stats_port_cb(struct vm_adapter *vma, void *aux)
-{
-	struct stats_walk *w = aux;
-	struct io_port *io = pipeline_port_io(w->a->pl, vma->port);
-	char name[160];
-
-	if (!io)
-		return 0;
-	snprintf(name, sizeof(name), "%s/%s", vma->vm, vma->name);
-	json_object_set_new(
-	    w->ports, name,
-	    io_stats_json(io, pipeline_port_drops(w->a->pl, vma->port)));
-	return 0;
+	snprintf(msg, sizeof(msg),
+	         "%s: in effect but NOT SAVED (lost on restart unless a later "
+	         "save succeeds): %.300s",
+	         p->what, failed_why);
+	j = commands_error(msg);
+	free(p->text);
+	p->text = json_dumps(j, JSON_COMPACT);
+	p->len = strlen(p->text);
+	p->text = xrealloc(p->text, p->len + 2);
+	p->text[p->len++] = '\n';
+	json_decref(j);
 }
 
 static void
-neigh_cb(const struct neigh_info *n, void *aux)
+note_latency(struct agent *a, const struct pending *p, bool saved)
 {
-	char ip[IP_ADDR_STRLEN], mac[ETH_ADDR_STRLEN];
+	uint64_t now = time_ns();
+	uint64_t apply = p->t_visible - p->t_start, dur = now - p->t_visible;
 
-	json_array_append_new(aux, json_pack("{s:s,s:s,s:i,s:b,s:I}", "ip",
-	                                     ip_fmt(&n->ip, ip), "mac",
-	                                     eth_fmt(&n->mac, mac), "vlan",
-	                                     n->vlan, "resolved", n->resolved,
-	                                     "age_ms", (json_int_t)n->age_ms));
+	a->lat.changes++;
+	a->lat.failed += !saved;
+	a->lat.last_apply = apply;
+	a->lat.last_durable = dur;
+	a->lat.max_apply = MAX(a->lat.max_apply, apply);
+	a->lat.max_durable = MAX(a->lat.max_durable, dur);
 }
 
-static json_t *
-drop_descriptions(void)
+/* Moves replies whose turn has come to the output buffer. */
+static void
+release(struct agent *a, struct client *c)
 {
-	json_t *o = json_object();
+	while (c->pend) {
+		struct pending *p = c->pend;
+		bool saved = true;
 
-	for (int r = 0; r < DROP_MAX; r++)
-		json_object_set_new(
-		    o, drop_name((enum drop_reason)r),
-		    json_string(drop_desc((enum drop_reason)r)));
-	return o;
-}
-
-static json_t *
-cmd_stats(struct agent *a)
-{
-	const uint64_t *d = pipeline_drops(a->pl);
-	json_t *drops = json_object(), *neigh = json_array();
-	struct stats_walk w = {a, json_object()};
-
-	for (int r = 0; r < DROP_MAX; r++)
-		json_object_set_new(drops, drop_name((enum drop_reason)r),
-		                    json_integer((json_int_t)d[r]));
-	policy_vma_foreach(a->pol, NULL, stats_port_cb, &w);
-	pipeline_neigh_foreach(a->pl, neigh_cb, neigh);
-	return json_pack(
-	    "{s:o,s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
-	    io_stats_json(a->uplink_io, pipeline_port_drops(a->pl, 0)), "drops",
-	    drops, "drop_descriptions", drop_descriptions(), "neighbours",
-	    neigh);
-}
-
-static int
-cmd_interface(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
-{
-	const char *name = json_string_value(json_object_get(args, "name"));
-	struct eth_addr mac;
-	char macs[ETH_ADDR_STRLEN];
-	int idx;
-
-	(void)a;
-	if (!name) {
-		/* All interfaces of the host (Get-NetAdapter alone). */
-		struct if_nameindex *ifs = if_nameindex(), *i;
-
-		*res = json_array();
-		for (i = ifs; i && i->if_name; i++) {
-			if (link_get_mac(i->if_name, &mac) < 0)
-				memset(&mac, 0, sizeof(mac));
-			json_array_append_new(
-			    *res, json_pack("{s:s,s:i,s:s}", "name", i->if_name,
-			                    "ifindex", (int)i->if_index, "mac",
-			                    eth_fmt(&mac, macs)));
+		if (p->ticket > durable) {
+			if (p->ticket > failed)
+				break; /* still being written */
+			not_saved(p);
+			saved = false;
 		}
-		if (ifs)
-			if_freenameindex(ifs);
-		return 0;
+		if (p->t_visible)
+			note_latency(a, p, saved);
+		c->pend = p->next;
+		if (!c->pend)
+			c->pend_tail = &c->pend;
+		c->pend_bytes -= p->len;
+		out_append(c, p->text, p->len);
+		free(p->text);
+		free(p);
 	}
-	idx = link_ifindex(name);
-	if (idx < 0 || link_get_mac(name, &mac) < 0) {
-		snprintf(m->err, sizeof(m->err),
-		         "interface.get: no interface '%s' on this host", name);
-		return -ENODEV;
-	}
-	*res = json_pack("{s:s,s:i,s:s}", "name", name, "ifindex", idx, "mac",
-	                 eth_fmt(&mac, macs));
-	return 0;
 }
 
-bool
-agent_vm_known(const struct agent *a, const char *vm)
+static void
+queue_reply(struct agent *a, struct client *c, struct cmd_result *r)
 {
-	json_t *v;
-	size_t i;
+	struct pending *p = xcalloc(1, sizeof(*p));
 
-	json_array_foreach(a->vms, i, v)
-	{
-		if (!strcasecmp(json_string_value(v), vm))
-			return true;
+	if (r->text) {
+		p->text = r->text;
+		r->text = NULL;
+	} else {
+		p->text =
+		    json_dumps(r->reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	}
+	if (!p->text)
+		p->text = xstrdup("{\"ok\":false,\"error\":\"cannot encode the "
+		                  "reply\"}");
+	p->len = strlen(p->text);
+	p->text = xrealloc(p->text, p->len + 2);
+	p->text[p->len++] = '\n';
+	p->ticket = r->ticket;
+	p->t_start = r->t_start;
+	p->t_visible = r->t_visible;
+	snprintf(p->what, sizeof(p->what), "%s", r->what);
+	json_decref(r->reply);
+	r->reply = NULL;
+	*c->pend_tail = p;
+	c->pend_tail = &p->next;
+	c->pend_bytes += p->len;
+	release(a, c);
+}
+
+/* ---- input ---- */
+
+static bool
+has_line(struct client *c)
+{
+	char *nl;
+
+	if (c->scanned < c->in_off)
+		c->scanned = c->in_off;
+	if (c->scanned == c->in_len)
+		return false;
+	nl = memchr(c->in + c->scanned, '\n', c->in_len - c->scanned);
+	if (nl)
+		return true;
+	c->scanned = c->in_len;
 	return false;
 }
 
-void
-agent_vm_remember(struct agent *a, const char *vm)
+static bool
+want_read(struct client *c)
 {
-	if (!agent_vm_known(a, vm))
-		json_array_append_new(a->vms, json_string(vm));
+	size_t queued = c->in_len - c->in_off;
+
+	if (c->eof || out_bytes(c) >= OUT_HIGH)
+		return false;
+	return queued < IN_HIGH || !has_line(c);
+}
+
+/* Reads up to READ_CHUNK: 0, or -1 if the connection is to be closed. */
+static int
+read_some(struct client *c)
+{
+	size_t got = 0;
+
+	while (got < READ_CHUNK && !c->eof) {
+		ssize_t n;
+
+		if (c->in_off &&
+		    (c->in_off == c->in_len || c->in_len + 4096 > c->in_cap)) {
+			memmove(c->in, c->in + c->in_off,
+			        c->in_len - c->in_off);
+			c->in_len -= c->in_off;
+			c->scanned -= MIN(c->scanned, c->in_off);
+			c->in_off = 0;
+		}
+		if (c->in_cap - c->in_len < 4096) {
+			if (c->in_cap >= MAX_REQUEST + 4096)
+				return -1; /* no line end in sight */
+			c->in_cap = c->in_cap ? c->in_cap * 2 : 16384;
+			c->in = xrealloc(c->in, c->in_cap);
+		}
+		n = recv(c->fd, c->in + c->in_len,
+		         MIN(c->in_cap - c->in_len, READ_CHUNK - got),
+		         MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			c->eof = true;
+			break;
+		}
+		c->in_len += (size_t)n;
+		got += (size_t)n;
+		if (c->in_len - c->in_off >= IN_HIGH && has_line(c))
+			break;
+	}
+	if (c->in_len - c->in_off > MAX_REQUEST && !has_line(c)) {
+		LOG_RL(log_warnx("control: request longer than %u bytes: "
+		                 "closing the connection",
+		                 MAX_REQUEST));
+		return -1;
+	}
+	return 0;
 }
 
 static void
-vm_forget(struct agent *a, const char *vm)
+update_events(struct agent *a, int slot)
 {
-	json_t *v;
-	size_t i;
+	struct client *c = &clients[slot];
+	struct epoll_event ev;
+	uint32_t want = 0;
 
-	json_array_foreach(a->vms, i, v)
-	{
-		if (!strcasecmp(json_string_value(v), vm)) {
-			json_array_remove(a->vms, i);
-			return;
-		}
-	}
+	if (want_read(c))
+		want |= EPOLLIN;
+	if (c->out_off < c->out_len)
+		want |= EPOLLOUT;
+	if (want == c->events)
+		return;
+	ev.events = want;
+	ev.data.u64 = EV_ID(EV_CLIENT, slot);
+	epoll_ctl(a->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	c->events = want;
 }
 
-static const char *
-vm_arg(const json_t *args, const char *cmd, struct pmsg *m)
+/* Whether the connection is done: the peer closed its side and nothing
+ * is left to run or send. */
+static bool
+finished(struct client *c)
 {
-	const char *vm = json_string_value(json_object_get(args, "vm"));
-
-	if (!vm || !*vm)
-		snprintf(m->err, sizeof(m->err), "%s: missing field 'vm'", cmd);
-	return vm && *vm ? vm : NULL;
+	return c->eof && !c->parsing && !c->parsed && !c->parse_error &&
+	       !c->job && !c->pend && c->out_off == c->out_len && !has_line(c);
 }
 
-static int
-cmd_vm_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
+/* After anything happened to a client: send, then watch what it needs,
+ * or close it. */
+static void
+settle(struct agent *a, int slot)
 {
-	const char *vm = vm_arg(args, "vm.add", m);
-	char ns[64];
-	int err;
+	struct client *c = &clients[slot];
 
-	if (!vm)
-		return -EINVAL;
-	ports_netns_name(a, vm, ns, sizeof(ns));
-	if (strlen(vm) >= 48 || !netns_name_valid(ns)) {
-		snprintf(m->err, sizeof(m->err),
-		         "vm.add: field 'vm': '%.64s' cannot name a network "
-		         "namespace",
-		         vm);
-		return -EINVAL;
+	if (c->fd < 0)
+		return;
+	if (flush(c) < 0 || finished(c)) {
+		client_close(a, slot);
+		return;
 	}
-	err = netns_ensure(ns);
-	if (err < 0) {
-		snprintf(m->err, sizeof(m->err),
-		         "vm %s: cannot create network namespace '%s': %s", vm,
-		         ns, strerror(-err));
-		return err;
-	}
-	agent_vm_remember(a, vm);
-	err = state_save(a, m);
-	if (!err)
-		*res = json_pack("{s:s,s:s}", "vm", vm, "netns", ns);
-	return err;
-}
-
-static int
-count_cb(struct vm_adapter *vma, void *aux)
-{
-	(void)vma;
-	(*(int *)aux)++;
-	return 0;
-}
-
-static json_t *
-vm_json(struct agent *a, const char *vm)
-{
-	struct policy_filter f = {.fields = F_VM};
-	char ns[64];
-	int n = 0;
-
-	strlcpy_(f.vm, vm, sizeof(f.vm));
-	policy_vma_foreach(a->pol, &f, count_cb, &n);
-	ports_netns_name(a, vm, ns, sizeof(ns));
-	return json_pack("{s:s,s:s,s:i}", "vm", vm, "netns", ns, "adapters", n);
-}
-
-static int
-cmd_vm_get(struct agent *a, const json_t *args, json_t **res)
-{
-	const char *want = json_string_value(json_object_get(args, "vm"));
-	json_t *v;
-	size_t i;
-
-	*res = json_array();
-	json_array_foreach(a->vms, i, v)
-	{
-		const char *vm = json_string_value(v);
-
-		if (!want || !strcasecmp(want, vm))
-			json_array_append_new(*res, vm_json(a, vm));
-	}
-	return 0;
-}
-
-static int
-cmd_vm_remove(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
-{
-	const char *vm = vm_arg(args, "vm.remove", m);
-	struct policy_filter f = {.fields = F_VM};
-	char ns[64], name[64];
-	int err;
-
-	if (!vm)
-		return -EINVAL;
-	if (!agent_vm_known(a, vm)) {
-		snprintf(m->err, sizeof(m->err), "vm.remove: no VM '%.64s'",
-		         vm);
-		return -ENOENT;
-	}
-	strlcpy_(name, vm, sizeof(name));
-	strlcpy_(f.vm, name, sizeof(f.vm));
-	policy_vma_foreach(a->pol, &f, vma_detach_cb, a);
-	policy_vma_remove(a->pol, &f);
-	ports_netns_name(a, name, ns, sizeof(ns));
-	err = netns_delete(ns);
-	if (err < 0)
-		log_warnx("vm %s: cannot delete namespace %s: %s", name, ns,
-		          strerror(-err));
-	vm_forget(a, name);
-	err = state_save(a, m);
-	if (!err)
-		*res = json_pack("{s:i}", "removed", 1);
-	return err;
-}
-
-static int
-cmd_policy_clear(struct agent *a, struct pmsg *m)
-{
-	policy_vma_foreach(a->pol, NULL, vma_detach_cb, a);
-	policy_clear(a->pol);
-	return state_save(a, m);
-}
-
-static json_t *
-dispatch(struct agent *a, const char *cmd, const json_t *args)
-{
-	struct pmsg m = {0};
-	json_t *res = NULL, *reply;
-	const char *dot = strchr(cmd, '.');
-	int err = -EINVAL;
-	bool found = false;
-
-	if (dot) {
-		for (size_t i = 0; i < ARRAY_SIZE(objtypes); i++) {
-			size_t n = strlen(objtypes[i].name);
-
-			if ((size_t)(dot - cmd) == n &&
-			    !strncmp(cmd, objtypes[i].name, n)) {
-				err = handle_object(a, &objtypes[i], dot + 1,
-				                    args, &res, &m);
-				found = true;
-				break;
-			}
-		}
-	}
-	if (found) {
-		/* handled */
-	} else if (!strcmp(cmd, "status")) {
-		res = cmd_status(a);
-		err = 0;
-	} else if (!strcmp(cmd, "stats")) {
-		res = cmd_stats(a);
-		err = 0;
-	} else if (!strcmp(cmd, "stats.clear")) {
-		pipeline_clear_stats(a->pl);
-		res = json_object();
-		err = 0;
-	} else if (!strcmp(cmd, "drop-reasons")) {
-		res = drop_descriptions();
-		err = 0;
-	} else if (!strcmp(cmd, "interface.get")) {
-		err = cmd_interface(a, args, &res, &m);
-	} else if (!strcmp(cmd, "vm.add")) {
-		err = cmd_vm_add(a, args, &res, &m);
-	} else if (!strcmp(cmd, "vm.get")) {
-		err = cmd_vm_get(a, args, &res);
-	} else if (!strcmp(cmd, "vm.remove")) {
-		err = cmd_vm_remove(a, args, &res, &m);
-	} else if (!strcmp(cmd, "trace")) {
-		err = agent_trace(a, args, &res, &m);
-	} else if (!strcmp(cmd, "policy.get")) {
-		res = policy_to_json(a->pol);
-		err = 0;
-	} else if (!strcmp(cmd, "policy.clear")) {
-		err = cmd_policy_clear(a, &m);
-		if (!err)
-			res = json_object();
-	} else {
-		snprintf(m.err, sizeof(m.err), "unknown command '%s'", cmd);
-	}
-	if (err) {
-		json_decref(res);
-		if (!m.err[0])
-			snprintf(m.err, sizeof(m.err), "%s: %s", cmd,
-			         strerror(err < 0 ? -err : err));
-		reply = json_pack("{s:b,s:s}", "ok", 0, "error", m.err);
-	} else {
-		reply = json_pack("{s:b,s:o}", "ok", 1, "result",
-		                  res ? res : json_null());
-	}
-	if (m.n_warn) {
-		json_t *w = json_array();
-
-		for (int i = 0; i < m.n_warn && i < POLICY_MAX_WARN; i++) {
-			json_array_append_new(w, json_string(m.warn[i]));
-			log_warnx("%s", m.warn[i]);
-		}
-		json_object_set_new(reply, "warnings", w);
-	}
-	return reply;
-}
-
-static json_t *
-handle_line(struct agent *a, const char *line, size_t len)
-{
-	json_error_t jerr;
-	json_t *req, *reply, *args;
-	const char *cmd;
-
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!req)
-		return json_pack("{s:b,s:s+}", "ok", 0, "error",
-		                 "request is not valid JSON: ", jerr.text);
-	cmd = json_string_value(json_object_get(req, "cmd"));
-	args = json_object_get(req, "args");
-	if (!cmd) {
-		json_decref(req);
-		return json_pack("{s:b,s:s}", "ok", 0, "error",
-		                 "request: missing field 'cmd'");
-	}
-	if (args && !json_is_object(args)) {
-		json_decref(req);
-		return json_pack("{s:b,s:s}", "ok", 0, "error",
-		                 "request: field 'args' must be an object");
-	}
-	if (!args) {
-		args = json_object();
-		json_object_set_new(req, "args", args);
-	}
-	reply = dispatch(a, cmd, args);
-	json_decref(req);
-	return reply;
+	update_events(a, slot);
 }
 
 void
-control_client_input(struct agent *a, int slot)
+control_client_event(struct agent *a, int slot, uint32_t events)
 {
 	struct client *c = &clients[slot];
-	char *nl;
 
-	for (;;) {
-		ssize_t n;
+	if (c->fd < 0)
+		return;
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* The peer is gone both ways: nobody to answer. */
+		client_close(a, slot);
+		return;
+	}
+	if ((events & EPOLLIN) && read_some(c) < 0) {
+		client_close(a, slot);
+		return;
+	}
+	settle(a, slot);
+}
 
-		if (c->cap - c->len < 4096) {
-			if (c->cap >= MAX_LINE) {
-				client_close(a, slot);
-				return;
+void
+control_store_event(struct agent *a)
+{
+	store_progress(a->store, &durable, &failed, failed_why,
+	               sizeof(failed_why));
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (clients[i].fd < 0 || !clients[i].pend)
+			continue;
+		release(a, &clients[i]);
+		settle(a, i);
+	}
+}
+
+void
+control_parser_event(struct agent *a)
+{
+	uint64_t tag;
+	json_t *j;
+	char err[160];
+
+	while (parser_result(a->parser, &tag, &j, err, sizeof(err))) {
+		int slot = (int)(tag >> 32);
+		struct client *c = &clients[slot];
+
+		if (slot >= MAX_CLIENTS || c->fd < 0 ||
+		    c->gen != (uint32_t)tag) {
+			json_decref(j);
+			continue;
+		}
+		c->parsing = false;
+		if (j)
+			c->parsed = j;
+		else
+			c->parse_error = xasprintf("request is not valid "
+			                           "JSON: %s",
+			                           err);
+	}
+}
+
+/* ---- running requests ---- */
+
+static void
+job_done(struct agent *a)
+{
+	struct job *j = a->job;
+	struct client *c = job_slot >= 0 ? &clients[job_slot] : NULL;
+
+	a->job = NULL;
+	if (c && c->fd >= 0 && c->gen == job_gen) {
+		c->job = false;
+		queue_reply(a, c, &j->res);
+		settle(a, job_slot);
+	}
+	job_slot = -1;
+	j->destroy(j);
+}
+
+/* One slice of the job: true if it is still running. */
+static bool
+job_slice(struct agent *a)
+{
+	uint64_t t0 = time_ns(), dt;
+	bool more = a->job->step(a, a->job, t0 + CONTROL_SLICE_NS);
+
+	dt = time_ns() - t0;
+	a->lat.max_slice = MAX(a->lat.max_slice, dt);
+	if (!more)
+		job_done(a);
+	return more;
+}
+
+static void
+run_request(struct agent *a, int slot, json_t *req)
+{
+	struct client *c = &clients[slot];
+	struct cmd_result r;
+
+	commands_run(a, req, &r);
+	json_decref(req);
+	if (r.reply || r.text) {
+		queue_reply(a, c, &r);
+		return;
+	}
+	/* A job: it answers when done.  Small ones are done at once. */
+	c->job = true;
+	job_slot = slot;
+	job_gen = c->gen;
+	job_slice(a);
+}
+
+static void
+error_reply(struct agent *a, struct client *c, const char *msg)
+{
+	struct cmd_result r = {0};
+
+	r.reply = commands_error(msg);
+	queue_reply(a, c, &r);
+}
+
+static bool
+can_serve(struct client *c)
+{
+	if (c->fd < 0 || c->parsing || c->job || out_bytes(c) >= OUT_HIGH)
+		return false;
+	return c->parsed || c->parse_error || has_line(c);
+}
+
+/* Runs the client's next request, or hands it to the parser. */
+static void
+serve_one(struct agent *a, int slot)
+{
+	struct client *c = &clients[slot];
+	json_error_t jerr;
+	json_t *req;
+	char *line, *nl;
+	size_t len;
+
+	if (c->parsed) {
+		req = c->parsed;
+		c->parsed = NULL;
+		run_request(a, slot, req);
+		return;
+	}
+	if (c->parse_error) {
+		error_reply(a, c, c->parse_error);
+		free(c->parse_error);
+		c->parse_error = NULL;
+		return;
+	}
+	line = c->in + c->in_off;
+	nl = memchr(c->in + c->scanned, '\n', c->in_len - c->scanned);
+	len = (size_t)(nl - line);
+	c->in_off += len + 1;
+	c->scanned = c->in_off;
+	if (!len)
+		return;
+	if (len > PARSE_INLINE) {
+		char *copy = xmalloc(len);
+
+		memcpy(copy, line, len);
+		c->parsing = true;
+		parser_submit(a->parser, (uint64_t)slot << 32 | c->gen, copy,
+		              len);
+		return;
+	}
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "request is not valid JSON: %s",
+		         jerr.text);
+		error_reply(a, c, msg);
+		return;
+	}
+	run_request(a, slot, req);
+}
+
+int
+control_run(struct agent *a)
+{
+	uint64_t deadline;
+	bool busy = false;
+
+	if (a->job) {
+		if (job_slice(a))
+			return 0; /* back to forwarding, then more */
+	}
+	deadline = time_ns() + DISPATCH_NS;
+	for (bool progress = true; progress && !a->job;) {
+		progress = false;
+		for (int k = 0; k < MAX_CLIENTS && !a->job; k++) {
+			int slot = (rr + k) % MAX_CLIENTS;
+
+			if (!can_serve(&clients[slot]))
+				continue;
+			if (time_ns() >= deadline) {
+				busy = true;
+				break;
 			}
-			c->cap = c->cap ? c->cap * 2 : 8192;
-			c->buf = xrealloc(c->buf, c->cap);
+			serve_one(a, slot);
+			settle(a, slot);
+			progress = true;
 		}
-		n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
+		rr = (rr + 1) % MAX_CLIENTS;
+		if (busy)
 			break;
-		if (n <= 0) {
-			client_close(a, slot);
-			return;
-		}
-		c->len += (size_t)n;
 	}
-	while ((nl = memchr(c->buf, '\n', c->len))) {
-		size_t llen = (size_t)(nl - c->buf);
-		json_t *reply = NULL;
-		char *out;
-
-		if (llen)
-			reply = handle_line(a, c->buf, llen);
-		memmove(c->buf, nl + 1, c->len - llen - 1);
-		c->len -= llen + 1;
-		if (!reply)
-			continue;
-		out = json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		json_decref(reply);
-		if (!out || write_all(c->fd, out, strlen(out)) < 0 ||
-		    write_all(c->fd, "\n", 1) < 0) {
-			free(out);
-			client_close(a, slot);
-			return;
-		}
-		free(out);
-	}
+	/* Clients that were blocked may read again now. */
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].fd >= 0)
+			settle(a, i);
+	return a->job || busy ? 0 : -1;
 }

@@ -22,13 +22,14 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/store.h"
 #include "io/link.h"
 #include "io/netns.h"
 #include "lib/log.h"
 #include "policy/json.h"
 
 #define DEFAULT_CONTROL "/run/openhnv/agent.sock"
-#define DEFAULT_STATE "/var/lib/openhnv/state.json"
+#define DEFAULT_STATE "/var/lib/openhnv/state.db"
 
 static void
 usage(FILE *f)
@@ -42,7 +43,10 @@ usage(FILE *f)
 	        "  -u, --uplink IFACE      physical interface carrying NVGRE "
 	        "(required)\n"
 	        "  -c, --control PATH      control socket (default %s)\n"
-	        "  -s, --state PATH        state file (default %s)\n"
+	        "  -s, --state PATH        state database (default %s; a "
+	        "JSON state\n"
+	        "                          file of an older version is "
+	        "imported)\n"
 	        "  -p, --netns-prefix P    prefix of VM network namespace "
 	        "names (default none)\n"
 	        "  -P, --pidfile PATH      write the daemon's pid here\n"
@@ -175,14 +179,21 @@ check_config(struct agent *a)
 		        a->uplink);
 		return 1;
 	}
-	if (state_load(a, &m) < 0) {
+	if (store_open(a->state_path, true, &a->store, &m) < 0 ||
+	    store_load(a->store, a->pol, a->vms, &m) < 0) {
 		fprintf(stderr, "hnv-agent: %s\n", m.err);
+		store_close(a->store);
 		return 1;
 	}
 	for (int i = 0; i < m.n_warn; i++)
 		fprintf(stderr, "hnv-agent: warning: %s\n", m.warn[i]);
-	printf("configuration OK: uplink %s, state %s (%zu lookup records)\n",
-	       a->uplink, a->state_path, policy_lr_count(a->pol));
+	printf("configuration OK: uplink %s, state %s%s (%zu lookup records)\n",
+	       a->uplink, a->state_path,
+	       store_is_json(a->store)
+	           ? " (JSON of an older version: imported at the next start)"
+	           : "",
+	       policy_lr_count(a->pol));
+	store_close(a->store);
 	return 0;
 }
 
@@ -190,9 +201,10 @@ static void
 loop(struct agent *a, int sfd, int tfd)
 {
 	struct epoll_event evs[64];
+	int timeout = -1;
 
 	while (!a->quit) {
-		int n = epoll_wait(a->epfd, evs, 64, -1);
+		int n = epoll_wait(a->epfd, evs, 64, timeout);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -210,7 +222,13 @@ loop(struct agent *a, int sfd, int tfd)
 				control_accept(a);
 				break;
 			case EV_CLIENT:
-				control_client_input(a, id);
+				control_client_event(a, id, evs[i].events);
+				break;
+			case EV_STORE:
+				control_store_event(a);
+				break;
+			case EV_PARSER:
+				control_parser_event(a);
 				break;
 			case EV_TIMER: {
 				uint64_t x;
@@ -237,6 +255,8 @@ loop(struct agent *a, int sfd, int tfd)
 			}
 			}
 		}
+		/* Requests, and a slice of a long one: between polls. */
+		timeout = control_run(a);
 	}
 }
 
@@ -345,8 +365,20 @@ main(int argc, char **argv)
 	ev.data.u64 = EV_ID(EV_PORT, PIPELINE_UPLINK);
 	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.uplink_io->fd, &ev);
 
-	if (state_load(&a, &m) < 0)
+	/* Blocked before any thread starts (the store's writer, the
+	 * parser): only the loop takes them, through the signalfd. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (store_open(a.state_path, false, &a.store, &m) < 0 ||
+	    store_load(a.store, a.pol, a.vms, &m) < 0)
 		fatalx("%s (move it away to start empty)", m.err);
+	for (int i = 0; i < m.n_warn; i++)
+		log_warnx("%s", m.warn[i]);
+	if (store_start(a.store) < 0)
+		fatalx("cannot start the state writer thread");
 	restore_vms(&a);
 	policy_sw_foreach(a.pol, switch_cb, &a);
 	policy_vma_foreach(a.pol, NULL, attach_cb, &a);
@@ -358,11 +390,6 @@ main(int argc, char **argv)
 	if (control_open(&a) < 0)
 		fatalx("cannot open the control socket %s", a.control_path);
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ev.data.u64 = EV_ID(EV_SIGNAL, 0);
 	epoll_ctl(a.epfd, EPOLL_CTL_ADD, sfd, &ev);
@@ -383,6 +410,7 @@ main(int argc, char **argv)
 		}
 	}
 	control_close_all(&a);
+	store_close(a.store); /* writes what is marked */
 	pipeline_destroy(a.pl);
 	io_destroy(a.uplink_io);
 	policy_destroy(a.pol);

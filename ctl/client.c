@@ -2,7 +2,8 @@
 /*
  * client: the control socket client (see client.h).  Bytes after the
  * newline that ends a reply are kept for the next one, although the agent
- * answers one request at a time.
+ * answers one request at a time.  Paged replies (a "next" beside
+ * "result") are followed here, so callers see one result.
  */
 #include "ctl/client.h"
 
@@ -134,9 +135,10 @@ transport_error(char **error, int err, const char *what)
 	return err;
 }
 
-int
-client_call(struct client *c, const char *cmd, json_t *args, json_t **result,
-            char **error, json_t **warnings)
+/* One request, one reply; '*next' gets the reply's "next", if any. */
+static int
+call_once(struct client *c, const char *cmd, json_t *args, json_t **result,
+          char **error, json_t **warnings, json_t **next)
 {
 	json_t *req, *reply, *ok, *w;
 	json_error_t jerr;
@@ -186,6 +188,8 @@ client_call(struct client *c, const char *cmd, json_t *args, json_t **result,
 		json_t *res = json_object_get(reply, "result");
 
 		*result = res ? json_incref(res) : json_null();
+		if (json_is_object(json_object_get(reply, "next")))
+			*next = json_incref(json_object_get(reply, "next"));
 		r = 0;
 	} else {
 		const char *e =
@@ -195,6 +199,85 @@ client_call(struct client *c, const char *cmd, json_t *args, json_t **result,
 		r = -EINVAL;
 	}
 	json_decref(reply);
+	return r;
+}
+
+/* Appends a page to what came before: arrays are concatenated, and so
+ * are the arrays inside objects (policy.get). */
+static void
+merge_page(json_t **acc, json_t *page)
+{
+	const char *key;
+	json_t *v;
+
+	if (!*acc) {
+		*acc = json_incref(page);
+		return;
+	}
+	if (json_is_array(*acc) && json_is_array(page)) {
+		json_array_extend(*acc, page);
+		return;
+	}
+	if (!json_is_object(*acc) || !json_is_object(page))
+		return;
+	json_object_foreach(page, key, v)
+	{
+		json_t *have = json_object_get(*acc, key);
+
+		if (json_is_array(have) && json_is_array(v))
+			json_array_extend(have, v);
+		else
+			json_object_set(*acc, key, v);
+	}
+}
+
+int
+client_call(struct client *c, const char *cmd, json_t *args, json_t **result,
+            char **error, json_t **warnings)
+{
+	json_t *acc = NULL, *page_args = NULL, *next = NULL, *res;
+	char *last = NULL;
+	int r;
+
+	if (warnings)
+		*warnings = NULL;
+	for (;;) {
+		next = NULL;
+		r = call_once(c, cmd, page_args ? page_args : args, &res, error,
+		              warnings && !*warnings ? warnings : NULL, &next);
+		if (r) {
+			json_decref(acc);
+			break;
+		}
+		merge_page(&acc, res);
+		json_decref(res);
+		if (!next)
+			break;
+		/* The same request from where the page ended. */
+		{
+			char *now =
+			    json_dumps(next, JSON_COMPACT | JSON_SORT_KEYS);
+
+			if (last && now && !strcmp(last, now)) {
+				free(now);
+				json_decref(acc);
+				*error = xstrdup("the agent repeated a page "
+				                 "cursor");
+				r = -EPROTO;
+				break;
+			}
+			free(last);
+			last = now;
+		}
+		json_decref(page_args);
+		page_args = args ? json_deep_copy(args) : json_object();
+		json_object_update(page_args, next);
+		json_decref(next);
+	}
+	json_decref(next);
+	json_decref(page_args);
+	free(last);
+	*result = r ? NULL : acc;
 	return r;
 }
 

@@ -11,6 +11,12 @@
  * protocol's).  '*warnings' gets the reply's "warnings" array, if any.
  * Replies are bounded (CLIENT_MAX_REPLY) and waited for at most
  * CLIENT_TIMEOUT_MS.  Single-threaded; one request at a time.
+ *
+ * Paged replies (lookup-record.get, policy.get: a "next" object beside
+ * "result") are followed transparently: the same request again with the
+ * "next" members added to its args, until a reply has none; '*result'
+ * is all pages together (arrays concatenated, and the arrays inside an
+ * object).  '*warnings' are the first page's.
  */
 #ifndef CTL_CLIENT_H
 #define CTL_CLIENT_H

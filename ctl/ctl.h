@@ -64,5 +64,6 @@ int cmd_stats_main(struct ctl *, int argc, char **argv);
 int cmd_trace_main(struct ctl *, int argc, char **argv);
 int cmd_policy_main(struct ctl *, int argc, char **argv);
 int cmd_ps_main(struct ctl *, int argc, char **argv);
+int cmd_batch_main(struct ctl *, int argc, char **argv);
 
 #endif

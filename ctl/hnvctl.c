@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hnvctl: the OpenHNV command line.  Global options, then a subcommand:
- * the policy objects (cmd-object.c), status, stats, trace, policy, and ps,
- * the PowerShell front end.  Everything talks to hnv-agent over its
- * control socket (doc/control-protocol.md).  See hnvctl(8).
+ * the policy objects (cmd-object.c), status, stats, trace, policy, batch
+ * (many lookup record changes at once), and ps, the PowerShell front end.
+ * Everything talks to hnv-agent over its control socket
+ * (doc/control-protocol.md).  See hnvctl(8).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ usage(FILE *f)
 	           "       hnvctl [--agent PATH] [--json] policy show | policy "
 	           "clear\n"
 	           "       hnvctl [--agent PATH] ps [--check] FILE|-\n"
+	           "       hnvctl [--agent PATH] [--json] batch FILE|-\n"
 	           "\n"
 	           "Objects (alias) and their keys (policy/json.h):\n");
 	cmd_object_usage(f);
@@ -99,6 +101,8 @@ main(int argc, char **argv)
 		r = cmd_policy_main(&ctl, n, rest);
 	} else if (!strcmp(sub, "ps")) {
 		r = cmd_ps_main(&ctl, n, rest);
+	} else if (!strcmp(sub, "batch")) {
+		r = cmd_batch_main(&ctl, n, rest);
 	} else {
 		r = ctl_usage("unknown command '%s' (try 'hnvctl --help')",
 		              sub);

@@ -399,6 +399,80 @@ lr_to_json(const struct lookup_record *r)
 	                 (int)r->use_vm_mac);
 }
 
+/* A JSON string as jansson writes it (no ASCII forcing, '/' as is). */
+static size_t
+json_str_text(char *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = out;
+
+	*o++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c >= 0x20) {
+			*o++ = (char)c;
+		} else {
+			*o++ = '\\';
+			switch (c) {
+			case '\b':
+				*o++ = 'b';
+				break;
+			case '\f':
+				*o++ = 'f';
+				break;
+			case '\n':
+				*o++ = 'n';
+				break;
+			case '\r':
+				*o++ = 'r';
+				break;
+			case '\t':
+				*o++ = 't';
+				break;
+			default:
+				*o++ = 'u';
+				*o++ = '0';
+				*o++ = '0';
+				*o++ = hex[c >> 4];
+				*o++ = hex[c & 15];
+			}
+		}
+	}
+	*o++ = '"';
+	return (size_t)(o - out);
+}
+
+size_t
+lr_to_json_text(const struct lookup_record *r, char buf[LR_JSON_TEXT_MAX])
+{
+	char ca[IP_ADDR_STRLEN], pa[IP_ADDR_STRLEN], mac[ETH_ADDR_STRLEN];
+	char cid[GUID_STRLEN];
+	size_t n;
+
+	/* Every string but the last two is plain ASCII without quotes. */
+	n = (size_t)snprintf(
+	    buf, LR_JSON_TEXT_MAX,
+	    "{\"ca\":\"%s\",\"vsid\":%u,\"mac\":\"%s\",\"pa\":\"%s\","
+	    "\"rule\":\"%s\",\"type\":\"%s\",\"customer_id\":\"%s\","
+	    "\"vm_name\":",
+	    ip_fmt(&r->ca, ca), r->vsid, eth_fmt(&r->mac, mac),
+	    ip_fmt(&r->pa, pa), lr_rule_short(r->rule), lr_type_short(r->type),
+	    guid_fmt(&r->customer_id, cid));
+	/* 6 bytes per escaped byte at most: 63 * 6 + 127 * 6 + ~250. */
+	n += json_str_text(buf + n, r->vm_name);
+	memcpy(buf + n, ",\"context\":", 11);
+	n += 11;
+	n += json_str_text(buf + n, r->context);
+	n += (size_t)snprintf(buf + n, LR_JSON_TEXT_MAX - n,
+	                      ",\"use_vm_mac\":%s}",
+	                      r->use_vm_mac ? "true" : "false");
+	return n;
+}
+
 /* Customer routes. */
 
 enum { CR_RDID, CR_VSID, CR_PREFIX };

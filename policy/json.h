@@ -40,6 +40,14 @@ json_t *pr_to_json(const struct provider_route *);
 json_t *sw_to_json(const struct vswitch *);
 json_t *vma_to_json(const struct vm_adapter *);
 
+/* lr_to_json() as compact text, exactly what json_dumps(lr_to_json(r),
+ * JSON_COMPACT | JSON_PRESERVE_ORDER) gives, without building the
+ * object (a page of a thousand records costs a tenth).  Returns the
+ * length; the text is NUL-terminated. */
+#define LR_JSON_TEXT_MAX 1600
+size_t lr_to_json_text(const struct lookup_record *,
+                       char buf[LR_JSON_TEXT_MAX]);
+
 int lr_from_json(const json_t *, struct lookup_record *, struct pmsg *);
 int cr_from_json(const json_t *, struct customer_route *, struct pmsg *);
 int pa_from_json(const json_t *, struct provider_address *, struct pmsg *);

@@ -27,7 +27,7 @@ PA_MAC_A=02:44:55:66:77:88
 
 require_root
 require_bins
-require_tools jq
+require_tools jq sqlite3
 
 OBJS="lookup-record customer-route provider-address switch vm-adapter"
 
@@ -92,7 +92,9 @@ traffic() {
 topo_std 4 4
 topo_up ps || die "topology not up"
 traffic "[start]"
-check "[start] state file is JSON" jq -e .lookup_records "${STATE[a]}"
+check_eq "[start] the state database holds every lookup record" \
+	"$(hcj a length lookup-record get)" \
+	"$(sqlite3 "${STATE[a]}" "select count(*) from lookup_record")"
 snapshot s0
 
 # ---------------------------------------------------------------- SIGKILL

@@ -675,6 +675,60 @@ test_policy_from_json_warnings(void)
 	policy_destroy(p);
 }
 
+/* lr_to_json_text() writes exactly what json_dumps(lr_to_json()) does,
+ * for every byte a name may hold (controls, quotes, backslash, UTF-8),
+ * longest names, IPv6, both booleans. */
+static void
+test_lr_text(void)
+{
+	static const char *const names[] = {
+	    "", "Contoso1", "a\"b\\c/d", "\x01\x02\b\f\n\r\t\x1f\x7f",
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"};
+	struct lookup_record r;
+	int bad = 0;
+
+	for (int k = 0; k < 40; k++) {
+		char buf[LR_JSON_TEXT_MAX], *want;
+		json_t *j;
+		size_t n;
+
+		memset(&r, 0, sizeof(r));
+		ip_parse(k % 2 ? "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+		               : "10.0.1.101",
+		         &r.ca);
+		ip_parse(k % 3 ? "192.168.0.22" : "2001:db8::1", &r.pa);
+		eth_parse("60:00:60:00:01:01", &r.mac);
+		r.vsid = 4096 + (uint32_t)k * 400000;
+		r.rule = (enum lr_rule)(k % 3);
+		r.type = (enum lr_type)(k % 4);
+		r.use_vm_mac = k % 2;
+		if (k % 5 == 4)
+			guid_parse(RD1, &r.customer_id);
+		if (k < 25) {
+			snprintf(r.vm_name, sizeof(r.vm_name), "%s",
+			         names[k % 5]);
+			snprintf(r.context, sizeof(r.context), "%s",
+			         names[(k + 2) % 5]);
+		} else {
+			/* the longest, all needing escapes */
+			memset(r.vm_name, k % 2 ? '\x01' : '"',
+			       sizeof(r.vm_name) - 1);
+			memset(r.context, k % 2 ? '\\' : '\x1e',
+			       sizeof(r.context) - 1);
+		}
+		j = lr_to_json(&r);
+		want = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		n = lr_to_json_text(&r, buf);
+		if (!want || strcmp(buf, want) || n != strlen(want)) {
+			fprintf(stderr, "want %s\ngot  %s\n", want, buf);
+			bad++;
+		}
+		free(want);
+		json_decref(j);
+	}
+	CHECK_EQ(bad, 0);
+}
+
 const struct test_case tests[] = {
     TEST(test_roundtrip_objects),
     TEST(test_output_form),
@@ -685,5 +739,6 @@ const struct test_case tests[] = {
     TEST(test_policy_roundtrip),
     TEST(test_policy_from_json_errors),
     TEST(test_policy_from_json_warnings),
+    TEST(test_lr_text),
     {0},
 };
