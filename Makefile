@@ -86,6 +86,13 @@ $(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/harness.o $(
 $(O)/tests/asan-test-%: $(O)/asan/tests/unit/test-%.o $(O)/asan/tests/unit/harness.o $(ACTL_LIB) $(ALIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+# test-store exercises the agent's state database (agent/store.c).
+$(O)/tests/test-store: $(O)/obj/tests/unit/test-store.o $(O)/obj/tests/unit/harness.o $(call obj,agent/store.c) $(CTL_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(O)/tests/asan-test-store: $(O)/asan/tests/unit/test-store.o $(O)/asan/tests/unit/harness.o $(call aobj,agent/store.c) $(ACTL_LIB) $(ALIB)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
 $(O)/tests/replay-%: $(O)/obj/tests/fuzz/fuzz-%.o $(O)/obj/tests/fuzz/replay.o $(CTL_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
