@@ -830,6 +830,10 @@ store_load(struct store *s, struct policy *pol, json_t *vms, struct pmsg *m)
 	json_decref(pj);
 	if (rc)
 		return rc;
+	if (prep(s->db, "SELECT count(*) FROM lookup_record", &st) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		policy_lr_reserve(pol, (size_t)sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
 	if (prep(s->db, "SELECT * FROM lookup_record ORDER BY seq", &st) < 0) {
 		snprintf(m->err, sizeof(m->err), "state %s: %s", s->path,
 		         sqlite3_errmsg(s->db));

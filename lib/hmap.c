@@ -123,6 +123,19 @@ hmap_remove(struct hmap *map, struct hmap_node *node)
 }
 
 void
+hmap_reserve(struct hmap *map, size_t n)
+{
+	size_t mask = map->mask;
+
+	while (mask + 1 < n)
+		mask = mask * 2 + 1;
+	if (mask != map->mask) {
+		start_rehash(map, mask);
+		hmap_rehash_step(map, SIZE_MAX);
+	}
+}
+
+void
 hmap_shrink(struct hmap *map)
 {
 	size_t mask;

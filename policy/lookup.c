@@ -157,27 +157,6 @@ lr_may_share_mac(const struct lookup_record *a, const struct lookup_record *b)
 	return a->type == LR_TYPE_GW_WILDCARD || b->type == LR_TYPE_GW_WILDCARD;
 }
 
-/* A record of 'vsid' with MAC 'r->mac' that 'r' may not share it with,
- * other than 'self', or NULL. */
-static const struct lookup_record *
-lr_mac_conflict(const struct policy *p, uint32_t vsid,
-                const struct lookup_record *r, const struct lr_node *self)
-{
-	uint32_t h = policy_hash_vsid_mac(vsid, &r->mac);
-
-	for (struct hmap_node *n = hmap_first_with_hash(&p->lr_by_mac, h); n;
-	     n = hmap_next_with_hash(n)) {
-		struct lr_node *l = CONTAINER_OF(n, struct lr_node, mac_node);
-
-		if (l == self || l->rec.vsid != vsid ||
-		    !eth_equal(&l->rec.mac, &r->mac) || !lr_live(l))
-			continue;
-		if (!lr_may_share_mac(r, &l->rec))
-			return &l->rec;
-	}
-	return NULL;
-}
-
 /* The first record of family 'fam' of 've', other than 'self'. */
 static const struct lookup_record *
 lr_example_in(const struct vsid_ent *ve, int fam, const struct lr_node *self)
@@ -290,6 +269,62 @@ lr_check_fields(const struct lookup_record *r, const char *what,
 	return 0;
 }
 
+/* The domain indexes: (domain key, CA) and (domain key, MAC). */
+static uint32_t
+dom_hash_ip(uint64_t dom, const struct in6_addr *a)
+{
+	return policy_hash_vsid_ip((uint32_t)(dom ^ dom >> 32), a);
+}
+
+static uint32_t
+dom_hash_mac(uint64_t dom, const struct eth_addr *m)
+{
+	return policy_hash_vsid_mac((uint32_t)(dom ^ dom >> 32), m);
+}
+
+/* A live record of domain 'dom' with CA 'ca' in another VSID than
+ * 'vsid' and 'skip', other than 'self', or NULL. */
+static const struct lr_node *
+dom_ca_conflict(const struct policy *p, uint64_t dom, const struct in6_addr *ca,
+                uint32_t vsid, uint32_t skip, const struct lr_node *self)
+{
+	uint32_t h = dom_hash_ip(dom, ca);
+
+	for (struct hmap_node *n = hmap_first_with_hash(&p->lr_by_dca, h); n;
+	     n = hmap_next_with_hash(n)) {
+		const struct lr_node *l =
+		    CONTAINER_OF(n, struct lr_node, dca_node);
+
+		if (l->dom == dom && l != self && lr_live(l) &&
+		    l->rec.vsid != vsid && l->rec.vsid != skip &&
+		    ip_equal(&l->rec.ca, ca))
+			return l;
+	}
+	return NULL;
+}
+
+/* A live record of domain 'dom' (not of VSID 'skip') with r's MAC that
+ * 'r' may not share it with, other than 'self', or NULL. */
+static const struct lr_node *
+dom_mac_conflict(const struct policy *p, uint64_t dom,
+                 const struct lookup_record *r, uint32_t skip,
+                 const struct lr_node *self)
+{
+	uint32_t h = dom_hash_mac(dom, &r->mac);
+
+	for (struct hmap_node *n = hmap_first_with_hash(&p->lr_by_dmac, h); n;
+	     n = hmap_next_with_hash(n)) {
+		const struct lr_node *l =
+		    CONTAINER_OF(n, struct lr_node, dmac_node);
+
+		if (l->dom == dom && l != self && lr_live(l) &&
+		    l->rec.vsid != skip && eth_equal(&l->rec.mac, &r->mac) &&
+		    !lr_may_share_mac(r, &l->rec))
+			return l;
+	}
+	return NULL;
+}
+
 /*
  * The checks against the other records of the domain (rules 3 and 4),
  * ignoring 'self' (the record a _set replaces):
@@ -298,6 +333,8 @@ lr_check_fields(const struct lookup_record *r, const char *what,
  *  2. no record of the domain has this MAC, but for the exceptions of
  *     lr_may_share_mac();
  *  3. the domain's CAs are all of this record's family.
+ * Each is one probe of a domain index (or a counter): O(1), however many
+ * VSIDs and records the routing domain has.
  */
 static int
 lr_check_domain(const struct policy *p, const struct lookup_record *r,
@@ -305,9 +342,10 @@ lr_check_domain(const struct policy *p, const struct lookup_record *r,
 {
 	const struct vsid_ent *ve = policy_vsid_find(p, r->vsid);
 	const struct rdom *rd = ve ? ve->rd : NULL;
-	const struct plist *e = rd ? rd->vsids.next : NULL;
+	uint64_t dom = ve ? policy_dom_key(ve) : 1ull << 63 | r->vsid;
 	char a[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN], o[80], in[GUID_STRLEN + 32];
-	size_t other_fam = 0;
+	const struct lr_node *q;
+	size_t other_fam;
 	int fam = ip_fam(&r->ca);
 
 	if (rd) {
@@ -318,81 +356,56 @@ lr_check_domain(const struct policy *p, const struct lookup_record *r,
 	} else {
 		snprintf(in, sizeof(in), "vsid %u", r->vsid);
 	}
-	/* Walk the domain's VSIDs: rd's list, or r->vsid alone. */
-	for (;;) {
-		const struct vsid_ent *u;
-		const struct lookup_record *q;
-		uint32_t vsid;
-
-		if (rd) {
-			if (e == &rd->vsids)
-				break;
-			u = CONTAINER_OF(e, struct vsid_ent, rd_order);
-			e = e->next;
-		} else {
-			u = ve;
-		}
-		vsid = u ? u->vsid : r->vsid;
-		if (lr_has_ca_key(r) && vsid != r->vsid) {
-			struct lr_node *l = lr_find_ca(p, vsid, &r->ca);
-
-			if (l && l != self) {
-				policy_err(msg,
-				           "%s: CA %s already used by vsid %u "
-				           "(MAC %s) in %s",
-				           what, ip_fmt(&r->ca, a), vsid,
-				           eth_fmt(&l->rec.mac, m), in);
-				return -EINVAL;
-			}
-		}
-		q = lr_mac_conflict(p, vsid, r, self);
-		if (q) {
-			policy_err(msg, "%s: MAC %s already used by %s in %s",
-			           what, eth_fmt(&r->mac, m),
-			           lr_other(q, r->vsid, o), in);
-			return -EINVAL;
-		}
-		if (u)
-			other_fam += u->n_fam[!fam];
-		if (!rd)
-			break;
+	if (lr_has_ca_key(r) &&
+	    (q = dom_ca_conflict(p, dom, &r->ca, r->vsid, 0, self))) {
+		policy_err(msg,
+		           "%s: CA %s already used by vsid %u (MAC %s) in %s",
+		           what, ip_fmt(&r->ca, a), q->rec.vsid,
+		           eth_fmt(&q->rec.mac, m), in);
+		return -EINVAL;
 	}
+	q = dom_mac_conflict(p, dom, r, 0, self);
+	if (q) {
+		policy_err(msg, "%s: MAC %s already used by %s in %s", what,
+		           eth_fmt(&r->mac, m), lr_other(&q->rec, r->vsid, o),
+		           in);
+		return -EINVAL;
+	}
+	other_fam = rd ? rd->n_fam[!fam] : ve ? ve->n_fam[!fam] : 0;
 	if (self && lr_has_fam(&self->rec) && ip_fam(&self->rec.ca) != fam)
 		other_fam--;
 	if (lr_has_fam(r) && other_fam) {
-		const struct lookup_record *q =
+		const struct lookup_record *x =
 		    lr_example(p, rd, r->vsid, 0, !fam, self);
 
 		policy_err(msg, "%s: CA %s is %s but %s uses %s (%s)", what,
 		           ip_fmt(&r->ca, a), fam_name(fam), in, fam_name(!fam),
-		           q ? lr_other(q, r->vsid, o) : "?");
+		           x ? lr_other(x, r->vsid, o) : "?");
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/* May VSID 'vsid' (in no routing domain) join 'rd'?  Each of its records
+ * probes rd's domain indexes: O(records of the VSID). */
 int
 policy_lr_check_join(const struct policy *p, uint32_t vsid,
                      const struct rdom *rd, uint32_t leaving, const char *what,
                      struct pmsg *msg)
 {
 	const struct vsid_ent *ve = policy_vsid_find(p, vsid);
+	const struct vsid_ent *lv =
+	    leaving ? policy_vsid_find(p, leaving) : NULL;
 	char a[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN], o[80], g[GUID_STRLEN];
 	char lbl[LR_LABEL_LEN];
-	size_t fam_rd[2] = {0, 0};
+	size_t fam_rd[2] = {rd->n_fam[0], rd->n_fam[1]};
 
 	if (!ve || !ve->n_recs)
 		return 0;
 	guid_fmt(&rd->rdid, g);
-	for (const struct plist *e = rd->vsids.next; e != &rd->vsids;
-	     e = e->next) {
-		const struct vsid_ent *u =
-		    CONTAINER_OF(e, struct vsid_ent, rd_order);
-
-		if (u->vsid == leaving || u->vsid == vsid)
-			continue;
-		fam_rd[0] += u->n_fam[0];
-		fam_rd[1] += u->n_fam[1];
+	if (lv && lv->rd == rd) {
+		fam_rd[0] -= lv->n_fam[0];
+		fam_rd[1] -= lv->n_fam[1];
 	}
 	for (int fam = 0; fam < 2; fam++) {
 		const struct lookup_record *q, *r;
@@ -414,38 +427,30 @@ policy_lr_check_join(const struct policy *p, uint32_t vsid,
 		const struct lr_node *l =
 		    CONTAINER_OF(le, struct lr_node, vsid_order);
 		const struct lookup_record *r = &l->rec;
+		const struct lr_node *q;
 
 		if (!lr_live(l))
 			continue;
-		for (const struct plist *e = rd->vsids.next; e != &rd->vsids;
-		     e = e->next) {
-			const struct vsid_ent *u =
-			    CONTAINER_OF(e, struct vsid_ent, rd_order);
-			const struct lookup_record *q;
-
-			if (u->vsid == leaving || u->vsid == vsid)
-				continue;
-			if (lr_has_ca_key(r) &&
-			    lr_find_ca(p, u->vsid, &r->ca)) {
-				policy_err(msg,
-				           "%s: lookup record %s conflicts "
-				           "with routing domain %s: CA %s "
-				           "already used by vsid %u",
-				           what, lr_label(r, lbl), g,
-				           ip_fmt(&r->ca, a), u->vsid);
-				return -EINVAL;
-			}
-			q = lr_mac_conflict(p, u->vsid, r, NULL);
-			if (q) {
-				policy_err(msg,
-				           "%s: lookup record %s conflicts "
-				           "with routing domain %s: MAC %s "
-				           "already used by %s",
-				           what, lr_label(r, lbl), g,
-				           eth_fmt(&r->mac, m),
-				           lr_other(q, vsid, o));
-				return -EINVAL;
-			}
+		if (lr_has_ca_key(r) &&
+		    (q = dom_ca_conflict(p, rd->id, &r->ca, vsid, leaving,
+		                         NULL))) {
+			policy_err(
+			    msg,
+			    "%s: lookup record %s conflicts with routing "
+			    "domain %s: CA %s already used by vsid %u",
+			    what, lr_label(r, lbl), g, ip_fmt(&r->ca, a),
+			    q->rec.vsid);
+			return -EINVAL;
+		}
+		q = dom_mac_conflict(p, rd->id, r, leaving, NULL);
+		if (q) {
+			policy_err(
+			    msg,
+			    "%s: lookup record %s conflicts with routing "
+			    "domain %s: MAC %s already used by %s",
+			    what, lr_label(r, lbl), g, eth_fmt(&r->mac, m),
+			    lr_other(&q->rec, vsid, o));
+			return -EINVAL;
 		}
 	}
 	return 0;
@@ -453,6 +458,27 @@ policy_lr_check_join(const struct policy *p, uint32_t vsid,
 
 /* The hash indexes hold every node, doomed ones too (until freed): the
  * lookups filter by view. */
+static void
+lr_dom_in(struct policy *p, struct lr_node *l, const struct vsid_ent *ve)
+{
+	const struct lookup_record *r = &l->rec;
+
+	l->dom = policy_dom_key(ve);
+	if (lr_has_ca_key(r))
+		hmap_insert(&p->lr_by_dca, &l->dca_node,
+		            dom_hash_ip(l->dom, &r->ca));
+	hmap_insert(&p->lr_by_dmac, &l->dmac_node,
+	            dom_hash_mac(l->dom, &r->mac));
+}
+
+static void
+lr_dom_out(struct policy *p, struct lr_node *l)
+{
+	if (lr_has_ca_key(&l->rec))
+		hmap_remove(&p->lr_by_dca, &l->dca_node);
+	hmap_remove(&p->lr_by_dmac, &l->dmac_node);
+}
+
 static void
 lr_hash_in(struct policy *p, struct lr_node *l)
 {
@@ -463,6 +489,7 @@ lr_hash_in(struct policy *p, struct lr_node *l)
 		            policy_hash_vsid_ip(r->vsid, &r->ca));
 	hmap_insert(&p->lr_by_mac, &l->mac_node,
 	            policy_hash_vsid_mac(r->vsid, &r->mac));
+	lr_dom_in(p, l, policy_vsid_find(p, r->vsid));
 }
 
 static void
@@ -471,6 +498,25 @@ lr_hash_out(struct policy *p, struct lr_node *l)
 	if (lr_has_ca_key(&l->rec))
 		hmap_remove(&p->lr_by_ca, &l->ca_node);
 	hmap_remove(&p->lr_by_mac, &l->mac_node);
+	lr_dom_out(p, l);
+}
+
+void
+policy_lr_domain_changed(struct policy *p, struct vsid_ent *ve,
+                         struct rdom *old)
+{
+	for (struct plist *e = ve->lrs.next; e != &ve->lrs; e = e->next) {
+		struct lr_node *l = CONTAINER_OF(e, struct lr_node, vsid_order);
+
+		lr_dom_out(p, l);
+		lr_dom_in(p, l, ve);
+	}
+	for (int fam = 0; fam < 2; fam++) {
+		if (old)
+			old->n_fam[fam] -= ve->n_fam[fam];
+		if (ve->rd)
+			ve->rd->n_fam[fam] += ve->n_fam[fam];
+	}
 }
 
 /* The counters of the writers' view: records per VSID and family. */
@@ -480,8 +526,13 @@ lr_count(struct policy *p, const struct lr_node *l, int delta)
 	struct vsid_ent *ve = policy_vsid_find(p, l->rec.vsid);
 
 	ve->n_recs += (size_t)(ssize_t)delta;
-	if (lr_has_fam(&l->rec))
-		ve->n_fam[ip_fam(&l->rec.ca)] += (size_t)(ssize_t)delta;
+	if (lr_has_fam(&l->rec)) {
+		int fam = ip_fam(&l->rec.ca);
+
+		ve->n_fam[fam] += (size_t)(ssize_t)delta;
+		if (ve->rd)
+			ve->rd->n_fam[fam] += (size_t)(ssize_t)delta;
+	}
 	p->n_lr += (size_t)(ssize_t)delta;
 }
 
@@ -706,28 +757,41 @@ policy_lr_rollback_step(struct policy *p, size_t budget)
  *     not covered by a provider route.
  */
 static void
-lr_warn(const struct policy *p, const struct lookup_record *r, const char *what,
-        struct pmsg *msg)
+lr_what(const struct lookup_record *r, char what[LR_LABEL_LEN + 16])
 {
-	char a[IP_ADDR_STRLEN], list[256];
+	char lbl[LR_LABEL_LEN];
 
-	if (r->rule == LR_RULE_NAT)
+	snprintf(what, LR_LABEL_LEN + 16, "lookup record %s", lr_label(r, lbl));
+}
+
+static void
+lr_warn(const struct policy *p, const struct lookup_record *r, struct pmsg *msg)
+{
+	char a[IP_ADDR_STRLEN], list[256], what[LR_LABEL_LEN + 16];
+	bool nat = r->rule == LR_RULE_NAT, gw = false, unreach = false;
+
+	if (policy_pa_count(p)) {
+		gw = !ip_is_unspec(&r->ca) && !policy_pa_find(p, &r->pa) &&
+		     policy_is_gateway_ca(p, r->vsid, &r->ca);
+		unreach = !policy_pa_reachable(p, &r->pa);
+	}
+	if (!msg || !(nat || gw || unreach))
+		return;
+	lr_what(r, what);
+	if (nat)
 		policy_warn(msg,
 		            "%s: IP Rewrite (TranslationMethodNat) is not "
 		            "supported yet: the data plane drops packets for "
 		            "this record (drop reason rule_nat)",
 		            what);
-	if (!policy_pa_count(p))
-		return;
-	if (!ip_is_unspec(&r->ca) && !policy_pa_find(p, &r->pa) &&
-	    policy_is_gateway_ca(p, r->vsid, &r->ca))
+	if (gw)
 		policy_warn(msg,
 		            "%s: default-gateway record points at PA %s, "
 		            "which is not a provider address of this host "
 		            "(%s)",
 		            what, ip_fmt(&r->pa, a),
 		            policy_pa_list(p, list, sizeof(list)));
-	if (!policy_pa_reachable(p, &r->pa))
+	if (unreach)
 		policy_warn(msg,
 		            "%s: PA %s is not reachable: not a provider "
 		            "address of this host, not on-link of one (%s), "
@@ -736,24 +800,57 @@ lr_warn(const struct policy *p, const struct lookup_record *r, const char *what,
 		            policy_pa_list(p, list, sizeof(list)));
 }
 
+/* The checks of an add ('set' false) or a set of 'rec': 0 with '*found'
+ * (the record a set replaces), or an error. */
+static int
+lr_checks(const struct policy *p, const struct lookup_record *rec, bool set,
+          struct lr_node **found, const char *what, struct pmsg *msg)
+{
+	struct lr_node *l;
+	int rc;
+
+	rc = lr_check_fields(rec, what, msg);
+	if (rc)
+		return rc;
+	l = lr_find_key(p, rec);
+	if (set && !l) {
+		policy_err(msg, "%s: no such record", what);
+		return -ENOENT;
+	}
+	if (!set && l) {
+		policy_err(msg, "%s: already exists", what);
+		return -EEXIST;
+	}
+	*found = l;
+	return lr_check_domain(p, rec, l, what, msg);
+}
+
+/* The record's label heads every message; it is made only when one is
+ * needed (its snprintf was much of the cost of a valid add). */
+static int
+lr_validate(const struct policy *p, const struct lookup_record *rec, bool set,
+            struct lr_node **found, struct pmsg *msg)
+{
+	char what[LR_LABEL_LEN + 16];
+	int rc;
+
+	policy_msg_reset(msg);
+	rc = lr_checks(p, rec, set, found, "", NULL);
+	if (rc && msg) {
+		lr_what(rec, what);
+		lr_checks(p, rec, set, found, what, msg);
+	}
+	return rc;
+}
+
 static int
 lr_add_seq(struct policy *p, const struct lookup_record *rec, uint64_t seq,
            struct pmsg *msg)
 {
-	char what[LR_LABEL_LEN + 16], lbl[LR_LABEL_LEN];
 	struct lr_node *l;
 	int rc;
 
-	policy_msg_reset(msg);
-	snprintf(what, sizeof(what), "lookup record %s", lr_label(rec, lbl));
-	rc = lr_check_fields(rec, what, msg);
-	if (rc)
-		return rc;
-	if (lr_find_key(p, rec)) {
-		policy_err(msg, "%s: already exists", what);
-		return -EEXIST;
-	}
-	rc = lr_check_domain(p, rec, NULL, what, msg);
+	rc = lr_validate(p, rec, false, &l, msg);
 	if (rc)
 		return rc;
 	l = lr_insert(p, rec, seq, NULL);
@@ -763,7 +860,7 @@ lr_add_seq(struct policy *p, const struct lookup_record *rec, uint64_t seq,
 		lr_stage_added(p, l);
 	else
 		p->generation++;
-	lr_warn(p, rec, what, msg);
+	lr_warn(p, rec, msg);
 	return 0;
 }
 
@@ -803,21 +900,10 @@ int
 policy_lr_set(struct policy *p, const struct lookup_record *rec,
               struct pmsg *msg)
 {
-	char what[LR_LABEL_LEN + 16], lbl[LR_LABEL_LEN];
 	struct lr_node *l;
 	int rc;
 
-	policy_msg_reset(msg);
-	snprintf(what, sizeof(what), "lookup record %s", lr_label(rec, lbl));
-	rc = lr_check_fields(rec, what, msg);
-	if (rc)
-		return rc;
-	l = lr_find_key(p, rec);
-	if (!l) {
-		policy_err(msg, "%s: no such record", what);
-		return -ENOENT;
-	}
-	rc = lr_check_domain(p, rec, l, what, msg);
+	rc = lr_validate(p, rec, true, &l, msg);
 	if (rc)
 		return rc;
 	if (lr_stage_open(p) && !(l->flags & LR_STAGED)) {
@@ -832,7 +918,7 @@ policy_lr_set(struct policy *p, const struct lookup_record *rec,
 		if (!lr_stage_open(p))
 			p->generation++;
 	}
-	lr_warn(p, rec, what, msg);
+	lr_warn(p, rec, msg);
 	return 0;
 }
 
@@ -981,6 +1067,15 @@ policy_lr_count(const struct policy *p)
 	return p->n_lr;
 }
 
+void
+policy_lr_reserve(struct policy *p, size_t n)
+{
+	hmap_reserve(&p->lr_by_ca, n);
+	hmap_reserve(&p->lr_by_mac, n);
+	hmap_reserve(&p->lr_by_dca, n);
+	hmap_reserve(&p->lr_by_dmac, n);
+}
+
 const struct lookup_record *
 policy_lr_by_ca(const struct policy *p, uint32_t vsid,
                 const struct in6_addr *ca)
@@ -1034,6 +1129,8 @@ policy_lr_clear(struct policy *p)
 	p->n_lr = 0;
 	hmap_clear(&p->lr_by_ca);
 	hmap_clear(&p->lr_by_mac);
+	hmap_clear(&p->lr_by_dca);
+	hmap_clear(&p->lr_by_dmac);
 	lr_stage_reset(p);
 }
 

@@ -84,8 +84,11 @@ struct lr_node {
 	struct hmap_node ca_node;  /* lr_by_ca, unless L2Only */
 	struct hmap_node mac_node; /* lr_by_mac */
 	struct lookup_record rec;
-	struct plist order;      /* policy->lrs */
-	struct plist vsid_order; /* vsid_ent->lrs */
+	struct plist order;         /* policy->lrs */
+	struct plist vsid_order;    /* vsid_ent->lrs */
+	struct hmap_node dca_node;  /* lr_by_dca, unless L2Only */
+	struct hmap_node dmac_node; /* lr_by_dmac */
+	uint64_t dom;               /* the domain key it is indexed under */
 	uint64_t seq;
 	uint32_t stage_idx; /* LR_STAGED: index in the stage's 'added' */
 	uint8_t flags;
@@ -139,9 +142,11 @@ struct vma_node {
 struct rdom {
 	struct hmap_node node; /* policy->rdoms */
 	struct guid rdid;
+	uint64_t id;           /* its domain key (policy_dom_key) */
 	struct lpm *routes[2]; /* [0] IPv4, [1] IPv6: struct cr_node */
 	struct plist vsids;    /* struct vsid_ent.rd_order */
 	size_t n_routes;
+	size_t n_fam[2]; /* lookup records of its VSIDs, per CA family */
 };
 
 /* A VSID with customer routes or lookup records. */
@@ -171,11 +176,13 @@ struct gw_ent {
 struct policy {
 	uint64_t generation;
 
-	struct plist lrs;      /* every lr_node, by seq */
-	size_t n_lr;           /* not counting doomed nodes */
-	uint64_t lr_seq;       /* the last seq handed out */
-	struct hmap lr_by_ca;  /* (VSID, CA) */
-	struct hmap lr_by_mac; /* (VSID, MAC) */
+	struct plist lrs;       /* every lr_node, by seq */
+	size_t n_lr;            /* not counting doomed nodes */
+	uint64_t lr_seq;        /* the last seq handed out */
+	struct hmap lr_by_ca;   /* (VSID, CA) */
+	struct hmap lr_by_mac;  /* (VSID, MAC) */
+	struct hmap lr_by_dca;  /* (domain, CA): the uniqueness checks */
+	struct hmap lr_by_dmac; /* (domain, MAC) */
 	struct lr_stage stage;
 
 	struct plist crs;
@@ -183,6 +190,7 @@ struct policy {
 	struct hmap rdoms; /* struct rdom by RDID */
 	struct hmap vsids; /* struct vsid_ent by VSID */
 	struct hmap gws;   /* struct gw_ent by (VSID, CA) */
+	uint64_t next_rdom_id;
 
 	struct plist pas;
 	size_t n_pa;
@@ -257,6 +265,21 @@ struct vsid_ent *policy_vsid_find(const struct policy *, uint32_t vsid);
 struct vsid_ent *policy_vsid_get(struct policy *, uint32_t vsid);
 void policy_vsid_put(struct policy *, struct vsid_ent *);
 struct rdom *policy_rdom_find(const struct policy *, const struct guid *);
+
+/* The key of the domain a VSID's records are unique in: its routing
+ * domain's id, or the VSID itself (bit 63 set) while it has none. */
+static inline uint64_t
+policy_dom_key(const struct vsid_ent *ve)
+{
+	return ve->rd ? ve->rd->id : 1ull << 63 | ve->vsid;
+}
+
+/* Customer routes moved 've' into or out of a routing domain (ve->rd is
+ * the new one, 'old' the old one or NULL): re-index its lookup records
+ * under the new domain and move their family counts (lookup.c).
+ * O(records of the VSID). */
+void policy_lr_domain_changed(struct policy *, struct vsid_ent *ve,
+                              struct rdom *old);
 
 /* Lookup record checks that customer routes need (lookup.c): may the
  * records of 'vsid' join routing domain 'rd'?  'leaving' is a VSID about

@@ -24,6 +24,8 @@ policy_create(void)
 	plist_init(&p->lrs);
 	hmap_init(&p->lr_by_ca);
 	hmap_init(&p->lr_by_mac);
+	hmap_init(&p->lr_by_dca);
+	hmap_init(&p->lr_by_dmac);
 	plist_init(&p->crs);
 	hmap_init(&p->rdoms);
 	hmap_init(&p->vsids);
@@ -58,6 +60,8 @@ policy_destroy(struct policy *p)
 	policy_clear(p);
 	hmap_uninit(&p->lr_by_ca);
 	hmap_uninit(&p->lr_by_mac);
+	hmap_uninit(&p->lr_by_dca);
+	hmap_uninit(&p->lr_by_dmac);
 	hmap_uninit(&p->rdoms);
 	hmap_uninit(&p->vsids);
 	hmap_uninit(&p->gws);

@@ -188,6 +188,9 @@ int policy_lr_remove(struct policy *, const struct policy_filter *);
 int policy_lr_foreach(const struct policy *, const struct policy_filter *,
                       policy_lr_cb, void *);
 size_t policy_lr_count(const struct policy *);
+/* Room for 'n' lookup records in the indexes (a store about to restore
+ * that many): saves the rehashes, O(records held). */
+void policy_lr_reserve(struct policy *, size_t n);
 
 /* Every record has a sequence number: insertion order, unique, stable
  * across set (and across restarts, for whoever stores it).  'r' must be

@@ -95,6 +95,7 @@ rdom_get(struct policy *p, const struct guid *rdid)
 	if (!rd) {
 		rd = xcalloc(1, sizeof(*rd));
 		rd->rdid = *rdid;
+		rd->id = ++p->next_rdom_id;
 		rd->routes[0] = lpm_create();
 		rd->routes[1] = lpm_create();
 		plist_init(&rd->vsids);
@@ -195,6 +196,7 @@ cr_index(struct policy *p, struct cr_node *n)
 	if (!ve->n_routes++) {
 		ve->rd = rd;
 		plist_push_back(&rd->vsids, &ve->rd_order);
+		policy_lr_domain_changed(p, ve, NULL);
 	}
 	if (cr_onlink(cr)) {
 		if (!ve->onlink[fam])
@@ -222,6 +224,7 @@ cr_unindex(struct policy *p, struct cr_node *n)
 	if (!--ve->n_routes) {
 		plist_remove(&ve->rd_order);
 		ve->rd = NULL;
+		policy_lr_domain_changed(p, ve, rd);
 		policy_vsid_put(p, ve);
 	}
 	rdom_put(p, rd);

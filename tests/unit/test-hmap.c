@@ -327,6 +327,33 @@ test_hmap_rehash_random(void)
 	run(bad_hash, 2000, 50000);
 }
 
+/* Reserving makes room at once: no rehash while filling up to it. */
+static void
+test_hmap_reserve(void)
+{
+	struct elem *es = calloc(3000, sizeof(*es));
+	struct hmap m;
+	int rehashing = 0;
+
+	hmap_init(&m);
+	hmap_reserve(&m, 3000);
+	CHECK(m.mask + 1 >= 3000);
+	CHECK(!hmap_is_rehashing(&m));
+	for (int i = 0; i < 3000; i++) {
+		es[i].key = i;
+		hmap_insert(&m, &es[i].node, good_hash(i));
+		rehashing += hmap_is_rehashing(&m);
+	}
+	CHECK_EQ(rehashing, 0);
+	for (int i = 0; i < 3000; i++)
+		CHECK(find(&m, i, good_hash) == &es[i]);
+	hmap_reserve(&m, 10000); /* with nodes in it */
+	CHECK(m.mask + 1 >= 10000);
+	CHECK(iter_exact(&m, es, 3000));
+	hmap_uninit(&m);
+	free(es);
+}
+
 /* Shrinking during a rehash finishes it first. */
 static void
 test_hmap_shrink_mid_rehash(void)
@@ -360,6 +387,7 @@ const struct test_case tests[] = {
     TEST(test_hmap_rehash_incremental),
     TEST(test_hmap_rehash_random),
     TEST(test_hmap_shrink_mid_rehash),
+    TEST(test_hmap_reserve),
     TEST(test_hash_values),
     TEST(test_hash_spread),
     {0},
