@@ -42,13 +42,14 @@ CTL_LIB := $(O)/libhnvctl.a
 ALIB := $(O)/asan/libhnv.a
 ACTL_LIB := $(O)/asan/libhnvctl.a
 BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl
+BENCH_BINS := $(O)/bench/udp-gap
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(O)/tests/asan-%,$(UNIT_SRCS))
 REPLAYERS := $(patsubst tests/fuzz/fuzz-%.c,$(O)/tests/replay-%,$(FUZZ_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 
 .PHONY: all test unit demo fuzz bench install lint format deps clean golden-refresh
-all: $(BINS) $(UNIT_BINS) $(REPLAYERS)
+all: $(BINS) $(UNIT_BINS) $(REPLAYERS) $(BENCH_BINS)
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -86,6 +87,12 @@ $(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/harness.o $(
 $(O)/tests/asan-test-%: $(O)/asan/tests/unit/test-%.o $(O)/asan/tests/unit/harness.o $(ACTL_LIB) $(ALIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+# bench/ helpers (bench/agent runs them).
+$(O)/bench/%: $(O)/obj/bench/%.o
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
+
 # test-store exercises the agent's state database (agent/store.c).
 $(O)/tests/test-store: $(O)/obj/tests/unit/test-store.o $(O)/obj/tests/unit/harness.o $(call obj,agent/store.c) $(CTL_LIB) $(LIB)
 	@mkdir -p $(@D)
