@@ -30,6 +30,8 @@
 
 #define DEFAULT_CONTROL "/run/openhnv/agent.sock"
 #define DEFAULT_STATE "/var/lib/openhnv/state.db"
+/* The previous version's default: imported when the new one is absent. */
+#define LEGACY_STATE "/var/lib/openhnv/state.json"
 
 static void
 usage(FILE *f)
@@ -169,6 +171,13 @@ setup_uplink(struct agent *a)
 	return 0;
 }
 
+/* With the default --state, the previous version's default file. */
+static const char *
+legacy_state(const struct agent *a)
+{
+	return strcmp(a->state_path, DEFAULT_STATE) ? NULL : LEGACY_STATE;
+}
+
 static int
 check_config(struct agent *a)
 {
@@ -179,7 +188,8 @@ check_config(struct agent *a)
 		        a->uplink);
 		return 1;
 	}
-	if (store_open(a->state_path, true, &a->store, &m) < 0 ||
+	if (store_open_legacy(a->state_path, legacy_state(a), true, &a->store,
+	                      &m) < 0 ||
 	    store_load(a->store, a->pol, a->vms, &m) < 0) {
 		fprintf(stderr, "hnv-agent: %s\n", m.err);
 		store_close(a->store);
@@ -187,12 +197,17 @@ check_config(struct agent *a)
 	}
 	for (int i = 0; i < m.n_warn; i++)
 		fprintf(stderr, "hnv-agent: warning: %s\n", m.warn[i]);
-	printf("configuration OK: uplink %s, state %s%s (%zu lookup records)\n",
-	       a->uplink, a->state_path,
-	       store_is_json(a->store)
-	           ? " (JSON of an older version: imported at the next start)"
-	           : "",
-	       policy_lr_count(a->pol));
+	if (store_is_json(a->store))
+		printf(
+		    "configuration OK: uplink %s, state %s (JSON of an older "
+		    "version: imported into %s at the next start; %zu "
+		    "lookup records)\n",
+		    a->uplink, store_path(a->store), a->state_path,
+		    policy_lr_count(a->pol));
+	else
+		printf("configuration OK: uplink %s, state %s (%zu lookup "
+		       "records)\n",
+		       a->uplink, a->state_path, policy_lr_count(a->pol));
 	store_close(a->store);
 	return 0;
 }
@@ -372,7 +387,8 @@ main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	if (store_open(a.state_path, false, &a.store, &m) < 0 ||
+	if (store_open_legacy(a.state_path, legacy_state(&a), false, &a.store,
+	                      &m) < 0 ||
 	    store_load(a.store, a.pol, a.vms, &m) < 0)
 		fatalx("%s (move it away to start empty)", m.err);
 	for (int i = 0; i < m.n_warn; i++)

@@ -579,17 +579,19 @@ store_load_json(const char *path, struct policy *pol, json_t *vms,
 }
 
 /*
- * The import of a JSON state file (the previous version's format):
+ * The import of a JSON state file 'src' (the previous version's format)
+ * into the database 'dst' (the same path, or the new default beside the
+ * old one):
  *  1. load it (a bad file stops the agent, as before: nothing changes);
- *  2. write every object into a new database PATH.import, in one
+ *  2. write every object into a new database DST.import, in one
  *     transaction, and close it (so no -wal is left beside it);
- *  3. keep the JSON as PATH.v1.json (a hard link), then rename the
- *     database over PATH and fsync the directory.
- * A crash anywhere leaves either the JSON at PATH (imported again at the
- * next start) or the database.
+ *  3. keep the JSON as SRC.v1.json (a hard link), rename the database
+ *     over DST, fsync the directory; a different SRC goes away.
+ * A crash anywhere leaves either the JSON (imported again at the next
+ * start) or the database, which is then used.
  */
 static int
-import_json(const char *path, struct pmsg *m)
+import_json(const char *src, const char *dst, struct pmsg *m)
 {
 	struct policy *pol = policy_create();
 	json_t *vms = json_array();
@@ -597,11 +599,11 @@ import_json(const char *path, struct pmsg *m)
 	struct store s = {0};
 	int rc;
 
-	rc = store_load_json(path, pol, vms, m);
+	rc = store_load_json(src, pol, vms, m);
 	if (rc)
 		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.import", path);
-	snprintf(bak, sizeof(bak), "%s.v1.json", path);
+	snprintf(tmp, sizeof(tmp), "%s.import", dst);
+	snprintf(bak, sizeof(bak), "%s.v1.json", src);
 	unlink_db(tmp);
 	rc = db_open(tmp, false, &s.db, m);
 	if (rc)
@@ -626,17 +628,19 @@ import_json(const char *path, struct pmsg *m)
 		goto out;
 	}
 	unlink(bak);
-	if (link(path, bak) < 0 || rename(tmp, path) < 0) {
+	if (link(src, bak) < 0 || rename(tmp, dst) < 0) {
 		rc = -errno;
 		snprintf(m->err, sizeof(m->err), "state %.200s: import: %.250s",
-		         path, strerror(errno));
+		         dst, strerror(errno));
 		unlink_db(tmp);
 		goto out;
 	}
-	fsync_dir_of(path);
+	if (strcmp(src, dst))
+		unlink(src);
+	fsync_dir_of(dst);
 	log_info("state %s: imported the JSON state file of the previous "
-	         "version (%zu lookup records); the JSON is kept as %s",
-	         path, policy_lr_count(pol), bak);
+	         "version %s (%zu lookup records); the JSON is kept as %s",
+	         dst, src, policy_lr_count(pol), bak);
 out:
 	policy_destroy(pol);
 	json_decref(vms);
@@ -646,9 +650,17 @@ out:
 int
 store_open(const char *path, bool readonly, struct store **out, struct pmsg *m)
 {
+	return store_open_legacy(path, NULL, readonly, out, m);
+}
+
+int
+store_open_legacy(const char *path, const char *legacy, bool readonly,
+                  struct store **out, struct pmsg *m)
+{
 	struct store *s;
 	char dirbuf[4096];
 	bool exists = access(path, F_OK) == 0;
+	const char *json = NULL;
 	int rc;
 
 	*out = NULL;
@@ -659,13 +671,19 @@ store_open(const char *path, bool readonly, struct store **out, struct pmsg *m)
 	s->cut = &s->head;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	if (exists && file_is_json(path)) {
-		if (readonly) {
-			s->json = true;
-			*out = s;
-			return 0;
-		}
-		rc = import_json(path, m);
+	if (exists && file_is_json(path))
+		json = path;
+	else if (!exists && legacy && file_is_json(legacy))
+		json = legacy;
+	if (json && readonly) {
+		s->json = true;
+		free(s->path);
+		s->path = xstrdup(json);
+		*out = s;
+		return 0;
+	}
+	if (json) {
+		rc = import_json(json, path, m);
 		if (rc)
 			goto fail;
 	} else if (!exists) {
@@ -694,6 +712,12 @@ store_open(const char *path, bool readonly, struct store **out, struct pmsg *m)
 fail:
 	store_close(s);
 	return rc;
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
 }
 
 bool

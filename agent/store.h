@@ -24,7 +24,8 @@
  * Loading: store_open() imports a JSON state file of the previous
  * version (the whole policy in one JSON object) once: it writes a new
  * database next to it, keeps the JSON as PATH.v1.json, and renames the
- * database over PATH.
+ * database over PATH.  store_open_legacy() also imports one found at
+ * the old default path when the database does not exist yet.
  *
  * Threading: store_open/load run before store_start; after it, the
  * delta calls and store_progress are for the loop thread only.
@@ -45,6 +46,11 @@ struct store;
  * 'readonly').  0, or a negative errno with m->err saying why. */
 int store_open(const char *path, bool readonly, struct store **,
                struct pmsg *m);
+/* The same; if 'path' does not exist and 'legacy' is a JSON state file
+ * (the previous version's default path), that is imported into 'path'
+ * (and renamed LEGACY.v1.json). */
+int store_open_legacy(const char *path, const char *legacy, bool readonly,
+                      struct store **, struct pmsg *m);
 /* Loads everything into 'pol' (empty) and 'vms' (an array of VM names).
  * 0, or -EINVAL with m->err naming the row and what is wrong. */
 int store_load(struct store *, struct policy *pol, json_t *vms, struct pmsg *m);
@@ -53,6 +59,8 @@ int store_load(struct store *, struct policy *pol, json_t *vms, struct pmsg *m);
 bool store_is_json(const struct store *);
 int store_load_json(const char *path, struct policy *, json_t *vms,
                     struct pmsg *);
+/* The file it reads: the database, or the JSON file it would import. */
+const char *store_path(const struct store *);
 /* Starts the writer thread. */
 int store_start(struct store *);
 /* Writes what is queued, stops the thread, closes.  Accepts NULL. */

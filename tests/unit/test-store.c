@@ -24,13 +24,17 @@
 
 static char dir[64];
 
+/* A path in the test's directory (four buffers in turn, so that one
+ * call may take several). */
 static const char *
 path_in(const char *name)
 {
-	static char buf[128];
+	static char buf[4][128];
+	static int i;
 
-	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
-	return buf;
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	return buf[i];
 }
 
 static void
@@ -280,6 +284,27 @@ test_store_import_json(void)
 	CHECK_EQ(store_open(path_in("state.json"), false, &s, &m), 0);
 	CHECK(!store_is_json(s));
 	store_close(s);
+
+	/* The old default path beside a new default that does not exist
+	 * yet: imported into the new one, and moved out of the way. */
+	CHECK_EQ(rename(path_in("state.json.v1.json"), path_in("old.json")), 0);
+	CHECK_EQ(store_open_legacy(path_in("new.db"), path_in("old.json"), true,
+	                           &s, &m),
+	         0);
+	CHECK(store_is_json(s));
+	CHECK_STR(store_path(s), path_in("old.json"));
+	store_close(s);
+	CHECK_EQ(store_open_legacy(path_in("new.db"), path_in("old.json"),
+	                           false, &s, &m),
+	         0);
+	CHECK(!store_is_json(s));
+	store_close(s);
+	CHECK(access(path_in("old.json"), F_OK) < 0);
+	CHECK_EQ(access(path_in("old.json.v1.json"), F_OK), 0);
+	q = reload(path_in("new.db"), &back, &m);
+	CHECK_EQ(policy_lr_count(q), 500);
+	policy_destroy(q);
+	json_decref(back);
 	policy_destroy(p);
 	teardown();
 }
