@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,6 +357,18 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* Large blocks (hash tables of a million records, batch vectors)
+	 * come straight from mmap: fresh zero pages, faulted in as they are
+	 * used.  glibc's default threshold rises as such blocks are freed,
+	 * after which a doubling of a 16 MB table was a calloc from the heap
+	 * that cleared and faulted it all at once (100 ms in one insert on
+	 * a VM with slow page faults). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/* No fastbins: freed small blocks coalesce as they are freed.  With
+	 * them, the hundreds of thousands of small objects of a parsed batch
+	 * sat in fastbins until one free that made a 64 KB block consolidated
+	 * them all at once: 100 ms of the loop's time in one free(). */
+	mallopt(M_MXFAST, 0);
 	netns_init();
 	a.pol = policy_create();
 	a.vms = json_array();

@@ -18,7 +18,7 @@ struct pjob {
 	struct pjob *next;
 	uint64_t tag;
 	char *buf;
-	size_t len;
+	size_t off, len;
 	json_t *j;
 	char err[160];
 };
@@ -55,8 +55,8 @@ parser_main(void *arg)
 			p->in_tail = &p->in;
 		pthread_mutex_unlock(&p->mu);
 
-		job->j = json_loadb(job->buf, job->len, JSON_REJECT_DUPLICATES,
-		                    &jerr);
+		job->j = json_loadb(job->buf + job->off, job->len,
+		                    JSON_REJECT_DUPLICATES, &jerr);
 		if (!job->j)
 			snprintf(job->err, sizeof(job->err), "%s", jerr.text);
 		free(job->buf);
@@ -128,12 +128,13 @@ parser_fd(const struct parser *p)
 }
 
 void
-parser_submit(struct parser *p, uint64_t tag, char *buf, size_t len)
+parser_submit(struct parser *p, uint64_t tag, char *buf, size_t off, size_t len)
 {
 	struct pjob *job = xcalloc(1, sizeof(*job));
 
 	job->tag = tag;
 	job->buf = buf;
+	job->off = off;
 	job->len = len;
 	pthread_mutex_lock(&p->mu);
 	*p->in_tail = job;

@@ -24,8 +24,11 @@ struct parser;
 struct parser *parser_create(void);   /* aborts on failure */
 void parser_destroy(struct parser *); /* accepts NULL */
 int parser_fd(const struct parser *);
-/* Takes ownership of 'buf' ('len' bytes, not NUL-terminated). */
-void parser_submit(struct parser *, uint64_t tag, char *buf, size_t len);
+/* Parses the 'len' bytes at 'buf' + 'off' (not NUL-terminated); takes
+ * ownership of 'buf' (a client's input buffer, handed over whole rather
+ * than copied: copying 12 MB faults in 3000 fresh pages in the loop). */
+void parser_submit(struct parser *, uint64_t tag, char *buf, size_t off,
+                   size_t len);
 /* Pops one result: true with '*tag' and either '*j' (a new reference)
  * or '*j' NULL and 'err' set; false when none is ready. */
 bool parser_result(struct parser *, uint64_t *tag, json_t **j, char *err,

@@ -32,15 +32,30 @@
 
 #define SCHEMA_VERSION "1"
 
-enum delta_op { D_LR_PUT, D_LR_DEL, D_LR_CLEAR, D_META, D_MARK };
+enum delta_op { D_LR_PUT, D_LR_DEL, D_LR_CLEAR, D_META };
 
 struct delta {
-	struct delta *next;
 	enum delta_op op;
-	uint64_t seq; /* D_LR_*; the ticket for D_MARK */
+	uint64_t seq; /* D_LR_* */
 	char *name;   /* D_META */
 	char *body;   /* D_META */
 	struct lookup_record rec;
+};
+
+/*
+ * Deltas travel in chunks: the loop thread fills one on its own and
+ * hands it over (one lock) when it is full or a transaction ends, so a
+ * batch of 100,000 records costs the two threads a hundred lock rounds
+ * and a hundred allocations, not 100,000 of each (one of each per delta
+ * made them contend on the mutex and on malloc's arena: slices of
+ * 100 ms).
+ */
+#define DELTA_CHUNK 1024
+struct chunk {
+	struct chunk *next;
+	size_t n;
+	uint64_t ticket; /* > 0: a transaction ends with this chunk */
+	struct delta d[DELTA_CHUNK];
 };
 
 struct store {
@@ -54,21 +69,22 @@ struct store {
 	/* Shared with the writer thread, under 'mu'. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct delta *head, **tail; /* queued */
-	struct delta **cut;         /* after the last mark (or &head) */
-	size_t queued;
-	uint64_t marked;  /* the last ticket marked */
-	uint64_t durable; /* the last ticket committed */
-	uint64_t failed;  /* the last ticket that failed */
-	char err[256];    /* why */
+	struct chunk *head, **tail; /* queued */
+	struct chunk **cut;         /* after the last marked chunk */
+	size_t queued;              /* deltas */
+	uint64_t marked;            /* the last ticket marked */
+	uint64_t durable;           /* the last ticket committed */
+	uint64_t failed;            /* the last ticket that failed */
+	char err[256];              /* why */
 	bool stop;
 
 	/* Loop thread only. */
 	uint64_t next_ticket;
+	struct chunk *cur; /* being filled */
 
 	/* Writer thread only. */
 	sqlite3_stmt *st_put, *st_del, *st_clear, *st_meta;
-	struct delta *retry; /* failed deltas, tried again first */
+	struct chunk *retry; /* failed deltas, tried again first */
 };
 
 static const char *const meta_families[] = {
@@ -282,29 +298,39 @@ apply_delta(struct store *s, const struct delta *d)
 		sqlite3_bind_text(s->st_meta, 1, d->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s->st_meta, 2, d->body, -1, SQLITE_STATIC);
 		return step_done(s->st_meta);
-	case D_MARK:
-		return 0;
 	}
 	return 0;
 }
 
 static void
-delta_free(struct delta *d)
+chunk_free(struct chunk *c)
 {
-	while (d) {
-		struct delta *next = d->next;
+	while (c) {
+		struct chunk *next = c->next;
 
-		free(d->name);
-		free(d->body);
-		free(d);
-		d = next;
+		for (size_t i = 0; i < c->n; i++) {
+			free(c->d[i].name);
+			free(c->d[i].body);
+		}
+		free(c);
+		c = next;
 	}
 }
 
-/* Applies a list of deltas in one transaction: 0, or -EIO with the
+static size_t
+chunk_count(const struct chunk *c)
+{
+	size_t n = 0;
+
+	for (; c; c = c->next)
+		n += c->n;
+	return n;
+}
+
+/* Applies a list of chunks in one transaction: 0, or -EIO with the
  * reason in 'err' (the transaction is rolled back). */
 static int
-commit_list(struct store *s, const struct delta *list, char *err, size_t len)
+commit_list(struct store *s, const struct chunk *list, char *err, size_t len)
 {
 	int rc = 0;
 
@@ -313,8 +339,9 @@ commit_list(struct store *s, const struct delta *list, char *err, size_t len)
 		snprintf(err, len, "%s", sqlite3_errmsg(s->db));
 		return -EIO;
 	}
-	for (const struct delta *d = list; d && !rc; d = d->next)
-		rc = apply_delta(s, d);
+	for (const struct chunk *c = list; c && !rc; c = c->next)
+		for (size_t i = 0; i < c->n && !rc; i++)
+			rc = apply_delta(s, &c->d[i]);
 	if (!rc && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -EIO;
 	if (rc) {
@@ -349,7 +376,7 @@ writer_main(void *arg)
 	setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		struct delta *list, **cut, *d;
+		struct chunk *list, **cut;
 		uint64_t ticket = 0;
 		size_t n;
 		char err[sizeof(s->err)];
@@ -375,7 +402,7 @@ writer_main(void *arg)
 
 		/* Failed deltas go first. */
 		if (s->retry) {
-			struct delta **t = &s->retry;
+			struct chunk **t = &s->retry;
 
 			while (*t)
 				t = &(*t)->next;
@@ -386,15 +413,13 @@ writer_main(void *arg)
 				ticket = s->failed;
 		}
 		rc = commit_list(s, list, err, sizeof(err));
-		n = 0;
-		for (d = list; d && !rc; d = d->next)
-			n++;
+		n = rc ? 0 : chunk_count(list);
 		pthread_mutex_lock(&s->mu);
 		if (!rc) {
 			s->durable = ticket > s->durable ? ticket : s->durable;
 			s->queued -= n;
 			pthread_mutex_unlock(&s->mu);
-			delta_free(list);
+			chunk_free(list);
 		} else {
 			s->failed = ticket;
 			snprintf(s->err, sizeof(s->err), "%s", err);
@@ -418,28 +443,46 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/* Hands the chunk being filled to the writer; 'ticket' > 0 ends a
+ * transaction with it. */
 static void
-enqueue(struct store *s, struct delta *d)
+hand_over(struct store *s, uint64_t ticket)
 {
+	struct chunk *c = s->cur;
+
+	if (!c) {
+		if (!ticket)
+			return;
+		c = xcalloc(1, offsetof(struct chunk, d));
+	}
+	s->cur = NULL;
+	c->next = NULL;
+	c->ticket = ticket;
 	pthread_mutex_lock(&s->mu);
-	*s->tail = d;
-	s->tail = &d->next;
-	s->queued++;
-	if (d->op == D_MARK) {
-		s->marked = d->seq;
-		s->cut = &d->next;
+	*s->tail = c;
+	s->tail = &c->next;
+	s->queued += c->n;
+	if (ticket) {
+		s->marked = ticket;
+		s->cut = &c->next;
 		pthread_cond_signal(&s->cv);
 	}
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* The next free delta of the chunk being filled. */
 static struct delta *
-delta_new(enum delta_op op, uint64_t seq)
+delta_new(struct store *s, enum delta_op op, uint64_t seq)
 {
-	struct delta *d =
-	    xmalloc(op == D_LR_PUT ? sizeof(*d) : offsetof(struct delta, rec));
+	struct delta *d;
 
-	d->next = NULL;
+	if (s->cur && s->cur->n == DELTA_CHUNK)
+		hand_over(s, 0);
+	if (!s->cur) {
+		s->cur = xmalloc(sizeof(*s->cur));
+		s->cur->n = 0;
+	}
+	d = &s->cur->d[s->cur->n++];
 	d->op = op;
 	d->seq = seq;
 	d->name = d->body = NULL;
@@ -449,32 +492,28 @@ delta_new(enum delta_op op, uint64_t seq)
 void
 store_lr_put(struct store *s, uint64_t seq, const struct lookup_record *r)
 {
-	struct delta *d = delta_new(D_LR_PUT, seq);
-
-	d->rec = *r;
-	enqueue(s, d);
+	delta_new(s, D_LR_PUT, seq)->rec = *r;
 }
 
 void
 store_lr_del(struct store *s, uint64_t seq)
 {
-	enqueue(s, delta_new(D_LR_DEL, seq));
+	delta_new(s, D_LR_DEL, seq);
 }
 
 void
 store_lr_clear(struct store *s)
 {
-	enqueue(s, delta_new(D_LR_CLEAR, 0));
+	delta_new(s, D_LR_CLEAR, 0);
 }
 
 void
 store_meta_put(struct store *s, const char *name, char *body)
 {
-	struct delta *d = delta_new(D_META, 0);
+	struct delta *d = delta_new(s, D_META, 0);
 
 	d->name = xstrdup(name);
 	d->body = body;
-	enqueue(s, d);
 }
 
 uint64_t
@@ -482,7 +521,7 @@ store_mark(struct store *s)
 {
 	uint64_t t = ++s->next_ticket;
 
-	enqueue(s, delta_new(D_MARK, t));
+	hand_over(s, t);
 	return t;
 }
 
@@ -612,15 +651,18 @@ import_json(const char *src, const char *dst, struct pmsg *m)
 	s.tail = &s.head;
 	s.cut = &s.head;
 	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
 	queue_everything(&s, pol, vms);
+	hand_over(&s, 1);
 	rc = commit_list(&s, s.head, err, sizeof(err));
-	delta_free(s.head);
+	chunk_free(s.head);
 	sqlite3_finalize(s.st_put);
 	sqlite3_finalize(s.st_del);
 	sqlite3_finalize(s.st_clear);
 	sqlite3_finalize(s.st_meta);
 	sqlite3_close(s.db);
 	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
 	if (rc) {
 		snprintf(m->err, sizeof(m->err), "state %.200s: import: %.250s",
 		         tmp, err);
@@ -918,8 +960,9 @@ store_close(struct store *s)
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
 	}
-	delta_free(s->head);
-	delta_free(s->retry);
+	chunk_free(s->head);
+	chunk_free(s->retry);
+	chunk_free(s->cur);
 	sqlite3_finalize(s->st_put);
 	sqlite3_finalize(s->st_del);
 	sqlite3_finalize(s->st_clear);
