@@ -325,6 +325,21 @@ dom_mac_conflict(const struct policy *p, uint64_t dom,
 	return NULL;
 }
 
+/* "routing domain {...}", or "vsid N" for a VSID without one. */
+static const char *
+lr_domain_name(const struct rdom *rd, const struct lookup_record *r,
+               char buf[GUID_STRLEN + 32])
+{
+	char g[GUID_STRLEN];
+
+	if (rd)
+		snprintf(buf, GUID_STRLEN + 32, "routing domain %s",
+		         guid_fmt(&rd->rdid, g));
+	else
+		snprintf(buf, GUID_STRLEN + 32, "vsid %u", r->vsid);
+	return buf;
+}
+
 /*
  * The checks against the other records of the domain (rules 3 and 4),
  * ignoring 'self' (the record a _set replaces):
@@ -348,27 +363,19 @@ lr_check_domain(const struct policy *p, const struct lookup_record *r,
 	size_t other_fam;
 	int fam = ip_fam(&r->ca);
 
-	if (rd) {
-		char g[GUID_STRLEN];
-
-		snprintf(in, sizeof(in), "routing domain %s",
-		         guid_fmt(&rd->rdid, g));
-	} else {
-		snprintf(in, sizeof(in), "vsid %u", r->vsid);
-	}
 	if (lr_has_ca_key(r) &&
 	    (q = dom_ca_conflict(p, dom, &r->ca, r->vsid, 0, self))) {
 		policy_err(msg,
 		           "%s: CA %s already used by vsid %u (MAC %s) in %s",
 		           what, ip_fmt(&r->ca, a), q->rec.vsid,
-		           eth_fmt(&q->rec.mac, m), in);
+		           eth_fmt(&q->rec.mac, m), lr_domain_name(rd, r, in));
 		return -EINVAL;
 	}
 	q = dom_mac_conflict(p, dom, r, 0, self);
 	if (q) {
 		policy_err(msg, "%s: MAC %s already used by %s in %s", what,
 		           eth_fmt(&r->mac, m), lr_other(&q->rec, r->vsid, o),
-		           in);
+		           lr_domain_name(rd, r, in));
 		return -EINVAL;
 	}
 	other_fam = rd ? rd->n_fam[!fam] : ve ? ve->n_fam[!fam] : 0;
@@ -379,7 +386,8 @@ lr_check_domain(const struct policy *p, const struct lookup_record *r,
 		    lr_example(p, rd, r->vsid, 0, !fam, self);
 
 		policy_err(msg, "%s: CA %s is %s but %s uses %s (%s)", what,
-		           ip_fmt(&r->ca, a), fam_name(fam), in, fam_name(!fam),
+		           ip_fmt(&r->ca, a), fam_name(fam),
+		           lr_domain_name(rd, r, in), fam_name(!fam),
 		           x ? lr_other(x, r->vsid, o) : "?");
 		return -EINVAL;
 	}
