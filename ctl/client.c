@@ -158,6 +158,13 @@ call_once(struct client *c, const char *cmd, json_t *args, json_t **result,
 		*error = xstrdup("cannot encode the request");
 		return -EINVAL;
 	}
+	if (strlen(line) >= CLIENT_MAX_REQUEST) {
+		*error = xasprintf("the request is %zu MB, more than the "
+		                   "agent takes (%u MB): split it",
+		                   strlen(line) >> 20, CLIENT_MAX_REQUEST >> 20);
+		free(line);
+		return -E2BIG;
+	}
 	r = send_all(c->fd, line, strlen(line));
 	if (r == 0)
 		r = send_all(c->fd, "\n", 1);

@@ -25,6 +25,9 @@
 
 #define CLIENT_DEFAULT_PATH "/run/openhnv/agent.sock"
 #define CLIENT_MAX_REPLY (64u << 20)
+/* The agent closes a connection whose request line is longer (agent/
+ * control.c, MAX_REQUEST): refused here with a message instead. */
+#define CLIENT_MAX_REQUEST (64u << 20)
 #define CLIENT_TIMEOUT_MS 60000
 
 struct client;
