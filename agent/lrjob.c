@@ -159,13 +159,27 @@ apply_op(struct agent *a, struct change_job *c)
 		for (j = 0; cmd && j < ARRAY_SIZE(op_cmds); j++)
 			if (!strcmp(cmd, op_cmds[j]))
 				break;
-		if (!json_is_object(op) || !cmd || j == ARRAY_SIZE(op_cmds) ||
-		    !json_is_object(args)) {
+		if (!json_is_object(op)) {
+			snprintf(c->err, sizeof(c->err),
+			         "ops[%zu]: must be an object {\"cmd\": ..., "
+			         "\"args\": {...}}",
+			         c->i);
+			return -1;
+		}
+		if (!cmd || j == ARRAY_SIZE(op_cmds)) {
+			snprintf(c->err, sizeof(c->err),
+			         "ops[%zu]: field 'cmd': %s%.60s%s is not "
+			         "lookup-record.add, lookup-record.set or "
+			         "lookup-record.remove",
+			         c->i, cmd ? "'" : "", cmd ? cmd : "missing",
+			         cmd ? "'" : "");
+			return -1;
+		}
+		if (!json_is_object(args)) {
 			snprintf(
 			    c->err, sizeof(c->err),
-			    "ops[%zu]: not {\"cmd\": \"lookup-record.add\", "
-			    "\"set\" or \"remove\", \"args\": {...}}",
-			    c->i);
+			    "ops[%zu] (%s): field 'args' must be an object",
+			    c->i, cmd);
 			return -1;
 		}
 		k = (enum op_kind)j;

@@ -159,9 +159,10 @@ call_once(struct client *c, const char *cmd, json_t *args, json_t **result,
 		return -EINVAL;
 	}
 	if (strlen(line) >= CLIENT_MAX_REQUEST) {
-		*error = xasprintf("the request is %zu MB, more than the "
-		                   "agent takes (%u MB): split it",
-		                   strlen(line) >> 20, CLIENT_MAX_REQUEST >> 20);
+		*error =
+		    xasprintf("the request is %zu MB, more than the "
+		              "agent takes (%u MB): split it",
+		              strlen(line) >> 20, CLIENT_MAX_REQUEST >> 20);
 		free(line);
 		return -E2BIG;
 	}

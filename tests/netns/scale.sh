@@ -124,6 +124,15 @@ check_eq "[atomic] the error names ops[7]" 1 \
 check_eq "[atomic] ... and nothing of it was applied" $((base + N)) \
 	"$(count)"
 check_eq "[atomic] ... nor saved" $((base + N)) "$(db_count)"
+{
+	gen_ops $((N + 20)) 2 lookup-record.add
+	echo '{"cmd": "lookup-record.frob", "args": {}}'
+} >"$TMPD/bad2.json"
+check_eq "[atomic] an unknown op is refused naming its index and cmd" 1 \
+	"$(hc a batch "$TMPD/bad2.json" 2>&1 |
+		grep -c "ops\[2\]: field 'cmd': 'lookup-record.frob'")"
+check_eq "[atomic] ... and the ops before it are undone" $((base + N)) \
+	"$(count)"
 
 {
 	gen_ops 0 100 lookup-record.set
