@@ -49,7 +49,8 @@ struct agent {
 		uint64_t changes, failed;
 		uint64_t last_apply, max_apply;     /* request -> visible */
 		uint64_t last_durable, max_durable; /* visible -> on disk */
-		uint64_t max_slice;                 /* longest job slice */
+		uint64_t max_slice;                 /* longest control_run() */
+		uint64_t max_loop;                  /* longest loop iteration */
 	} lat;
 };
 

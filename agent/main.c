@@ -221,6 +221,7 @@ loop(struct agent *a, int sfd, int tfd)
 
 	while (!a->quit) {
 		int n = epoll_wait(a->epfd, evs, 64, timeout);
+		uint64_t t0 = time_ns();
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -273,6 +274,9 @@ loop(struct agent *a, int sfd, int tfd)
 		}
 		/* Requests, and a slice of a long one: between polls. */
 		timeout = control_run(a);
+		/* How long the loop was away from epoll_wait: the longest
+		 * time no port could be polled (stats: control). */
+		a->lat.max_loop = MAX(a->lat.max_loop, time_ns() - t0);
 	}
 }
 

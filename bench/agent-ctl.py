@@ -100,8 +100,9 @@ def main(argv):
         if not r.get("ok"):
             sys.exit("agent-ctl: %s" % r.get("error"))
         st = a.call("stats")["control"]
-        print("%.3f %d %d %d" % (dt, st["last_apply_us"],
-                                 st["last_durable_us"], st["max_slice_us"]))
+        print("%.3f %d %d %d %d" % (dt, st["last_apply_us"],
+                                    st["last_durable_us"],
+                                    st["max_slice_us"], st["max_loop_us"]))
         return 0
     if cmd == "changes":
         n, count = int(argv[3]), int(argv[4])
