@@ -39,7 +39,7 @@
 
 #define MAX_CLIENTS 64
 #define MAX_REQUEST (64u << 20)  /* one request line */
-#define READ_CHUNK (256u << 10)  /* read per readiness event */
+#define READ_CHUNK (128u << 10)  /* read per readiness event */
 #define IN_HIGH (1u << 20)       /* queued requests: stop reading */
 #define OUT_HIGH (4u << 20)      /* unsent replies: stop serving */
 #define PARSE_INLINE (64u << 10) /* larger lines go to the parser */
