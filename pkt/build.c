@@ -259,7 +259,7 @@ build_echo_reply_inplace(uint8_t *frame, size_t len, const struct pkt_info *pi)
 size_t
 build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
                  const struct eth_addr *src, const struct in6_addr *from,
-                 uint8_t type, uint8_t code, const uint8_t *orig,
+                 uint8_t type, uint8_t code, uint32_t info, const uint8_t *orig,
                  const struct pkt_info *pi)
 {
 	size_t ohdr, quote, total, olen, max;
@@ -282,6 +282,8 @@ build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
 	memset(ih, 0, sizeof(*ih));
 	ih->type = type;
 	ih->code = code;
+	info = htonl(info);
+	memcpy(msg + 4, &info, 4);
 	memcpy(msg + ICMP_HDR_LEN, orig + pi->l3_ofs, quote);
 	if (!pi->is_ipv6) {
 		struct ipv4_hdr *ip = (struct ipv4_hdr *)(buf + ETH_HDR_LEN);
