@@ -643,11 +643,11 @@ neigh_cb(const struct neigh_info *n, void *aux)
 {
 	char ip[IP_ADDR_STRLEN], mac[ETH_ADDR_STRLEN];
 
-	json_array_append_new(aux, json_pack("{s:s,s:s,s:i,s:b,s:I}", "ip",
-	                                     ip_fmt(&n->ip, ip), "mac",
-	                                     eth_fmt(&n->mac, mac), "vlan",
-	                                     n->vlan, "resolved", n->resolved,
-	                                     "age_ms", (json_int_t)n->age_ms));
+	json_array_append_new(
+	    aux, json_pack("{s:s,s:s,s:i,s:b,s:b,s:I}", "ip",
+	                   ip_fmt(&n->ip, ip), "mac", eth_fmt(&n->mac, mac),
+	                   "vlan", n->vlan, "resolved", n->resolved, "active",
+	                   n->active, "age_ms", (json_int_t)n->age_ms));
 }
 
 static json_t *
@@ -663,22 +663,37 @@ drop_descriptions(void)
 }
 
 static json_t *
+event_descriptions(void)
+{
+	json_t *o = json_object();
+
+	for (int e = 0; e < PLEV_MAX; e++)
+		json_object_set_new(o, event_name((enum pl_event)e),
+		                    json_string(event_desc((enum pl_event)e)));
+	return o;
+}
+
+static json_t *
 cmd_stats(struct agent *a)
 {
-	const uint64_t *d = pipeline_drops(a->pl);
+	const uint64_t *d = pipeline_drops(a->pl), *ev = pipeline_events(a->pl);
 	json_t *drops = json_object(), *neigh = json_array();
+	json_t *events = json_object();
 	struct stats_walk w = {a, json_object()};
 
 	for (int r = 0; r < DROP_MAX; r++)
 		json_object_set_new(drops, drop_name((enum drop_reason)r),
 		                    json_integer((json_int_t)d[r]));
+	for (int e = 0; e < PLEV_MAX; e++)
+		json_object_set_new(events, event_name((enum pl_event)e),
+		                    json_integer((json_int_t)ev[e]));
 	policy_vma_foreach(a->pol, NULL, stats_port_cb, &w);
 	pipeline_neigh_foreach(a->pl, neigh_cb, neigh);
 	return json_pack(
-	    "{s:o,s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
+	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
 	    io_stats_json(a->uplink_io, pipeline_port_drops(a->pl, 0)), "drops",
-	    drops, "drop_descriptions", drop_descriptions(), "neighbours",
-	    neigh);
+	    drops, "drop_descriptions", drop_descriptions(), "events", events,
+	    "event_descriptions", event_descriptions(), "neighbours", neigh);
 }
 
 static int

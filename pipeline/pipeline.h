@@ -46,6 +46,7 @@ struct neigh_info {
 	struct eth_addr mac;
 	uint16_t vlan;
 	bool resolved;
+	bool active; /* used to send (else learnt from a request to us) */
 	uint64_t age_ms;
 };
 
@@ -78,7 +79,8 @@ void pipeline_tick(struct pipeline *);
 void pipeline_trace(struct pipeline *, int port, const uint8_t *frame,
                     size_t len, struct trace *t);
 
-const uint64_t *pipeline_drops(const struct pipeline *); /* [DROP_MAX] */
+const uint64_t *pipeline_drops(const struct pipeline *);  /* [DROP_MAX] */
+const uint64_t *pipeline_events(const struct pipeline *); /* [PLEV_MAX] */
 uint64_t pipeline_port_drops(const struct pipeline *, int port);
 void pipeline_clear_stats(struct pipeline *);
 

@@ -59,34 +59,51 @@ may_send_icmp_error(struct pipeline *pl, const struct pkt_info *pi)
 		pl->icmp_err_window_ns = now;
 		pl->icmp_err_count = 0;
 	}
-	return pl->icmp_err_count++ < ICMP_ERR_PER_SEC;
+	if (pl->icmp_err_count++ < ICMP_ERR_PER_SEC)
+		return true;
+	pl->events[PLEV_ICMP_ERROR_LIMITED]++;
+	return false;
 }
 
-static void
-send_time_exceeded(struct pipeline *pl, int port, const struct pbuf *b,
-                   const struct pkt_info *pi, uint32_t vsid)
+void
+pl_icmp_error(struct pipeline *pl, const struct pbuf *b,
+              const struct pkt_info *pi, uint8_t type, uint8_t code,
+              uint32_t info)
 {
+	const struct vm_adapter *vma;
 	struct eth_addr rmac;
 	struct in6_addr gw;
 	struct pbuf *e;
+	int port = (int)b->in_port;
 	size_t n;
 
-	if (!gateway_of(pl, vsid, &pi->ip_src, &gw) ||
-	    !may_send_icmp_error(pl, pi))
+	if (port <= 0 || port >= pl->n_ports || !pl->ports[port].used ||
+	    !pl->ports[port].vma)
+		return;
+	vma = pl->ports[port].vma;
+	if (!pi->is_ip || !gateway_of(pl, vma->vsid, &pi->ip_src, &gw)) {
+		TR(pl, "icmp",
+		   "no router address in the sender's subnet: "
+		   "no ICMP error");
+		return;
+	}
+	if (!may_send_icmp_error(pl, pi))
 		return;
 	e = pl_alloc(pl);
 	if (!e)
 		return;
-	pipeline_router_mac(pl, vsid, &rmac);
-	n = build_icmp_error(e->data, PBUF_FRAME_MAX, &pi->eth_src, &rmac, &gw,
-	                     pi->is_ipv6 ? 3 : 11, 0, b->data, pi);
+	pipeline_router_mac(pl, vma->vsid, &rmac);
+	n = build_icmp_error(e->data, PBUF_FRAME_MAX, &vma->mac, &rmac, &gw,
+	                     type, code, info, b->data, pi);
 	if (!n) {
 		pl_free(pl, e);
 		return;
 	}
 	e->len = (uint32_t)n;
-	TR(pl, "router", "ICMP time exceeded sent back from %s",
+	TR(pl, "icmp", "ICMP%s type %u code %u%s sent back from %s",
+	   pi->is_ipv6 ? "v6" : "", type, code, info ? " with MTU" : "",
 	   ip_fmt(&gw, (char[IP_ADDR_STRLEN]){0}));
+	pl->events[PLEV_ICMP_ERROR_SENT]++;
 	pl_emit(pl, port, e);
 }
 
@@ -101,10 +118,11 @@ is_echo_request(const struct pkt_info *pi)
 }
 
 void
-router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi)
+router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
+             const struct lookup_record *src)
 {
 	const struct customer_route *cr;
-	const struct lookup_record *rec, *src;
+	const struct lookup_record *rec;
 	char ip[IP_ADDR_STRLEN], ip2[IP_ADDR_STRLEN], g[GUID_STRLEN];
 	char pfx[IP_ADDR_STRLEN + 4], m[ETH_ADDR_STRLEN];
 	const struct in6_addr *target;
@@ -151,19 +169,13 @@ router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi)
 		pl_drop(pl, b, DROP_NO_LOOKUP_RECORD);
 		return;
 	}
-	if (rec->rule == LR_RULE_NAT) {
-		pl_drop(pl, b, DROP_RULE_NAT);
+	if (!pl_rule_allows(pl, b, rec))
 		return;
-	}
-	if (rec->rule == LR_RULE_NONE) {
-		pl_drop(pl, b, DROP_RULE_NONE);
-		return;
-	}
 	TR(pl, "router", "lookup record %s vsid %u: MAC %s PA %s",
 	   ip_fmt(&rec->ca, ip), rec->vsid, eth_fmt(&rec->mac, m),
 	   ip_fmt(&rec->pa, ip2));
 	if (pi->ttl <= 1) {
-		send_time_exceeded(pl, port, b, pi, vsid);
+		pl_icmp_error(pl, b, pi, pi->is_ipv6 ? 3 : 11, 0, 0);
 		pl_drop(pl, b, DROP_TTL_EXCEEDED);
 		return;
 	}
@@ -182,10 +194,5 @@ router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi)
 		vm_deliver(pl, b, pi, cr->vsid, -1);
 		return;
 	}
-	if (policy_pa_find(pl->pol, &rec->pa)) {
-		pl_drop(pl, b, DROP_NO_LOCAL_PORT);
-		return;
-	}
-	src = vm_ca_owner(pl, vsid, &pi->ip_src);
-	uplink_encap(pl, b, pi, cr->vsid, &rec->pa, src);
+	pl_forward_remote(pl, b, pi, cr->vsid, rec, src);
 }

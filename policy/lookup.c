@@ -669,6 +669,24 @@ policy_lr_by_mac(const struct policy *p, uint32_t vsid,
 	return best;
 }
 
+unsigned
+policy_lr_mac_types(const struct policy *p, uint32_t vsid,
+                    const struct eth_addr *mac)
+{
+	uint32_t h = policy_hash_vsid_mac(vsid, mac);
+	unsigned types = 0;
+
+	for (struct hmap_node *n = hmap_first_with_hash(&p->lr_by_mac, h); n;
+	     n = hmap_next_with_hash(n)) {
+		const struct lr_node *l =
+		    CONTAINER_OF(n, struct lr_node, mac_node);
+
+		if (l->rec.vsid == vsid && eth_equal(&l->rec.mac, mac))
+			types |= 1u << l->rec.type;
+	}
+	return types;
+}
+
 void
 policy_lr_clear(struct policy *p)
 {

@@ -191,6 +191,13 @@ const struct lookup_record *policy_lr_by_mac(const struct policy *,
                                              uint32_t vsid,
                                              const struct eth_addr *mac);
 
+/* The types of the records of (VSID, MAC), as a mask of 1 << lr_type
+ * (0 if none): tells an adapter with an L2Only or GatewayWildcard record
+ * (whose addresses are learnt or are anything behind a gateway) from one
+ * with only CA records. */
+unsigned policy_lr_mac_types(const struct policy *, uint32_t vsid,
+                             const struct eth_addr *mac);
+
 /* Customer routes.  Key: (RDID, prefix).  _set replaces the route with
  * the same key. */
 int policy_cr_add(struct policy *, const struct customer_route *,

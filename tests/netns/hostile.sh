@@ -170,6 +170,10 @@ run("Blue VSID 6000 to Red RedA's MAC", "vsid_mismatch",
 run("inner source VmA2 (PA_A's) sent from PA_B", "src_pa_mismatch",
     [nv(pb, 6000, Ether(src="${VM_MAC[VmA2]}", dst="$MAC1")/IP(src="$A2", dst="$A1")/ICMP())] * 3)
 run("inner source VmB1 sent from a rogue PA", "src_pa_mismatch", [nv(rogue, 6000, ok_inner)] * 3)
+run("VmB1's CA from PA_B but a foreign inner source MAC", "spoofed_inner_mac",
+    [nv(pb, 6000, Ether(src="02:de:ad:00:00:02", dst="$MAC1")/IP(src="$B1", dst="$A1")/ICMP())] * 3)
+run("VmB1's CA from PA_B with VmA2's MAC (a VM of the VSID)", "spoofed_inner_mac",
+    [nv(pb, 6000, Ether(src="${VM_MAC[VmA2]}", dst="$MAC1")/IP(src="$B1", dst="$A1")/ICMP())] * 3)
 run("802.1Q-tagged inner frame", "tagged_inner",
     [nv(pb, 6000, Ether(src="${VM_MAC[VmB1]}", dst="$MAC1")/Dot1Q(vlan=6)/IP(src="$B1", dst="$A1")/ICMP())] * 3)
 PYEOF
