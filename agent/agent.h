@@ -23,6 +23,7 @@ struct agent {
 	const char *state_path;
 	const char *netns_prefix;
 	bool flowid_zero;
+	enum pipeline_encap encap;
 
 	/* uplink facts */
 	int uplink_ifindex;

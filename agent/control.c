@@ -594,12 +594,12 @@ cmd_status(struct agent *a)
 	json_t *ports = json_array();
 
 	policy_vma_foreach(a->pol, NULL, port_status_cb, ports);
-	return json_pack("{s:s,s:i,s:s,s:i,s:s,s:s,s:o,s:s}", "uplink",
-	                 a->uplink, "uplink_ifindex", a->uplink_ifindex,
-	                 "uplink_mac", eth_fmt(&a->uplink_mac, mac),
-	                 "uplink_mtu", a->uplink_mtu, "state_file",
-	                 a->state_path, "netns_prefix", a->netns_prefix,
-	                 "ports", ports, "version", "0.1");
+	return json_pack(
+	    "{s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:o,s:s}", "uplink", a->uplink,
+	    "uplink_ifindex", a->uplink_ifindex, "uplink_mac",
+	    eth_fmt(&a->uplink_mac, mac), "uplink_mtu", a->uplink_mtu, "encap",
+	    pipeline_encap_name(a->encap), "state_file", a->state_path,
+	    "netns_prefix", a->netns_prefix, "ports", ports, "version", "0.1");
 }
 
 static json_t *

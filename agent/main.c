@@ -46,8 +46,12 @@ usage(FILE *f)
 	        "  -p, --netns-prefix P    prefix of VM network namespace "
 	        "names (default none)\n"
 	        "  -P, --pidfile PATH      write the daemon's pid here\n"
-	        "  -f, --flowid MODE       NVGRE FlowID: hash (default) or "
-	        "zero\n"
+	        "  -e, --encap TUNNEL      nvgre (default) or vxlan: what this "
+	        "host sends\n"
+	        "                          (it receives both)\n"
+	        "  -f, --flowid MODE       NVGRE FlowID (VXLAN source port): "
+	        "hash\n"
+	        "                          (default) or zero\n"
 	        "  -d, --foreground        stay in the foreground, log to "
 	        "stderr\n"
 	        "  -n, --check             check the configuration and state "
@@ -250,6 +254,7 @@ main(int argc, char **argv)
 	    {"netns-prefix", required_argument, NULL, 'p'},
 	    {"pidfile", required_argument, NULL, 'P'},
 	    {"flowid", required_argument, NULL, 'f'},
+	    {"encap", required_argument, NULL, 'e'},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -268,8 +273,8 @@ main(int argc, char **argv)
 	sigset_t mask;
 	int c, verbose = 0, sfd, tfd;
 
-	while ((c = getopt_long(argc, argv, "u:c:s:p:P:f:dnvh", opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "u:c:s:p:P:f:e:dnvh", opts,
+	                        NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			a.uplink = optarg;
@@ -293,6 +298,15 @@ main(int argc, char **argv)
 				fprintf(stderr,
 				        "hnv-agent: --flowid: '%s' is "
 				        "not hash or zero\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'e':
+			if (pipeline_encap_parse(optarg, &a.encap) < 0) {
+				fprintf(stderr,
+				        "hnv-agent: --encap: '%s' is "
+				        "not nvgre or vxlan\n",
 				        optarg);
 				return 2;
 			}
@@ -338,6 +352,7 @@ main(int argc, char **argv)
 	if (setup_uplink(&a) < 0)
 		fatalx("cannot start without the uplink %s", a.uplink);
 	cfg.flowid_zero = a.flowid_zero;
+	cfg.encap = a.encap;
 	cfg.uplink_mac = a.uplink_mac;
 	cfg.uplink_mtu = a.uplink_mtu;
 	a.pl = pipeline_create(a.pol, &cfg);
@@ -350,10 +365,11 @@ main(int argc, char **argv)
 	restore_vms(&a);
 	policy_sw_foreach(a.pol, switch_cb, &a);
 	policy_vma_foreach(a.pol, NULL, attach_cb, &a);
-	log_info("uplink %s (ifindex %d, mtu %d); restored %zu lookup records "
-	         "from %s",
+	log_info("uplink %s (ifindex %d, mtu %d, %s); restored %zu lookup "
+	         "records from %s",
 	         a.uplink, a.uplink_ifindex, a.uplink_mtu,
-	         policy_lr_count(a.pol), a.state_path);
+	         pipeline_encap_name(a.encap), policy_lr_count(a.pol),
+	         a.state_path);
 
 	if (control_open(&a) < 0)
 		fatalx("cannot open the control socket %s", a.control_path);

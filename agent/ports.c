@@ -48,10 +48,11 @@ v6_pa_cb(const struct provider_address *pa, void *aux)
 int
 ports_tap_mtu(const struct agent *a)
 {
-	/* NVGRE overhead: 42 bytes over IPv4, 62 over IPv6 (pkt/nvgre.h). */
+	/* The tunnel's overhead: NVGRE 42 bytes over IPv4, 62 over IPv6;
+	 * VXLAN 50 and 70 (pipeline_encap_overhead). */
 	bool v6 = policy_pa_foreach(a->pol, NULL, v6_pa_cb, NULL) != 0;
 
-	return a->uplink_mtu - (v6 ? 62 : 42);
+	return a->uplink_mtu - pipeline_encap_overhead(a->encap, v6);
 }
 
 void

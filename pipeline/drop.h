@@ -40,8 +40,9 @@
 	X(TOO_BIG, "frame too big for the uplink after encapsulation")         \
 	X(NOT_FOR_US, "uplink frame not addressed to a local PA")              \
 	X(WRONG_VLAN, "uplink frame on a VLAN none of our PAs uses")           \
-	X(NOT_NVGRE, "IP packet to a PA is not NVGRE")                         \
+	X(NOT_NVGRE, "IP packet to a PA is neither NVGRE nor VXLAN")           \
 	X(BAD_NVGRE, "GRE header is not NVGRE (flags 0x2000, type 0x6558)")    \
+	X(BAD_VXLAN, "UDP to port 4789 is not VXLAN (I flag, length)")         \
 	X(UNKNOWN_VSID, "VSID has no adapter on this host")                    \
 	X(VSID_MISMATCH, "destination adapter belongs to another VSID")        \
 	X(SRC_PA_MISMATCH, "outer source PA does not own the inner source")    \

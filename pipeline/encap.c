@@ -16,7 +16,8 @@
  *     prefix, else the next hop of the longest provider route (none:
  *     no_provider_route); it is resolved by ARP/ND (neigh.c), the packet
  *     waiting meanwhile;
- *  4. the encapsulator never fragments the outer packet (RFC 7637 4.1).
+ *  4. the encapsulator never fragments the outer packet (RFC 7637 4.1,
+ *     RFC 7348 4.3).
  *     The largest inner IP packet is the uplink MTU minus the overhead
  *     (outer IP, tunnel header, inner Ethernet: NVGRE 42 bytes over IPv4
  *     PAs, 62 over IPv6; VXLAN 50 and 70).  A bigger one is handled as a
@@ -28,19 +29,24 @@
  *        copied into every fragment), each fragment tunnelled alone;
  *     c. IPv6: dropped (too_big) with an ICMPv6 "packet too big";
  *     d. anything else (too big ARP, non-IP): dropped (too_big).
- *  5. FlowID (NVGRE) or UDP source port (VXLAN): a hash of the inner flow
- *     (the same for every fragment of a packet), or 0 when configured.
+ *  5. the tunnel is the host's (--encap): NVGRE (pkt/nvgre.h) or VXLAN
+ *     (pkt/vxlan.h), VNI = VSID; FlowID (NVGRE) or UDP source port
+ *     (VXLAN, 49152..65535): a hash of the inner flow (the same for every
+ *     fragment of a packet), or 0 (49152) when configured.
  */
 #include "pipeline/internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pkt/csum.h"
 #include "pkt/eth.h"
 #include "pkt/icmp.h"
 #include "pkt/ipv4.h"
 #include "pkt/nvgre.h"
+#include "pkt/vxlan.h"
 
 /* What the tunnel needs to send one frame to one PA (rules 2-3). */
 struct encap_ctx {
@@ -49,17 +55,36 @@ struct encap_ctx {
 	const struct provider_address *pa;
 	struct pl_neigh *n;
 	struct nvgre_outer o;
-	size_t olen;   /* outer header bytes */
-	size_t ip_mtu; /* the largest inner IP packet (rule 4) */
-	uint8_t flowid;
+	size_t olen;    /* outer header bytes */
+	size_t ip_mtu;  /* the largest inner IP packet (rule 4) */
+	uint8_t flowid; /* NVGRE */
+	uint16_t sport; /* VXLAN */
 };
 
-size_t
-pl_encap_overhead(const struct pipeline *pl, bool v6_pa)
+const char *
+pipeline_encap_name(enum pipeline_encap e)
 {
-	(void)pl;
-	/* Outer IP + GRE with key + inner Ethernet. */
-	return (v6_pa ? 40 : 20) + 8 + 14;
+	return e == PIPELINE_ENCAP_VXLAN ? "vxlan" : "nvgre";
+}
+
+int
+pipeline_encap_parse(const char *s, enum pipeline_encap *e)
+{
+	if (!strcasecmp(s, "nvgre"))
+		*e = PIPELINE_ENCAP_NVGRE;
+	else if (!strcasecmp(s, "vxlan"))
+		*e = PIPELINE_ENCAP_VXLAN;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int
+pipeline_encap_overhead(enum pipeline_encap e, bool v6_pa)
+{
+	/* Outer IP + (GRE with key | UDP + VXLAN) + inner Ethernet. */
+	return (v6_pa ? 40 : 20) +
+	       (e == PIPELINE_ENCAP_VXLAN ? 8 + VXLAN_HDR_LEN : 8) + 14;
 }
 
 /* Rules 2-3.  False if the packet was dropped. */
@@ -128,9 +153,12 @@ encap_prepare(struct pipeline *pl, struct pbuf *b, uint32_t vsid,
 	c->o.vlan = pa->vlan;
 	c->o.pa_src = pa->pa;
 	c->o.pa_dst = *dst_pa;
-	c->olen = nvgre_outer_len(&c->o);
-	c->ip_mtu = (size_t)pl->cfg.uplink_mtu -
-	            pl_encap_overhead(pl, !ip_is_v4(dst_pa));
+	c->olen = pl->cfg.encap == PIPELINE_ENCAP_VXLAN
+	              ? vxlan_outer_len(&c->o)
+	              : nvgre_outer_len(&c->o);
+	c->ip_mtu =
+	    (size_t)(pl->cfg.uplink_mtu -
+	             pipeline_encap_overhead(pl->cfg.encap, !ip_is_v4(dst_pa)));
 	return true;
 }
 
@@ -140,20 +168,35 @@ encap_send(struct pipeline *pl, struct pbuf *b, const struct encap_ctx *c)
 {
 	char ip[IP_ADDR_STRLEN], ip2[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
 
-	TR(pl, "encap", "NVGRE vsid %u flowid %u: %s -> %s, next hop MAC %s%s",
-	   c->vsid, c->flowid, ip_fmt(&c->pa->pa, ip), ip_fmt(c->dst_pa, ip2),
-	   eth_fmt(&c->n->mac, m), c->o.vlan ? " (tagged)" : "");
+	if (pl->cfg.encap == PIPELINE_ENCAP_VXLAN)
+		TR(pl, "encap",
+		   "VXLAN vni %u source port %u: %s -> %s, next hop MAC %s%s",
+		   c->vsid, c->sport, ip_fmt(&c->pa->pa, ip),
+		   ip_fmt(c->dst_pa, ip2), eth_fmt(&c->n->mac, m),
+		   c->o.vlan ? " (tagged)" : "");
+	else
+		TR(pl, "encap",
+		   "NVGRE vsid %u flowid %u: %s -> %s, next hop MAC %s%s",
+		   c->vsid, c->flowid, ip_fmt(&c->pa->pa, ip),
+		   ip_fmt(c->dst_pa, ip2), eth_fmt(&c->n->mac, m),
+		   c->o.vlan ? " (tagged)" : "");
 	if (!pbuf_push(b, c->olen)) {
 		pl_drop(pl, b, DROP_NO_BUFFER);
 		return;
 	}
-	nvgre_write(b->data, &c->o, c->vsid, c->flowid, b->len - c->olen);
+	if (pl->cfg.encap == PIPELINE_ENCAP_VXLAN)
+		vxlan_write(b->data, &c->o, c->vsid, c->sport,
+		            b->len - c->olen);
+	else
+		nvgre_write(b->data, &c->o, c->vsid, c->flowid,
+		            b->len - c->olen);
 	if (!c->n->resolved && !pl->tr) {
 		neigh_hold(pl, c->n, b);
 		return;
 	}
 	if (pl->tr)
-		trace_verdict(pl->tr, "encapsulated to PA %s with VSID %u",
+		trace_verdict(pl->tr, "encapsulated (%s) to PA %s with VSID %u",
+		              pipeline_encap_name(pl->cfg.encap),
 		              ip_fmt(c->dst_pa, ip2), c->vsid);
 	pl_emit(pl, PIPELINE_UPLINK, b);
 }
@@ -296,10 +339,13 @@ uplink_encap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
 {
 	struct encap_ctx c;
 	size_t ip_len;
+	uint32_t hash;
 
 	if (!encap_prepare(pl, b, vsid, dst_pa, owner, &c))
 		return;
-	c.flowid = pl->cfg.flowid_zero ? 0 : (uint8_t)pkt_flow_hash(pi);
+	hash = pkt_flow_hash(pi);
+	c.flowid = pl->cfg.flowid_zero ? 0 : (uint8_t)hash;
+	c.sport = vxlan_sport(pl->cfg.flowid_zero ? 0 : hash);
 	ip_len = pi->is_ip ? (size_t)(pi->ip_end - pi->l3_ofs)
 	                   : b->len - ETH_HDR_LEN;
 	if (ip_len > c.ip_mtu) {

@@ -117,10 +117,6 @@ void uplink_input(struct pipeline *, struct pbuf *);
 void uplink_encap(struct pipeline *, struct pbuf *, const struct pkt_info *,
                   uint32_t vsid, const struct in6_addr *dst_pa,
                   const struct lookup_record *owner);
-/* encap.c: overhead of the tunnel between the uplink MTU and the largest
- * inner IP packet (outer IP, tunnel header, inner Ethernet). */
-size_t pl_encap_overhead(const struct pipeline *, bool v6_pa);
-
 /* uplink.c: the PA's MAC on the wire: its own, or the uplink's when it has none
  * or a multicast one. */
 void pl_pa_mac(const struct pipeline *, const struct provider_address *,

@@ -35,11 +35,25 @@
 #define PIPELINE_BATCH 32
 #define PIPELINE_UPLINK 0
 
+/* The tunnel a host sends with (it receives both). */
+enum pipeline_encap { PIPELINE_ENCAP_NVGRE, PIPELINE_ENCAP_VXLAN };
+
 struct pipeline_config {
-	bool flowid_zero; /* NVGRE FlowID 0 instead of a flow hash */
+	enum pipeline_encap encap;
+	bool flowid_zero; /* NVGRE FlowID 0 (VXLAN: a fixed source port)
+	                     instead of a flow hash */
 	struct eth_addr uplink_mac;
 	int uplink_mtu;
 };
+
+/* "nvgre", "vxlan"; and back (0 or -EINVAL). */
+const char *pipeline_encap_name(enum pipeline_encap);
+int pipeline_encap_parse(const char *, enum pipeline_encap *);
+
+/* Bytes between the uplink MTU and the largest inner IP packet: outer IP,
+ * tunnel header and inner Ethernet (NVGRE 42/62 over IPv4/IPv6 PAs,
+ * VXLAN 50/70).  A VM adapter's MTU is the uplink's minus this. */
+int pipeline_encap_overhead(enum pipeline_encap, bool v6_pa);
 
 struct neigh_info {
 	struct in6_addr ip;

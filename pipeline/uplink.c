@@ -32,6 +32,10 @@
  *     g. neighbour discovery: no router advertisement or redirect; link-
  *        layer options and advertised targets as at a VM port (vm.c),
  *        and an advertised CA's record must live at the outer source.
+ *  5. decapsulates VXLAN (RFC 7348, pkt/vxlan.h) addressed to a local PA,
+ *     whatever the host's own --encap (a receiver takes both):
+ *     a. UDP to port 4789, unfragmented, with the I flag;
+ *     b. VSID = VNI; then as 4c-4g.
  */
 #include "pipeline/internal.h"
 
@@ -39,7 +43,9 @@
 #include <string.h>
 
 #include "pkt/build.h"
+#include "pkt/l4.h"
 #include "pkt/nvgre.h"
+#include "pkt/vxlan.h"
 
 /* The PA's MAC, or the uplink's when it has none or when it is a
  * multicast address (the book gives Host1 33:44:55:66:77:88, which no
@@ -288,32 +294,22 @@ vsid_search_cb(struct vm_adapter *vma, void *aux)
 	return 0;
 }
 
+/* Rules 4c-4g for the inner frame at 'inner_ofs' of the tunnel packet
+ * 'b' (outer headers parsed in 'po') of 'vsid'. */
 static void
-uplink_decap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po)
+decap_inner(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po,
+            size_t inner_ofs, uint32_t vsid)
 {
 	struct in6_addr outer_src = po->ip_src;
 	char ip[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
 	enum drop_reason reason;
 	struct pkt_info pi;
-	uint32_t vsid;
 	int err;
 
-	/* The encapsulator never fragments (RFC 7637 4.1): a fragment is
-	 * not a whole inner frame. */
-	if (po->is_fragment || po->gre_flags != NVGRE_GRE_FLAGS ||
-	    po->gre_proto != NVGRE_PROTO) {
-		TR(pl, "decap", "GRE flags 0x%04x type 0x%04x%s", po->gre_flags,
-		   po->gre_proto, po->is_fragment ? ", fragmented" : "");
-		pl_drop(pl, b, DROP_BAD_NVGRE);
-		return;
-	}
-	vsid = po->gre_key >> 8;
-	TR(pl, "decap", "NVGRE from PA %s: key 0x%08x = vsid %u flowid %u",
-	   ip_fmt(&outer_src, ip), po->gre_key, vsid, po->gre_key & 0xff);
 	/* Strip the outer headers (and any Ethernet padding after the IP
 	 * datagram). */
 	b->len = po->ip_end;
-	pbuf_pull(b, po->inner_ofs);
+	pbuf_pull(b, inner_ofs);
 	b->vsid = vsid;
 	err = pkt_parse(b->data, b->len, &pi);
 	if (err) {
@@ -324,6 +320,10 @@ uplink_decap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po)
 		pl_drop(pl, b, DROP_TAGGED_INNER);
 		return;
 	}
+	/* A local sender (a veth peer) left the inner checksum to "the
+	 * NIC": complete it, as the NIC would have before the wire. */
+	if (b->flags & PBUF_F_CSUM_PARTIAL)
+		build_l4_csum(b->data, &pi);
 	if (!eth_is_multicast(&pi.eth_dst) &&
 	    !policy_vma_by_mac(pl->pol, vsid, &pi.eth_dst)) {
 		struct vsid_search s = {.vsid = vsid, .mac = &pi.eth_dst};
@@ -351,6 +351,51 @@ uplink_decap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po)
 	}
 	TR(pl, "egress", "vsid %u matches the destination adapter", vsid);
 	vm_deliver(pl, b, &pi, vsid, -1);
+}
+
+/* Rules 4a-4b for NVGRE. */
+static void
+uplink_decap_nvgre(struct pipeline *pl, struct pbuf *b,
+                   const struct pkt_info *po)
+{
+	char ip[IP_ADDR_STRLEN];
+	uint32_t vsid;
+
+	/* The encapsulator never fragments (RFC 7637 4.1): a fragment is
+	 * not a whole inner frame. */
+	if (po->is_fragment || po->gre_flags != NVGRE_GRE_FLAGS ||
+	    po->gre_proto != NVGRE_PROTO) {
+		TR(pl, "decap", "GRE flags 0x%04x type 0x%04x%s", po->gre_flags,
+		   po->gre_proto, po->is_fragment ? ", fragmented" : "");
+		pl_drop(pl, b, DROP_BAD_NVGRE);
+		return;
+	}
+	vsid = po->gre_key >> 8;
+	TR(pl, "decap", "NVGRE from PA %s: key 0x%08x = vsid %u flowid %u",
+	   ip_fmt(&po->ip_src, ip), po->gre_key, vsid, po->gre_key & 0xff);
+	decap_inner(pl, b, po, po->inner_ofs, vsid);
+}
+
+/* Rules 5a-5b for VXLAN. */
+static void
+uplink_decap_vxlan(struct pipeline *pl, struct pbuf *b,
+                   const struct pkt_info *po)
+{
+	size_t ofs = (size_t)po->l4_ofs + UDP_HDR_LEN;
+	char ip[IP_ADDR_STRLEN];
+	int32_t vni = -1;
+
+	if (!po->is_fragment && po->ip_end > ofs)
+		vni = vxlan_parse(b->data + ofs, po->ip_end - ofs);
+	if (vni < 0) {
+		TR(pl, "decap", "UDP to port %u: not VXLAN%s", VXLAN_PORT,
+		   po->is_fragment ? " (fragmented)" : "");
+		pl_drop(pl, b, DROP_BAD_VXLAN);
+		return;
+	}
+	TR(pl, "decap", "VXLAN from PA %s: vni %d (UDP source port %u)",
+	   ip_fmt(&po->ip_src, ip), vni, po->sport);
+	decap_inner(pl, b, po, ofs + VXLAN_HDR_LEN, (uint32_t)vni);
 }
 
 static bool
@@ -404,8 +449,12 @@ uplink_input(struct pipeline *pl, struct pbuf *b)
 		pl_drop(pl, b, DROP_WRONG_VLAN);
 		return;
 	}
-	if (pi.l4_proto == 47) {
-		uplink_decap(pl, b, &pi);
+	if (pi.l4_proto == IPPROTO_GRE) {
+		uplink_decap_nvgre(pl, b, &pi);
+		return;
+	}
+	if (pi.l4_proto == IPPROTO_UDP && pi.l4_ofs && pi.dport == VXLAN_PORT) {
+		uplink_decap_vxlan(pl, b, &pi);
 		return;
 	}
 	if (is_echo_request(&pi) &&

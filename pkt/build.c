@@ -309,6 +309,39 @@ build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
 	return total;
 }
 
+int
+build_l4_csum(uint8_t *frame, const struct pkt_info *pi)
+{
+	size_t len, at;
+	uint32_t sum;
+	uint16_t c;
+	uint8_t *l4;
+
+	if (!pi->is_ip || !pi->l4_ofs || pi->is_fragment ||
+	    (pi->l4_proto != IPPROTO_TCP && pi->l4_proto != IPPROTO_UDP) ||
+	    pi->ip_end <= pi->l4_ofs)
+		return -EINVAL;
+	len = (size_t)(pi->ip_end - pi->l4_ofs);
+	at = pi->l4_proto == IPPROTO_TCP ? 16 : 6;
+	if (len < at + 2)
+		return -EINVAL;
+	l4 = frame + pi->l4_ofs;
+	l4[at] = l4[at + 1] = 0;
+	if (pi->is_ipv6)
+		sum = csum_pseudo6(&pi->ip_src, &pi->ip_dst, pi->l4_proto,
+		                   (uint32_t)len);
+	else
+		sum =
+		    csum_pseudo4(ip_get_v4(&pi->ip_src), ip_get_v4(&pi->ip_dst),
+		                 pi->l4_proto, (uint32_t)len);
+	c = csum_fold(csum_add(sum, l4, len));
+	if (c == 0 && pi->l4_proto == IPPROTO_UDP)
+		c = 0xffff;
+	l4[at] = (uint8_t)(c >> 8);
+	l4[at + 1] = (uint8_t)c;
+	return 0;
+}
+
 /* RFC 1624: the TTL shares a 16-bit word with the protocol. */
 void
 build_dec_ttl(uint8_t *frame, const struct pkt_info *pi)

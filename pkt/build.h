@@ -57,6 +57,12 @@ size_t build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
                         uint8_t type, uint8_t code, uint32_t info,
                         const uint8_t *orig, const struct pkt_info *pi);
 
+/* Computes the TCP or UDP checksum of the unfragmented IP packet in
+ * 'frame' (parsed in 'pi') in full, whatever the field holds (a partial
+ * checksum left by a sender with offload, or garbage).  0, or -EINVAL
+ * for anything else (nothing changed). */
+int build_l4_csum(uint8_t *frame, const struct pkt_info *pi);
+
 /* Decrements the TTL/hop limit of the IP packet in 'frame' (fixing the
  * IPv4 header checksum incrementally).  Caller checks ttl > 1 first. */
 void build_dec_ttl(uint8_t *frame, const struct pkt_info *pi);

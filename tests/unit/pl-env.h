@@ -118,9 +118,9 @@ add_vm(struct env *e, const char *vm, const char *m, uint32_t vsid,
 #define RDID6 "{12345678-1000-2000-3000-123456780003}"
 
 static inline void
-env_init_mtu(struct env *e, int mtu)
+env_init_cfg(struct env *e, int mtu, enum pipeline_encap encap)
 {
-	struct pipeline_config cfg = {.uplink_mtu = mtu};
+	struct pipeline_config cfg = {.uplink_mtu = mtu, .encap = encap};
 	struct provider_address pa = {0};
 	struct vswitch sw = {0};
 	struct pmsg msg = {0};
@@ -159,6 +159,12 @@ env_init_mtu(struct env *e, int mtu)
 	e->v_red = add_vm(e, "Red", "700070000101", 7000, &e->red);
 	e->v_v6a = add_vm(e, "V6a", "80008000000a", 8000, &e->v6a);
 	e->v_v6b = add_vm(e, "V6b", "80008000000b", 8000, &e->v6b);
+}
+
+static inline void
+env_init_mtu(struct env *e, int mtu)
+{
+	env_init_cfg(e, mtu, PIPELINE_ENCAP_NVGRE);
 }
 
 static inline void
