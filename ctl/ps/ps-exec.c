@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ps-exec: runs a parsed script against a backend (ctl/ps.h).  Each
+ * ps-exec: runs a parsed script against a backend (ctl/ps/ps.h).  Each
  * statement is a pipeline: objects flow from one element to the next as
  * (type, JSON) pairs; what is left at the end is printed (Get-*, values)
  * or dropped (New-*, Set-*, Add-* print only with -PassThru), or stored in
@@ -39,7 +39,7 @@
  *  4. -OutVariable, -ErrorVariable and -WarningVariable store the
  *     command's output, error message and warnings ('+name' appends).
  */
-#include "ctl/ps-int.h"
+#include "ctl/ps/ps-int.h"
 
 #include <errno.h>
 #include <math.h>

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "ctl/ps.h"
+#include "ctl/ps/ps.h"
 #include "lib/util.h"
 
 /* ---- tokens (ps-lex.c) ---- */

@@ -31,7 +31,7 @@
  * -OutVariable, -ErrorVariable and -WarningVariable set their variables
  * for the statements after the command.
  */
-#include "ctl/ps-int.h"
+#include "ctl/ps/ps-int.h"
 
 #include <ctype.h>
 #include <errno.h>
