@@ -50,6 +50,12 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all test unit demo fuzz bench install lint format deps clean golden-refresh
 all: $(BINS) $(UNIT_BINS) $(REPLAYERS)
 
+# The test programs' objects are reached only through pattern rules, so
+# make would take them for intermediate files, delete them after linking
+# and compile them again on the next run.  Keep every target: a second
+# make compiles nothing (scripts/check-build checks it).
+.SECONDARY:
+
 $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
@@ -114,6 +120,7 @@ bench: all
 
 lint:
 	$(Q)scripts/check-format
+	$(Q)scripts/check-build
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
