@@ -6,7 +6,9 @@
  *                that pasted PowerShell often carries)
  *   ps-cmdlet.c  the cmdlet and parameter tables, and value binding
  *   ps-obj.c     object types: property tables and PowerShell formatting
- *   ps-parse.c   tokens -> statements, binding, static checks
+ *   ps-parse.c   tokens -> statements, binding, static checks (with
+ *                ps-parse-value.c and ps-parse-cmd.c; their shared state
+ *                is in ps-parse.h)
  *   ps-format.c  Format-List / Format-Table / default output
  *   ps-select.c  Select-Object, Sort-Object, Measure-Object (no agent)
  *   ps-exec.c    the executor
