@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # OpenHNV: one non-recursive Makefile.  Sources are found by directory:
 #   lib/ pkt/ policy/ pipeline/ io/  -> build/libhnv.a (no daemon code)
-#   ctl/ (all but hnvctl.c)          -> build/libhnvctl.a (ps front end)
+#   ctl/ ctl/ps/ (all but hnvctl.c)  -> build/libhnvctl.a (ps front end)
 #   agent/*.c                        -> build/bin/hnv-agent
 #   ctl/hnvctl.c                     -> build/bin/hnvctl
 #   tests/unit/test-*.c              -> build/tests/test-*      (+ ASan/UBSan)
@@ -29,7 +29,7 @@ Q := @
 endif
 
 LIB_SRCS := $(wildcard lib/*.c pkt/*.c policy/*.c pipeline/*.c io/*.c)
-CTL_LIB_SRCS := $(filter-out ctl/hnvctl.c,$(wildcard ctl/*.c))
+CTL_LIB_SRCS := $(filter-out ctl/hnvctl.c,$(wildcard ctl/*.c ctl/ps/*.c))
 AGENT_SRCS := $(wildcard agent/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
@@ -49,6 +49,12 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 
 .PHONY: all test unit demo fuzz bench install lint format deps clean golden-refresh
 all: $(BINS) $(UNIT_BINS) $(REPLAYERS)
+
+# The test programs' objects are reached only through pattern rules, so
+# make would take them for intermediate files, delete them after linking
+# and compile them again on the next run.  Keep every target: a second
+# make compiles nothing (scripts/check-build checks it).
+.SECONDARY:
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -114,6 +120,7 @@ bench: all
 
 lint:
 	$(Q)scripts/check-format
+	$(Q)scripts/check-build
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
