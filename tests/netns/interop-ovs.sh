@@ -195,9 +195,10 @@ hosta_up() {
 		options:key="$KEY" || die "cannot add vm0 and gre0 to br-int"
 	ip -n "$vns" link set eth0 address "$MAC_A1"
 	vm_ip4 VmA1 eth0 "$A1/24" || die "VmA1's guest setup failed"
-	# The userspace datapath reads vm0 with a packet socket and neither
-	# completes checksums nor segments: the guest does both itself, as
-	# with any virtio NIC without offloads.
+	# The userspace datapath reads vm0 with a packet socket and does not
+	# complete checksums left to offload (TCP fails: the inner checksums
+	# are wrong on the wire) nor segment: the guest does both itself, as
+	# with a virtio NIC without offloads.
 	vx VmA1 ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1 ||
 		die "cannot turn VmA1's offloads off"
 	ok "HostA: br-phy (eth0, $PA_A) and br-int (vm0, gre0 key $KEY), userspace datapath"
