@@ -306,11 +306,18 @@ elif [ "$flowid" = 0 ]; then
 else
 	info "$t VmB1 <-> $A1 ICMP goes out with FlowID $flowid: key $(printf 0x%08x $((KEY | flowid))), gre0 expects $(printf 0x%08x $KEY)"
 	rx0=$(port_stat gre0 rx)
+	cap_start hash "$SW" s-a || die "no capture"
 	check_not "$t VmB1 -> VmA1 fails: OVS drops key $((KEY | flowid))" \
 		vx VmB1 ping -n -c 3 -i 0.2 -W 1 "$A1"
 	check_not "$t VmA1 -> VmB1 fails: the replies are dropped" \
 		vx VmA1 ping -n -c 3 -i 0.2 -W 1 "$B1"
+	cap_stop hash || fail "$t capture lost"
 	check_eq "$t OVS gre0 received nothing" "$rx0" "$(port_stat gre0 rx)"
+	# HostB did send them (3 requests, 3 replies): OVS dropped them.
+	check_gt "$t wire: HostB sent the echoes with key $(printf 0x%08x $((KEY | flowid)))" \
+		"$(cap_count hash "ip.src == $PA_B && gre.key == $((KEY | flowid)) && icmp")" 3
+	check_eq "$t wire: ... and OVS passed nothing to VmA1 (no echo reply from it)" 0 \
+		"$(cap_count hash "ip.src == $PA_A && icmp.type == 0")"
 fi
 check "$t HostB's agent still running" agent_alive b
 
