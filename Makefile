@@ -135,6 +135,7 @@ install: all
 	install -m 755 $(O)/bin/hnvctl lab/hnv-lab $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	cp -r lab/topologies $(DESTDIR)$(PREFIX)/share/openhnv/
+	install -m 644 contrib/wireshark/nvgre.lua $(DESTDIR)$(PREFIX)/share/openhnv/
 
 clean:
 	rm -rf $(O)
