@@ -30,9 +30,16 @@
 	X(NO_RDID, "virtual subnet has no routing domain (no customer route)") \
 	X(NO_ROUTE, "no customer route to the destination")                    \
 	X(NO_LOOKUP_RECORD, "no lookup record for the destination CA")         \
-	X(RULE_NAT, "IP Rewrite (TranslationMethodNat) not supported yet")     \
 	X(RULE_NONE, "lookup record rule is TranslationMethodNone")            \
 	X(NO_LOCAL_PORT, "lookup record points here but no such adapter")      \
+	/* IP Rewrite */                                                       \
+	X(NAT_NOT_IP, "IP Rewrite carries IP packets only")                    \
+	X(NAT_ADDRESS, "IP Rewrite: the addresses are not the records' CAs "   \
+	               "(a gateway's forwarded traffic cannot be rewritten)")  \
+	X(NAT_NO_SOURCE, "IP Rewrite: the source CA has no IP Rewrite record " \
+	                 "with a PA of this host")                             \
+	X(NAT_UNKNOWN_SOURCE, "IP Rewrite: the source PA is no IP Rewrite "    \
+	                      "record of the destination's routing domain")    \
 	/* encapsulation and the uplink */                                     \
 	X(NO_LOCAL_PA, "no provider address of the destination PA's family")   \
 	X(NO_PROVIDER_ROUTE, "destination PA is neither on-link nor routed")   \

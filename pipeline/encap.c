@@ -50,6 +50,7 @@
 
 /* What the tunnel needs to send one frame to one PA (rules 2-3). */
 struct encap_ctx {
+	bool rewrite; /* IP Rewrite (nat.c): no tunnel, a new Ethernet */
 	uint32_t vsid;
 	const struct in6_addr *dst_pa;
 	const struct provider_address *pa;
@@ -153,6 +154,11 @@ encap_prepare(struct pipeline *pl, struct pbuf *b, uint32_t vsid,
 	c->o.vlan = pa->vlan;
 	c->o.pa_src = pa->pa;
 	c->o.pa_dst = *dst_pa;
+	if (c->rewrite) {
+		c->olen = ETH_HDR_LEN + (pa->vlan ? VLAN_HDR_LEN : 0);
+		c->ip_mtu = (size_t)pl->cfg.uplink_mtu;
+		return true;
+	}
 	c->olen = pl->cfg.encap == PIPELINE_ENCAP_VXLAN
 	              ? vxlan_outer_len(&c->o)
 	              : nvgre_outer_len(&c->o);
@@ -167,6 +173,33 @@ static void
 encap_send(struct pipeline *pl, struct pbuf *b, const struct encap_ctx *c)
 {
 	char ip[IP_ADDR_STRLEN], ip2[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
+
+	if (c->rewrite) {
+		/* nat.c rule 4: the uplink's Ethernet header replaces the
+		 * VM's. */
+		pbuf_pull(b, ETH_HDR_LEN);
+		if (!pbuf_push(b, c->olen)) {
+			pl_drop(pl, b, DROP_NO_BUFFER);
+			return;
+		}
+		eth_hdr_write(b->data, &c->o.eth_dst, &c->o.eth_src, c->o.vlan,
+		              ip_is_v4(c->dst_pa) ? ETH_TYPE_IPV4
+		                                  : ETH_TYPE_IPV6);
+		TR(pl, "nat", "IP Rewrite to PA %s from %s, next hop MAC %s%s",
+		   ip_fmt(c->dst_pa, ip2), ip_fmt(&c->pa->pa, ip),
+		   eth_fmt(&c->n->mac, m), c->o.vlan ? " (tagged)" : "");
+		if (!c->n->resolved && !pl->tr) {
+			neigh_hold(pl, c->n, b);
+			return;
+		}
+		if (pl->tr)
+			trace_verdict(pl->tr,
+			              "sent IP-rewritten (no encapsulation) "
+			              "to PA %s",
+			              ip_fmt(c->dst_pa, ip2));
+		pl_emit(pl, PIPELINE_UPLINK, b);
+		return;
+	}
 
 	if (pl->cfg.encap == PIPELINE_ENCAP_VXLAN)
 		TR(pl, "encap",
@@ -332,12 +365,12 @@ encap_too_big(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
 	pl_drop(pl, b, DROP_TOO_BIG);
 }
 
-void
-uplink_encap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
-             uint32_t vsid, const struct in6_addr *dst_pa,
-             const struct lookup_record *owner)
+static void
+uplink_send(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
+            uint32_t vsid, const struct in6_addr *dst_pa,
+            const struct lookup_record *owner, bool rewrite)
 {
-	struct encap_ctx c;
+	struct encap_ctx c = {.rewrite = rewrite};
 	size_t ip_len;
 	uint32_t hash;
 
@@ -353,6 +386,22 @@ uplink_encap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
 		return;
 	}
 	encap_send(pl, b, &c);
+}
+
+void
+uplink_encap(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
+             uint32_t vsid, const struct in6_addr *dst_pa,
+             const struct lookup_record *owner)
+{
+	uplink_send(pl, b, pi, vsid, dst_pa, owner, false);
+}
+
+void
+uplink_send_rewritten(struct pipeline *pl, struct pbuf *b,
+                      const struct pkt_info *pi, const struct in6_addr *dst_pa,
+                      const struct lookup_record *src)
+{
+	uplink_send(pl, b, pi, 0, dst_pa, src, true);
 }
 
 bool
@@ -378,12 +427,12 @@ pl_forward_remote(struct pipeline *pl, struct pbuf *b,
 {
 	if (!pl_rule_allows(pl, b, rec))
 		return;
-	if (rec->rule == LR_RULE_NAT) {
-		pl_drop(pl, b, DROP_RULE_NAT);
-		return;
-	}
 	if (policy_pa_find(pl->pol, &rec->pa)) {
 		pl_drop(pl, b, DROP_NO_LOCAL_PORT);
+		return;
+	}
+	if (rec->rule == LR_RULE_NAT) {
+		nat_output(pl, b, pi, rec, src);
 		return;
 	}
 	uplink_encap(pl, b, pi, vsid, &rec->pa, src);

@@ -142,7 +142,24 @@ void neigh_hold(struct pipeline *, struct pl_neigh *, struct pbuf *b);
 void neigh_probe(struct pipeline *, const struct provider_address *,
                  struct pl_neigh *);
 bool neigh_probe_due(const struct pl_neigh *);
+/* Sends the IP packet in 'b' (parsed in 'pi'), whose addresses nat.c has
+ * rewritten to PAs, to 'dst_pa' from the PA of 'src': a new Ethernet
+ * header, no tunnel.  Takes ownership. */
+void uplink_send_rewritten(struct pipeline *, struct pbuf *,
+                           const struct pkt_info *,
+                           const struct in6_addr *dst_pa,
+                           const struct lookup_record *src);
 void neigh_tick(struct pipeline *);
+
+/* nat.c: IP Rewrite out ('rec' the destination's record, 'src' the
+ * source's) and in ('dst' the record whose own PA the packet is for).
+ * Take ownership. */
+void nat_output(struct pipeline *, struct pbuf *, const struct pkt_info *,
+                const struct lookup_record *rec,
+                const struct lookup_record *src);
+void nat_input(struct pipeline *, struct pbuf *, const struct pkt_info *po,
+               const struct lookup_record *dst);
+
 /* The one rule for a destination lookup record, on every path: false if
  * 'rec''s rule forbids reaching it (the packet is dropped and counted). */
 bool pl_rule_allows(struct pipeline *, struct pbuf *,

@@ -35,7 +35,9 @@
  *  5. decapsulates VXLAN (RFC 7348, pkt/vxlan.h) addressed to a local PA,
  *     whatever the host's own --encap (a receiver takes both):
  *     a. UDP to port 4789, unfragmented, with the I flag;
- *     b. VSID = VNI; then as 4c-4g.
+ *     b. VSID = VNI; then as 4c-4g;
+ *  6. hands an IP packet to the PA of an IP Rewrite record to nat.c,
+ *     whatever it carries (that PA is the VM's own).
  */
 #include "pipeline/internal.h"
 
@@ -409,6 +411,7 @@ is_echo_request(const struct pkt_info *pi)
 void
 uplink_input(struct pipeline *pl, struct pbuf *b)
 {
+	const struct lookup_record *nat;
 	const struct provider_address *pa;
 	uint16_t vlan;
 	struct pkt_info pi;
@@ -447,6 +450,13 @@ uplink_input(struct pipeline *pl, struct pbuf *b)
 	}
 	if (pa->vlan != vlan) {
 		pl_drop(pl, b, DROP_WRONG_VLAN);
+		return;
+	}
+	/* Rule 6: the PA of an IP Rewrite record is that CA's, whatever
+	 * the packet carries (a ping to the VM is the VM's to answer). */
+	nat = policy_lr_nat_by_pa(pl->pol, &pi.ip_dst);
+	if (nat) {
+		nat_input(pl, b, &pi, nat);
 		return;
 	}
 	if (pi.l4_proto == IPPROTO_GRE) {

@@ -342,6 +342,67 @@ build_l4_csum(uint8_t *frame, const struct pkt_info *pi)
 	return 0;
 }
 
+/* RFC 1624 over a run of 16-bit words ('len' even). */
+static uint16_t
+csum_update_run(uint16_t csum, const uint8_t *old, const uint8_t *new,
+                size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		csum = csum_update16(csum, (uint16_t)(old[i] << 8 | old[i + 1]),
+		                     (uint16_t)(new[i] << 8 | new[i + 1]));
+	return csum;
+}
+
+int
+build_rewrite_addrs(uint8_t *frame, const struct pkt_info *pi,
+                    const struct in6_addr *src, const struct in6_addr *dst)
+{
+	uint8_t *l3 = frame + pi->l3_ofs, *ck = NULL;
+	size_t alen = pi->is_ipv6 ? 16 : 4;
+	uint8_t *osrc = l3 + (pi->is_ipv6 ? 8 : 12), *odst = osrc + alen;
+	const uint8_t *nsrc = pi->is_ipv6 ? src->s6_addr : src->s6_addr + 12;
+	const uint8_t *ndst = pi->is_ipv6 ? dst->s6_addr : dst->s6_addr + 12;
+
+	if (!pi->is_ip || ip_is_v4(src) == pi->is_ipv6 ||
+	    ip_is_v4(dst) == pi->is_ipv6)
+		return -EINVAL;
+	/* The transport checksum covering the pseudo-header, if present. */
+	if (pi->l4_ofs && !pi->is_later_fragment) {
+		uint8_t *l4 = frame + pi->l4_ofs;
+
+		if (pi->l4_proto == IPPROTO_TCP)
+			ck = l4 + 16;
+		else if (pi->l4_proto == IPPROTO_UDP &&
+		         (pi->is_ipv6 || l4[6] || l4[7]))
+			ck = l4 + 6;
+		else if (pi->is_ipv6 && pi->l4_proto == IPPROTO_ICMPV6)
+			ck = l4 + 2;
+		if (ck && ck + 2 > frame + pi->ip_end)
+			ck = NULL;
+	}
+	if (ck) {
+		uint16_t c = (uint16_t)(ck[0] << 8 | ck[1]);
+
+		c = csum_update_run(c, osrc, nsrc, alen);
+		c = csum_update_run(c, odst, ndst, alen);
+		if (c == 0 && pi->l4_proto == IPPROTO_UDP)
+			c = 0xffff;
+		ck[0] = (uint8_t)(c >> 8);
+		ck[1] = (uint8_t)c;
+	}
+	if (!pi->is_ipv6) {
+		uint16_t c = (uint16_t)(l3[10] << 8 | l3[11]);
+
+		c = csum_update_run(c, osrc, nsrc, 4);
+		c = csum_update_run(c, odst, ndst, 4);
+		l3[10] = (uint8_t)(c >> 8);
+		l3[11] = (uint8_t)c;
+	}
+	memcpy(osrc, nsrc, alen);
+	memcpy(odst, ndst, alen);
+	return 0;
+}
+
 /* RFC 1624: the TTL shares a 16-bit word with the protocol. */
 void
 build_dec_ttl(uint8_t *frame, const struct pkt_info *pi)

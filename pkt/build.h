@@ -63,6 +63,15 @@ size_t build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
  * for anything else (nothing changed). */
 int build_l4_csum(uint8_t *frame, const struct pkt_info *pi);
 
+/* Replaces the source and destination addresses of the IP packet in
+ * 'frame' (parsed in 'pi'; the new ones of its family) and updates every
+ * checksum that covers them, incrementally (RFC 1624): the IPv4 header's,
+ * and the TCP, UDP (unless zero over IPv4) or ICMPv6 checksum of a packet
+ * that carries the transport header (not a later fragment).  0, or
+ * -EINVAL if it is not IP or a family differs (nothing changed). */
+int build_rewrite_addrs(uint8_t *frame, const struct pkt_info *pi,
+                        const struct in6_addr *src, const struct in6_addr *dst);
+
 /* Decrements the TTL/hop limit of the IP packet in 'frame' (fixing the
  * IPv4 header checksum incrementally).  Caller checks ttl > 1 first. */
 void build_dec_ttl(uint8_t *frame, const struct pkt_info *pi);

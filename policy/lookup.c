@@ -146,6 +146,51 @@ lr_mac_conflict(const struct policy *p, uint32_t vsid,
 	return NULL;
 }
 
+static struct lr_node *
+lr_find_nat(const struct policy *p, const struct in6_addr *pa)
+{
+	uint32_t h = policy_hash_vsid_ip(0, pa);
+
+	for (struct hmap_node *n = hmap_first_with_hash(&p->lr_nat_by_pa, h); n;
+	     n = hmap_next_with_hash(n)) {
+		struct lr_node *l = CONTAINER_OF(n, struct lr_node, nat_node);
+
+		if (ip_equal(&l->rec.pa, pa))
+			return l;
+	}
+	return NULL;
+}
+
+const struct lookup_record *
+policy_lr_nat_by_pa(const struct policy *p, const struct in6_addr *pa)
+{
+	struct lr_node *l = lr_find_nat(p, pa);
+
+	return l ? &l->rec : NULL;
+}
+
+/* An IP Rewrite record's PA is its own: the receiver finds the CA (and
+ * the VSID) from it, so no other IP Rewrite record may share it. */
+static int
+lr_check_nat(const struct policy *p, const struct lookup_record *r,
+             const struct lr_node *self, const char *what, struct pmsg *msg)
+{
+	const struct lr_node *l;
+	char a[IP_ADDR_STRLEN], lbl[LR_LABEL_LEN];
+
+	if (r->rule != LR_RULE_NAT)
+		return 0;
+	l = lr_find_nat(p, &r->pa);
+	if (!l || l == self)
+		return 0;
+	policy_err(msg,
+	           "%s: PA %s is already the IP Rewrite address of lookup "
+	           "record %s: with TranslationMethodNat each CA needs a PA "
+	           "of its own",
+	           what, ip_fmt(&r->pa, a), lr_label(&l->rec, lbl));
+	return -EEXIST;
+}
+
 /* The first record of family 'fam' in the domain of 'rd' (or of 'vsid' if
  * 'rd' is NULL), other than 'self' and those of 'skip': for messages. */
 static const struct lookup_record *
@@ -179,7 +224,9 @@ lr_example(const struct policy *p, const struct rdom *rd, uint32_t vsid,
  *     GatewayWildcard records have CA 0.0.0.0 (or ::);
  *  4. the MAC is unicast, and not zero except for GatewayWildcard;
  *  5. the PA is a unicast address;
- *  6. the strings are terminated.
+ *  6. the strings are terminated;
+ *  7. IP Rewrite (TranslationMethodNat) rewrites the CA into the PA in
+ *     place: a Static or Dynamic record whose PA is of the CA's family.
  */
 static int
 lr_check_fields(const struct lookup_record *r, const char *what,
@@ -229,6 +276,16 @@ lr_check_fields(const struct lookup_record *r, const char *what,
 	if (!policy_ip_is_unicast(&r->pa)) {
 		policy_err(msg, "%s: PA %s is not a unicast address", what,
 		           ip_fmt(&r->pa, a));
+		return -EINVAL;
+	}
+	if (r->rule == LR_RULE_NAT &&
+	    (ip_is_unspec(&r->ca) || ip_fam(&r->ca) != ip_fam(&r->pa))) {
+		policy_err(msg,
+		           "%s: rule TranslationMethodNat rewrites the CA "
+		           "into the PA: CA %s and PA %s must be addresses of "
+		           "one family",
+		           what, ip_fmt(&r->ca, a),
+		           ip_fmt(&r->pa, (char[IP_ADDR_STRLEN]){0}));
 		return -EINVAL;
 	}
 	if (!policy_str_fits(r->vm_name, sizeof(r->vm_name)) ||
@@ -412,6 +469,9 @@ lr_index(struct policy *p, struct lr_node *l)
 		            policy_hash_vsid_ip(r->vsid, &r->ca));
 	hmap_insert(&p->lr_by_mac, &l->mac_node,
 	            policy_hash_vsid_mac(r->vsid, &r->mac));
+	if (r->rule == LR_RULE_NAT)
+		hmap_insert(&p->lr_nat_by_pa, &l->nat_node,
+		            policy_hash_vsid_ip(0, &r->pa));
 	ve = policy_vsid_get(p, r->vsid);
 	ve->n_recs++;
 	if (lr_has_fam(r))
@@ -427,6 +487,8 @@ lr_unindex(struct policy *p, struct lr_node *l)
 	if (lr_has_ca_key(r))
 		hmap_remove(&p->lr_by_ca, &l->ca_node);
 	hmap_remove(&p->lr_by_mac, &l->mac_node);
+	if (r->rule == LR_RULE_NAT)
+		hmap_remove(&p->lr_nat_by_pa, &l->nat_node);
 	ve->n_recs--;
 	if (lr_has_fam(r))
 		ve->n_fam[ip_fam(&r->ca)]--;
@@ -434,8 +496,8 @@ lr_unindex(struct policy *p, struct lr_node *l)
 }
 
 /*
- * Warnings (accepted, reported): IP Rewrite is not implemented yet; and,
- * only when this host has a PA at all (a controller-side policy has none):
+ * Warnings (accepted, reported), only when this host has a PA at all (a
+ * controller-side policy has none):
  *  6. a default-gateway record whose PA is not one of this host's: each
  *     host answers for its own ".1" (the book's GWHost typo);
  *  7. a PA that is not local, not on-link of a local PA's prefix, and
@@ -447,12 +509,6 @@ lr_warn(const struct policy *p, const struct lookup_record *r, const char *what,
 {
 	char a[IP_ADDR_STRLEN], list[256];
 
-	if (r->rule == LR_RULE_NAT)
-		policy_warn(msg,
-		            "%s: IP Rewrite (TranslationMethodNat) is not "
-		            "supported yet: the data plane drops packets for "
-		            "this record (drop reason rule_nat)",
-		            what);
 	if (!policy_pa_count(p))
 		return;
 	if (!ip_is_unspec(&r->ca) && !policy_pa_find(p, &r->pa) &&
@@ -490,6 +546,8 @@ policy_lr_add(struct policy *p, const struct lookup_record *rec,
 		return -EEXIST;
 	}
 	rc = lr_check_domain(p, rec, NULL, what, msg);
+	if (!rc)
+		rc = lr_check_nat(p, rec, NULL, what, msg);
 	if (rc)
 		return rc;
 	l = xcalloc(1, sizeof(*l));
@@ -521,6 +579,8 @@ policy_lr_set(struct policy *p, const struct lookup_record *rec,
 		return -ENOENT;
 	}
 	rc = lr_check_domain(p, rec, l, what, msg);
+	if (!rc)
+		rc = lr_check_nat(p, rec, l, what, msg);
 	if (rc)
 		return rc;
 	lr_unindex(p, l);
@@ -700,4 +760,5 @@ policy_lr_clear(struct policy *p)
 	p->n_lr = 0;
 	hmap_clear(&p->lr_by_ca);
 	hmap_clear(&p->lr_by_mac);
+	hmap_clear(&p->lr_nat_by_pa);
 }

@@ -63,6 +63,7 @@ plist_remove(struct plist *e)
 struct lr_node {
 	struct hmap_node ca_node;  /* lr_by_ca, unless L2Only */
 	struct hmap_node mac_node; /* lr_by_mac */
+	struct hmap_node nat_node; /* lr_nat_by_pa, if TranslationMethodNat */
 	struct lookup_record rec;
 	struct plist order;
 };
@@ -132,8 +133,9 @@ struct policy {
 
 	struct plist lrs;
 	size_t n_lr;
-	struct hmap lr_by_ca;  /* (VSID, CA) */
-	struct hmap lr_by_mac; /* (VSID, MAC) */
+	struct hmap lr_by_ca;     /* (VSID, CA) */
+	struct hmap lr_by_mac;    /* (VSID, MAC) */
+	struct hmap lr_nat_by_pa; /* IP Rewrite records by their own PA */
 
 	struct plist crs;
 	size_t n_cr;

@@ -24,6 +24,7 @@ policy_create(void)
 	plist_init(&p->lrs);
 	hmap_init(&p->lr_by_ca);
 	hmap_init(&p->lr_by_mac);
+	hmap_init(&p->lr_nat_by_pa);
 	plist_init(&p->crs);
 	hmap_init(&p->rdoms);
 	hmap_init(&p->vsids);
@@ -58,6 +59,7 @@ policy_destroy(struct policy *p)
 	policy_clear(p);
 	hmap_uninit(&p->lr_by_ca);
 	hmap_uninit(&p->lr_by_mac);
+	hmap_uninit(&p->lr_nat_by_pa);
 	hmap_uninit(&p->rdoms);
 	hmap_uninit(&p->vsids);
 	hmap_uninit(&p->gws);

@@ -28,6 +28,8 @@
  *     Dynamic record may share a MAC when they share the PA;
  *  4. one address family for the CAs of a routing domain;
  *  5. route next hop family = prefix family; prefixes have no host bits;
+ *  5b. an IP Rewrite (TranslationMethodNat) record has a PA of its CA's
+ *     family that no other IP Rewrite record uses;
  * Warnings (accepted, reported in 'msg->warn'):
  *  6. a default-gateway record (CA = first host address of its subnet)
  *     whose PA is not one of this host's PAs (the book's GWHost typo);
@@ -190,6 +192,11 @@ const struct lookup_record *policy_lr_by_ca(const struct policy *,
 const struct lookup_record *policy_lr_by_mac(const struct policy *,
                                              uint32_t vsid,
                                              const struct eth_addr *mac);
+
+/* The IP Rewrite (TranslationMethodNat) record whose own PA is 'pa', or
+ * NULL.  Such PAs are unique among IP Rewrite records (validation). */
+const struct lookup_record *policy_lr_nat_by_pa(const struct policy *,
+                                                const struct in6_addr *pa);
 
 /* The types of the records of (VSID, MAC), as a mask of 1 << lr_type
  * (0 if none): tells an adapter with an L2Only or GatewayWildcard record

@@ -174,20 +174,47 @@ test_warn_multicast_pa_mac(void)
 	policy_destroy(p);
 }
 
-/* IP Rewrite records are accepted with a "not supported yet" warning. */
+/* IP Rewrite records: accepted without a warning; each CA needs a PA of
+ * its own and of its family. */
 static void
-test_warn_ip_rewrite(void)
+test_ip_rewrite_rules(void)
 {
 	struct policy *p = policy_create();
 	struct lookup_record r = lr("10.0.1.5", 6000, "600060000105",
-	                            "192.168.0.22", LR_TYPE_STATIC);
+	                            "192.168.0.105", LR_TYPE_STATIC);
+	struct in6_addr pa;
 	struct pmsg m;
 
 	memset(&m, 0, sizeof(m));
 	r.rule = LR_RULE_NAT;
 	CHECK_EQ(policy_lr_add(p, &r, &m), 0);
-	CHECK_EQ(m.n_warn, 1);
-	CHECK(strstr(m.warn[0], "not supported yet") != NULL);
+	CHECK_EQ(m.n_warn, 0);
+	ip_parse("192.168.0.105", &pa);
+	CHECK(policy_lr_nat_by_pa(p, &pa) != NULL);
+	/* Another CA on the same PA. */
+	r = lr("10.0.1.6", 6000, "600060000106", "192.168.0.105",
+	       LR_TYPE_STATIC);
+	r.rule = LR_RULE_NAT;
+	CHECK_EQ(policy_lr_add(p, &r, &m), -EEXIST);
+	CHECK(strstr(m.err, "192.168.0.105") != NULL);
+	CHECK(strstr(m.err, "10.0.1.5") != NULL);
+	/* ... fine when encapsulated (one PA serves many CAs). */
+	r.rule = LR_RULE_ENCAP;
+	CHECK_EQ(policy_lr_add(p, &r, &m), 0);
+	/* An IPv4 CA cannot be rewritten into an IPv6 PA. */
+	r = lr("10.0.1.7", 6000, "600060000107", "fd99::7", LR_TYPE_STATIC);
+	r.rule = LR_RULE_NAT;
+	CHECK_EQ(policy_lr_add(p, &r, &m), -EINVAL);
+	CHECK(strstr(m.err, "one family") != NULL);
+	/* Removing the record frees its PA. */
+	{
+		struct policy_filter f = {.fields = F_CA | F_VSID};
+
+		ip_parse("10.0.1.5", &f.ca);
+		f.vsid = 6000;
+		CHECK_EQ(policy_lr_remove(p, &f), 1);
+	}
+	CHECK(policy_lr_nat_by_pa(p, &pa) == NULL);
 	policy_destroy(p);
 }
 
@@ -284,7 +311,7 @@ const struct test_case tests[] = {
     TEST(test_book_setup),
     TEST(test_warn_gateway_pa),
     TEST(test_warn_multicast_pa_mac),
-    TEST(test_warn_ip_rewrite),
+    TEST(test_ip_rewrite_rules),
     TEST(test_warn_unreachable_pa),
     TEST(test_clear),
     {0}, /* one per line */
