@@ -79,9 +79,22 @@ o_may_share(const struct lookup_record *a, const struct lookup_record *b)
 
 /* Expected result of adding 'r' (self < 0) or setting it (self = the
  * index of the record it replaces). */
+/* The checks on the record alone that random records can fail: IP
+ * Rewrite needs a CA of the PA's family. */
+static int
+o_check_fields(const struct lookup_record *r)
+{
+	if (r->rule == LR_RULE_NAT &&
+	    (ip_is_unspec(&r->ca) || ip_is_v4(&r->ca) != ip_is_v4(&r->pa)))
+		return -EINVAL;
+	return 0;
+}
+
 static int
 o_check(const struct orc *o, const struct lookup_record *r, int self)
 {
+	if (o_check_fields(r))
+		return -EINVAL;
 	for (int i = 0; i < o->n; i++) {
 		const struct lookup_record *q = &o->r[i];
 
@@ -104,6 +117,11 @@ o_check(const struct orc *o, const struct lookup_record *r, int self)
 		    ip_is_v4(&q->ca) != ip_is_v4(&r->ca))
 			return -EINVAL;
 	}
+	/* ... and a PA no other IP Rewrite record uses (any domain). */
+	for (int i = 0; r->rule == LR_RULE_NAT && i < o->n; i++)
+		if (i != self && o->r[i].rule == LR_RULE_NAT &&
+		    ip_equal(&o->r[i].pa, &r->pa))
+			return -EEXIST;
 	return 0;
 }
 
@@ -342,7 +360,10 @@ run_random(uint64_t seed, int ops)
 			}
 			int idx = o_find_key(o, &r);
 
-			want = idx < 0 ? -ENOENT : o_check(o, &r, idx);
+			/* Field checks come before the key lookup. */
+			want = o_check_fields(&r);
+			if (!want)
+				want = idx < 0 ? -ENOENT : o_check(o, &r, idx);
 			got = policy_lr_set(p, &r, &m);
 			if (want != got)
 				fprintf(stderr,
