@@ -52,6 +52,18 @@ netns_exists(const char *name)
 	return sfs.f_type == NSFS_MAGIC;
 }
 
+uint64_t
+netns_ident(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!netns_exists(name) || netns_path(name, path, sizeof(path)) ||
+	    stat(path, &st))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
 /*
  * Runs `ip netns VERB NAME` and waits for it.  ip(8) is looked up in PATH,
  * then in the usual sbin directories (daemons often run with a short
@@ -85,6 +97,12 @@ netns_init(void)
 		return;
 	}
 	root_mnt_fd = fd;
+}
+
+bool
+netns_outer_mount(void)
+{
+	return root_mnt_fd >= 0;
 }
 
 static int
