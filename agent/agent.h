@@ -107,6 +107,11 @@ void ports_event(struct agent *, int port, uint32_t events);
 /* Once a second: adapters whose namespace went or came back. */
 void ports_watch(struct agent *);
 
+/* privs.c */
+/* Drops every capability but those the agent needs from here on; sets
+ * no_new_privs.  Logs what it kept. */
+void privs_drop(void);
+
 /* trace.c */
 int agent_trace(struct agent *, const json_t *args, json_t **result,
                 struct pmsg *);

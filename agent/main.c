@@ -212,7 +212,7 @@ main(int argc, char **argv)
 	struct itimerspec its = {{1, 0}, {1, 0}};
 	struct pmsg m = {0};
 	sigset_t mask;
-	int c, verbose = 0, sfd, tfd;
+	int c, verbose = 0, sfd, tfd, nserr;
 
 	while ((c = getopt_long(argc, argv, "u:c:s:p:P:f:dnvh", opts, NULL)) !=
 	       -1) {
@@ -274,12 +274,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	netns_init();
+	nserr = netns_init();
 	a.pol = policy_create();
 	a.vms = json_array();
 	if (check)
 		return check_config(&a);
 	log_init("hnv-agent", fg, verbose);
+	if (nserr < 0)
+		log_warnx("cannot open PID 1's mount namespace (%s): VM "
+		          "namespaces are made in ours; if it is a private one "
+		          "(a service's sandbox), nobody else sees them",
+		          strerror(-nserr));
 	if (!fg && daemonize() < 0)
 		fatal("daemonize");
 	if (pidfile)
@@ -303,6 +308,7 @@ main(int argc, char **argv)
 
 	if (control_open(&a) < 0)
 		fatalx("cannot open the control socket %s", a.control_path);
+	privs_drop();
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

@@ -33,8 +33,12 @@
  * "..", shorter than NAME_MAX). */
 /* Call once at start, before any fork: when the process runs inside
  * `ip netns exec` (a private mount namespace), named namespaces are then
- * created in the outer mount namespace so everyone sees them. */
-void netns_init(void);
+ * created in the outer mount namespace so everyone sees them.  Returns
+ * -errno (-EACCES: opening another process's namespace takes
+ * CAP_SYS_PTRACE when its capabilities exceed ours) if neither PID 1's
+ * nor the parent's mount namespace could be opened: namespaces are then
+ * made in our own, which others do not see if it is a private one. */
+int netns_init(void);
 bool netns_name_valid(const char *name);
 
 /* True if /run/netns/NAME exists and is a namespace (nsfs) mount. */
