@@ -92,6 +92,26 @@ log_has() {
 	[ "$(log_count "$1")" -ge "${2:-1}" ]
 }
 
+# mark: counts the log lines of each kind so far (before an event), so
+# that checks count what the event added (log_new KIND).
+declare -A MARK
+mark() {
+	local k
+	for k in GONE UP DOWN; do
+		MARK[$k]=$(log_count "${!k}")
+	done
+}
+
+# log_new KIND: lines of that kind since the last mark.
+log_new() {
+	echo $(($(log_count "${!1}") - MARK[$1]))
+}
+
+# log_grew KIND: at least one line of that kind since the mark.
+log_grew() {
+	[ "$(log_new "$1")" -ge 1 ]
+}
+
 uplink_state() {
 	hcj a .uplink_state status 2>/dev/null
 }
@@ -125,14 +145,15 @@ traffic() {
 }
 
 # The uplink-down rounds share their checks.  uplink_lost LABEL STATE
-# PATTERN: after the event, the agent logged PATTERN once, idles, answers
-# status with STATE, keeps switching locally and forwards nothing remote.
+# KIND: after the event (and a mark before it), the agent logged a line of
+# KIND (GONE or DOWN) once, idles, answers status with STATE, keeps
+# switching locally and forwards nothing remote.
 uplink_lost() {
-	local t=$1 state=$2 pat=$3 before
-	check_wait "$t agent logs the loss" -t 10 log_has "$pat"
+	local t=$1 state=$2 kind=$3 before
+	check_wait "$t agent logs the loss" -t 10 log_grew "$kind"
 	check_wait "$t hnvctl status --json: uplink_state $state" uplink_is "$state"
 	check_idle "$t"
-	check_eq "$t the log says so exactly once" 1 "$(log_count "$pat")"
+	check_eq "$t the log says so exactly once" 1 "$(log_new "$kind")"
 	check_status_text "$t" "$state"
 	check "$t hnvctl stats answers" hc a stats
 	check_ping "$t VmA1 -> VmA2 (local) still switched" VmA1 "$A2" 5
@@ -155,16 +176,18 @@ DOWN='uplink eth0: down'
 
 # ------------------------------------------------------------------ gone
 old_idx=$(ifindex "$ns_a" eth0)
+mark
 ip -n "$SW" link del s-a || die "cannot delete s-a"
 check_not "[gone] HostA's eth0 went with s-a" ip -n "$ns_a" link show eth0
-uplink_lost "[gone]" gone "$GONE"
+uplink_lost "[gone]" gone GONE
 
+mark
 ip -n "$SW" link add s-a type veth peer name eth0 address "$NEW_MAC" \
 	netns "$ns_a" || die "cannot make s-a again"
 ip -n "$SW" link set s-a master br0 up
 ip netns exec "$ns_a" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
 # HostA's eth0 is left down: the agent brings a new uplink up itself.
-check_wait "[gone] agent logs the return" -t 10 log_has "$UP"
+check_wait "[gone] agent logs the return" -t 10 log_grew UP
 check_wait "[gone] hnvctl status: uplink_state up again" uplink_is up
 traffic "[gone] back, no restart:"
 check_eq "[gone] same agent process" "$pid0" \
@@ -175,36 +198,38 @@ check_eq "[gone] status has the new uplink's MAC" "$NEW_MAC" \
 new_idx=$(ifindex "$ns_a" eth0)
 check_eq "[gone] status has the new ifindex (was $old_idx)" "$new_idx" \
 	"$(hcj a .uplink_ifindex status)"
-check_eq "[gone] the return is logged exactly once" 1 "$(log_count "$UP")"
-check_eq "[gone] still one loss in the log" 1 "$(log_count "$GONE")"
+check_eq "[gone] the return is logged exactly once" 1 "$(log_new UP)"
+check_eq "[gone] no second loss in the log" 0 "$(log_new GONE)"
 
 # --------------------------------------------------------------- carrier
+mark
 ip -n "$SW" link set s-a down
 check_wait "[carrier] HostA's eth0 has no carrier" \
 	sh -c "ip -n '$ns_a' link show eth0 | grep -q NO-CARRIER"
-uplink_lost "[carrier]" down "$DOWN"
+uplink_lost "[carrier]" down DOWN
+check "[carrier] the log says why: no carrier" \
+	grep -q "uplink eth0: down (no carrier)" "${AGENT_LOG[a]}"
+check_eq "[carrier] status says why" "no carrier" \
+	"$(hcj a .uplink_detail status)"
+mark
 ip -n "$SW" link set s-a up
-check_wait "[carrier] agent logs the return" -t 10 log_has "$UP" 2
+check_wait "[carrier] agent logs the return" -t 10 log_grew UP
 traffic "[carrier] back:"
-check_eq "[carrier] the return is logged exactly once" 2 "$(log_count "$UP")"
+check_eq "[carrier] the return is logged exactly once" 1 "$(log_new UP)"
 
 # ----------------------------------------------------------------- admin
+mark
 ip -n "$ns_a" link set eth0 down
-uplink_lost_admin() {
-	local n
-	n=$(log_count "$DOWN")
-	[ "$n" -ge 2 ]
-}
-check_wait "[admin] agent logs the loss" -t 10 uplink_lost_admin
-check_wait "[admin] hnvctl status: uplink_state down" uplink_is down
-check_idle "[admin]"
-check_eq "[admin] the log says so exactly once" 2 "$(log_count "$DOWN")"
+uplink_lost "[admin]" down DOWN
+check_eq "[admin] status says why" "administratively down" \
+	"$(hcj a .uplink_detail status)"
 check "[admin] the agent leaves eth0 down (the operator's choice)" \
 	sh -c "sleep 1.5; ! ip -n '$ns_a' link show eth0 | grep -q '[<,]UP[,>]'"
+mark
 ip -n "$ns_a" link set eth0 up
-check_wait "[admin] agent logs the return" -t 10 log_has "$UP" 3
+check_wait "[admin] agent logs the return" -t 10 log_grew UP
 traffic "[admin] back:"
-check_eq "[admin] the return is logged exactly once" 3 "$(log_count "$UP")"
+check_eq "[admin] the return is logged exactly once" 1 "$(log_new UP)"
 
 # ------------------------------------------------------------------- tap
 TAPGONE='vm adapter VmA2/eth0: .*gone'
