@@ -108,6 +108,6 @@ privs_drop(void)
 	}
 	log_info("capabilities: kept %s; dropped the rest%s%s",
 	         names[0] ? names : "none",
-	         bset_err ? " (the bounding set stays as it was: " : "",
+	         bset_err ? " (the bounding set is left as given: " : "",
 	         bset_err ? "no CAP_SETPCAP)" : "");
 }
