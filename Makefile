@@ -13,6 +13,7 @@ CC ?= cc
 CLANG ?= clang
 O := build
 PREFIX ?= /usr/local
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Werror
@@ -136,6 +137,16 @@ install: all
 	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	cp -r lab/topologies $(DESTDIR)$(PREFIX)/share/openhnv/
 	install -m 644 contrib/wireshark/nvgre.lua $(DESTDIR)$(PREFIX)/share/openhnv/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in dist/systemd/*.in; do \
+		sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' \
+		    -e 's|@DATADIR@|$(PREFIX)/share/openhnv|g' $$u \
+		    >$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) && \
+		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || \
+		exit 1; \
+	done
+	install -m 644 dist/hnv-agent.default \
+		$(DESTDIR)$(PREFIX)/share/openhnv/hnv-agent.default
 
 clean:
 	rm -rf $(O)

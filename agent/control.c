@@ -595,17 +595,18 @@ cmd_status(struct agent *a)
 
 	policy_vma_foreach(a->pol, NULL, port_status_cb, ports);
 	return json_pack(
-	    "{s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:o,s:s}", "uplink", a->uplink,
-	    "uplink_ifindex", a->uplink_ifindex, "uplink_mac",
-	    eth_fmt(&a->uplink_mac, mac), "uplink_mtu", a->uplink_mtu, "encap",
-	    pipeline_encap_name(a->encap), "state_file", a->state_path,
+	    "{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:o,s:s}", "uplink", a->uplink,
+	    "uplink_state", uplink_state_name(a->uplink_state), "uplink_detail",
+	    a->uplink_state == UPLINK_UP ? "" : a->uplink_why, "uplink_ifindex",
+	    a->uplink_ifindex, "uplink_mac", eth_fmt(&a->uplink_mac, mac),
+	    "uplink_mtu", a->uplink_mtu, "encap", pipeline_encap_name(a->encap),
+	    "state_file", a->state_path,
 	    "netns_prefix", a->netns_prefix, "ports", ports, "version", "0.1");
 }
 
 static json_t *
-io_stats_json(const struct io_port *io, uint64_t drops)
+io_stats_json(const struct io_stats *s, uint64_t drops)
 {
-	const struct io_stats *s = &io->stats;
 
 	return json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets",
@@ -634,7 +635,8 @@ stats_port_cb(struct vm_adapter *vma, void *aux)
 	snprintf(name, sizeof(name), "%s/%s", vma->vm, vma->name);
 	json_object_set_new(
 	    w->ports, name,
-	    io_stats_json(io, pipeline_port_drops(w->a->pl, vma->port)));
+	    io_stats_json(&io->stats,
+	                  pipeline_port_drops(w->a->pl, vma->port)));
 	return 0;
 }
 
@@ -691,9 +693,10 @@ cmd_stats(struct agent *a)
 	pipeline_neigh_foreach(a->pl, neigh_cb, neigh);
 	return json_pack(
 	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
-	    io_stats_json(a->uplink_io, pipeline_port_drops(a->pl, 0)), "drops",
-	    drops, "drop_descriptions", drop_descriptions(), "events", events,
-	    "event_descriptions", event_descriptions(), "neighbours", neigh);
+	    io_stats_json(uplink_io_stats(a), pipeline_port_drops(a->pl, 0)),
+	    "drops", drops, "drop_descriptions", drop_descriptions(), "events",
+	    events, "event_descriptions", event_descriptions(), "neighbours",
+	    neigh);
 }
 
 static int
@@ -920,6 +923,7 @@ dispatch(struct agent *a, const char *cmd, const json_t *args)
 		err = 0;
 	} else if (!strcmp(cmd, "stats.clear")) {
 		pipeline_clear_stats(a->pl);
+		memset(uplink_io_stats(a), 0, sizeof(struct io_stats));
 		res = json_object();
 		err = 0;
 	} else if (!strcmp(cmd, "drop-reasons")) {

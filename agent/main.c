@@ -106,70 +106,6 @@ write_pidfile(const char *path)
 }
 
 static int
-attach_cb(struct vm_adapter *vma, void *aux)
-{
-	struct agent *a = aux;
-	struct pmsg m = {0};
-
-	if (ports_attach(a, vma, &m) < 0)
-		log_warnx("restoring %s/%s: %s", vma->vm, vma->name, m.err);
-	return 0;
-}
-
-static int
-switch_cb(const struct vswitch *sw, void *aux)
-{
-	struct pmsg m = {0};
-
-	if (ports_switch_up(aux, sw, &m) < 0)
-		log_warnx("restoring switch %s: %s", sw->name, m.err);
-	return 0;
-}
-
-/* After a reboot the VMs' namespaces are gone: make them again (those
- * with adapters are made again as the adapters are restored). */
-static void
-restore_vms(struct agent *a)
-{
-	char ns[64];
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(a->vms, i, v)
-	{
-		ports_netns_name(a, json_string_value(v), ns, sizeof(ns));
-		if (netns_ensure(ns) < 0)
-			log_warnx("vm %s: cannot restore namespace %s",
-			          json_string_value(v), ns);
-	}
-}
-
-static int
-setup_uplink(struct agent *a)
-{
-	int err;
-
-	a->uplink_ifindex = link_ifindex(a->uplink);
-	if (a->uplink_ifindex < 0) {
-		log_warnx("uplink %s: %s", a->uplink,
-		          link_strerror(a->uplink_ifindex));
-		return a->uplink_ifindex;
-	}
-	link_get_mac(a->uplink, &a->uplink_mac);
-	a->uplink_mtu = link_get_mtu(a->uplink);
-	if (a->uplink_mtu <= 0)
-		a->uplink_mtu = 1500;
-	link_set_up(a->uplink);
-	a->uplink_io = io_afpacket_open(a->uplink, &err);
-	if (!a->uplink_io) {
-		log_warnx("uplink %s: cannot open: %s", a->uplink,
-		          strerror(-err));
-		return err;
-	}
-	return 0;
-}
-
-static int
 check_config(struct agent *a)
 {
 	struct pmsg m = {0};
@@ -208,7 +144,10 @@ loop(struct agent *a, int sfd, int tfd)
 
 			switch (type) {
 			case EV_PORT:
-				pipeline_poll(a->pl, id, 256);
+				ports_event(a, id, evs[i].events);
+				break;
+			case EV_LINK:
+				uplink_link_event(a);
 				break;
 			case EV_LISTEN:
 				control_accept(a);
@@ -222,6 +161,9 @@ loop(struct agent *a, int sfd, int tfd)
 				if (read(tfd, &x, sizeof(x)) < 0)
 					break;
 				pipeline_tick(a->pl);
+				ports_watch(a);
+				if (!a->linkmon)
+					uplink_sync(a);
 				break;
 			}
 			case EV_SIGNAL: {
@@ -230,7 +172,11 @@ loop(struct agent *a, int sfd, int tfd)
 				if (read(sfd, &si, sizeof(si)) != sizeof(si))
 					break;
 				if (si.ssi_signo == SIGHUP) {
-					log_info("SIGHUP: nothing to reload");
+					log_info("SIGHUP: checking the uplink; "
+					         "making missing VM namespaces "
+					         "and adapters again");
+					uplink_sync(a);
+					ports_restore(a);
 					break;
 				}
 				log_info("signal %d: exiting (adapters "
@@ -271,7 +217,7 @@ main(int argc, char **argv)
 	struct itimerspec its = {{1, 0}, {1, 0}};
 	struct pmsg m = {0};
 	sigset_t mask;
-	int c, verbose = 0, sfd, tfd;
+	int c, verbose = 0, sfd, tfd, nserr;
 
 	while ((c = getopt_long(argc, argv, "u:c:s:p:P:f:e:dnvh", opts,
 	                        NULL)) != -1) {
@@ -328,6 +274,13 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (a.uplink && (!a.uplink[0] || strlen(a.uplink) >= 16)) {
+		fprintf(stderr,
+		        "hnv-agent: --uplink: '%s' is not an interface name "
+		        "(1 to 15 characters)\n",
+		        a.uplink);
+		return 2;
+	}
 	if (optind < argc || !a.uplink) {
 		fprintf(stderr, "hnv-agent: %s\n",
 		        a.uplink ? "unexpected argument"
@@ -335,12 +288,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	netns_init();
+	nserr = netns_init();
 	a.pol = policy_create();
 	a.vms = json_array();
 	if (check)
 		return check_config(&a);
 	log_init("hnv-agent", fg, verbose);
+	if (nserr < 0)
+		log_warnx("cannot open PID 1's mount namespace (%s): VM "
+		          "namespaces are made in ours; if it is a private one "
+		          "(a service's sandbox), nobody else sees them",
+		          strerror(-nserr));
 	if (!fg && daemonize() < 0)
 		fatal("daemonize");
 	if (pidfile)
@@ -349,30 +307,24 @@ main(int argc, char **argv)
 	a.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (a.epfd < 0)
 		fatal("epoll_create1");
-	if (setup_uplink(&a) < 0)
-		fatalx("cannot start without the uplink %s", a.uplink);
 	cfg.flowid_zero = a.flowid_zero;
 	cfg.encap = a.encap;
-	cfg.uplink_mac = a.uplink_mac;
-	cfg.uplink_mtu = a.uplink_mtu;
 	a.pl = pipeline_create(a.pol, &cfg);
-	pipeline_set_uplink(a.pl, a.uplink_io);
-	ev.data.u64 = EV_ID(EV_PORT, PIPELINE_UPLINK);
-	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.uplink_io->fd, &ev);
+	/* Up, down or gone: the agent runs and waits for it. */
+	uplink_init(&a);
 
 	if (state_load(&a, &m) < 0)
 		fatalx("%s (move it away to start empty)", m.err);
-	restore_vms(&a);
-	policy_sw_foreach(a.pol, switch_cb, &a);
-	policy_vma_foreach(a.pol, NULL, attach_cb, &a);
-	log_info("uplink %s (ifindex %d, mtu %d, %s); restored %zu lookup "
+	ports_restore(&a);
+	log_info("uplink %s (%s, ifindex %d, mtu %d, %s); restored %zu lookup "
 	         "records from %s",
-	         a.uplink, a.uplink_ifindex, a.uplink_mtu,
-	         pipeline_encap_name(a.encap), policy_lr_count(a.pol),
-	         a.state_path);
+	         a.uplink, uplink_state_name(a.uplink_state), a.uplink_ifindex,
+	         a.uplink_mtu, pipeline_encap_name(a.encap),
+	         policy_lr_count(a.pol), a.state_path);
 
 	if (control_open(&a) < 0)
 		fatalx("cannot open the control socket %s", a.control_path);
+	privs_drop();
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -399,8 +351,8 @@ main(int argc, char **argv)
 		}
 	}
 	control_close_all(&a);
+	uplink_fini(&a);
 	pipeline_destroy(a.pl);
-	io_destroy(a.uplink_io);
 	policy_destroy(a.pol);
 	json_decref(a.vms);
 	if (pidfile)

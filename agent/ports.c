@@ -216,6 +216,7 @@ ports_attach(struct agent *a, struct vm_adapter *vma, struct pmsg *m)
 		         vma->vm, ns, strerror(-err));
 		return err;
 	}
+	vma->netns_id = netns_ident(ns); /* portwatch.c */
 	if (!ports_is_hnv_switch(a, sw))
 		return attach_external(a, vma, sw, ns, m);
 	io = io_tap_open(ns, vma->name, &vma->mac, ports_tap_mtu(a), &err);

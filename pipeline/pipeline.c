@@ -49,9 +49,23 @@ pipeline_destroy(struct pipeline *pl)
 void
 pipeline_set_uplink(struct pipeline *pl, struct io_port *io)
 {
+	struct pl_port *p = &pl->ports[PIPELINE_UPLINK];
+
+	/* Nothing is queued between polls; should it be, it goes back. */
+	for (int i = 0; i < p->n_out; i++)
+		pl_free(pl, p->out[i]);
+	p->n_out = 0;
 	pl->ports[PIPELINE_UPLINK].used = io != NULL;
 	pl->ports[PIPELINE_UPLINK].io = io;
 	pl->ports[PIPELINE_UPLINK].vma = NULL;
+}
+
+void
+pipeline_set_uplink_link(struct pipeline *pl, const struct eth_addr *mac,
+                         int mtu)
+{
+	pl->cfg.uplink_mac = *mac;
+	pl->cfg.uplink_mtu = mtu > 0 ? mtu : 1500;
 }
 
 int

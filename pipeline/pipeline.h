@@ -71,8 +71,12 @@ struct pipeline *pipeline_create(struct policy *pol,
                                  const struct pipeline_config *);
 void pipeline_destroy(struct pipeline *); /* accepts NULL; not the ports */
 
-/* Uplink (port 0).  Not owned. */
+/* Uplink (port 0).  Not owned.  NULL while the uplink is down or gone:
+ * frames for it are then dropped (tx_failed). */
 void pipeline_set_uplink(struct pipeline *, struct io_port *);
+/* The uplink's MAC and MTU changed (a new interface of the same name). */
+void pipeline_set_uplink_link(struct pipeline *, const struct eth_addr *mac,
+                              int mtu);
 /* A VM adapter's port.  Returns its index (> 0).  Neither 'io' nor 'vma'
  * is owned; 'vma' is read live (a new MAC or VSID applies at once). */
 int pipeline_add_port(struct pipeline *, struct io_port *,

@@ -114,6 +114,9 @@ struct vm_adapter {
 	uint32_t vsid; /* 0 = not virtualized yet */
 	int port;      /* runtime, owned by the agent: not persisted,
 	                  not compared; -1 when not attached */
+	/* runtime, owned by the agent: the namespace the adapter was
+	 * attached in or last tried (netns_ident()), or 0 */
+	uint64_t netns_id;
 };
 
 #define POLICY_MAX_WARN 8
