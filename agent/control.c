@@ -595,12 +595,12 @@ cmd_status(struct agent *a)
 
 	policy_vma_foreach(a->pol, NULL, port_status_cb, ports);
 	return json_pack(
-	    "{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:o,s:s}", "uplink", a->uplink,
-	    "uplink_state", uplink_state_name(a->uplink_state), "uplink_detail",
-	    a->uplink_state == UPLINK_UP ? "" : a->uplink_why, "uplink_ifindex",
-	    a->uplink_ifindex, "uplink_mac", eth_fmt(&a->uplink_mac, mac),
-	    "uplink_mtu", a->uplink_mtu, "encap", pipeline_encap_name(a->encap),
-	    "state_file", a->state_path,
+	    "{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:o,s:s}", "uplink",
+	    a->uplink, "uplink_state", uplink_state_name(a->uplink_state),
+	    "uplink_detail", a->uplink_state == UPLINK_UP ? "" : a->uplink_why,
+	    "uplink_ifindex", a->uplink_ifindex, "uplink_mac",
+	    eth_fmt(&a->uplink_mac, mac), "uplink_mtu", a->uplink_mtu, "encap",
+	    pipeline_encap_name(a->encap), "state_file", a->state_path,
 	    "netns_prefix", a->netns_prefix, "ports", ports, "version", "0.1");
 }
 
