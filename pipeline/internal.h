@@ -83,7 +83,8 @@ void vm_deliver(struct pipeline *, struct pbuf *, const struct pkt_info *,
                 uint32_t vsid, int except);
 /* The lookup record that owns 'ip' in the routing domain of 'vsid': its
  * own record, or the record of the next hop of the customer route that
- * covers it (a gateway owns what lies behind it). */
+ * covers it (a gateway owns what lies behind it), or else the domain's
+ * GatewayWildcard record. */
 const struct lookup_record *vm_ca_owner(const struct pipeline *, uint32_t vsid,
                                         const struct in6_addr *ip);
 

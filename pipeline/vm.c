@@ -8,9 +8,10 @@
  *  3. an IP source (or ARP sender) must be owned by this adapter: the
  *     lookup record that owns it (its own record, or the record of the
  *     next hop of the route that covers it: a gateway VM forwards for the
- *     addresses behind it) has the adapter's MAC.  An address no record
- *     owns may be used only by an adapter whose MAC has an L2Only record
- *     (its address is learnt, flow F4) or a GatewayWildcard record (a
+ *     addresses behind it; or, for what no record or route owns, the
+ *     routing domain's GatewayWildcard record) has the adapter's MAC.  An
+ * address no record owns may be used only by an adapter whose MAC has an L2Only
+ * record (its address is learnt, flow F4) or a GatewayWildcard record (a
  *     gateway); any other adapter is dropped (F8).  Unspecified and IPv6
  *     link-local sources are allowed but are never routed.
  * Neighbour discovery from a VM (the IPv6 twin of rule 3; RFC 4861):
@@ -76,11 +77,14 @@ vm_ca_owner(const struct pipeline *pl, uint32_t vsid, const struct in6_addr *ip)
 	if (!policy_vsid_rdid(pl->pol, vsid, &rdid))
 		return NULL;
 	cr = policy_cr_lookup(pl->pol, &rdid, ip);
-	if (!cr)
-		return NULL;
-	if (ip_is_unspec(&cr->nexthop))
-		return policy_lr_by_ca(pl->pol, cr->vsid, ip);
-	return policy_lr_by_ca(pl->pol, cr->vsid, &cr->nexthop);
+	if (cr && ip_is_unspec(&cr->nexthop))
+		rec = policy_lr_by_ca(pl->pol, cr->vsid, ip);
+	else if (cr)
+		rec = policy_lr_by_ca(pl->pol, cr->vsid, &cr->nexthop);
+	/* What no record or route owns is the gateway's (router.c rule 4). */
+	return rec ? rec
+	           : policy_lr_wildcard(pl->pol, cr ? cr->vsid : vsid, vsid,
+	                                ip);
 }
 
 bool
@@ -92,9 +96,9 @@ vm_src_allowed(const struct pipeline *pl, const struct eth_addr *mac,
 	unsigned types;
 
 	*owner = o;
-	if (o)
+	if (o && (o->type != LR_TYPE_GW_WILDCARD || eth_equal(&o->mac, mac)))
 		return eth_equal(&o->mac, mac);
-	/* Rule 3: nobody owns it. */
+	/* Rule 3: no record owns it (but maybe the gateway's wildcard). */
 	types = policy_lr_mac_types(pl->pol, vsid, mac);
 	return (types & (1u << LR_TYPE_L2ONLY | 1u << LR_TYPE_GW_WILDCARD)) !=
 	       0;

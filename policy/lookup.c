@@ -729,6 +729,46 @@ policy_lr_by_mac(const struct policy *p, uint32_t vsid,
 	return best;
 }
 
+/* The GatewayWildcard record of 'vsid' for CAs of family 'fam', or NULL. */
+static const struct lookup_record *
+lr_wildcard_of(const struct policy *p, uint32_t vsid, int fam)
+{
+	struct in6_addr any;
+	struct lr_node *l;
+
+	if (fam)
+		memset(&any, 0, sizeof(any));
+	else
+		ip_set_v4(&any, 0);
+	l = lr_find_ca(p, vsid, &any);
+	return l && l->rec.type == LR_TYPE_GW_WILDCARD ? &l->rec : NULL;
+}
+
+const struct lookup_record *
+policy_lr_wildcard(const struct policy *p, uint32_t vsid, uint32_t vsid2,
+                   const struct in6_addr *like)
+{
+	const struct vsid_ent *ve = policy_vsid_find(p, vsid);
+	const struct lookup_record *w;
+	int fam = ip_fam(like);
+
+	w = lr_wildcard_of(p, vsid, fam);
+	if (!w && vsid2)
+		w = lr_wildcard_of(p, vsid2, fam);
+	if (w || !ve || !ve->rd)
+		return w;
+	for (const struct plist *e = ve->rd->vsids.next; e != &ve->rd->vsids;
+	     e = e->next) {
+		const struct vsid_ent *u =
+		    CONTAINER_OF(e, struct vsid_ent, rd_order);
+
+		w = lr_wildcard_of(p, u->vsid, fam);
+		if (w)
+			return w;
+	}
+	return NULL;
+}
+
 unsigned
 policy_lr_mac_types(const struct policy *p, uint32_t vsid,
                     const struct eth_addr *mac)

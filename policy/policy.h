@@ -201,6 +201,15 @@ const struct lookup_record *policy_lr_by_mac(const struct policy *,
 const struct lookup_record *policy_lr_nat_by_pa(const struct policy *,
                                                 const struct in6_addr *pa);
 
+/* The GatewayWildcard record (CA 0.0.0.0 or ::, of the family of 'like')
+ * that takes what no other record or route of the routing domain of
+ * 'vsid' matches: that of 'vsid' itself, else of 'vsid2' (0: none), else
+ * the first of the routing domain's VSIDs; NULL if none.  O(VSIDs of the
+ * domain) at most. */
+const struct lookup_record *policy_lr_wildcard(const struct policy *,
+                                               uint32_t vsid, uint32_t vsid2,
+                                               const struct in6_addr *like);
+
 /* The types of the records of (VSID, MAC), as a mask of 1 << lr_type
  * (0 if none): tells an adapter with an L2Only or GatewayWildcard record
  * (whose addresses are learnt or are anything behind a gateway) from one

@@ -302,6 +302,90 @@ test_trace_explains_encap(void)
 	env_uninit(&e);
 }
 
+/* GatewayWildcard: with no 0.0.0.0/0 route, the wildcard record of the
+ * gateway's VSID takes what no route or record matches (router.c 4). */
+static void
+test_gateway_wildcard(void)
+{
+	struct env e;
+	struct pkt_info pi, in;
+	struct policy_filter f = {.fields = F_PREFIX};
+	uint8_t f1[256], f2[512];
+	int n;
+
+	env_init(&e);
+	resolve_host2(&e);
+	prefix_parse("0.0.0.0/0", &f.prefix, &f.plen);
+	CHECK_EQ(policy_cr_remove(e.pol, &f), 1);
+	/* No route, no wildcard: dropped. */
+	inject(&e, e.c1, e.v_c1->port, f1,
+	       ping(f1, "600060000101", "600060000100", "10.0.1.101", "8.8.8.8",
+	            64));
+	CHECK_EQ(drops(&e, DROP_NO_ROUTE), 1);
+	/* The gateway VM here: delivered to it, routed (TTL 63). */
+	CHECK_EQ(add_lr_full(e.pol, "0.0.0.0", 6001, "600160010301",
+	                     "192.168.0.22", LR_RULE_ENCAP,
+	                     LR_TYPE_GW_WILDCARD),
+	         0);
+	inject(&e, e.c1, e.v_c1->port, f1,
+	       ping(f1, "600060000101", "600060000100", "10.0.1.101", "8.8.8.8",
+	            64));
+	CHECK(take(e.gw, out, &pi) > 0);
+	CHECK_EQ(pi.ttl, 63);
+	CHECK_EQ(ip_get_v4(&pi.ip_dst), inet_addr("8.8.8.8"));
+	/* An on-link address with no record goes there too. */
+	inject(&e, e.c1, e.v_c1->port, f1,
+	       ping(f1, "600060000101", "600060000100", "10.0.1.101",
+	            "10.0.2.77", 64));
+	CHECK(take(e.gw, out, &pi) > 0);
+	/* The gateway may send from what lies behind it; others may not. */
+	inject(&e, e.gw, e.v_gw->port, f1,
+	       ping(f1, "600160010301", "024856001771", "8.8.8.8", "10.0.1.101",
+	            63));
+	CHECK(take(e.c1, out, &pi) > 0);
+	CHECK_EQ(ip_get_v4(&pi.ip_src), inet_addr("8.8.8.8"));
+	inject(&e, e.c2, e.v_c2->port, f1,
+	       ping(f1, "600060000102", "600060000100", "8.8.8.8", "10.0.1.101",
+	            64));
+	CHECK(quiet(e.c1));
+	CHECK_EQ(drops(&e, DROP_SPOOFED_SRC_IP), 1);
+	/* A gateway on Host2: encapsulated there in its VSID... */
+	{
+		struct lookup_record w = {0};
+		struct pmsg m = {0};
+
+		ip_parse("0.0.0.0", &w.ca);
+		w.vsid = 6001;
+		w.mac = mac("600160010399");
+		w.pa = ip("192.168.0.33");
+		w.type = LR_TYPE_GW_WILDCARD;
+		CHECK_EQ(policy_lr_set(e.pol, &w, &m), 0);
+	}
+	inject(&e, e.c1, e.v_c1->port, f1,
+	       ping(f1, "600060000101", "600060000100", "10.0.1.101", "8.8.8.8",
+	            64));
+	n = take(e.up, out, &pi);
+	CHECK(n > 0);
+	CHECK_EQ(pi.gre_key >> 8, 6001);
+	CHECK_EQ(ip_get_v4(&pi.ip_dst), inet_addr("192.168.0.33"));
+	CHECK_EQ(pkt_parse(out + pi.inner_ofs, (size_t)n - pi.inner_ofs, &in),
+	         0);
+	CHECK(eth_equal(&in.eth_dst, &(struct eth_addr){{0x60, 0x01, 0x60, 0x01,
+	                                                 0x03, 0x99}}));
+	/* ... and its replies from the outside, routed by Host2 into 6000,
+	 * come from the wildcard's PA. */
+	n = (int)ping(f1, "024856001770", "600060000101", "8.8.8.8",
+	              "10.0.1.101", 62);
+	inject(&e, e.up, 0, f2, nvgre(f2, 6000, "192.168.0.33", f1, (size_t)n));
+	CHECK(take(e.c1, out, &pi) > 0);
+	n = (int)ping(f1, "024856001770", "600060000101", "8.8.8.8",
+	              "10.0.1.101", 62);
+	inject(&e, e.up, 0, f2, nvgre(f2, 6000, "192.168.0.44", f1, (size_t)n));
+	CHECK(quiet(e.c1));
+	CHECK_EQ(drops(&e, DROP_SRC_PA_MISMATCH), 1);
+	env_uninit(&e);
+}
+
 const struct test_case tests[] = {
     TEST(test_arp_gateway),
     TEST(test_arp_remote_answered_locally),
@@ -315,5 +399,6 @@ const struct test_case tests[] = {
     TEST(test_isolation_and_spoofing),
     TEST(test_ttl_exceeded),
     TEST(test_trace_explains_encap),
+    TEST(test_gateway_wildcard),
     {0},
 };
