@@ -18,64 +18,12 @@
 # again (every pair, ContosoPhys included, reaches through MT-GW), the
 # trace of Contoso1 -> 10.1.3.100 names the GatewayWildcard record, and an
 # address no record owns is refused from a VM that is not the gateway.
-set -u -o pipefail
-export LC_ALL=C
-
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-HNV_LAB=$TOP/lab/hnv-lab
-NAME=tw$$
-PASS=0
-FAIL=0
-
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok   $*"
-}
-fail() {
-	FAIL=$((FAIL + 1))
-	echo "FAIL $*"
-}
-lab() { "$HNV_LAB" --lab "$NAME" "$@"; }
-
-finish() {
-	trap - EXIT
-	lab down >/dev/null 2>&1 || true
-	echo "$PASS passed, $FAIL failed"
-	((FAIL == 0))
-	exit
-}
-trap finish EXIT
-trap 'exit 143' TERM INT HUP
-
-step() {
-	local what=$1 out rc=0
-	shift
-	out=$("$@" 2>&1) || rc=$?
-	if ((rc == 0)); then
-		ok "$what"
-	else
-		fail "$what (exit $rc)"
-		printf '%s\n' "$out" | tail -n 30 | sed 's/^/    /'
-	fi
-	return $rc
-}
-
-step_not() {
-	local what=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		fail "$what (unexpectedly succeeded)"
-	else
-		ok "$what"
-	fi
-}
+LAB_TAG=tw
+. "$(dirname "$0")/lab-lib.sh"
 
 drops() { lab ctl "$1" --json stats | jq ".drops.$2 // 0"; }
 
-if ((EUID != 0)); then
-	echo "skip: needs root (network namespaces)"
-	exit 0
-fi
+lab_require
 
 step "up book --policy ps" lab up "$TOP/lab/topologies/book.topo" --policy ps ||
 	exit 1

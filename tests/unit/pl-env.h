@@ -28,6 +28,7 @@
 #include "pkt/nvgre.h"
 #include "pkt/parse.h"
 #include "pkt/probe.h"
+#include "pkt/vxlan.h"
 #include "policy/policy.h"
 #include "tests/unit/harness.h"
 
@@ -400,9 +401,11 @@ resolve_host2(struct env *e)
 	inject(e, e->up, 0, f, n);
 }
 
+/* A tunnel packet from 'src_pa' to Host1 carrying 'inner': NVGRE
+ * (FlowID 7) or VXLAN (source port 50000). */
 static inline size_t
-nvgre(uint8_t *f, uint32_t vsid, const char *src_pa, const uint8_t *inner,
-      size_t len)
+tunnel(uint8_t *f, bool vx, uint32_t vsid, const char *src_pa,
+       const uint8_t *inner, size_t len)
 {
 	struct nvgre_outer o = {0};
 	size_t ol;
@@ -411,10 +414,20 @@ nvgre(uint8_t *f, uint32_t vsid, const char *src_pa, const uint8_t *inner,
 	o.eth_src = mac("44:55:66:77:88:99");
 	o.pa_src = ip(src_pa);
 	o.pa_dst = ip("192.168.0.22");
-	ol = nvgre_outer_len(&o);
+	ol = vx ? vxlan_outer_len(&o) : nvgre_outer_len(&o);
 	memmove(f + ol, inner, len);
-	nvgre_write(f, &o, vsid, 7, len);
+	if (vx)
+		vxlan_write(f, &o, vsid, 50000, len);
+	else
+		nvgre_write(f, &o, vsid, 7, len);
 	return ol + len;
+}
+
+static inline size_t
+nvgre(uint8_t *f, uint32_t vsid, const char *src_pa, const uint8_t *inner,
+      size_t len)
+{
+	return tunnel(f, false, vsid, src_pa, inner, len);
 }
 
 #endif

@@ -13,22 +13,11 @@
 
 static uint8_t big[PBUF_FRAME_MAX];
 
-/* A VXLAN packet from 'src_pa' to Host1 carrying 'inner'. */
 static size_t
 vxlan(uint8_t *f, uint32_t vni, const char *src_pa, const uint8_t *inner,
       size_t len)
 {
-	struct nvgre_outer o = {0};
-	size_t ol;
-
-	o.eth_dst = mac("33:44:55:66:77:88");
-	o.eth_src = mac("44:55:66:77:88:99");
-	o.pa_src = ip(src_pa);
-	o.pa_dst = ip("192.168.0.22");
-	ol = vxlan_outer_len(&o);
-	memmove(f + ol, inner, len);
-	vxlan_write(f, &o, vni, 50000, len);
-	return ol + len;
+	return tunnel(f, true, vni, src_pa, inner, len);
 }
 
 static void
