@@ -302,6 +302,51 @@ test_trace_explains_encap(void)
 	env_uninit(&e);
 }
 
+/* IPv6 CAs over IPv4 PAs: F1, F3 (the NS answered from policy, then
+ * NVGRE), F7 (echo from the router address), and decapsulation. */
+static void
+test_ipv6_flows(void)
+{
+	struct env e;
+	struct pkt_info pi, in;
+	uint8_t f[256], g[512];
+	int n;
+
+	env_init(&e);
+	resolve_host2(&e);
+	inject(&e, e.v6a, e.v_v6a->port, f,
+	       ping(f, "80008000000a", "80008000000b", "fd00:8::a", "fd00:8::b",
+	            64));
+	CHECK(take(e.v6b, out, &pi) > 0);
+	CHECK_EQ(pi.icmp_type, 128);
+	CHECK_EQ(pi.ttl, 64);
+	inject(&e, e.v6a, e.v_v6a->port, f,
+	       ping(f, "80008000000a", "80008000000c", "fd00:8::a", "fd00:8::c",
+	            64));
+	n = take(e.up, out, &pi);
+	CHECK(n > 0);
+	CHECK_EQ(pi.gre_key >> 8, 8000);
+	CHECK_EQ(pkt_parse(out + pi.inner_ofs, (size_t)n - pi.inner_ofs, &in),
+	         0);
+	CHECK(in.is_ipv6);
+	inject(&e, e.v6a, e.v_v6a->port, f,
+	       ping(f, "80008000000a", "024856001f40", "fd00:8::a", "fd00:8::1",
+	            64));
+	CHECK(take(e.v6a, out, &pi) > 0);
+	CHECK_EQ(pi.icmp_type, 129);
+	{
+		struct in6_addr gw = ip("fd00:8::1");
+
+		CHECK(ip_equal(&pi.ip_src, &gw));
+	}
+	n = (int)ping(f, "80008000000c", "80008000000a", "fd00:8::c",
+	              "fd00:8::a", 64);
+	inject(&e, e.up, 0, g, nvgre(g, 8000, "192.168.0.33", f, (size_t)n));
+	CHECK(take(e.v6a, out, &pi) > 0);
+	CHECK_EQ(drops_total(&e), 0);
+	env_uninit(&e);
+}
+
 /* GatewayWildcard: with no 0.0.0.0/0 route, the wildcard record of the
  * gateway's VSID takes what no route or record matches (router.c 4). */
 static void
@@ -399,6 +444,7 @@ const struct test_case tests[] = {
     TEST(test_isolation_and_spoofing),
     TEST(test_ttl_exceeded),
     TEST(test_trace_explains_encap),
+    TEST(test_ipv6_flows),
     TEST(test_gateway_wildcard),
     {0},
 };
