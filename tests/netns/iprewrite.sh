@@ -122,15 +122,18 @@ round() {
 	ttl=$(vx VmA1 ping -n -c 1 -W 2 "$B2" | sed -n 's/.*ttl=\([0-9]*\).*/\1/p')
 	check_eq "$t VmA1 sees VmB2's reply with TTL 63 (routed once, on HostB)" 63 "$ttl"
 	check_ping "$t VmA3 -> VmB1 (routed the other way)" VmA3 "$B1" 15
+	tcp_transfer "$t 1 MB TCP VmA1 -> VmB1 (captured)" VmA1 VmB1 "$B1" 1
+	rm -f "$TMPD/xfer.src"
+	cap_stop seg
+	# The big transfers without the (Python) capture in the way.
 	tcp_transfer "$t 10 MB TCP VmA1 -> VmB1" VmA1 VmB1 "$B1" 10
 	rm -f "$TMPD/xfer.src"
 	tcp_transfer "$t 10 MB TCP VmB2 -> VmA1 (routed)" VmB2 VmA1 "$A1" 10
 	rm -f "$TMPD/xfer.src"
-	cap_stop seg
 	local ipf=ip
 	[ "$fam" = 6 ] && ipf=ipv6
 	n_pa=$(tshark -n -r "${CAP_FILE[seg]}" -Y "$ipf.src == ${PA[VmA1]} && $ipf.dst == ${PA[VmB1]} && tcp" 2>/dev/null | wc -l)
-	check_gt "$t tshark: TCP from PA ${PA[VmA1]} to PA ${PA[VmB1]} on the wire" "$n_pa" 100
+	check_gt "$t tshark: TCP from PA ${PA[VmA1]} to PA ${PA[VmB1]} on the wire" "$n_pa" 50
 	check_eq "$t tshark: no CA on the wire" 0 \
 		"$(tshark -n -r "${CAP_FILE[seg]}" -Y "$ipf.addr == $A1 || $ipf.addr == $B1 || $ipf.addr == $B2" 2>/dev/null | wc -l)"
 	check_eq "$t tshark: no GRE, no VXLAN on the wire" 0 \
