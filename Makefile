@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # OpenHNV: one non-recursive Makefile.  Sources are found by directory:
 #   lib/ pkt/ policy/ pipeline/ io/  -> build/libhnv.a (no daemon code)
-#   ctl/ (all but hnvctl.c)          -> build/libhnvctl.a (ps front end)
+#   ctl/ ctl/ps/ (all but hnvctl.c)  -> build/libhnvctl.a (ps front end)
 #   agent/*.c                        -> build/bin/hnv-agent
 #   ctl/hnvctl.c                     -> build/bin/hnvctl
 #   tests/unit/test-*.c              -> build/tests/test-*      (+ ASan/UBSan)
@@ -13,6 +13,7 @@ CC ?= cc
 CLANG ?= clang
 O := build
 PREFIX ?= /usr/local
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Werror
@@ -29,7 +30,7 @@ Q := @
 endif
 
 LIB_SRCS := $(wildcard lib/*.c pkt/*.c policy/*.c pipeline/*.c io/*.c)
-CTL_LIB_SRCS := $(filter-out ctl/hnvctl.c,$(wildcard ctl/*.c))
+CTL_LIB_SRCS := $(filter-out ctl/hnvctl.c,$(wildcard ctl/*.c ctl/ps/*.c))
 AGENT_SRCS := $(wildcard agent/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
@@ -50,6 +51,12 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 
 .PHONY: all test unit demo fuzz bench install lint format deps clean golden-refresh
 all: $(BINS) $(UNIT_BINS) $(REPLAYERS) $(BENCH_BINS)
+
+# The test programs' objects are reached only through pattern rules, so
+# make would take them for intermediate files, delete them after linking
+# and compile them again on the next run.  Keep every target: a second
+# make compiles nothing (scripts/check-build checks it).
+.SECONDARY:
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -128,6 +135,7 @@ bench: all
 
 lint:
 	$(Q)scripts/check-format
+	$(Q)scripts/check-build
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
@@ -142,6 +150,17 @@ install: all
 	install -m 755 $(O)/bin/hnvctl lab/hnv-lab $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	cp -r lab/topologies $(DESTDIR)$(PREFIX)/share/openhnv/
+	install -m 644 contrib/wireshark/nvgre.lua $(DESTDIR)$(PREFIX)/share/openhnv/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in dist/systemd/*.in; do \
+		sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' \
+		    -e 's|@DATADIR@|$(PREFIX)/share/openhnv|g' $$u \
+		    >$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) && \
+		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || \
+		exit 1; \
+	done
+	install -m 644 dist/hnv-agent.default \
+		$(DESTDIR)$(PREFIX)/share/openhnv/hnv-agent.default
 
 clean:
 	rm -rf $(O)

@@ -19,6 +19,12 @@
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
 
+/* The uplink: up (forwarding), down (exists, but down or no carrier),
+ * gone (no interface of that name).  See uplink.c. */
+enum uplink_state { UPLINK_UP, UPLINK_DOWN, UPLINK_GONE };
+
+struct link_monitor;
+
 struct agent {
 	/* configuration */
 	const char *uplink;
@@ -26,11 +32,16 @@ struct agent {
 	const char *state_path;
 	const char *netns_prefix;
 	bool flowid_zero;
+	enum pipeline_encap encap;
 
-	/* uplink facts */
-	int uplink_ifindex;
+	/* uplink facts (uplink.c keeps them current) */
+	int uplink_ifindex; /* 0 while no interface has the name */
 	struct eth_addr uplink_mac;
 	int uplink_mtu;
+	enum uplink_state uplink_state;
+	const char *uplink_why;       /* why it is down: a static string */
+	struct io_stats uplink_stats; /* counters while the socket is closed */
+	struct link_monitor *linkmon;
 
 	struct policy *pol;
 	json_t *vms; /* array of VM names (New-VM), persisted with policy */
@@ -61,6 +72,7 @@ enum {
 	EV_PORT,
 	EV_TIMER,
 	EV_SIGNAL,
+	EV_LINK,
 	EV_STORE,
 	EV_PARSER
 };
@@ -146,6 +158,35 @@ void ports_generate_mac(struct eth_addr *);
 /* The VM registry: names in a->vms, case-insensitive. */
 bool agent_vm_known(const struct agent *, const char *vm);
 void agent_vm_remember(struct agent *, const char *vm);
+
+/* uplink.c */
+/* Watches the uplink (rtnetlink notifications) and opens it if it is up;
+ * the agent runs whether it is up, down or gone.  After pipeline_create. */
+void uplink_init(struct agent *);
+void uplink_fini(struct agent *);
+/* EV_LINK: link notifications. */
+void uplink_link_event(struct agent *);
+/* The uplink socket reported an error (EPOLLERR): usually ENETDOWN. */
+void uplink_error(struct agent *);
+/* Compares the kernel's view of the uplink with ours and acts on it. */
+void uplink_sync(struct agent *);
+const char *uplink_state_name(enum uplink_state);
+/* The uplink's counters, also while its socket is closed. */
+struct io_stats *uplink_io_stats(struct agent *);
+
+/* portwatch.c */
+/* Makes what a start makes: VM namespaces, switches, and every adapter
+ * that is not attached (start-up, SIGHUP). */
+void ports_restore(struct agent *);
+/* EV_PORT: input, or an error (a TAP deleted under us, the uplink gone). */
+void ports_event(struct agent *, int port, uint32_t events);
+/* Once a second: adapters whose namespace went or came back. */
+void ports_watch(struct agent *);
+
+/* privs.c */
+/* Drops every capability but those the agent needs from here on; sets
+ * no_new_privs.  Logs what it kept. */
+void privs_drop(void);
 
 /* trace.c */
 int agent_trace(struct agent *, const json_t *args, json_t **result,

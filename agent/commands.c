@@ -582,18 +582,19 @@ cmd_status(struct agent *a)
 	json_t *ports = json_array();
 
 	policy_vma_foreach(a->pol, NULL, port_status_cb, ports);
-	return json_pack("{s:s,s:i,s:s,s:i,s:s,s:s,s:o,s:s}", "uplink",
-	                 a->uplink, "uplink_ifindex", a->uplink_ifindex,
-	                 "uplink_mac", eth_fmt(&a->uplink_mac, mac),
-	                 "uplink_mtu", a->uplink_mtu, "state_file",
-	                 a->state_path, "netns_prefix", a->netns_prefix,
-	                 "ports", ports, "version", "0.1");
+	return json_pack(
+	    "{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:o,s:s}", "uplink",
+	    a->uplink, "uplink_state", uplink_state_name(a->uplink_state),
+	    "uplink_detail", a->uplink_state == UPLINK_UP ? "" : a->uplink_why,
+	    "uplink_ifindex", a->uplink_ifindex, "uplink_mac",
+	    eth_fmt(&a->uplink_mac, mac), "uplink_mtu", a->uplink_mtu, "encap",
+	    pipeline_encap_name(a->encap), "state_file", a->state_path,
+	    "netns_prefix", a->netns_prefix, "ports", ports, "version", "0.1");
 }
 
 static json_t *
-io_stats_json(const struct io_port *io, uint64_t drops)
+io_stats_json(const struct io_stats *s, uint64_t drops)
 {
-	const struct io_stats *s = &io->stats;
 
 	return json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets",
@@ -622,7 +623,8 @@ stats_port_cb(struct vm_adapter *vma, void *aux)
 	snprintf(name, sizeof(name), "%s/%s", vma->vm, vma->name);
 	json_object_set_new(
 	    w->ports, name,
-	    io_stats_json(io, pipeline_port_drops(w->a->pl, vma->port)));
+	    io_stats_json(&io->stats,
+	                  pipeline_port_drops(w->a->pl, vma->port)));
 	return 0;
 }
 
@@ -631,11 +633,11 @@ neigh_cb(const struct neigh_info *n, void *aux)
 {
 	char ip[IP_ADDR_STRLEN], mac[ETH_ADDR_STRLEN];
 
-	json_array_append_new(aux, json_pack("{s:s,s:s,s:i,s:b,s:I}", "ip",
-	                                     ip_fmt(&n->ip, ip), "mac",
-	                                     eth_fmt(&n->mac, mac), "vlan",
-	                                     n->vlan, "resolved", n->resolved,
-	                                     "age_ms", (json_int_t)n->age_ms));
+	json_array_append_new(
+	    aux, json_pack("{s:s,s:s,s:i,s:b,s:b,s:I}", "ip",
+	                   ip_fmt(&n->ip, ip), "mac", eth_fmt(&n->mac, mac),
+	                   "vlan", n->vlan, "resolved", n->resolved, "active",
+	                   n->active, "age_ms", (json_int_t)n->age_ms));
 }
 
 static json_t *
@@ -651,21 +653,37 @@ drop_descriptions(void)
 }
 
 static json_t *
+event_descriptions(void)
+{
+	json_t *o = json_object();
+
+	for (int e = 0; e < PLEV_MAX; e++)
+		json_object_set_new(o, event_name((enum pl_event)e),
+		                    json_string(event_desc((enum pl_event)e)));
+	return o;
+}
+
+static json_t *
 cmd_stats(struct agent *a)
 {
-	const uint64_t *d = pipeline_drops(a->pl);
+	const uint64_t *d = pipeline_drops(a->pl), *ev = pipeline_events(a->pl);
 	json_t *drops = json_object(), *neigh = json_array();
+	json_t *events = json_object();
 	struct stats_walk w = {a, json_object()};
 
 	for (int r = 0; r < DROP_MAX; r++)
 		json_object_set_new(drops, drop_name((enum drop_reason)r),
 		                    json_integer((json_int_t)d[r]));
+	for (int e = 0; e < PLEV_MAX; e++)
+		json_object_set_new(events, event_name((enum pl_event)e),
+		                    json_integer((json_int_t)ev[e]));
 	policy_vma_foreach(a->pol, NULL, stats_port_cb, &w);
 	pipeline_neigh_foreach(a->pl, neigh_cb, neigh);
 	return json_pack(
-	    "{s:o,s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
-	    io_stats_json(a->uplink_io, pipeline_port_drops(a->pl, 0)), "drops",
-	    drops, "drop_descriptions", drop_descriptions(), "neighbours",
+	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
+	    io_stats_json(uplink_io_stats(a), pipeline_port_drops(a->pl, 0)),
+	    "drops", drops, "drop_descriptions", drop_descriptions(), "events",
+	    events, "event_descriptions", event_descriptions(), "neighbours",
 	    neigh);
 }
 
@@ -906,6 +924,7 @@ dispatch(struct agent *a, const char *cmd, const json_t *args, json_t **res,
 	}
 	if (!strcmp(cmd, "stats.clear")) {
 		pipeline_clear_stats(a->pl);
+		memset(uplink_io_stats(a), 0, sizeof(struct io_stats));
 		memset(&a->lat, 0, sizeof(a->lat));
 		*res = json_object();
 		return 0;

@@ -123,9 +123,6 @@ control_open(struct agent *a)
 	epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
 	a->listen_fd = fd;
 
-	a->parser = parser_create();
-	ev.data.u64 = EV_ID(EV_PARSER, 0);
-	epoll_ctl(a->epfd, EPOLL_CTL_ADD, parser_fd(a->parser), &ev);
 	ev.data.u64 = EV_ID(EV_STORE, 0);
 	epoll_ctl(a->epfd, EPOLL_CTL_ADD, store_fd(a->store), &ev);
 	return 0;
@@ -632,6 +629,17 @@ serve_one(struct agent *a, int slot)
 			c->in_len = rest;
 		}
 		c->parsing = true;
+		if (!a->parser) {
+			/* Made on first use: after start-up dropped the
+			 * capabilities it does not need (they are per
+			 * thread, inherited at creation). */
+			struct epoll_event ev = {.events = EPOLLIN};
+
+			a->parser = parser_create();
+			ev.data.u64 = EV_ID(EV_PARSER, 0);
+			epoll_ctl(a->epfd, EPOLL_CTL_ADD, parser_fd(a->parser),
+			          &ev);
+		}
 		parser_submit(a->parser, (uint64_t)slot << 32 | c->gen, buf,
 		              off, len);
 		return;

@@ -2,11 +2,13 @@
 /*
  * hnv-agent: the OpenHNV host daemon.  Owns the host's provider addresses
  * on the uplink, attaches VM adapters, runs the data plane, keeps the host
- * policy in a state file and serves the control socket for hnvctl.
+ * policy in a state database and serves the control socket for hnvctl.
  *
  * One thread, one epoll loop (after Redis ae.c and OVS poll-loop): the
  * uplink, every TAP, the control socket and its clients, a 1 s timer and
- * a signalfd.  Signals only set state through the signalfd.
+ * a signalfd; two helper threads (the state writer, the parser of large
+ * requests) report through eventfds in the same loop.  Signals only set
+ * state through the signalfd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,8 +55,12 @@ usage(FILE *f)
 	        "  -p, --netns-prefix P    prefix of VM network namespace "
 	        "names (default none)\n"
 	        "  -P, --pidfile PATH      write the daemon's pid here\n"
-	        "  -f, --flowid MODE       NVGRE FlowID: hash (default) or "
-	        "zero\n"
+	        "  -e, --encap TUNNEL      nvgre (default) or vxlan: what this "
+	        "host sends\n"
+	        "                          (it receives both)\n"
+	        "  -f, --flowid MODE       NVGRE FlowID (VXLAN source port): "
+	        "hash\n"
+	        "                          (default) or zero\n"
 	        "  -d, --foreground        stay in the foreground, log to "
 	        "stderr\n"
 	        "  -n, --check             check the configuration and state "
@@ -106,70 +112,6 @@ write_pidfile(const char *path)
 	}
 	fprintf(f, "%d\n", (int)getpid());
 	fclose(f);
-}
-
-static int
-attach_cb(struct vm_adapter *vma, void *aux)
-{
-	struct agent *a = aux;
-	struct pmsg m = {0};
-
-	if (ports_attach(a, vma, &m) < 0)
-		log_warnx("restoring %s/%s: %s", vma->vm, vma->name, m.err);
-	return 0;
-}
-
-static int
-switch_cb(const struct vswitch *sw, void *aux)
-{
-	struct pmsg m = {0};
-
-	if (ports_switch_up(aux, sw, &m) < 0)
-		log_warnx("restoring switch %s: %s", sw->name, m.err);
-	return 0;
-}
-
-/* After a reboot the VMs' namespaces are gone: make them again (those
- * with adapters are made again as the adapters are restored). */
-static void
-restore_vms(struct agent *a)
-{
-	char ns[64];
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(a->vms, i, v)
-	{
-		ports_netns_name(a, json_string_value(v), ns, sizeof(ns));
-		if (netns_ensure(ns) < 0)
-			log_warnx("vm %s: cannot restore namespace %s",
-			          json_string_value(v), ns);
-	}
-}
-
-static int
-setup_uplink(struct agent *a)
-{
-	int err;
-
-	a->uplink_ifindex = link_ifindex(a->uplink);
-	if (a->uplink_ifindex < 0) {
-		log_warnx("uplink %s: %s", a->uplink,
-		          link_strerror(a->uplink_ifindex));
-		return a->uplink_ifindex;
-	}
-	link_get_mac(a->uplink, &a->uplink_mac);
-	a->uplink_mtu = link_get_mtu(a->uplink);
-	if (a->uplink_mtu <= 0)
-		a->uplink_mtu = 1500;
-	link_set_up(a->uplink);
-	a->uplink_io = io_afpacket_open(a->uplink, &err);
-	if (!a->uplink_io) {
-		log_warnx("uplink %s: cannot open: %s", a->uplink,
-		          strerror(-err));
-		return err;
-	}
-	return 0;
 }
 
 /* With the default --state, the previous version's default file. */
@@ -233,7 +175,10 @@ loop(struct agent *a, int sfd, int tfd)
 
 			switch (type) {
 			case EV_PORT:
-				pipeline_poll(a->pl, id, 256);
+				ports_event(a, id, evs[i].events);
+				break;
+			case EV_LINK:
+				uplink_link_event(a);
 				break;
 			case EV_LISTEN:
 				control_accept(a);
@@ -253,6 +198,9 @@ loop(struct agent *a, int sfd, int tfd)
 				if (read(tfd, &x, sizeof(x)) < 0)
 					break;
 				pipeline_tick(a->pl);
+				ports_watch(a);
+				if (!a->linkmon)
+					uplink_sync(a);
 				break;
 			}
 			case EV_SIGNAL: {
@@ -261,7 +209,11 @@ loop(struct agent *a, int sfd, int tfd)
 				if (read(sfd, &si, sizeof(si)) != sizeof(si))
 					break;
 				if (si.ssi_signo == SIGHUP) {
-					log_info("SIGHUP: nothing to reload");
+					log_info("SIGHUP: checking the uplink; "
+					         "making missing VM namespaces "
+					         "and adapters again");
+					uplink_sync(a);
+					ports_restore(a);
 					break;
 				}
 				log_info("signal %d: exiting (adapters "
@@ -290,6 +242,7 @@ main(int argc, char **argv)
 	    {"netns-prefix", required_argument, NULL, 'p'},
 	    {"pidfile", required_argument, NULL, 'P'},
 	    {"flowid", required_argument, NULL, 'f'},
+	    {"encap", required_argument, NULL, 'e'},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -306,10 +259,10 @@ main(int argc, char **argv)
 	struct itimerspec its = {{1, 0}, {1, 0}};
 	struct pmsg m = {0};
 	sigset_t mask;
-	int c, verbose = 0, sfd, tfd;
+	int c, verbose = 0, sfd, tfd, nserr;
 
-	while ((c = getopt_long(argc, argv, "u:c:s:p:P:f:dnvh", opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "u:c:s:p:P:f:e:dnvh", opts,
+	                        NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			a.uplink = optarg;
@@ -337,6 +290,15 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'e':
+			if (pipeline_encap_parse(optarg, &a.encap) < 0) {
+				fprintf(stderr,
+				        "hnv-agent: --encap: '%s' is "
+				        "not nvgre or vxlan\n",
+				        optarg);
+				return 2;
+			}
+			break;
 		case 'd':
 			fg = true;
 			break;
@@ -353,6 +315,13 @@ main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (a.uplink && (!a.uplink[0] || strlen(a.uplink) >= 16)) {
+		fprintf(stderr,
+		        "hnv-agent: --uplink: '%s' is not an interface name "
+		        "(1 to 15 characters)\n",
+		        a.uplink);
+		return 2;
 	}
 	if (optind < argc || !a.uplink) {
 		fprintf(stderr, "hnv-agent: %s\n",
@@ -373,12 +342,17 @@ main(int argc, char **argv)
 	 * sat in fastbins until one free that made a 64 KB block consolidated
 	 * them all at once: 100 ms of the loop's time in one free(). */
 	mallopt(M_MXFAST, 0);
-	netns_init();
+	nserr = netns_init();
 	a.pol = policy_create();
 	a.vms = json_array();
 	if (check)
 		return check_config(&a);
 	log_init("hnv-agent", fg, verbose);
+	if (nserr < 0)
+		log_warnx("cannot open PID 1's mount namespace (%s): VM "
+		          "namespaces are made in ours; if it is a private one "
+		          "(a service's sandbox), nobody else sees them",
+		          strerror(-nserr));
 	if (!fg && daemonize() < 0)
 		fatal("daemonize");
 	if (pidfile)
@@ -387,15 +361,11 @@ main(int argc, char **argv)
 	a.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (a.epfd < 0)
 		fatal("epoll_create1");
-	if (setup_uplink(&a) < 0)
-		fatalx("cannot start without the uplink %s", a.uplink);
 	cfg.flowid_zero = a.flowid_zero;
-	cfg.uplink_mac = a.uplink_mac;
-	cfg.uplink_mtu = a.uplink_mtu;
+	cfg.encap = a.encap;
 	a.pl = pipeline_create(a.pol, &cfg);
-	pipeline_set_uplink(a.pl, a.uplink_io);
-	ev.data.u64 = EV_ID(EV_PORT, PIPELINE_UPLINK);
-	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.uplink_io->fd, &ev);
+	/* Up, down or gone: the agent runs and waits for it. */
+	uplink_init(&a);
 
 	/* Blocked before any thread starts (the store's writer, the
 	 * parser): only the loop takes them, through the signalfd. */
@@ -410,18 +380,20 @@ main(int argc, char **argv)
 		fatalx("%s (move it away to start empty)", m.err);
 	for (int i = 0; i < m.n_warn; i++)
 		log_warnx("%s", m.warn[i]);
-	if (store_start(a.store) < 0)
-		fatalx("cannot start the state writer thread");
-	restore_vms(&a);
-	policy_sw_foreach(a.pol, switch_cb, &a);
-	policy_vma_foreach(a.pol, NULL, attach_cb, &a);
-	log_info("uplink %s (ifindex %d, mtu %d); restored %zu lookup records "
-	         "from %s",
-	         a.uplink, a.uplink_ifindex, a.uplink_mtu,
+	ports_restore(&a);
+	log_info("uplink %s (%s, ifindex %d, mtu %d, %s); restored %zu lookup "
+	         "records from %s",
+	         a.uplink, uplink_state_name(a.uplink_state), a.uplink_ifindex,
+	         a.uplink_mtu, pipeline_encap_name(a.encap),
 	         policy_lr_count(a.pol), a.state_path);
 
 	if (control_open(&a) < 0)
 		fatalx("cannot open the control socket %s", a.control_path);
+	privs_drop();
+	/* Threads start after the drop: capabilities are per thread, and a
+	 * thread inherits its creator's. */
+	if (store_start(a.store) < 0)
+		fatalx("cannot start the state writer thread");
 
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ev.data.u64 = EV_ID(EV_SIGNAL, 0);
@@ -444,8 +416,8 @@ main(int argc, char **argv)
 	}
 	control_close_all(&a);
 	store_close(a.store); /* writes what is marked */
+	uplink_fini(&a);
 	pipeline_destroy(a.pl);
-	io_destroy(a.uplink_io);
 	policy_destroy(a.pol);
 	json_decref(a.vms);
 	if (pidfile)

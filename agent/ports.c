@@ -48,10 +48,11 @@ v6_pa_cb(const struct provider_address *pa, void *aux)
 int
 ports_tap_mtu(const struct agent *a)
 {
-	/* NVGRE overhead: 42 bytes over IPv4, 62 over IPv6 (pkt/nvgre.h). */
+	/* The tunnel's overhead: NVGRE 42 bytes over IPv4, 62 over IPv6;
+	 * VXLAN 50 and 70 (pipeline_encap_overhead). */
 	bool v6 = policy_pa_foreach(a->pol, NULL, v6_pa_cb, NULL) != 0;
 
-	return a->uplink_mtu - (v6 ? 62 : 42);
+	return a->uplink_mtu - pipeline_encap_overhead(a->encap, v6);
 }
 
 void
@@ -215,6 +216,7 @@ ports_attach(struct agent *a, struct vm_adapter *vma, struct pmsg *m)
 		         vma->vm, ns, strerror(-err));
 		return err;
 	}
+	vma->netns_id = netns_ident(ns); /* portwatch.c */
 	if (!ports_is_hnv_switch(a, sw))
 		return attach_external(a, vma, sw, ns, m);
 	io = io_tap_open(ns, vma->name, &vma->mac, ports_tap_mtu(a), &err);

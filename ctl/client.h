@@ -4,7 +4,7 @@
  * (doc/control-protocol.md): one JSON request per line, one JSON reply
  * per line, in order, over a Unix stream socket.
  *
- * client_call() follows struct ps_backend's contract (ctl/ps.h): 0 with
+ * client_call() follows struct ps_backend's contract (ctl/ps/ps.h): 0 with
  * '*result' on {"ok": true}; -EINVAL with '*error' = the agent's message
  * on {"ok": false}; another negative errno with '*error' describing a
  * transport failure (connection lost, timeout, a reply that is not the

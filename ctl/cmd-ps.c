@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-ps: `hnvctl ps [--check] FILE|-` runs a PowerShell script of HNV
- * cmdlets against the agent (ctl/ps.h).  The whole script is checked
+ * cmdlets against the agent (ctl/ps/ps.h).  The whole script is checked
  * first; nothing runs if it has errors.  --check stops after the check
  * and needs no agent.
  */
@@ -11,7 +11,7 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
-#include "ctl/ps.h"
+#include "ctl/ps/ps.h"
 
 #define MAX_SCRIPT (16u << 20)
 

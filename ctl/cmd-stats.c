@@ -89,15 +89,17 @@ print_counters(const json_t *res)
 }
 
 /* 'descs' (the agent's "drop_descriptions", may be NULL) maps a reason
- * to its description when the counts are plain numbers. */
+ * to its description when the counts are plain numbers.  Also prints the
+ * events ('title' "EVENT", 'none' NULL: nothing when all are zero). */
 static void
-print_drops(const json_t *drops, const json_t *descs)
+print_reasons(const json_t *drops, const json_t *descs, const char *title,
+              const char *none)
 {
 	struct table *t = table_create(3, 2, false);
 	const char *k;
 	json_t *v;
 
-	table_header(t, 0, "DROP REASON", false);
+	table_header(t, 0, title, false);
 	table_header(t, 1, "COUNT", true);
 	table_header(t, 2, "DESCRIPTION", false);
 	json_object_foreach((json_t *)drops, k, v)
@@ -122,8 +124,8 @@ print_drops(const json_t *drops, const json_t *descs)
 	if (table_n_rows(t)) {
 		printf("\n");
 		table_print(t, stdout);
-	} else {
-		printf("\nno drops\n");
+	} else if (none) {
+		printf("\n%s\n", none);
 	}
 	table_destroy(t);
 }
@@ -138,8 +140,10 @@ cmd_stats_main(struct ctl *ctl, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (ctl_is_help(argv[i])) {
 			printf("usage: hnvctl [--agent PATH] [--json] stats "
-			       "[--clear]\nPer-port and uplink counters, and "
-			       "the drop reasons with non-zero\ncounts.  "
+			       "[--clear]\nPer-port and uplink counters, "
+			       "the drop reasons and the events\n(what the "
+			       "data path did that is neither a drop nor a "
+			       "plain forward)\nwith non-zero counts.  "
 			       "--clear resets every counter.\n");
 			return CTL_EXIT_OK;
 		}
@@ -155,8 +159,12 @@ cmd_stats_main(struct ctl *ctl, int argc, char **argv)
 		ctl_print_json(res, stdout);
 	} else if (!clear) {
 		print_counters(res);
-		print_drops(json_object_get(res, "drops"),
-		            json_object_get(res, "drop_descriptions"));
+		print_reasons(json_object_get(res, "drops"),
+		              json_object_get(res, "drop_descriptions"),
+		              "DROP REASON", "no drops");
+		print_reasons(json_object_get(res, "events"),
+		              json_object_get(res, "event_descriptions"),
+		              "EVENT", NULL);
 	}
 	json_decref(res);
 	return CTL_EXIT_OK;

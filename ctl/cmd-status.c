@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cmd-status: `hnvctl status`, the agent's uplink, state file, version and
- * ports, as "key: value" lines and a table of ports (--json: the reply).
+ * cmd-status: `hnvctl status`, the agent's uplink (and its state: up, down,
+ * gone), state file, version and ports, as "key: value" lines and a table of
+ * ports (--json: the reply).
  */
 #include <string.h>
 
@@ -15,9 +16,10 @@ cmd_status_main(struct ctl *ctl, int argc, char **argv)
 
 	if (argc > 1 && ctl_is_help(argv[1])) {
 		printf("usage: hnvctl [--agent PATH] [--json] status\n"
-		       "Shows the agent's uplink (name, ifindex, MAC), its "
-		       "state file, its\nversion and the VM ports it has "
-		       "attached.\n");
+		       "Shows the agent's uplink (name, state: up, down or "
+		       "gone, and why it\nis not up; ifindex, MAC, MTU), its "
+		       "state file, its version and its\nVM adapters, "
+		       "attached or not.\n");
 		return CTL_EXIT_OK;
 	}
 	if (argc > 1)

@@ -162,6 +162,8 @@ afp_rx(struct io_port *p, struct pbuf **bufs, int n)
 		/* Our own transmissions, and the host's, are not input. */
 		if (sll->sll_pkttype != PACKET_OUTGOING &&
 		    afp_copy_frame(a, h, b)) {
+			if (status & TP_STATUS_CSUMNOTREADY)
+				b->flags |= PBUF_F_CSUM_PARTIAL;
 			p->stats.rx_packets++;
 			p->stats.rx_bytes += b->len;
 			got++;

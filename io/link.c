@@ -16,6 +16,7 @@
 #include <linux/veth.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -201,19 +202,19 @@ link_parse_linkinfo(const struct nlattr *nest, struct link_info *li)
 		li->tun_type = mnl_attr_get_u8(tun[IFLA_TUN_TYPE]);
 }
 
+/* An RTM_NEWLINK or RTM_DELLINK into 'li' (zeroed first); -EBADMSG if it
+ * is too short or its attributes do not parse. */
 static int
-link_info_cb(const struct nlmsghdr *nlh, void *data)
+link_parse(const struct nlmsghdr *nlh, struct link_info *li)
 {
-	struct link_info *li = data;
 	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[IFLA_MAX + 1] = {0};
 	const struct nlattr *attr;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifm)))
-		return MNL_CB_OK;
-	if (mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, tb) < 0)
-		return MNL_CB_ERROR;
+	memset(li, 0, sizeof(*li));
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifm)) ||
+	    mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, tb) < 0)
+		return -EBADMSG;
 	li->ifindex = ifm->ifi_index;
 	li->flags = ifm->ifi_flags;
 	attr = tb[IFLA_MTU];
@@ -230,7 +231,15 @@ link_info_cb(const struct nlmsghdr *nlh, void *data)
 		strlcpy_(li->name, mnl_attr_get_str(attr), sizeof(li->name));
 	if (tb[IFLA_LINKINFO])
 		link_parse_linkinfo(tb[IFLA_LINKINFO], li);
-	return MNL_CB_OK;
+	return 0;
+}
+
+static int
+link_info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	return link_parse(nlh, data) ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 int
@@ -429,6 +438,100 @@ link_set_netns(const char *ifname, int netns_fd)
 	nlh = link_msg(buf, RTM_SETLINK, 0, ifname);
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
 	return link_talk(nlh, NULL, NULL);
+}
+
+/* ---- notifications ---- */
+
+struct link_monitor {
+	struct mnl_socket *nl;
+};
+
+struct link_monitor *
+link_monitor_open(int *errp)
+{
+	struct link_monitor *m;
+	struct mnl_socket *nl;
+	int err, bufsize = 1 << 20;
+
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!nl) {
+		*errp = -errno;
+		return NULL;
+	}
+	if (mnl_socket_bind(nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		mnl_socket_close(nl);
+		*errp = err;
+		return NULL;
+	}
+	/* Room for bursts (many links made at once); best effort. */
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &bufsize,
+	           sizeof(bufsize));
+	m = xcalloc(1, sizeof(*m));
+	m->nl = nl;
+	*errp = 0;
+	return m;
+}
+
+int
+link_monitor_fd(const struct link_monitor *m)
+{
+	return mnl_socket_get_fd(m->nl);
+}
+
+struct link_monitor_walk {
+	link_event_cb cb;
+	void *aux;
+};
+
+static int
+link_monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_monitor_walk *w = data;
+	struct link_info li;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return MNL_CB_OK;
+	if (link_parse(nlh, &li) == 0)
+		w->cb(&li, nlh->nlmsg_type == RTM_DELLINK, w->aux);
+	return MNL_CB_OK;
+}
+
+int
+link_monitor_read(struct link_monitor *m, link_event_cb cb, void *aux)
+{
+	struct link_monitor_walk w = {cb, aux};
+	char buf[LINK_RECV_SIZE];
+	int err = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = mnl_socket_recvfrom(m->nl, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			/* ENOBUFS: notifications were lost; the socket
+			 * carries on with the next ones. */
+			err = -errno;
+			if (errno == ENOBUFS)
+				continue;
+			break;
+		}
+		/* Notifications: sequence 0, from the kernel (port 0). */
+		mnl_cb_run(buf, (size_t)n, 0, 0, link_monitor_cb, &w);
+	}
+	return err;
+}
+
+void
+link_monitor_close(struct link_monitor *m)
+{
+	if (!m)
+		return;
+	mnl_socket_close(m->nl);
+	free(m);
 }
 
 const char *

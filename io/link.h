@@ -61,6 +61,23 @@ int link_set_master(const char *ifname, const char *master);
  * down over there and keeps its name, MAC and MTU. */
 int link_set_netns(const char *ifname, int netns_fd);
 
+/*
+ * Link notifications (RTMGRP_LINK) of the current namespace, for an event
+ * loop: poll link_monitor_fd() for input, then link_monitor_read() drains
+ * it, calling 'cb' for each RTM_NEWLINK (a link appeared or changed: its
+ * flags, MTU, MAC, name) and RTM_DELLINK ('deleted').  It returns 0, or
+ * -ENOBUFS if the kernel dropped notifications because we were slow (the
+ * caller then re-reads what it cares about with link_get_info()), or
+ * another negative errno.
+ */
+struct link_monitor;
+typedef void (*link_event_cb)(const struct link_info *, bool deleted,
+                              void *aux);
+struct link_monitor *link_monitor_open(int *err);
+int link_monitor_fd(const struct link_monitor *);
+int link_monitor_read(struct link_monitor *, link_event_cb, void *aux);
+void link_monitor_close(struct link_monitor *); /* accepts NULL */
+
 /* strerror(-err), followed by the kernel's explanation of the failure of
  * the last request when it gave one: "Invalid argument (Invalid MTU value)".
  * The string lives until the next call. */

@@ -52,6 +52,18 @@ netns_exists(const char *name)
 	return sfs.f_type == NSFS_MAGIC;
 }
 
+uint64_t
+netns_ident(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!netns_exists(name) || netns_path(name, path, sizeof(path)) ||
+	    stat(path, &st))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
 /*
  * Runs `ip netns VERB NAME` and waits for it.  ip(8) is looked up in PATH,
  * then in the usual sbin directories (daemons often run with a short
@@ -63,28 +75,36 @@ static int root_mnt_fd = -1;
 /* Our own mount namespace differs from the one named namespaces should be
  * created in when we run under `ip netns exec`: remember the outer one
  * (PID 1's, else our parent's, which ran `ip netns exec`). */
-void
+int
 netns_init(void)
 {
 	struct stat self, other;
 	char path[64];
-	int fd;
+	int fd, err;
 
 	if (root_mnt_fd >= 0 || stat("/proc/self/ns/mnt", &self) < 0)
-		return;
+		return 0;
 	fd = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
 	if (fd < 0) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)getppid());
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (fd < 0)
-		return;
+		return err; /* PID 1's error: the one that matters */
 	if (fstat(fd, &other) == 0 && other.st_ino == self.st_ino &&
 	    other.st_dev == self.st_dev) {
 		close(fd);
-		return;
+		return 0;
 	}
 	root_mnt_fd = fd;
+	return 0;
+}
+
+bool
+netns_outer_mount(void)
+{
+	return root_mnt_fd >= 0;
 }
 
 static int

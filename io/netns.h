@@ -25,6 +25,7 @@
 #define IO_NETNS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define NETNS_RUN_DIR "/run/netns"
 
@@ -32,12 +33,28 @@
  * "..", shorter than NAME_MAX). */
 /* Call once at start, before any fork: when the process runs inside
  * `ip netns exec` (a private mount namespace), named namespaces are then
- * created in the outer mount namespace so everyone sees them. */
-void netns_init(void);
+ * created in the outer mount namespace so everyone sees them.  Returns
+ * -errno (-EACCES: opening another process's namespace takes
+ * CAP_SYS_PTRACE when its capabilities exceed ours) if neither PID 1's
+ * nor the parent's mount namespace could be opened: namespaces are then
+ * made in our own, which others do not see if it is a private one. */
+int netns_init(void);
 bool netns_name_valid(const char *name);
 
 /* True if /run/netns/NAME exists and is a namespace (nsfs) mount. */
 bool netns_exists(const char *name);
+
+/* The identity of namespace NAME (the inode number of its nsfs file, as
+ * `ls -i /run/netns` shows), or 0 if there is none.  It changes when the
+ * namespace is deleted and added again; it is never reused while anything
+ * still holds the old namespace. */
+uint64_t netns_ident(const char *name);
+
+/* True if netns_init() found that named namespaces are to be made in
+ * another mount namespace than ours (we run under `ip netns exec`, or in
+ * a service's private mount namespace): netns_ensure() and
+ * netns_delete() then need CAP_SYS_CHROOT besides CAP_SYS_ADMIN. */
+bool netns_outer_mount(void);
 
 /* Creates the named namespace unless it exists.  A stale empty file left
  * by an interrupted `ip netns add` is removed first.  -EINVAL for a bad

@@ -21,9 +21,14 @@ struct pbuf {
 	uint32_t len;
 	uint32_t in_port; /* pipeline port index it arrived on */
 	uint32_t vsid;    /* out-of-band VSID (the Hyper-V OOB data) */
-	uint32_t flags;
+	uint32_t flags;   /* PBUF_F_* */
 	uint8_t mem[PBUF_HEADROOM + PBUF_FRAME_MAX];
 };
+
+/* The frame came from a local sender with its (inner) transport checksum
+ * left to be completed (AF_PACKET's TP_STATUS_CSUMNOTREADY: a veth peer
+ * with checksum offload; a real NIC computes it before the wire). */
+#define PBUF_F_CSUM_PARTIAL 0x1
 
 static inline void
 pbuf_reset(struct pbuf *b)

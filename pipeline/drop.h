@@ -17,6 +17,8 @@
 	X(TAGGED_FROM_VM, "802.1Q-tagged frame from a VM")                     \
 	X(SPOOFED_SRC_MAC, "source MAC is not the sending adapter's")          \
 	X(SPOOFED_SRC_IP, "source IP is not the sending adapter's CA")         \
+	X(SPOOFED_ND, "ND claims an address or link-layer address the "        \
+	              "sender does not own")                                   \
 	X(UNSUPPORTED_ETHERTYPE, "EtherType is not IPv4, IPv6 or ARP")         \
 	X(UNKNOWN_DST, "no adapter or lookup record for the destination MAC")  \
 	X(NOT_ROUTABLE, "link-local or unspecified source cannot be routed")   \
@@ -28,9 +30,16 @@
 	X(NO_RDID, "virtual subnet has no routing domain (no customer route)") \
 	X(NO_ROUTE, "no customer route to the destination")                    \
 	X(NO_LOOKUP_RECORD, "no lookup record for the destination CA")         \
-	X(RULE_NAT, "IP Rewrite (TranslationMethodNat) not supported yet")     \
 	X(RULE_NONE, "lookup record rule is TranslationMethodNone")            \
 	X(NO_LOCAL_PORT, "lookup record points here but no such adapter")      \
+	/* IP Rewrite */                                                       \
+	X(NAT_NOT_IP, "IP Rewrite carries IP packets only")                    \
+	X(NAT_ADDRESS, "IP Rewrite: the addresses are not the records' CAs "   \
+	               "(a gateway's forwarded traffic cannot be rewritten)")  \
+	X(NAT_NO_SOURCE, "IP Rewrite: the source CA has no IP Rewrite record " \
+	                 "with a PA of this host")                             \
+	X(NAT_UNKNOWN_SOURCE, "IP Rewrite: the source PA is no IP Rewrite "    \
+	                      "record of the destination's routing domain")    \
 	/* encapsulation and the uplink */                                     \
 	X(NO_LOCAL_PA, "no provider address of the destination PA's family")   \
 	X(NO_PROVIDER_ROUTE, "destination PA is neither on-link nor routed")   \
@@ -38,11 +47,14 @@
 	X(TOO_BIG, "frame too big for the uplink after encapsulation")         \
 	X(NOT_FOR_US, "uplink frame not addressed to a local PA")              \
 	X(WRONG_VLAN, "uplink frame on a VLAN none of our PAs uses")           \
-	X(NOT_NVGRE, "IP packet to a PA is not NVGRE")                         \
+	X(NOT_NVGRE, "IP packet to a PA is neither NVGRE nor VXLAN")           \
 	X(BAD_NVGRE, "GRE header is not NVGRE (flags 0x2000, type 0x6558)")    \
+	X(BAD_VXLAN, "UDP to port 4789 is not VXLAN (I flag, length)")         \
 	X(UNKNOWN_VSID, "VSID has no adapter on this host")                    \
 	X(VSID_MISMATCH, "destination adapter belongs to another VSID")        \
 	X(SRC_PA_MISMATCH, "outer source PA does not own the inner source")    \
+	X(SPOOFED_INNER_MAC, "inner source MAC is neither the source CA's "    \
+	                     "record MAC nor a router MAC of the VSID")        \
 	X(TAGGED_INNER, "802.1Q-tagged inner frame")                           \
 	X(TX_FAILED, "output port refused the frame")                          \
 	X(NO_BUFFER, "buffer pool exhausted")
@@ -63,5 +75,30 @@ drop_from_pkt_err(int err)
 
 const char *drop_name(enum drop_reason); /* "spoofed_src_mac" */
 const char *drop_desc(enum drop_reason);
+
+/* Events: what the data path did with a frame that is not a drop and not
+ * a plain forward (a healthy host counts these, not drops). */
+#define PL_EVENTS                                                              \
+	X(NEIGH_LEARNT, "ARP reply or neighbour advertisement resolved or "    \
+	                "refreshed a next hop")                                \
+	X(PA_ANSWERED, "ARP, neighbour solicitation or echo request for a "    \
+	               "local PA answered")                                    \
+	X(SEGMENT_OTHER, "ARP or ND on the physical segment for another "      \
+	                 "host, or a frame to another host's MAC (ignored)")   \
+	X(ICMP_ERROR_SENT, "ICMP error sent to a VM (time exceeded, "          \
+	                   "fragmentation needed, packet too big)")            \
+	X(ICMP_ERROR_LIMITED, "ICMP error not sent: rate limit")               \
+	X(FRAGMENTED, "IPv4 packet without DF fragmented to fit the uplink")   \
+	X(FRAGMENTS_SENT, "fragments made of them")
+
+enum pl_event {
+#define X(n, d) PLEV_##n,
+	PL_EVENTS
+#undef X
+	    PLEV_MAX
+};
+
+const char *event_name(enum pl_event); /* "neigh_learnt" */
+const char *event_desc(enum pl_event);
 
 #endif

@@ -10,11 +10,12 @@
 
 #include "pipeline/pipeline.h"
 #include "lib/hmap.h"
+#include "lib/list.h"
 #include "pkt/parse.h"
 
 #define PL_POOL_SIZE 512
 #define PL_OUT_MAX 64
-#define PL_NEIGH_MAX 256
+#define NEIGH_MAX 65536
 
 struct pl_port {
 	bool used;
@@ -26,8 +27,9 @@ struct pl_port {
 };
 
 struct pl_neigh {
-	struct hmap_node node; /* in pipeline.neigh_map, by IP, when used */
-	bool used;
+	struct hmap_node node; /* in pipeline.neigh_map, by IP */
+	struct list lru;       /* in neigh_active/_passive, or neigh_free */
+	bool active;           /* neigh.c rule 1 */
 	bool resolved;
 	struct in6_addr ip;
 	struct eth_addr mac;
@@ -47,8 +49,10 @@ struct pipeline {
 	struct pbuf **free_bufs;
 	int n_free;
 	uint64_t drops[DROP_MAX];
-	struct pl_neigh neigh[PL_NEIGH_MAX];
+	uint64_t events[PLEV_MAX];
 	struct hmap neigh_map;
+	struct list neigh_active, neigh_passive, neigh_free; /* LRU first */
+	size_t n_neigh;
 	struct trace *tr; /* attached trace: output suppressed */
 	uint64_t icmp_err_window_ns;
 	uint32_t icmp_err_count;
@@ -79,13 +83,32 @@ void vm_deliver(struct pipeline *, struct pbuf *, const struct pkt_info *,
                 uint32_t vsid, int except);
 /* The lookup record that owns 'ip' in the routing domain of 'vsid': its
  * own record, or the record of the next hop of the customer route that
- * covers it (a gateway owns what lies behind it). */
+ * covers it (a gateway owns what lies behind it), or else the domain's
+ * GatewayWildcard record. */
 const struct lookup_record *vm_ca_owner(const struct pipeline *, uint32_t vsid,
                                         const struct in6_addr *ip);
 
-/* router.c */
-void router_input(struct pipeline *, int port, struct pbuf *,
-                  struct pkt_info *);
+/* May the sending adapter (MAC 'mac') use source 'ip' in 'vsid'?  Sets
+ * '*owner' to the record that owns 'ip' (NULL if none).  vm.c rule 3. */
+bool vm_src_allowed(const struct pipeline *, const struct eth_addr *mac,
+                    uint32_t vsid, const struct in6_addr *ip,
+                    const struct lookup_record **owner);
+/* Does ND message 'pi' from the adapter with 'mac' claim only addresses
+ * and link-layer addresses that adapter owns?  vm.c rules 5-6. */
+bool vm_nd_ok(struct pipeline *, const struct pkt_info *, uint32_t vsid,
+              const struct eth_addr *mac);
+
+/* Sends an ICMP(v6) error about 'b' (parsed in 'pi') back to the VM port
+ * it came from, from the router address of the sender's subnet,
+ * rate-limited (RFC 1812 4.3.2.7, RFC 4443 2.4).  'info': see
+ * build_icmp_error().  Does not take 'b'. */
+void pl_icmp_error(struct pipeline *, const struct pbuf *b,
+                   const struct pkt_info *, uint8_t type, uint8_t code,
+                   uint32_t info);
+
+/* router.c: 'src' is the record owning the source (NULL if none). */
+void router_input(struct pipeline *, int port, struct pbuf *, struct pkt_info *,
+                  const struct lookup_record *src);
 
 /* uplink.c */
 void uplink_input(struct pipeline *, struct pbuf *);
@@ -95,6 +118,59 @@ void uplink_input(struct pipeline *, struct pbuf *);
 void uplink_encap(struct pipeline *, struct pbuf *, const struct pkt_info *,
                   uint32_t vsid, const struct in6_addr *dst_pa,
                   const struct lookup_record *owner);
+/* uplink.c: the PA's MAC on the wire: its own, or the uplink's when it has none
+ * or a multicast one. */
+void pl_pa_mac(const struct pipeline *, const struct provider_address *,
+               struct eth_addr *);
+
+/* neigh.c: the uplink's neighbour table (rules there). */
+void neigh_init(struct pipeline *);
+void neigh_uninit(struct pipeline *);
+struct pl_neigh *neigh_find(struct pipeline *, const struct in6_addr *);
+/* The entry for a next hop we send to (made active); NULL only if the
+ * table is full and nothing may be evicted (never, in practice). */
+struct pl_neigh *neigh_for_tx(struct pipeline *, const struct in6_addr *);
+/* Learns ip -> mac for an entry we have; makes a passive one if
+ * 'create' and 'ip' is inside a local PA's prefix.  Releases a waiting
+ * packet.  True if an entry was updated or made. */
+bool neigh_learn(struct pipeline *, const struct in6_addr *,
+                 const struct eth_addr *, uint16_t vlan, bool create);
+/* The local PA whose prefix holds 'ip' (on-link), or NULL. */
+const struct provider_address *neigh_on_link_pa(const struct pipeline *,
+                                                const struct in6_addr *);
+/* Makes 'b' the packet waiting for 'n' (dropping an older one). */
+void neigh_hold(struct pipeline *, struct pl_neigh *, struct pbuf *b);
+void neigh_probe(struct pipeline *, const struct provider_address *,
+                 struct pl_neigh *);
+bool neigh_probe_due(const struct pl_neigh *);
+/* Sends the IP packet in 'b' (parsed in 'pi'), whose addresses nat.c has
+ * rewritten to PAs, to 'dst_pa' from the PA of 'src': a new Ethernet
+ * header, no tunnel.  Takes ownership. */
+void uplink_send_rewritten(struct pipeline *, struct pbuf *,
+                           const struct pkt_info *,
+                           const struct in6_addr *dst_pa,
+                           const struct lookup_record *src);
 void neigh_tick(struct pipeline *);
+
+/* nat.c: IP Rewrite out ('rec' the destination's record, 'src' the
+ * source's) and in ('dst' the record whose own PA the packet is for).
+ * Take ownership. */
+void nat_output(struct pipeline *, struct pbuf *, const struct pkt_info *,
+                const struct lookup_record *rec,
+                const struct lookup_record *src);
+void nat_input(struct pipeline *, struct pbuf *, const struct pkt_info *po,
+               const struct lookup_record *dst);
+
+/* The one rule for a destination lookup record, on every path: false if
+ * 'rec''s rule forbids reaching it (the packet is dropped and counted). */
+bool pl_rule_allows(struct pipeline *, struct pbuf *,
+                    const struct lookup_record *rec);
+/* Sends 'b' to the remote lookup record 'rec' (switched or routed) as its
+ * rule says: NVGRE to its PA (or, for TranslationMethodNat, IP Rewrite).
+ * 'src' is the source's record (may be NULL).  Takes ownership. */
+void pl_forward_remote(struct pipeline *, struct pbuf *,
+                       const struct pkt_info *, uint32_t vsid,
+                       const struct lookup_record *rec,
+                       const struct lookup_record *src);
 
 #endif

@@ -30,7 +30,7 @@ pipeline_create(struct policy *pol, const struct pipeline_config *cfg)
 	pl->free_bufs = xcalloc(PL_POOL_SIZE, sizeof(*pl->free_bufs));
 	for (int i = 0; i < PL_POOL_SIZE; i++)
 		pl->free_bufs[pl->n_free++] = &pl->pool[i];
-	hmap_init(&pl->neigh_map);
+	neigh_init(pl);
 	return pl;
 }
 
@@ -39,7 +39,7 @@ pipeline_destroy(struct pipeline *pl)
 {
 	if (!pl)
 		return;
-	hmap_uninit(&pl->neigh_map);
+	neigh_uninit(pl);
 	free(pl->ports);
 	free(pl->pool);
 	free(pl->free_bufs);
@@ -49,9 +49,23 @@ pipeline_destroy(struct pipeline *pl)
 void
 pipeline_set_uplink(struct pipeline *pl, struct io_port *io)
 {
+	struct pl_port *p = &pl->ports[PIPELINE_UPLINK];
+
+	/* Nothing is queued between polls; should it be, it goes back. */
+	for (int i = 0; i < p->n_out; i++)
+		pl_free(pl, p->out[i]);
+	p->n_out = 0;
 	pl->ports[PIPELINE_UPLINK].used = io != NULL;
 	pl->ports[PIPELINE_UPLINK].io = io;
 	pl->ports[PIPELINE_UPLINK].vma = NULL;
+}
+
+void
+pipeline_set_uplink_link(struct pipeline *pl, const struct eth_addr *mac,
+                         int mtu)
+{
+	pl->cfg.uplink_mac = *mac;
+	pl->cfg.uplink_mtu = mtu > 0 ? mtu : 1500;
 }
 
 int
@@ -302,6 +316,12 @@ pipeline_drops(const struct pipeline *pl)
 	return pl->drops;
 }
 
+const uint64_t *
+pipeline_events(const struct pipeline *pl)
+{
+	return pl->events;
+}
+
 uint64_t
 pipeline_port_drops(const struct pipeline *pl, int port)
 {
@@ -314,32 +334,12 @@ void
 pipeline_clear_stats(struct pipeline *pl)
 {
 	memset(pl->drops, 0, sizeof(pl->drops));
+	memset(pl->events, 0, sizeof(pl->events));
 	for (int i = 0; i < pl->n_ports; i++) {
 		pl->ports[i].drops = 0;
 		if (pl->ports[i].io)
 			memset(&pl->ports[i].io->stats, 0,
 			       sizeof(pl->ports[i].io->stats));
-	}
-}
-
-void
-pipeline_neigh_foreach(const struct pipeline *pl, pipeline_neigh_cb cb,
-                       void *aux)
-{
-	uint64_t now = time_ns();
-
-	for (int i = 0; i < PL_NEIGH_MAX; i++) {
-		const struct pl_neigh *n = &pl->neigh[i];
-		struct neigh_info ni;
-
-		if (!n->used)
-			continue;
-		ni.ip = n->ip;
-		ni.mac = n->mac;
-		ni.vlan = n->vlan;
-		ni.resolved = n->resolved;
-		ni.age_ms = (now - n->updated_ns) / 1000000;
-		cb(&ni, aux);
 	}
 }
 

@@ -35,17 +35,32 @@
 #define PIPELINE_BATCH 32
 #define PIPELINE_UPLINK 0
 
+/* The tunnel a host sends with (it receives both). */
+enum pipeline_encap { PIPELINE_ENCAP_NVGRE, PIPELINE_ENCAP_VXLAN };
+
 struct pipeline_config {
-	bool flowid_zero; /* NVGRE FlowID 0 instead of a flow hash */
+	enum pipeline_encap encap;
+	bool flowid_zero; /* NVGRE FlowID 0 (VXLAN: a fixed source port)
+	                     instead of a flow hash */
 	struct eth_addr uplink_mac;
 	int uplink_mtu;
 };
+
+/* "nvgre", "vxlan"; and back (0 or -EINVAL). */
+const char *pipeline_encap_name(enum pipeline_encap);
+int pipeline_encap_parse(const char *, enum pipeline_encap *);
+
+/* Bytes between the uplink MTU and the largest inner IP packet: outer IP,
+ * tunnel header and inner Ethernet (NVGRE 42/62 over IPv4/IPv6 PAs,
+ * VXLAN 50/70).  A VM adapter's MTU is the uplink's minus this. */
+int pipeline_encap_overhead(enum pipeline_encap, bool v6_pa);
 
 struct neigh_info {
 	struct in6_addr ip;
 	struct eth_addr mac;
 	uint16_t vlan;
 	bool resolved;
+	bool active; /* used to send (else learnt from a request to us) */
 	uint64_t age_ms;
 };
 
@@ -56,8 +71,12 @@ struct pipeline *pipeline_create(struct policy *pol,
                                  const struct pipeline_config *);
 void pipeline_destroy(struct pipeline *); /* accepts NULL; not the ports */
 
-/* Uplink (port 0).  Not owned. */
+/* Uplink (port 0).  Not owned.  NULL while the uplink is down or gone:
+ * frames for it are then dropped (tx_failed). */
 void pipeline_set_uplink(struct pipeline *, struct io_port *);
+/* The uplink's MAC and MTU changed (a new interface of the same name). */
+void pipeline_set_uplink_link(struct pipeline *, const struct eth_addr *mac,
+                              int mtu);
 /* A VM adapter's port.  Returns its index (> 0).  Neither 'io' nor 'vma'
  * is owned; 'vma' is read live (a new MAC or VSID applies at once). */
 int pipeline_add_port(struct pipeline *, struct io_port *,
@@ -78,7 +97,8 @@ void pipeline_tick(struct pipeline *);
 void pipeline_trace(struct pipeline *, int port, const uint8_t *frame,
                     size_t len, struct trace *t);
 
-const uint64_t *pipeline_drops(const struct pipeline *); /* [DROP_MAX] */
+const uint64_t *pipeline_drops(const struct pipeline *);  /* [DROP_MAX] */
+const uint64_t *pipeline_events(const struct pipeline *); /* [PLEV_MAX] */
 uint64_t pipeline_port_drops(const struct pipeline *, int port);
 void pipeline_clear_stats(struct pipeline *);
 

@@ -10,7 +10,11 @@
  *     itself when on-link, else the route's next hop, e.g. a gateway VM);
  *     routes of other RDIDs are never consulted, so tenants never meet;
  *  4. the lookup record of the next hop in the destination VSID gives its
- *     MAC and PA (none: drop);
+ *     MAC and PA; when no route matches, or no record matches the route's
+ *     next hop, the routing domain's GatewayWildcard record (CA 0.0.0.0 or
+ *     ::: the route's VSID's, else the source VSID's, else any of the
+ *     domain's) takes the packet, as Windows does for a gateway (none:
+ *     drop);
  *  5. TTL / hop limit: at 1 the packet is dropped with an ICMP time
  *     exceeded from the gateway address; else decremented;
  *  6. destination MAC := the record's MAC, source MAC := the router's MAC
@@ -59,34 +63,51 @@ may_send_icmp_error(struct pipeline *pl, const struct pkt_info *pi)
 		pl->icmp_err_window_ns = now;
 		pl->icmp_err_count = 0;
 	}
-	return pl->icmp_err_count++ < ICMP_ERR_PER_SEC;
+	if (pl->icmp_err_count++ < ICMP_ERR_PER_SEC)
+		return true;
+	pl->events[PLEV_ICMP_ERROR_LIMITED]++;
+	return false;
 }
 
-static void
-send_time_exceeded(struct pipeline *pl, int port, const struct pbuf *b,
-                   const struct pkt_info *pi, uint32_t vsid)
+void
+pl_icmp_error(struct pipeline *pl, const struct pbuf *b,
+              const struct pkt_info *pi, uint8_t type, uint8_t code,
+              uint32_t info)
 {
+	const struct vm_adapter *vma;
 	struct eth_addr rmac;
 	struct in6_addr gw;
 	struct pbuf *e;
+	int port = (int)b->in_port;
 	size_t n;
 
-	if (!gateway_of(pl, vsid, &pi->ip_src, &gw) ||
-	    !may_send_icmp_error(pl, pi))
+	if (port <= 0 || port >= pl->n_ports || !pl->ports[port].used ||
+	    !pl->ports[port].vma)
+		return;
+	vma = pl->ports[port].vma;
+	if (!pi->is_ip || !gateway_of(pl, vma->vsid, &pi->ip_src, &gw)) {
+		TR(pl, "icmp",
+		   "no router address in the sender's subnet: "
+		   "no ICMP error");
+		return;
+	}
+	if (!may_send_icmp_error(pl, pi))
 		return;
 	e = pl_alloc(pl);
 	if (!e)
 		return;
-	pipeline_router_mac(pl, vsid, &rmac);
-	n = build_icmp_error(e->data, PBUF_FRAME_MAX, &pi->eth_src, &rmac, &gw,
-	                     pi->is_ipv6 ? 3 : 11, 0, b->data, pi);
+	pipeline_router_mac(pl, vma->vsid, &rmac);
+	n = build_icmp_error(e->data, PBUF_FRAME_MAX, &vma->mac, &rmac, &gw,
+	                     type, code, info, b->data, pi);
 	if (!n) {
 		pl_free(pl, e);
 		return;
 	}
 	e->len = (uint32_t)n;
-	TR(pl, "router", "ICMP time exceeded sent back from %s",
+	TR(pl, "icmp", "ICMP%s type %u code %u%s sent back from %s",
+	   pi->is_ipv6 ? "v6" : "", type, code, info ? " with MTU" : "",
 	   ip_fmt(&gw, (char[IP_ADDR_STRLEN]){0}));
+	pl->events[PLEV_ICMP_ERROR_SENT]++;
 	pl_emit(pl, port, e);
 }
 
@@ -100,16 +121,18 @@ is_echo_request(const struct pkt_info *pi)
 	return pi->l4_proto == 1 && pi->icmp_type == 8;
 }
 
+static void router_forward(struct pipeline *, int port, struct pbuf *,
+                           struct pkt_info *, const struct lookup_record *src,
+                           const struct lookup_record *rec, uint32_t vsid);
+
 void
-router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi)
+router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
+             const struct lookup_record *src)
 {
 	const struct customer_route *cr;
-	const struct lookup_record *rec, *src;
-	char ip[IP_ADDR_STRLEN], ip2[IP_ADDR_STRLEN], g[GUID_STRLEN];
-	char pfx[IP_ADDR_STRLEN + 4], m[ETH_ADDR_STRLEN];
+	const struct lookup_record *rec;
+	char ip[IP_ADDR_STRLEN], g[GUID_STRLEN], pfx[IP_ADDR_STRLEN + 4];
 	const struct in6_addr *target;
-	struct vm_adapter *dst_vma;
-	struct eth_addr rmac;
 	uint32_t vsid = b->vsid;
 	struct guid rdid;
 
@@ -123,7 +146,12 @@ router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi)
 	if (!cr) {
 		TR(pl, "router", "no customer route to %s in %s",
 		   ip_fmt(&pi->ip_dst, ip), g);
-		pl_drop(pl, b, DROP_NO_ROUTE);
+		rec = policy_lr_wildcard(pl->pol, vsid, 0, &pi->ip_dst);
+		if (!rec) {
+			pl_drop(pl, b, DROP_NO_ROUTE);
+			return;
+		}
+		router_forward(pl, port, b, pi, src, rec, vsid);
 		return;
 	}
 	if (policy_is_gateway_ca(pl->pol, cr->vsid, &pi->ip_dst)) {
@@ -148,44 +176,60 @@ router_input(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi)
 	if (!rec) {
 		TR(pl, "router", "no lookup record for %s in vsid %u",
 		   ip_fmt(target, ip), cr->vsid);
-		pl_drop(pl, b, DROP_NO_LOOKUP_RECORD);
-		return;
+		rec = policy_lr_wildcard(pl->pol, cr->vsid, vsid, &pi->ip_dst);
+		if (!rec) {
+			pl_drop(pl, b, DROP_NO_LOOKUP_RECORD);
+			return;
+		}
 	}
-	if (rec->rule == LR_RULE_NAT) {
-		pl_drop(pl, b, DROP_RULE_NAT);
-		return;
+	router_forward(pl, port, b, pi, src, rec, vsid);
+}
+
+/* Rules 4-7 towards the lookup record 'rec' (the destination's, its next
+ * hop's, or a GatewayWildcard record) in its VSID. */
+static void
+router_forward(struct pipeline *pl, int port, struct pbuf *b,
+               struct pkt_info *pi, const struct lookup_record *src,
+               const struct lookup_record *rec, uint32_t vsid)
+{
+	char ip[IP_ADDR_STRLEN], ip2[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
+	struct vm_adapter *dst_vma;
+	struct eth_addr rmac;
+
+	if (rec->type == LR_TYPE_GW_WILDCARD) {
+		TR(pl, "router",
+		   "GatewayWildcard record of vsid %u: MAC %s PA %s takes "
+		   "what no other record or route matches",
+		   rec->vsid, eth_fmt(&rec->mac, m), ip_fmt(&rec->pa, ip2));
+		if (eth_is_zero(&rec->mac)) {
+			pl_drop(pl, b, DROP_NO_LOOKUP_RECORD);
+			return;
+		}
 	}
-	if (rec->rule == LR_RULE_NONE) {
-		pl_drop(pl, b, DROP_RULE_NONE);
+	if (!pl_rule_allows(pl, b, rec))
 		return;
-	}
 	TR(pl, "router", "lookup record %s vsid %u: MAC %s PA %s",
 	   ip_fmt(&rec->ca, ip), rec->vsid, eth_fmt(&rec->mac, m),
 	   ip_fmt(&rec->pa, ip2));
 	if (pi->ttl <= 1) {
-		send_time_exceeded(pl, port, b, pi, vsid);
+		pl_icmp_error(pl, b, pi, pi->is_ipv6 ? 3 : 11, 0, 0);
 		pl_drop(pl, b, DROP_TTL_EXCEEDED);
 		return;
 	}
 	build_dec_ttl(b->data, pi);
-	pipeline_router_mac(pl, cr->vsid, &rmac);
+	pipeline_router_mac(pl, rec->vsid, &rmac);
 	memcpy(b->data, &rec->mac, 6);
 	memcpy(b->data + 6, &rmac, 6);
 	pi->eth_dst = rec->mac;
 	pi->eth_src = rmac;
-	b->vsid = cr->vsid;
+	b->vsid = rec->vsid;
 	TR(pl, "router", "TTL %u -> %u; MAC %s -> %s; vsid %u -> %u", pi->ttl,
 	   pi->ttl - 1, eth_fmt(&rmac, m),
-	   eth_fmt(&rec->mac, (char[ETH_ADDR_STRLEN]){0}), vsid, cr->vsid);
-	dst_vma = policy_vma_by_mac(pl->pol, cr->vsid, &rec->mac);
+	   eth_fmt(&rec->mac, (char[ETH_ADDR_STRLEN]){0}), vsid, rec->vsid);
+	dst_vma = policy_vma_by_mac(pl->pol, rec->vsid, &rec->mac);
 	if (dst_vma) {
-		vm_deliver(pl, b, pi, cr->vsid, -1);
+		vm_deliver(pl, b, pi, rec->vsid, -1);
 		return;
 	}
-	if (policy_pa_find(pl->pol, &rec->pa)) {
-		pl_drop(pl, b, DROP_NO_LOCAL_PORT);
-		return;
-	}
-	src = vm_ca_owner(pl, vsid, &pi->ip_src);
-	uplink_encap(pl, b, pi, cr->vsid, &rec->pa, src);
+	pl_forward_remote(pl, b, pi, rec->vsid, rec, src);
 }

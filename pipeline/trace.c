@@ -20,31 +20,64 @@ static const char *const drop_descs[] = {
 #undef X
 };
 
+static const char *const event_names[] = {
+#define X(n, d) #n,
+    PL_EVENTS
+#undef X
+};
+static const char *const event_descs[] = {
+#define X(n, d) d,
+    PL_EVENTS
+#undef X
+};
+
+/* A lower-case copy of 'upper' in 'buf' (made once: 'buf' starts empty). */
+static const char *
+lower_once(char *buf, size_t size, const char *upper)
+{
+	size_t i;
+
+	if (buf[0])
+		return buf;
+	for (i = 0; upper[i] && i < size - 1; i++) {
+		char c = upper[i];
+
+		buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 const char *
 drop_name(enum drop_reason r)
 {
-	/* Lower-case copies, made once. */
 	static char names[DROP_MAX][40];
 
 	if ((unsigned)r >= DROP_MAX)
 		return "unknown";
-	if (!names[r][0]) {
-		size_t i;
-
-		for (i = 0; drop_names[r][i] && i < sizeof(names[r]) - 1; i++) {
-			char c = drop_names[r][i];
-
-			names[r][i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-		}
-		names[r][i] = '\0';
-	}
-	return names[r];
+	return lower_once(names[r], sizeof(names[r]), drop_names[r]);
 }
 
 const char *
 drop_desc(enum drop_reason r)
 {
 	return (unsigned)r < DROP_MAX ? drop_descs[r] : "unknown";
+}
+
+const char *
+event_name(enum pl_event e)
+{
+	static char names[PLEV_MAX][40];
+
+	if ((unsigned)e >= PLEV_MAX)
+		return "unknown";
+	return lower_once(names[e], sizeof(names[e]), event_names[e]);
+}
+
+const char *
+event_desc(enum pl_event e)
+{
+	return (unsigned)e < PLEV_MAX ? event_descs[e] : "unknown";
 }
 
 void

@@ -5,22 +5,44 @@
  * Port ingress (the Hyper-V switch's VSID tagging and anti-spoofing):
  *  1. the adapter must have a VSID; the frame gets it as out-of-band data;
  *  2. the frame must be untagged and come from the adapter's own MAC;
- *  3. an IP source (or ARP sender) must be owned by this adapter: its own
- *     lookup record, or a route whose next hop is this adapter (a gateway
- *     VM forwards for the addresses behind it).  Unspecified and IPv6
+ *  3. an IP source (or ARP sender) must be owned by this adapter: the
+ *     lookup record that owns it (its own record, or the record of the
+ *     next hop of the route that covers it: a gateway VM forwards for the
+ *     addresses behind it; or, for what no record or route owns, the
+ *     routing domain's GatewayWildcard record) has the adapter's MAC.  An
+ * address no record owns may be used only by an adapter whose MAC has an L2Only
+ * record (its address is learnt, flow F4) or a GatewayWildcard record (a
+ *     gateway); any other adapter is dropped (F8).  Unspecified and IPv6
  *     link-local sources are allowed but are never routed.
+ * Neighbour discovery from a VM (the IPv6 twin of rule 3; RFC 4861):
+ *  4. hop limit 255, else dropped as malformed;
+ *  5. every link-layer option (source or target, wherever it stands) must
+ *     carry the adapter's MAC;
+ *  6. a neighbour advertisement may only advertise an address this
+ *     adapter owns (rule 3 applied to its target; a link-local target
+ *     must not be the EUI-64 address of another MAC), and never a
+ *     router address; a DAD solicitation (unspecified source) may only
+ *     probe such an address;
+ *  7. router advertisements and redirects are dropped (no VM is a
+ *     router of the virtual subnet), and so are router solicitations
+ *     (the distributed router does not advertise).
  * ARP/ND responder (no ARP or ND ever goes onto the wire):
- *  4. the ".1" of the subnet is answered with the router's MAC (F2, F7);
- *  5. a CA whose lookup record is on another host is answered from the
- *     record (F3);
- *  6. anything else (a local VM, gratuitous ARP, DAD) is broadcast to the
- *     VSID's adapters on this host only, where the owner answers (F1).
- *  7. Router advertisements and redirects from VMs are dropped.
+ *  8. the ".1" of the subnet is answered with the router's MAC (F2, F7);
+ *  9. a CA whose lookup record is on another host is answered from the
+ *     record (F3); for ND, every CA with a lookup record is answered
+ *     from policy, local ones too, so a guest's advertisement never
+ *     decides who owns an address;
+ * 10. anything else (a local VM's ARP, gratuitous ARP, DAD) is broadcast
+ *     to the VSID's adapters on this host only, where the owner answers
+ *     (F1).
  * L2:
- *  8. to a router MAC: the distributed router (router.c);
- *  9. to a local adapter of the same VSID: delivered (F1);
- * 10. to the MAC of a lookup record elsewhere: NVGRE to its PA (F3);
- * 11. otherwise dropped (unknown destination).
+ * 11. to a router MAC: the distributed router (router.c);
+ * 12. to a local adapter of the same VSID: delivered (F1);
+ * 13. to the MAC of a lookup record elsewhere: NVGRE to its PA (F3);
+ *     the record's rule applies as on the routed path (pl_rule_allows,
+ *     pl_forward_remote): a TranslationMethodNone record is reached on
+ *     no path, local or remote, switched or routed;
+ * 14. otherwise dropped (unknown destination).
  */
 #include "pipeline/internal.h"
 
@@ -55,11 +77,88 @@ vm_ca_owner(const struct pipeline *pl, uint32_t vsid, const struct in6_addr *ip)
 	if (!policy_vsid_rdid(pl->pol, vsid, &rdid))
 		return NULL;
 	cr = policy_cr_lookup(pl->pol, &rdid, ip);
-	if (!cr)
-		return NULL;
-	if (ip_is_unspec(&cr->nexthop))
-		return policy_lr_by_ca(pl->pol, cr->vsid, ip);
-	return policy_lr_by_ca(pl->pol, cr->vsid, &cr->nexthop);
+	if (cr && ip_is_unspec(&cr->nexthop))
+		rec = policy_lr_by_ca(pl->pol, cr->vsid, ip);
+	else if (cr)
+		rec = policy_lr_by_ca(pl->pol, cr->vsid, &cr->nexthop);
+	/* What no record or route owns is the gateway's (router.c rule 4). */
+	return rec ? rec
+	           : policy_lr_wildcard(pl->pol, cr ? cr->vsid : vsid, vsid,
+	                                ip);
+}
+
+bool
+vm_src_allowed(const struct pipeline *pl, const struct eth_addr *mac,
+               uint32_t vsid, const struct in6_addr *ip,
+               const struct lookup_record **owner)
+{
+	const struct lookup_record *o = vm_ca_owner(pl, vsid, ip);
+	unsigned types;
+
+	*owner = o;
+	if (o && (o->type != LR_TYPE_GW_WILDCARD || eth_equal(&o->mac, mac)))
+		return eth_equal(&o->mac, mac);
+	/* Rule 3: no record owns it (but maybe the gateway's wildcard). */
+	types = policy_lr_mac_types(pl->pol, vsid, mac);
+	return (types & (1u << LR_TYPE_L2ONLY | 1u << LR_TYPE_GW_WILDCARD)) !=
+	       0;
+}
+
+/* Is link-local 'a' the modified EUI-64 address (RFC 4291 2.5.1) of a MAC
+ * other than 'mac'? */
+static bool
+eui64_of_other(const struct in6_addr *a, const struct eth_addr *mac)
+{
+	const uint8_t *id = a->s6_addr + 8;
+
+	if (id[3] != 0xff || id[4] != 0xfe)
+		return false;
+	return (id[0] ^ 0x02) != mac->b[0] || id[1] != mac->b[1] ||
+	       id[2] != mac->b[2] || id[5] != mac->b[3] || id[6] != mac->b[4] ||
+	       id[7] != mac->b[5];
+}
+
+/* Rule 6: may the adapter with 'mac' claim address 't' in ND? */
+static bool
+nd_claim_ok(struct pipeline *pl, const struct eth_addr *mac, uint32_t vsid,
+            const struct in6_addr *t)
+{
+	const struct lookup_record *owner;
+
+	if (is_link_local(t))
+		return !eui64_of_other(t, mac);
+	if (ip_is_v4(t) || policy_is_gateway_ca(pl->pol, vsid, t))
+		return false;
+	return vm_src_allowed(pl, mac, vsid, t, &owner);
+}
+
+bool
+vm_nd_ok(struct pipeline *pl, const struct pkt_info *pi, uint32_t vsid,
+         const struct eth_addr *mac)
+{
+	char ip[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
+
+	/* Rule 5. */
+	if (pi->has_nd_ll_any &&
+	    (pi->nd_ll_mixed || !eth_equal(&pi->nd_ll_any, mac))) {
+		TR(pl, "ingress",
+		   "ND link-layer option %s%s is not the sender's MAC",
+		   eth_fmt(&pi->nd_ll_any, m),
+		   pi->nd_ll_mixed ? " (and others)" : "");
+		return false;
+	}
+	/* Rule 6. */
+	if ((pi->icmp_type == ND_NEIGHBOR_ADVERT ||
+	     (pi->icmp_type == ND_NEIGHBOR_SOLICIT &&
+	      ip_is_unspec(&pi->ip_src))) &&
+	    !nd_claim_ok(pl, mac, vsid, &pi->nd_target)) {
+		TR(pl, "ingress", "ND %s claims %s, which %s does not own",
+		   pi->icmp_type == ND_NEIGHBOR_ADVERT ? "advertisement"
+		                                       : "DAD probe",
+		   ip_fmt(&pi->nd_target, ip), eth_fmt(mac, m));
+		return false;
+	}
+	return true;
 }
 
 /* A locally administered MAC for the router of a VSID with no ".1" lookup
@@ -195,13 +294,15 @@ nd_answer(struct pipeline *pl, int port, struct pbuf *b,
 	pl_emit(pl, port, b);
 }
 
-/* Rules 4-6 for a target address 't': returns true if answered. */
+/* Rules 8-10 for a target address 't': returns true if answered.  'nd':
+ * answer for every CA with a lookup record (rule 9). */
 static bool
 resolve_target(struct pipeline *pl, uint32_t vsid, const struct in6_addr *t,
-               struct eth_addr *mac, bool *router)
+               bool nd, struct eth_addr *mac, bool *router)
 {
 	const struct lookup_record *rec;
 	char ip[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
+	bool local;
 
 	*router = false;
 	if (policy_is_gateway_ca(pl->pol, vsid, t)) {
@@ -214,13 +315,16 @@ resolve_target(struct pipeline *pl, uint32_t vsid, const struct in6_addr *t,
 		return true;
 	}
 	rec = policy_lr_by_ca(pl->pol, vsid, t);
-	if (rec && !policy_vma_by_mac(pl->pol, vsid, &rec->mac)) {
+	local = rec && policy_vma_by_mac(pl->pol, vsid, &rec->mac);
+	if (rec && rec->type != LR_TYPE_GW_WILDCARD &&
+	    rec->rule != LR_RULE_NONE && (nd || !local)) {
 		*mac = rec->mac;
 		TR(pl, "arp",
 		   "%s vsid %u: lookup record -> MAC %s on PA %s; "
-		   "answered here, nothing goes on the wire",
+		   "answered here%s",
 		   ip_fmt(t, ip), vsid, eth_fmt(mac, m),
-		   ip_fmt(&rec->pa, (char[IP_ADDR_STRLEN]){0}));
+		   ip_fmt(&rec->pa, (char[IP_ADDR_STRLEN]){0}),
+		   local ? " (a local adapter)" : ", nothing goes on the wire");
 		return true;
 	}
 	TR(pl, "arp",
@@ -243,7 +347,7 @@ vm_arp(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
 		return;
 	}
 	if (pi->arp_op == 1 && !ip_equal(&pi->arp_spa, &pi->arp_tpa) &&
-	    resolve_target(pl, vsid, &pi->arp_tpa, &mac, &router)) {
+	    resolve_target(pl, vsid, &pi->arp_tpa, false, &mac, &router)) {
 		if (pl->tr)
 			trace_verdict(pl->tr, "ARP reply sent back to the VM");
 		arp_answer(pl, port, b, pi, &mac);
@@ -268,19 +372,29 @@ vm_arp(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
 			pl_drop(pl, b, DROP_UNKNOWN_DST);
 			return;
 		}
-		uplink_encap(pl, b, pi, vsid, &rec->pa,
-		             vm_ca_owner(pl, vsid, &pi->arp_spa));
+		pl_forward_remote(pl, b, pi, vsid, rec,
+		                  vm_ca_owner(pl, vsid, &pi->arp_spa));
 	}
 }
 
-/* Returns true if the frame was consumed. */
+/* Rules 4-7 and 9 for ICMPv6 types 133-137.  Returns true if the frame
+ * was consumed. */
 static bool
 vm_nd(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
       uint32_t vsid)
 {
+	struct vm_adapter *vma = pl->ports[port].vma;
 	struct eth_addr mac;
 	bool router;
 
+	if (pi->ttl != 255 || pi->icmp_code != 0) {
+		pl_drop(pl, b, DROP_BAD_ND);
+		return true;
+	}
+	if (!vm_nd_ok(pl, pi, vsid, &vma->mac)) {
+		pl_drop(pl, b, DROP_SPOOFED_ND);
+		return true;
+	}
 	switch (pi->icmp_type) {
 	case ND_ROUTER_SOLICIT:
 	case ND_ROUTER_ADVERT:
@@ -288,13 +402,10 @@ vm_nd(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
 		pl_drop(pl, b, DROP_ND_IGNORED);
 		return true;
 	case ND_NEIGHBOR_SOLICIT:
-		if (pi->ttl != 255) {
-			pl_drop(pl, b, DROP_BAD_ND);
-			return true;
-		}
 		/* DAD (unspecified source) is for the local adapters. */
 		if (!ip_is_unspec(&pi->ip_src) &&
-		    resolve_target(pl, vsid, &pi->nd_target, &mac, &router)) {
+		    resolve_target(pl, vsid, &pi->nd_target, true, &mac,
+		                   &router)) {
 			if (pl->tr)
 				trace_verdict(pl->tr, "neighbour "
 				                      "advertisement sent "
@@ -312,7 +423,7 @@ void
 vm_input(struct pipeline *pl, int port, struct pbuf *b)
 {
 	struct vm_adapter *vma = pl->ports[port].vma;
-	const struct lookup_record *self, *owner = NULL, *rec;
+	const struct lookup_record *owner = NULL, *rec;
 	char ip[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
 	struct pkt_info pi;
 	uint32_t vsid;
@@ -339,15 +450,15 @@ vm_input(struct pipeline *pl, int port, struct pbuf *b)
 		pl_drop(pl, b, DROP_SPOOFED_SRC_MAC);
 		return;
 	}
-	self = policy_lr_by_mac(pl->pol, vsid, &vma->mac);
 	if (pi.ethertype == 0x0806) {
-		if (!ip_is_unspec(&pi.arp_spa)) {
-			owner = vm_ca_owner(pl, vsid, &pi.arp_spa);
-			if ((owner && !eth_equal(&owner->mac, &vma->mac)) ||
-			    (!owner && self)) {
-				pl_drop(pl, b, DROP_SPOOFED_SRC_IP);
-				return;
-			}
+		if (!ip_is_unspec(&pi.arp_spa) &&
+		    !vm_src_allowed(pl, &vma->mac, vsid, &pi.arp_spa, &owner)) {
+			TR(pl, "ingress",
+			   "ARP sender %s is not owned by "
+			   "this adapter",
+			   ip_fmt(&pi.arp_spa, ip));
+			pl_drop(pl, b, DROP_SPOOFED_SRC_IP);
+			return;
 		}
 		vm_arp(pl, port, b, &pi, vsid);
 		return;
@@ -357,13 +468,11 @@ vm_input(struct pipeline *pl, int port, struct pbuf *b)
 		return;
 	}
 	if (!not_routable(&pi.ip_src)) {
-		owner = vm_ca_owner(pl, vsid, &pi.ip_src);
-		if ((owner && !eth_equal(&owner->mac, &vma->mac)) ||
-		    (!owner && self)) {
+		if (!vm_src_allowed(pl, &vma->mac, vsid, &pi.ip_src, &owner)) {
 			TR(pl, "ingress",
-			   "source %s is not owned by this "
-			   "adapter",
-			   ip_fmt(&pi.ip_src, ip));
+			   "source %s is not owned by this adapter%s",
+			   ip_fmt(&pi.ip_src, ip),
+			   owner ? "" : " (no lookup record owns it)");
 			pl_drop(pl, b, DROP_SPOOFED_SRC_IP);
 			return;
 		}
@@ -373,6 +482,11 @@ vm_input(struct pipeline *pl, int port, struct pbuf *b)
 			   "(lookup record %s)",
 			   ip_fmt(&pi.ip_src, ip),
 			   ip_fmt(&owner->ca, (char[IP_ADDR_STRLEN]){0}));
+		else
+			TR(pl, "ingress",
+			   "source %s: no record owns it; this adapter's "
+			   "L2Only or GatewayWildcard record allows it",
+			   ip_fmt(&pi.ip_src, ip));
 	}
 	if (pi.is_ipv6 && pi.l4_proto == IPPROTO_ICMPV6 && pi.l4_ofs &&
 	    pi.icmp_type >= ND_ROUTER_SOLICIT && pi.icmp_type <= ND_REDIRECT &&
@@ -385,26 +499,26 @@ vm_input(struct pipeline *pl, int port, struct pbuf *b)
 	if (vm_is_router_mac(pl, vsid, &pi.eth_dst)) {
 		TR(pl, "l2", "destination MAC %s is the router: route",
 		   eth_fmt(&pi.eth_dst, m));
-		if (!owner) {
+		if (not_routable(&pi.ip_src)) {
 			pl_drop(pl, b, DROP_NOT_ROUTABLE);
 			return;
 		}
-		router_input(pl, port, b, &pi);
+		router_input(
+		    pl, port, b, &pi,
+		    owner ? owner : policy_lr_by_mac(pl->pol, vsid, &vma->mac));
 		return;
 	}
+	rec = policy_lr_by_mac(pl->pol, vsid, &pi.eth_dst);
+	if (rec && !pl_rule_allows(pl, b, rec))
+		return;
 	if (policy_vma_by_mac(pl->pol, vsid, &pi.eth_dst)) {
 		vm_deliver(pl, b, &pi, vsid, port);
 		return;
 	}
-	rec = policy_lr_by_mac(pl->pol, vsid, &pi.eth_dst);
 	if (!rec) {
 		TR(pl, "l2", "no adapter or lookup record for %s in vsid %u",
 		   eth_fmt(&pi.eth_dst, m), vsid);
 		pl_drop(pl, b, DROP_UNKNOWN_DST);
-		return;
-	}
-	if (policy_pa_find(pl->pol, &rec->pa)) {
-		pl_drop(pl, b, DROP_NO_LOCAL_PORT);
 		return;
 	}
 	TR(pl, "l2",
@@ -412,5 +526,7 @@ vm_input(struct pipeline *pl, int port, struct pbuf *b)
 	   "-> PA %s",
 	   eth_fmt(&pi.eth_dst, m), ip_fmt(&rec->ca, ip), vsid,
 	   ip_fmt(&rec->pa, (char[IP_ADDR_STRLEN]){0}));
-	uplink_encap(pl, b, &pi, vsid, &rec->pa, owner ? owner : self);
+	pl_forward_remote(pl, b, &pi, vsid, rec,
+	                  owner ? owner
+	                        : policy_lr_by_mac(pl->pol, vsid, &vma->mac));
 }

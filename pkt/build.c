@@ -259,7 +259,7 @@ build_echo_reply_inplace(uint8_t *frame, size_t len, const struct pkt_info *pi)
 size_t
 build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
                  const struct eth_addr *src, const struct in6_addr *from,
-                 uint8_t type, uint8_t code, const uint8_t *orig,
+                 uint8_t type, uint8_t code, uint32_t info, const uint8_t *orig,
                  const struct pkt_info *pi)
 {
 	size_t ohdr, quote, total, olen, max;
@@ -282,6 +282,8 @@ build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
 	memset(ih, 0, sizeof(*ih));
 	ih->type = type;
 	ih->code = code;
+	info = htonl(info);
+	memcpy(msg + 4, &info, 4);
 	memcpy(msg + ICMP_HDR_LEN, orig + pi->l3_ofs, quote);
 	if (!pi->is_ipv6) {
 		struct ipv4_hdr *ip = (struct ipv4_hdr *)(buf + ETH_HDR_LEN);
@@ -305,6 +307,100 @@ build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
 		build_icmp6_csum(msg, ICMP_HDR_LEN + quote, from, &pi->ip_src);
 	}
 	return total;
+}
+
+int
+build_l4_csum(uint8_t *frame, const struct pkt_info *pi)
+{
+	size_t len, at;
+	uint32_t sum;
+	uint16_t c;
+	uint8_t *l4;
+
+	if (!pi->is_ip || !pi->l4_ofs || pi->is_fragment ||
+	    (pi->l4_proto != IPPROTO_TCP && pi->l4_proto != IPPROTO_UDP) ||
+	    pi->ip_end <= pi->l4_ofs)
+		return -EINVAL;
+	len = (size_t)(pi->ip_end - pi->l4_ofs);
+	at = pi->l4_proto == IPPROTO_TCP ? 16 : 6;
+	if (len < at + 2)
+		return -EINVAL;
+	l4 = frame + pi->l4_ofs;
+	l4[at] = l4[at + 1] = 0;
+	if (pi->is_ipv6)
+		sum = csum_pseudo6(&pi->ip_src, &pi->ip_dst, pi->l4_proto,
+		                   (uint32_t)len);
+	else
+		sum =
+		    csum_pseudo4(ip_get_v4(&pi->ip_src), ip_get_v4(&pi->ip_dst),
+		                 pi->l4_proto, (uint32_t)len);
+	c = csum_fold(csum_add(sum, l4, len));
+	if (c == 0 && pi->l4_proto == IPPROTO_UDP)
+		c = 0xffff;
+	l4[at] = (uint8_t)(c >> 8);
+	l4[at + 1] = (uint8_t)c;
+	return 0;
+}
+
+/* RFC 1624 over a run of 16-bit words ('len' even). */
+static uint16_t
+csum_update_run(uint16_t csum, const uint8_t *old, const uint8_t *new,
+                size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		csum = csum_update16(csum, (uint16_t)(old[i] << 8 | old[i + 1]),
+		                     (uint16_t)(new[i] << 8 | new[i + 1]));
+	return csum;
+}
+
+int
+build_rewrite_addrs(uint8_t *frame, const struct pkt_info *pi,
+                    const struct in6_addr *src, const struct in6_addr *dst)
+{
+	uint8_t *l3 = frame + pi->l3_ofs, *ck = NULL;
+	size_t alen = pi->is_ipv6 ? 16 : 4;
+	uint8_t *osrc = l3 + (pi->is_ipv6 ? 8 : 12), *odst = osrc + alen;
+	const uint8_t *nsrc = pi->is_ipv6 ? src->s6_addr : src->s6_addr + 12;
+	const uint8_t *ndst = pi->is_ipv6 ? dst->s6_addr : dst->s6_addr + 12;
+
+	if (!pi->is_ip || ip_is_v4(src) == pi->is_ipv6 ||
+	    ip_is_v4(dst) == pi->is_ipv6)
+		return -EINVAL;
+	/* The transport checksum covering the pseudo-header, if present. */
+	if (pi->l4_ofs && !pi->is_later_fragment) {
+		uint8_t *l4 = frame + pi->l4_ofs;
+
+		if (pi->l4_proto == IPPROTO_TCP)
+			ck = l4 + 16;
+		else if (pi->l4_proto == IPPROTO_UDP &&
+		         (pi->is_ipv6 || l4[6] || l4[7]))
+			ck = l4 + 6;
+		else if (pi->is_ipv6 && pi->l4_proto == IPPROTO_ICMPV6)
+			ck = l4 + 2;
+		if (ck && ck + 2 > frame + pi->ip_end)
+			ck = NULL;
+	}
+	if (ck) {
+		uint16_t c = (uint16_t)(ck[0] << 8 | ck[1]);
+
+		c = csum_update_run(c, osrc, nsrc, alen);
+		c = csum_update_run(c, odst, ndst, alen);
+		if (c == 0 && pi->l4_proto == IPPROTO_UDP)
+			c = 0xffff;
+		ck[0] = (uint8_t)(c >> 8);
+		ck[1] = (uint8_t)c;
+	}
+	if (!pi->is_ipv6) {
+		uint16_t c = (uint16_t)(l3[10] << 8 | l3[11]);
+
+		c = csum_update_run(c, osrc, nsrc, 4);
+		c = csum_update_run(c, odst, ndst, 4);
+		l3[10] = (uint8_t)(c >> 8);
+		l3[11] = (uint8_t)c;
+	}
+	memcpy(osrc, nsrc, alen);
+	memcpy(odst, ndst, alen);
+	return 0;
 }
 
 /* RFC 1624: the TTL shares a 16-bit word with the protocol. */

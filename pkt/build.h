@@ -48,11 +48,29 @@ int build_echo_reply_inplace(uint8_t *frame, size_t len,
 /* ICMP time exceeded / destination unreachable (IPv4) or the ICMPv6
  * equivalents, quoting as much of the offending datagram as fits in the
  * minimum MTU (576 / 1280).  'orig' is the offending frame as parsed in
- * 'pi'.  Source IP 'from', MACs as given. */
+ * 'pi'.  Source IP 'from', MACs as given.  'info' fills the 4 bytes after
+ * the checksum (network order): the next-hop MTU of an ICMPv4
+ * "fragmentation needed" (RFC 1191: its low 16 bits) or of an ICMPv6
+ * "packet too big" (RFC 4443 3.2); 0 for the others. */
 size_t build_icmp_error(uint8_t *buf, size_t cap, const struct eth_addr *dst,
                         const struct eth_addr *src, const struct in6_addr *from,
-                        uint8_t type, uint8_t code, const uint8_t *orig,
-                        const struct pkt_info *pi);
+                        uint8_t type, uint8_t code, uint32_t info,
+                        const uint8_t *orig, const struct pkt_info *pi);
+
+/* Computes the TCP or UDP checksum of the unfragmented IP packet in
+ * 'frame' (parsed in 'pi') in full, whatever the field holds (a partial
+ * checksum left by a sender with offload, or garbage).  0, or -EINVAL
+ * for anything else (nothing changed). */
+int build_l4_csum(uint8_t *frame, const struct pkt_info *pi);
+
+/* Replaces the source and destination addresses of the IP packet in
+ * 'frame' (parsed in 'pi'; the new ones of its family) and updates every
+ * checksum that covers them, incrementally (RFC 1624): the IPv4 header's,
+ * and the TCP, UDP (unless zero over IPv4) or ICMPv6 checksum of a packet
+ * that carries the transport header (not a later fragment).  0, or
+ * -EINVAL if it is not IP or a family differs (nothing changed). */
+int build_rewrite_addrs(uint8_t *frame, const struct pkt_info *pi,
+                        const struct in6_addr *src, const struct in6_addr *dst);
 
 /* Decrements the TTL/hop limit of the IP packet in 'frame' (fixing the
  * IPv4 header checksum incrementally).  Caller checks ttl > 1 first. */

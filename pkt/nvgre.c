@@ -34,20 +34,19 @@ nvgre_outer_len(const struct nvgre_outer *o)
 }
 
 /*
+ * The outer Ethernet and IP headers, shared by NVGRE and VXLAN:
  * 1. Ethernet, tagged with o->vlan if set;
  * 2. IPv4: no options, DF, TTL 64, ID 0 (atomic datagram, RFC 6864),
- *    protocol 47, total length and header checksum; or IPv6: traffic
- *    class and flow label 0, next header 47, hop limit 64;
- * 3. GRE 0x2000 / 0x6558 / VSID << 8 | FlowID.
+ *    the given protocol, total length and header checksum; or IPv6:
+ *    traffic class and flow label 0, the given next header, hop limit 64.
  * Lengths wider than 16 bits are truncated: inner frames are at most
  * PBUF_FRAME_MAX.
  */
-void
-nvgre_write(uint8_t *hdr, const struct nvgre_outer *o, uint32_t vsid,
-            uint8_t flowid, size_t inner_len)
+size_t
+tun_outer_write(uint8_t *hdr, const struct nvgre_outer *o, uint8_t proto,
+                size_t ipl)
 {
-	size_t l2, ipl = sizeof(struct gre_key_hdr) + inner_len;
-	struct gre_key_hdr *gh;
+	size_t l2;
 
 	l2 =
 	    eth_hdr_write(hdr, &o->eth_dst, &o->eth_src, o->vlan,
@@ -61,23 +60,36 @@ nvgre_write(uint8_t *hdr, const struct nvgre_outer *o, uint32_t vsid,
 		ip->id = 0;
 		ip->frag_off = htons(IPV4_FLAG_DF);
 		ip->ttl = NVGRE_TTL;
-		ip->proto = IPPROTO_GRE;
+		ip->proto = proto;
 		ip->csum = 0;
 		ip->src = ip_get_v4(&o->pa_src);
 		ip->dst = ip_get_v4(&o->pa_dst);
 		ip->csum = htons(csum_fold(csum_add(0, ip, IPV4_HDR_LEN)));
-		l2 += IPV4_HDR_LEN;
-	} else {
+		return l2 + IPV4_HDR_LEN;
+	}
+	{
 		struct ipv6_hdr *ip6 = (struct ipv6_hdr *)(hdr + l2);
 
 		ip6->ver_tc_flow = htonl(6u << 28);
 		ip6->payload_len = htons((uint16_t)ipl);
-		ip6->next = IPPROTO_GRE;
+		ip6->next = proto;
 		ip6->hop_limit = NVGRE_TTL;
 		memcpy(&ip6->src, &o->pa_src, sizeof(o->pa_src));
 		memcpy(&ip6->dst, &o->pa_dst, sizeof(o->pa_dst));
-		l2 += IPV6_HDR_LEN;
+		return l2 + IPV6_HDR_LEN;
 	}
+}
+
+/* The outer headers (tun_outer_write), then GRE 0x2000 / 0x6558 /
+ * VSID << 8 | FlowID. */
+void
+nvgre_write(uint8_t *hdr, const struct nvgre_outer *o, uint32_t vsid,
+            uint8_t flowid, size_t inner_len)
+{
+	size_t l2 = tun_outer_write(hdr, o, IPPROTO_GRE,
+	                            sizeof(struct gre_key_hdr) + inner_len);
+	struct gre_key_hdr *gh;
+
 	gh = (struct gre_key_hdr *)(hdr + l2);
 	gh->flags = htons(NVGRE_GRE_FLAGS);
 	gh->proto = htons(NVGRE_PROTO);

@@ -39,6 +39,13 @@ nvgre_key(uint32_t vsid, uint8_t flowid)
 /* Size of the outer header nvgre_write() will produce. */
 size_t nvgre_outer_len(const struct nvgre_outer *o);
 
+/* The outer Ethernet (+802.1Q) and IPv4/IPv6 headers of 'o' for an IP
+ * payload of 'ipl' bytes of protocol 'proto', at 'hdr'.  Returns their
+ * length.  Shared with VXLAN (pkt/vxlan.h), which uses the same outer
+ * description. */
+size_t tun_outer_write(uint8_t *hdr, const struct nvgre_outer *o, uint8_t proto,
+                       size_t ipl);
+
 /* Writes the outer header into 'hdr' (nvgre_outer_len() bytes) for an
  * inner frame of 'inner_len' bytes.  Typical use: the caller has the
  * inner frame at 'p' with headroom and calls

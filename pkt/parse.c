@@ -163,7 +163,11 @@ pkt_parse_icmp(struct cursor *c, struct pkt_info *pi)
  *  2. options fill the rest of the message, each with a non-zero length
  *     that fits (BAD_ND);
  *  3. the first source (RS, RA, NS) or target (NA) link-layer option
- *     gives nd_lladdr; NS and NA give nd_target.
+ *     gives nd_lladdr; NS and NA give nd_target;
+ *  4. nd_ll_any is the first link-layer option of either type, and
+ *     nd_ll_mixed is set when another one, of either type and in any
+ *     position, names another address: receivers differ in which one
+ *     they believe, so anti-spoofing must see all of them.
  * Hop limit 255, code 0 and the checksum are the pipeline's to check.
  */
 static int
@@ -216,11 +220,24 @@ pkt_parse_nd(const struct cursor *c, size_t ofs, struct pkt_info *pi)
 		olen = (size_t)o[1] * ND_OPT_UNIT;
 		if (!olen || !cursor_peek(&m, olen))
 			return -PKT_ERR_BAD_ND;
-		if (o[0] == want && !pi->has_nd_lladdr) {
+		if ((o[0] == ND_OPT_SOURCE_LINKADDR ||
+		     o[0] == ND_OPT_TARGET_LINKADDR) &&
+		    olen >= 2 + sizeof(pi->nd_lladdr)) {
+			struct eth_addr ll;
+
 			cursor_skip(&m, 2);
-			pkt_read_eth(&m, &pi->nd_lladdr);
-			pi->has_nd_lladdr = true;
-			olen -= 2 + sizeof(pi->nd_lladdr);
+			pkt_read_eth(&m, &ll);
+			olen -= 2 + sizeof(ll);
+			if (o[0] == want && !pi->has_nd_lladdr) {
+				pi->nd_lladdr = ll;
+				pi->has_nd_lladdr = true;
+			}
+			if (!pi->has_nd_ll_any) {
+				pi->nd_ll_any = ll;
+				pi->has_nd_ll_any = true;
+			} else if (!eth_equal(&pi->nd_ll_any, &ll)) {
+				pi->nd_ll_mixed = true;
+			}
 		}
 		cursor_skip(&m, olen);
 	}
@@ -343,6 +360,7 @@ pkt_parse_ipv4(struct cursor *fc, struct pkt_info *pi)
 	if (tot < hlen || tot > avail)
 		return -PKT_ERR_BAD_IP_LEN;
 	pi->ip_end = (uint16_t)(l3 + tot);
+	pi->ip_df = (frag & IPV4_FLAG_DF) != 0;
 	pi->is_fragment = (frag & (IPV4_FLAG_MF | IPV4_FRAG_OFF_MASK)) != 0;
 	pi->is_later_fragment = (frag & IPV4_FRAG_OFF_MASK) != 0;
 	if (pi->is_later_fragment)

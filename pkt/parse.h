@@ -75,6 +75,7 @@ struct pkt_info {
 	struct in6_addr ip_src, ip_dst; /* IPv4-mapped for IPv4 */
 	uint8_t ttl;                    /* TTL or hop limit */
 	uint8_t l4_proto;       /* IPPROTO_*, after IPv6 extension headers */
+	bool ip_df;             /* IPv4 don't fragment */
 	bool is_fragment;       /* any fragment (first or later) */
 	bool is_later_fragment; /* offset != 0: no L4 header present */
 	uint16_t ip_end;        /* offset one past the IP datagram */
@@ -88,6 +89,9 @@ struct pkt_info {
 	struct in6_addr nd_target;
 	bool has_nd_lladdr;
 	struct eth_addr nd_lladdr;
+	bool has_nd_ll_any;        /* any link-layer option, either type */
+	struct eth_addr nd_ll_any; /* the first of them */
+	bool nd_ll_mixed;          /* another one names another MAC */
 
 	/* GRE */
 	uint16_t gre_flags; /* host order, whole flags/version word */

@@ -139,6 +139,52 @@ lr_find_key(const struct policy *p, const struct lookup_record *r)
 	return lr_find_l2(p, r->vsid, &r->mac);
 }
 
+static struct lr_node *
+lr_find_nat(const struct policy *p, const struct in6_addr *pa, bool reader)
+{
+	uint32_t h = policy_hash_vsid_ip(0, pa);
+
+	for (struct hmap_node *n = hmap_first_with_hash(&p->lr_nat_by_pa, h); n;
+	     n = hmap_next_with_hash(n)) {
+		struct lr_node *l = CONTAINER_OF(n, struct lr_node, nat_node);
+
+		if (ip_equal(&l->rec.pa, pa) &&
+		    (reader ? lr_visible(p, l) : lr_live(l)))
+			return l;
+	}
+	return NULL;
+}
+
+const struct lookup_record *
+policy_lr_nat_by_pa(const struct policy *p, const struct in6_addr *pa)
+{
+	struct lr_node *l = lr_find_nat(p, pa, true);
+
+	return l ? &l->rec : NULL;
+}
+
+/* An IP Rewrite record's PA is its own: the receiver finds the CA (and
+ * the VSID) from it, so no other IP Rewrite record may share it. */
+static int
+lr_check_nat(const struct policy *p, const struct lookup_record *r,
+             const struct lr_node *self, const char *what, struct pmsg *msg)
+{
+	const struct lr_node *l;
+	char a[IP_ADDR_STRLEN], lbl[LR_LABEL_LEN];
+
+	if (r->rule != LR_RULE_NAT)
+		return 0;
+	l = lr_find_nat(p, &r->pa, false);
+	if (!l || l == self)
+		return 0;
+	policy_err(msg,
+	           "%s: PA %s is already the IP Rewrite address of lookup "
+	           "record %s: with TranslationMethodNat each CA needs a PA "
+	           "of its own",
+	           what, ip_fmt(&r->pa, a), lr_label(&l->rec, lbl));
+	return -EEXIST;
+}
+
 /*
  * Records that may share a MAC inside one domain (rule 3's exception):
  *  1. an L2Only record and a Dynamic record with the same PA: the dynamic
@@ -208,7 +254,9 @@ lr_example(const struct policy *p, const struct rdom *rd, uint32_t vsid,
  *     GatewayWildcard records have CA 0.0.0.0 (or ::);
  *  4. the MAC is unicast, and not zero except for GatewayWildcard;
  *  5. the PA is a unicast address;
- *  6. the strings are terminated.
+ *  6. the strings are terminated;
+ *  7. IP Rewrite (TranslationMethodNat) rewrites the CA into the PA in
+ *     place: a Static or Dynamic record whose PA is of the CA's family.
  */
 static int
 lr_check_fields(const struct lookup_record *r, const char *what,
@@ -258,6 +306,16 @@ lr_check_fields(const struct lookup_record *r, const char *what,
 	if (!policy_ip_is_unicast(&r->pa)) {
 		policy_err(msg, "%s: PA %s is not a unicast address", what,
 		           ip_fmt(&r->pa, a));
+		return -EINVAL;
+	}
+	if (r->rule == LR_RULE_NAT &&
+	    (ip_is_unspec(&r->ca) || ip_fam(&r->ca) != ip_fam(&r->pa))) {
+		policy_err(msg,
+		           "%s: rule TranslationMethodNat rewrites the CA "
+		           "into the PA: CA %s and PA %s must be addresses of "
+		           "one family",
+		           what, ip_fmt(&r->ca, a),
+		           ip_fmt(&r->pa, (char[IP_ADDR_STRLEN]){0}));
 		return -EINVAL;
 	}
 	if (!policy_str_fits(r->vm_name, sizeof(r->vm_name)) ||
@@ -497,6 +555,9 @@ lr_hash_in(struct policy *p, struct lr_node *l)
 		            policy_hash_vsid_ip(r->vsid, &r->ca));
 	hmap_insert(&p->lr_by_mac, &l->mac_node,
 	            policy_hash_vsid_mac(r->vsid, &r->mac));
+	if (r->rule == LR_RULE_NAT)
+		hmap_insert(&p->lr_nat_by_pa, &l->nat_node,
+		            policy_hash_vsid_ip(0, &r->pa));
 	lr_dom_in(p, l, policy_vsid_find(p, r->vsid));
 }
 
@@ -506,6 +567,8 @@ lr_hash_out(struct policy *p, struct lr_node *l)
 	if (lr_has_ca_key(&l->rec))
 		hmap_remove(&p->lr_by_ca, &l->ca_node);
 	hmap_remove(&p->lr_by_mac, &l->mac_node);
+	if (l->rec.rule == LR_RULE_NAT)
+		hmap_remove(&p->lr_nat_by_pa, &l->nat_node);
 	lr_dom_out(p, l);
 }
 
@@ -757,8 +820,8 @@ policy_lr_rollback_step(struct policy *p, size_t budget)
 }
 
 /*
- * Warnings (accepted, reported): IP Rewrite is not implemented yet; and,
- * only when this host has a PA at all (a controller-side policy has none):
+ * Warnings (accepted, reported), only when this host has a PA at all (a
+ * controller-side policy has none):
  *  6. a default-gateway record whose PA is not one of this host's: each
  *     host answers for its own ".1" (the book's GWHost typo);
  *  7. a PA that is not local, not on-link of a local PA's prefix, and
@@ -776,22 +839,16 @@ static void
 lr_warn(const struct policy *p, const struct lookup_record *r, struct pmsg *msg)
 {
 	char a[IP_ADDR_STRLEN], list[256], what[LR_LABEL_LEN + 16];
-	bool nat = r->rule == LR_RULE_NAT, gw = false, unreach = false;
+	bool gw = false, unreach = false;
 
 	if (policy_pa_count(p)) {
 		gw = !ip_is_unspec(&r->ca) && !policy_pa_find(p, &r->pa) &&
 		     policy_is_gateway_ca(p, r->vsid, &r->ca);
 		unreach = !policy_pa_reachable(p, &r->pa);
 	}
-	if (!msg || !(nat || gw || unreach))
+	if (!msg || !(gw || unreach))
 		return;
 	lr_what(r, what);
-	if (nat)
-		policy_warn(msg,
-		            "%s: IP Rewrite (TranslationMethodNat) is not "
-		            "supported yet: the data plane drops packets for "
-		            "this record (drop reason rule_nat)",
-		            what);
 	if (gw)
 		policy_warn(msg,
 		            "%s: default-gateway record points at PA %s, "
@@ -830,7 +887,10 @@ lr_checks(const struct policy *p, const struct lookup_record *rec, bool set,
 		return -EEXIST;
 	}
 	*found = l;
-	return lr_check_domain(p, rec, l, what, msg);
+	rc = lr_check_domain(p, rec, l, what, msg);
+	if (!rc)
+		rc = lr_check_nat(p, rec, l, what, msg);
+	return rc;
 }
 
 /* The record's label heads every message; it is made only when one is
@@ -1124,6 +1184,66 @@ policy_lr_by_mac(const struct policy *p, uint32_t vsid,
 	return best;
 }
 
+/* The GatewayWildcard record of 'vsid' for CAs of family 'fam', or NULL
+ * (the readers' view: the data path asks). */
+static const struct lookup_record *
+lr_wildcard_of(const struct policy *p, uint32_t vsid, int fam)
+{
+	struct in6_addr any;
+	struct lr_node *l;
+
+	if (fam)
+		memset(&any, 0, sizeof(any));
+	else
+		ip_set_v4(&any, 0);
+	l = lr_find_ca__(p, vsid, &any, true);
+	return l && l->rec.type == LR_TYPE_GW_WILDCARD ? &l->rec : NULL;
+}
+
+const struct lookup_record *
+policy_lr_wildcard(const struct policy *p, uint32_t vsid, uint32_t vsid2,
+                   const struct in6_addr *like)
+{
+	const struct vsid_ent *ve = policy_vsid_find(p, vsid);
+	const struct lookup_record *w;
+	int fam = ip_fam(like);
+
+	w = lr_wildcard_of(p, vsid, fam);
+	if (!w && vsid2)
+		w = lr_wildcard_of(p, vsid2, fam);
+	if (w || !ve || !ve->rd)
+		return w;
+	for (const struct plist *e = ve->rd->vsids.next; e != &ve->rd->vsids;
+	     e = e->next) {
+		const struct vsid_ent *u =
+		    CONTAINER_OF(e, struct vsid_ent, rd_order);
+
+		w = lr_wildcard_of(p, u->vsid, fam);
+		if (w)
+			return w;
+	}
+	return NULL;
+}
+
+unsigned
+policy_lr_mac_types(const struct policy *p, uint32_t vsid,
+                    const struct eth_addr *mac)
+{
+	uint32_t h = policy_hash_vsid_mac(vsid, mac);
+	unsigned types = 0;
+
+	for (struct hmap_node *n = hmap_first_with_hash(&p->lr_by_mac, h); n;
+	     n = hmap_next_with_hash(n)) {
+		const struct lr_node *l =
+		    CONTAINER_OF(n, struct lr_node, mac_node);
+
+		if (l->rec.vsid == vsid && eth_equal(&l->rec.mac, mac) &&
+		    lr_visible(p, l))
+			types |= 1u << l->rec.type;
+	}
+	return types;
+}
+
 void
 policy_lr_clear(struct policy *p)
 {
@@ -1137,6 +1257,7 @@ policy_lr_clear(struct policy *p)
 	p->n_lr = 0;
 	hmap_clear(&p->lr_by_ca);
 	hmap_clear(&p->lr_by_mac);
+	hmap_clear(&p->lr_nat_by_pa);
 	hmap_clear(&p->lr_by_dca);
 	hmap_clear(&p->lr_by_dmac);
 	lr_stage_reset(p);

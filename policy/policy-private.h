@@ -83,6 +83,7 @@ enum { LR_STAGED = 1, LR_DOOMED = 2 };
 struct lr_node {
 	struct hmap_node ca_node;  /* lr_by_ca, unless L2Only */
 	struct hmap_node mac_node; /* lr_by_mac */
+	struct hmap_node nat_node; /* lr_nat_by_pa, if TranslationMethodNat */
 	struct lookup_record rec;
 	struct plist order;         /* policy->lrs */
 	struct plist vsid_order;    /* vsid_ent->lrs */
@@ -176,13 +177,14 @@ struct gw_ent {
 struct policy {
 	uint64_t generation;
 
-	struct plist lrs;       /* every lr_node, by seq */
-	size_t n_lr;            /* not counting doomed nodes */
-	uint64_t lr_seq;        /* the last seq handed out */
-	struct hmap lr_by_ca;   /* (VSID, CA) */
-	struct hmap lr_by_mac;  /* (VSID, MAC) */
-	struct hmap lr_by_dca;  /* (domain, CA): the uniqueness checks */
-	struct hmap lr_by_dmac; /* (domain, MAC) */
+	struct plist lrs;         /* every lr_node, by seq */
+	size_t n_lr;              /* not counting doomed nodes */
+	uint64_t lr_seq;          /* the last seq handed out */
+	struct hmap lr_by_ca;     /* (VSID, CA) */
+	struct hmap lr_by_mac;    /* (VSID, MAC) */
+	struct hmap lr_nat_by_pa; /* IP Rewrite records by their own PA */
+	struct hmap lr_by_dca;    /* (domain, CA): the uniqueness checks */
+	struct hmap lr_by_dmac;   /* (domain, MAC) */
 	struct lr_stage stage;
 
 	struct plist crs;

@@ -24,6 +24,7 @@ policy_create(void)
 	plist_init(&p->lrs);
 	hmap_init(&p->lr_by_ca);
 	hmap_init(&p->lr_by_mac);
+	hmap_init(&p->lr_nat_by_pa);
 	hmap_init(&p->lr_by_dca);
 	hmap_init(&p->lr_by_dmac);
 	plist_init(&p->crs);
@@ -60,6 +61,7 @@ policy_destroy(struct policy *p)
 	policy_clear(p);
 	hmap_uninit(&p->lr_by_ca);
 	hmap_uninit(&p->lr_by_mac);
+	hmap_uninit(&p->lr_nat_by_pa);
 	hmap_uninit(&p->lr_by_dca);
 	hmap_uninit(&p->lr_by_dmac);
 	hmap_uninit(&p->rdoms);

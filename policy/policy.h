@@ -28,6 +28,8 @@
  *     Dynamic record may share a MAC when they share the PA;
  *  4. one address family for the CAs of a routing domain;
  *  5. route next hop family = prefix family; prefixes have no host bits;
+ *  5b. an IP Rewrite (TranslationMethodNat) record has a PA of its CA's
+ *     family that no other IP Rewrite record uses;
  * Warnings (accepted, reported in 'msg->warn'):
  *  6. a default-gateway record (CA = first host address of its subnet)
  *     whose PA is not one of this host's PAs (the book's GWHost typo);
@@ -112,6 +114,9 @@ struct vm_adapter {
 	uint32_t vsid; /* 0 = not virtualized yet */
 	int port;      /* runtime, owned by the agent: not persisted,
 	                  not compared; -1 when not attached */
+	/* runtime, owned by the agent: the namespace the adapter was
+	 * attached in or last tried (netns_ident()), or 0 */
+	uint64_t netns_id;
 };
 
 #define POLICY_MAX_WARN 8
@@ -284,6 +289,27 @@ const struct lookup_record *policy_lr_by_ca(const struct policy *,
 const struct lookup_record *policy_lr_by_mac(const struct policy *,
                                              uint32_t vsid,
                                              const struct eth_addr *mac);
+
+/* The IP Rewrite (TranslationMethodNat) record whose own PA is 'pa', or
+ * NULL.  Such PAs are unique among IP Rewrite records (validation). */
+const struct lookup_record *policy_lr_nat_by_pa(const struct policy *,
+                                                const struct in6_addr *pa);
+
+/* The GatewayWildcard record (CA 0.0.0.0 or ::, of the family of 'like')
+ * that takes what no other record or route of the routing domain of
+ * 'vsid' matches: that of 'vsid' itself, else of 'vsid2' (0: none), else
+ * the first of the routing domain's VSIDs; NULL if none.  O(VSIDs of the
+ * domain) at most. */
+const struct lookup_record *policy_lr_wildcard(const struct policy *,
+                                               uint32_t vsid, uint32_t vsid2,
+                                               const struct in6_addr *like);
+
+/* The types of the records of (VSID, MAC), as a mask of 1 << lr_type
+ * (0 if none): tells an adapter with an L2Only or GatewayWildcard record
+ * (whose addresses are learnt or are anything behind a gateway) from one
+ * with only CA records. */
+unsigned policy_lr_mac_types(const struct policy *, uint32_t vsid,
+                             const struct eth_addr *mac);
 
 /* Customer routes.  Key: (RDID, prefix).  _set replaces the route with
  * the same key. */

@@ -77,7 +77,7 @@ fuzz_one(const uint8_t *data, size_t size, int depth)
 		else
 			ip_set_v4(&from, htonl(0x0a000001));
 		n = build_icmp_error(out, sizeof(out), &mac, &mac, &from, 3, 1,
-		                     data, &pi);
+		                     0, data, &pi);
 		if (!n || pkt_parse(out, n, &rep) < 0 || rep.ip_end != n)
 			abort();
 	}

@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "ctl/ps.h"
+#include "ctl/ps/ps.h"
 #include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -161,7 +161,9 @@ run("GRE version 1", "bad_gre", [nv(pb, 6000, ok_inner, flags=0x2001)] * 3)
 run("GRE protocol 0x0800 instead of 0x6558", "bad_nvgre", [nv(pb, 6000, ok_inner, proto=0x0800)] * 3)
 run("GRE without the key bit", "bad_nvgre",
     [o/IP(src=pb, dst=pa, proto=47)/Raw(struct.pack("!HH", 0, 0x6558) + bytes(ok_inner))] * 3)
-run("UDP to the PA (not NVGRE)", "not_nvgre", [o/IP(src=pb, dst=pa)/UDP(sport=1, dport=4789)/Raw(b"x" * 16)] * 3)
+run("UDP to the PA (not a tunnel)", "not_nvgre", [o/IP(src=pb, dst=pa)/UDP(sport=1, dport=4788)/Raw(b"x" * 16)] * 3)
+run("UDP to port 4789 without the VXLAN I flag", "bad_vxlan", [o/IP(src=pb, dst=pa)/UDP(sport=1, dport=4789)/Raw(b"\x00" * 16)] * 3)
+run("UDP to port 4789, 4 bytes", "bad_vxlan", [o/IP(src=pb, dst=pa)/UDP(sport=1, dport=4789)/Raw(b"\x08\x00\x00\x00")] * 3)
 run("VSID 9999 (not on this host)", "unknown_vsid", [nv(pb, 9999, ok_inner)] * 3)
 run("VSID 6000 to VmA3's MAC (a port of VSID 6001)", "vsid_mismatch",
     [nv(pb, 6000, Ether(src="${VM_MAC[VmB1]}", dst="${VM_MAC[VmA3]}")/IP(src="$B1", dst="$A3")/ICMP())] * 3)
@@ -170,6 +172,10 @@ run("Blue VSID 6000 to Red RedA's MAC", "vsid_mismatch",
 run("inner source VmA2 (PA_A's) sent from PA_B", "src_pa_mismatch",
     [nv(pb, 6000, Ether(src="${VM_MAC[VmA2]}", dst="$MAC1")/IP(src="$A2", dst="$A1")/ICMP())] * 3)
 run("inner source VmB1 sent from a rogue PA", "src_pa_mismatch", [nv(rogue, 6000, ok_inner)] * 3)
+run("VmB1's CA from PA_B but a foreign inner source MAC", "spoofed_inner_mac",
+    [nv(pb, 6000, Ether(src="02:de:ad:00:00:02", dst="$MAC1")/IP(src="$B1", dst="$A1")/ICMP())] * 3)
+run("VmB1's CA from PA_B with VmA2's MAC (a VM of the VSID)", "spoofed_inner_mac",
+    [nv(pb, 6000, Ether(src="${VM_MAC[VmA2]}", dst="$MAC1")/IP(src="$B1", dst="$A1")/ICMP())] * 3)
 run("802.1Q-tagged inner frame", "tagged_inner",
     [nv(pb, 6000, Ether(src="${VM_MAC[VmB1]}", dst="$MAC1")/Dot1Q(vlan=6)/IP(src="$B1", dst="$A1")/ICMP())] * 3)
 PYEOF

@@ -25,48 +25,8 @@
 #
 # Blue: VSID 6001, {11111111-2222-3333-4444-000000000000};
 # Red:  VSID 5001, {11111111-2222-3333-4444-000000000001}.
-set -u -o pipefail
-export LC_ALL=C
-
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-HNV_LAB=$TOP/lab/hnv-lab
-PY=/usr/bin/python3	# the system python, not a pyenv one
-NAME=tr$$
-PASS=0
-FAIL=0
-
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok   $*"
-}
-fail() {
-	FAIL=$((FAIL + 1))
-	echo "FAIL $*"
-}
-lab() { "$HNV_LAB" --lab "$NAME" "$@"; }
-
-finish() {
-	trap - EXIT
-	lab down >/dev/null 2>&1 || true
-	echo "$PASS passed, $FAIL failed"
-	((FAIL == 0))
-	exit
-}
-trap finish EXIT
-trap 'exit 143' TERM INT HUP
-
-step() {
-	local what=$1 out rc=0
-	shift
-	out=$("$@" 2>&1) || rc=$?
-	if ((rc == 0)); then
-		ok "$what"
-	else
-		fail "$what (exit $rc)"
-		printf '%s\n' "$out" | tail -n 40 | sed 's/^/    /'
-	fi
-	return $rc
-}
+LAB_TAG=tr
+. "$(dirname "$0")/lab-lib.sh"
 
 # check_json: every expectation passed, and the isolation pairs were
 # really tested (BlueVM1's ping to 10.1.1.12 was received by BlueVM2 only).
@@ -105,17 +65,7 @@ assert p["pass"] is False, p
 '
 }
 
-if ((EUID != 0)); then
-	echo "skip: needs root (network namespaces)"
-	exit 0
-fi
-# hnv-lab takes the binaries from build/bin (or $HNV_AGENT_BIN, $HNVCTL_BIN).
-for b in "${HNV_AGENT_BIN:-$TOP/build/bin/hnv-agent}" "${HNVCTL_BIN:-$TOP/build/bin/hnvctl}"; do
-	if [[ ! -x $b ]]; then
-		fail "$b is missing (make all)"
-		exit 1
-	fi
-done
+lab_require
 
 for policy in ps native; do
 	step "up bluered --policy $policy" \

@@ -25,53 +25,8 @@
 #
 # Namespaces: tb<pid>-switch, -host1, -host2, -gwhost, -contoso1..3,
 # -mt-gw, -contosophys (never the demo's contoso1 ...).
-set -u -o pipefail
-export LC_ALL=C
-
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-HNV_LAB=$TOP/lab/hnv-lab
-PY=/usr/bin/python3	# the system python, not a pyenv one
-NAME=tb$$
-PASS=0
-FAIL=0
-
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok   $*"
-}
-fail() {
-	FAIL=$((FAIL + 1))
-	echo "FAIL $*"
-}
-lab() { "$HNV_LAB" --lab "$NAME" "$@"; }
-
-finish() {
-	trap - EXIT
-	lab down >/dev/null 2>&1 || true
-	echo "$PASS passed, $FAIL failed"
-	((FAIL == 0))
-	exit
-}
-trap finish EXIT
-trap 'exit 143' TERM INT HUP
-
-lab_namespaces() {
-	ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NAME-" || true
-}
-
-# step WHAT CMD...: runs CMD, counts it, shows its output when it fails.
-step() {
-	local what=$1 out rc=0
-	shift
-	out=$("$@" 2>&1) || rc=$?
-	if ((rc == 0)); then
-		ok "$what"
-	else
-		fail "$what (exit $rc)"
-		printf '%s\n' "$out" | tail -n 40 | sed 's/^/    /'
-	fi
-	return $rc
-}
+LAB_TAG=tb
+. "$(dirname "$0")/lab-lib.sh"
 
 # check_json: `check --json` reports passes and no failures.
 check_json() {
@@ -98,17 +53,7 @@ vm_namespaces_exist() {
 	done
 }
 
-if ((EUID != 0)); then
-	echo "skip: needs root (network namespaces)"
-	exit 0
-fi
-# hnv-lab takes the binaries from build/bin (or $HNV_AGENT_BIN, $HNVCTL_BIN).
-for b in "${HNV_AGENT_BIN:-$TOP/build/bin/hnv-agent}" "${HNVCTL_BIN:-$TOP/build/bin/hnvctl}"; do
-	if [[ ! -x $b ]]; then
-		fail "$b is missing (make all)"
-		exit 1
-	fi
-done
+lab_require
 
 for policy in ps native; do
 	step "up book --policy $policy" \

@@ -14,6 +14,17 @@
 #     VmA1 10.0.1.101 VSID 6000  ---- ping, TCP ---->    VmB1 10.0.1.201 VSID 6000
 #     (plus the rest of the standard topology, lib.sh)
 #
+# tshark decodes each capture a third time with OpenHNV's NVGRE dissector
+# (contrib/wireshark/nvgre.lua, loaded with -X lua_script): nvgre.vsid is
+# the lookup record's VSID, nvgre.flowid is there on every frame, both
+# agree with the key and the raw bytes, and the inner frame (CA addresses)
+# is decoded under them.  Round 0 runs the dissector on crafted frames:
+# NVGRE over IPv4 and IPv6, nested NVGRE, a reserved VSID (expert
+# warning), and GRE that is not NVGRE (no key, a sequence number, an IPv4
+# payload), which it leaves alone.  As root, tshark runs Lua scripts only
+# where its init.lua allows it (Debian's does); elsewhere the decoding
+# runs as nobody (setpriv), reading the captures on stdin.
+#
 # Round 1 (--flowid hash, the default): GRE flags/version 0x2000, protocol
 # 0x6558, key >> 8 = VSID 6000, outer IPv4 PA -> PA with DF set, outer MACs
 # the PA MACs, the inner frame untagged (inner EtherType 0x0800 right
@@ -32,7 +43,118 @@ PA_MAC_A=02:44:55:66:77:88
 
 require_root
 require_bins
-require_tools tshark nc jq scapy
+require_tools tshark nc jq scapy setpriv
+
+# ---------------------------------------------------------------------------
+# The NVGRE dissector.  WS_AS is the command prefix tshark runs under: none
+# (root) or setpriv to nobody where tshark refuses Lua scripts to root
+# (started_with_special_privs() and init.lua's
+# run_user_scripts_when_superuser = false).
+
+NVGRE_LUA=$HNV_TOP/contrib/wireshark/nvgre.lua
+WS_AS=()
+
+ws_has_nvgre() {
+	"${WS_AS[@]}" tshark -G protocols -X "lua_script:$NVGRE_LUA" 2>/dev/null |
+		grep -q $'\tnvgre$'
+}
+
+ws_setup() {
+	[ -r "$NVGRE_LUA" ] || die "$NVGRE_LUA missing"
+	if ws_has_nvgre; then
+		ok "tshark loads the NVGRE dissector as $(id -un)"
+		return
+	fi
+	WS_AS=(setpriv --reuid=65534 --regid=65534 --clear-groups
+		env HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent)
+	if ! "${WS_AS[@]}" test -r "$NVGRE_LUA"; then
+		# A checkout nobody cannot read: a copy it can.
+		chmod 711 "$TMPD"
+		mkdir -m 755 "$TMPD/ws"
+		install -m 644 "$NVGRE_LUA" "$TMPD/ws/nvgre.lua"
+		NVGRE_LUA=$TMPD/ws/nvgre.lua
+	fi
+	if ws_has_nvgre; then
+		ok "tshark loads the NVGRE dissector as nobody (it runs no Lua script as $(id -un) here: /usr/share/wireshark/init.lua, run_user_scripts_when_superuser)"
+		return
+	fi
+	die "tshark does not load $NVGRE_LUA, as $(id -un) or as nobody: is Lua off in /usr/share/wireshark/init.lua (enable_lua)?"
+}
+
+# ws_fields FILE DISPLAY-FILTER FIELD...: cap_fields with the dissector,
+# the capture read on stdin (nobody may not open it).
+ws_fields() {
+	local file=$1 filter=$2 a=() f
+	shift 2
+	for f in "$@"; do a+=(-e "$f"); done
+	"${WS_AS[@]}" tshark -n -X "lua_script:$NVGRE_LUA" -r - -Y "$filter" \
+		-T fields -E separator='|' -E occurrence=a -E aggregator=, \
+		"${a[@]}" <"$file" 2>/dev/null
+}
+
+# nv_fields CAP DISPLAY-FILTER FIELD...
+nv_fields() {
+	local cap=$1
+	shift
+	ws_fields "${CAP_FILE[$cap]}" "$@"
+}
+
+# uniq_list: the distinct lines of stdin, space separated.
+uniq_list() {
+	sort -u | sed '/^$/d' | tr '\n' ' ' | sed 's/ $//'
+}
+
+# nv_split_ok: every line "vsid|flowid|key" has vsid = key >> 8 and
+# flowid = key & 0xff (per occurrence, comma separated); prints the
+# first line that does not.
+nv_split_ok() {
+	local v f k i
+	local -a V FL K
+	while IFS='|' read -r v f k; do
+		IFS=, read -ra V <<<"$v"
+		IFS=, read -ra FL <<<"$f"
+		IFS=, read -ra K <<<"$k"
+		if [ "${#K[@]}" = 0 ] || [ "${#V[@]}" != "${#K[@]}" ] ||
+			[ "${#FL[@]}" != "${#K[@]}" ]; then
+			echo "$v|$f|$k"
+			return 1
+		fi
+		for i in "${!K[@]}"; do
+			if [ "${V[$i]}" != $((K[i] >> 8)) ] ||
+				[ "${FL[$i]}" != $((K[i] & 255)) ]; then
+				echo "$v|$f|$k"
+				return 1
+			fi
+		done
+	done
+	return 0
+}
+
+# nv_check T CAP: the dissector's view of a capture of VmA1 <-> VmB1.
+nv_check() {
+	local t=$1 cap=$2 n all F bad
+	all=$(jf "$cap" .gre)
+	n=$(nv_fields "$cap" "nvgre" frame.number | grep -c .)
+	check_eq "$t nvgre: every NVGRE frame decodes as nvgre ($all)" "$all" "$n"
+	check_eq "$t nvgre: nvgre.vsid is VmB1's lookup record's VSID" "$VSID_B1" \
+		"$(nv_fields "$cap" "nvgre" nvgre.vsid | uniq_list)"
+	check_eq "$t nvgre: the filter nvgre.vsid == $VSID_B1 matches them all" "$all" \
+		"$(nv_fields "$cap" "nvgre.vsid == $VSID_B1" frame.number | grep -c .)"
+	check_eq "$t nvgre: nvgre.flowid on every frame" "$all" \
+		"$(nv_fields "$cap" "nvgre.flowid" frame.number | grep -c .)"
+	bad=$(nv_fields "$cap" "nvgre" nvgre.vsid nvgre.flowid gre.key | nv_split_ok)
+	check_eq "$t nvgre: vsid = key >> 8, flowid = key & 0xff" "" "$bad"
+	check_eq "$t nvgre: FlowIDs as the raw bytes say" \
+		"$(jq -r '[.flows[][]] | unique | .[]' "$TMPD/$cap.json" | uniq_list)" \
+		"$(nv_fields "$cap" "nvgre" nvgre.flowid | uniq_list)"
+	F=$(nv_fields "$cap" "nvgre && icmp.type == 8 && ip.src == $A1" ip.src ip.dst frame.protocols)
+	check_gt "$t nvgre: echo requests VmA1 -> VmB1 under nvgre" \
+		"$(echo "$F" | grep -c .)" 0
+	check_eq "$t nvgre: inner (CA) addresses under the PAs" \
+		"$PA_A,$A1|$PA_B,$B1" "$(echo "$F" | cut -d'|' -f1,2 | uniq_list)"
+	check_eq "$t nvgre: layers" "${NV_LAYERS}gre:nvgre:eth:ethertype:ip:icmp:data" \
+		"$(echo "$F" | cut -d'|' -f3 | uniq_list)"
+}
 
 # The raw-byte decoder: a JSON summary of the NVGRE frames of a capture.
 cat >"$TMPD/nvgre.py" <<'PYEOF'
@@ -139,14 +261,78 @@ jf() {
 	jq -r "$@" "$TMPD/$n.json"
 }
 
+# ---------------------------------------------------------------- round 0
+# The dissector on crafted frames (no topology).
+t="[dissector]"
+ws_setup
+"$PY" - "$TMPD/crafted.pcap" <<'PYEOF' || die "$t scapy could not write the frames"
+import sys
+from scapy.all import Ether, IP, IPv6, GRE, ICMP, Raw, wrpcap
+def inner(s="10.0.1.101", d="10.0.1.201"):
+    return (Ether(src="60:00:60:00:01:01", dst="60:00:60:00:02:01") /
+            IP(src=s, dst=d) / ICMP() / Raw(b"x" * 32))
+def outer(l3=None):
+    return Ether(src="02:44:55:66:77:88", dst="02:44:55:66:77:99") / (
+        l3 or IP(src="192.168.0.22", dst="192.168.0.33"))
+def nv(vsid, flowid):
+    return GRE(key_present=1, proto=0x6558, key=vsid << 8 | flowid)
+f = [
+    outer() / nv(6000, 0x86) / inner(),                              # 1
+    outer(IPv6(src="fd99::22", dst="fd99::33")) / nv(7000, 0) / inner(),  # 2
+    outer() / GRE(proto=0x6558) / inner(),                            # 3 no key
+    outer() / GRE(key_present=1, seqnum_present=1, proto=0x6558,
+                  key=6000 << 8, sequence_number=5) / inner(),        # 4 seq
+    outer() / GRE(key_present=1, proto=0x0800, key=6000 << 8) /
+        IP(src="1.1.1.1", dst="2.2.2.2") / ICMP(),                    # 5 IPv4
+    outer() / nv(100, 0) / inner(),                                   # 6 reserved
+    outer() / nv(0xffffff, 7) / inner(),                              # 7 reserved
+    outer() / nv(6001, 1) / Ether() / IP(src="10.9.9.1", dst="10.9.9.2") /
+        nv(6002, 2) / inner(),                                        # 8 nested
+    outer() / nv(4096, 255) / inner(),                                # 9 lowest
+    outer() / nv(6000, 0) / Raw(b"\x01\x02\x03"),                   # 10 cut short
+]
+wrpcap(sys.argv[1], f)
+PYEOF
+C=$TMPD/crafted.pcap
+check_eq "$t nvgre on the NVGRE frames only" "1 2 6 7 8 9 10" \
+	"$(ws_fields "$C" nvgre frame.number | tr '\n' ' ' | sed 's/ $//')"
+check_eq "$t vsid and flowid of each" \
+	"1|6000|134 2|7000|0 6|100|0 7|16777215|7 8|6001,6002|1,2 9|4096|255 10|6000|0" \
+	"$(ws_fields "$C" nvgre frame.number nvgre.vsid nvgre.flowid | tr '\n' ' ' | sed 's/ $//')"
+check_eq "$t inner frames decoded under nvgre (IPv4 and IPv6 PAs)" \
+	"192.168.0.22,10.0.1.101 fd99::22|10.0.1.101" \
+	"$(ws_fields "$C" "frame.number <= 2" ipv6.src ip.src | sed 's/^|//' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "$t nested: both VSIDs, innermost CAs" "6001,6002|192.168.0.22,10.9.9.1,10.0.1.101" \
+	"$(ws_fields "$C" "frame.number == 8" nvgre.vsid ip.src)"
+check_eq "$t GRE that is not NVGRE keeps the stock decoding (frames 3 4 5)" \
+	"3|0x0000|60:00:60:00:01:01 4|0x3000|60:00:60:00:01:01 5|0x2000|" \
+	"$(ws_fields "$C" "gre && !nvgre" frame.number gre.flags_and_version eth.src |
+		sed 's/|02:44:55:66:77:88,\{0,1\}/|/' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "$t ... and its inner packet (frame 5: 1.1.1.1 in GRE)" "192.168.0.22,1.1.1.1" \
+	"$(ws_fields "$C" "frame.number == 5" ip.src)"
+check_eq "$t reserved VSIDs 100 and 0xFFFFFF flagged (nvgre.vsid.reserved)" "6 7" \
+	"$(ws_fields "$C" nvgre.vsid.reserved frame.number | uniq_list)"
+check_eq "$t an inner frame cut short is [Malformed Packet], as without the dissector" "10" \
+	"$(ws_fields "$C" _ws.malformed frame.number | uniq_list)"
+check_eq "$t no Lua error on any frame" "" \
+	"$(ws_fields "$C" '_ws.expert.message contains "Lua"' frame.number | uniq_list)"
+
 # ---------------------------------------------------------------- round 1
 t="[hash]"
 topo_std 4 4
 topo_up native || die "$t topology not up"
+# VmB1's record (Red's RedB has the same CA in VSID 7000: the MAC tells).
+VSID_B1=$(hcj a ".[] | select(.ca == \"$B1\" and
+	(.mac | ascii_downcase | gsub(\"[^0-9a-f]\"; \"\")) == \"$(ps_mac "${VM_MAC[VmB1]}")\") |
+	.vsid" lookup-record get)
+check_eq "$t HostA's lookup record for VmB1 has VSID ${VM_VSID[VmB1]}" \
+	"${VM_VSID[VmB1]}" "$VSID_B1"
 cap_start r1 "$SW" s-a || die "no capture"
 traffic "$t"
 cap_stop r1
 decode r1
+NV_LAYERS=eth:ethertype:ip:
+nv_check "$t" r1
 
 # tshark's view
 F=$(cap_fields r1 "gre && ip.src == $PA_A && eth.dst == ${VM_MAC[VmB1]} && icmp" \
@@ -206,6 +392,10 @@ check_eq "$t raw: every FlowID is 0 with --flowid zero" '[0]' \
 	"$(jq -c '[.flows[][]] | unique' "$TMPD/r2.json")"
 check_eq "$t tshark: every key is VSID 6000 << 8 | 0" 0x00177000 \
 	"$(cap_fields r2 "gre" gre.key | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check_eq "$t nvgre: every nvgre.flowid is 0" 0 \
+	"$(nv_fields r2 "nvgre" nvgre.flowid | uniq_list)"
+check_eq "$t nvgre: every nvgre.vsid is $VSID_B1" "$VSID_B1" \
+	"$(nv_fields r2 "nvgre" nvgre.vsid | uniq_list)"
 topo_down
 
 # ---------------------------------------------------------------- round 3
@@ -231,6 +421,8 @@ check_eq "$t tshark: vlan.id of the GRE frames" 100 \
 check_eq "$t tshark: ARP for the PAs is tagged too" 0 \
 	"$(cap_count r3 "arp && !vlan")"
 check_gt "$t tshark: tagged ARP for the PAs seen" "$(cap_count r3 "arp && vlan.id == 100")" 0
+NV_LAYERS=eth:ethertype:vlan:ethertype:ip:
+nv_check "$t" r3
 topo_down
 
 finish

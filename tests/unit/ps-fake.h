@@ -26,7 +26,7 @@
 
 #include <jansson.h>
 
-#include "ctl/ps.h"
+#include "ctl/ps/ps.h"
 #include "lib/util.h"
 
 struct fake_family {

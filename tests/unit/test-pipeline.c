@@ -1,207 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test-pipeline: the packet flows of DESIGN.md section 3 through the real
- * pipeline with in-memory ports (no root, no kernel).  Host1 of the book:
- *
- *   Contoso1 10.0.1.101 (6000) --+            PA 192.168.0.22
- *   Contoso2 10.0.1.102 (6000) --+-- Host1 -- uplink -- (Host2 .33)
- *   Gw       10.0.2.2   (6001) --+            Contoso3 10.0.1.103 (6000)
- *   Red      10.0.1.101 (7000, another RDID, same CA as Contoso1)
+ * pipeline with in-memory ports (no root, no kernel), on the book's Host1
+ * (tests/unit/pl-env.h).
  */
-#include <arpa/inet.h>
-#include <string.h>
-
-#include "io/io.h"
-#include "pipeline/pipeline.h"
-#include "pkt/build.h"
-#include "pkt/nvgre.h"
-#include "pkt/parse.h"
-#include "pkt/probe.h"
-#include "policy/policy.h"
-#include "tests/unit/harness.h"
-
-struct env {
-	struct policy *pol;
-	struct pipeline *pl;
-	struct io_port *up, *c1, *c2, *gw, *red;
-	struct vm_adapter *v_c1, *v_c2, *v_gw, *v_red;
-};
-
-static struct in6_addr
-ip(const char *s)
-{
-	struct in6_addr a;
-
-	ip_parse(s, &a);
-	return a;
-}
-
-static struct eth_addr
-mac(const char *s)
-{
-	struct eth_addr e;
-
-	eth_parse(s, &e);
-	return e;
-}
-
-static void
-add_lr(struct policy *p, const char *ca, uint32_t vsid, const char *m,
-       const char *pa)
-{
-	struct lookup_record r = {0};
-	struct pmsg msg = {0};
-
-	r.ca = ip(ca);
-	r.vsid = vsid;
-	r.mac = mac(m);
-	r.pa = ip(pa);
-	CHECK_EQ(policy_lr_add(p, &r, &msg), 0);
-}
-
-static void
-add_cr(struct policy *p, const char *rdid, uint32_t vsid, const char *pfx,
-       const char *nh)
-{
-	struct customer_route r = {0};
-	struct pmsg msg = {0};
-
-	guid_parse(rdid, &r.rdid);
-	r.vsid = vsid;
-	prefix_parse(pfx, &r.prefix, &r.plen);
-	r.nexthop = ip(nh);
-	CHECK_EQ(policy_cr_add(p, &r, &msg), 0);
-}
-
-static struct vm_adapter *
-add_vm(struct env *e, const char *vm, const char *m, uint32_t vsid,
-       struct io_port **io)
-{
-	struct vm_adapter v = {0}, *vma;
-	struct pmsg msg = {0};
-
-	strcpy(v.vm, vm);
-	strcpy(v.name, "eth0");
-	strcpy(v.sw, "HNVSwitch");
-	v.mac = mac(m);
-	v.vsid = vsid;
-	CHECK_EQ(policy_vma_add(e->pol, &v, &msg), 0);
-	vma = policy_vma_find(e->pol, vm, "eth0");
-	*io = io_mem_create(vm);
-	vma->port = pipeline_add_port(e->pl, *io, vma);
-	return vma;
-}
-
-#define RDID "{12345678-1000-2000-3000-123456780001}"
-#define RED "{12345678-1000-2000-3000-123456780002}"
-
-static void
-env_init(struct env *e)
-{
-	struct pipeline_config cfg = {.uplink_mtu = 1500};
-	struct provider_address pa = {0};
-	struct vswitch sw = {0};
-	struct pmsg msg = {0};
-
-	memset(e, 0, sizeof(*e));
-	e->pol = policy_create();
-	cfg.uplink_mac = mac("02:00:00:00:00:22");
-	e->pl = pipeline_create(e->pol, &cfg);
-	e->up = io_mem_create("uplink");
-	pipeline_set_uplink(e->pl, e->up);
-	pa.pa = ip("192.168.0.22");
-	pa.plen = 24;
-	pa.mac = mac("33:44:55:66:77:88");
-	CHECK_EQ(policy_pa_add(e->pol, &pa, &msg), 0);
-	strcpy(sw.name, "HNVSwitch");
-	strcpy(sw.netadapter, "eth0");
-	CHECK_EQ(policy_sw_add(e->pol, &sw, &msg), 0);
-	add_cr(e->pol, RDID, 6000, "10.0.1.0/24", "0.0.0.0");
-	add_cr(e->pol, RDID, 6001, "10.0.2.0/24", "0.0.0.0");
-	add_cr(e->pol, RDID, 6001, "0.0.0.0/0", "10.0.2.2");
-	add_cr(e->pol, RED, 7000, "10.0.1.0/24", "0.0.0.0");
-	add_lr(e->pol, "10.0.1.1", 6000, "600060000100", "192.168.0.22");
-	add_lr(e->pol, "10.0.1.101", 6000, "600060000101", "192.168.0.22");
-	add_lr(e->pol, "10.0.1.102", 6000, "600060000102", "192.168.0.22");
-	add_lr(e->pol, "10.0.1.103", 6000, "600060000203", "192.168.0.33");
-	add_lr(e->pol, "10.0.2.2", 6001, "600160010301", "192.168.0.22");
-	add_lr(e->pol, "10.0.1.101", 7000, "700070000101", "192.168.0.22");
-	add_lr(e->pol, "10.0.1.103", 7000, "700070000203", "192.168.0.33");
-	e->v_c1 = add_vm(e, "Contoso1", "600060000101", 6000, &e->c1);
-	e->v_c2 = add_vm(e, "Contoso2", "600060000102", 6000, &e->c2);
-	e->v_gw = add_vm(e, "Gw", "600160010301", 6001, &e->gw);
-	e->v_red = add_vm(e, "Red", "700070000101", 7000, &e->red);
-}
-
-static void
-env_uninit(struct env *e)
-{
-	pipeline_destroy(e->pl);
-	io_destroy(e->up);
-	io_destroy(e->c1);
-	io_destroy(e->c2);
-	io_destroy(e->gw);
-	io_destroy(e->red);
-	policy_destroy(e->pol);
-}
-
-static void
-inject(struct env *e, struct io_port *io, int port, const void *f, size_t n)
-{
-	CHECK_EQ(io_mem_inject(io, f, n), 0);
-	pipeline_poll(e->pl, port, 64);
-}
-
-static int
-take(struct io_port *io, uint8_t *buf, struct pkt_info *pi)
-{
-	int n = io_mem_take(io, buf, PBUF_FRAME_MAX);
-
-	if (n > 0)
-		CHECK_EQ(pkt_parse(buf, (size_t)n, pi), 0);
-	return n;
-}
-
-static uint64_t
-drops(struct env *e, enum drop_reason r)
-{
-	return pipeline_drops(e->pl)[r];
-}
-
-static size_t
-arp_req(uint8_t *f, const char *smac, const char *sip, const char *tip)
-{
-	struct eth_addr s = mac(smac), z = {{0}};
-	struct eth_addr bc = mac("ff:ff:ff:ff:ff:ff");
-	struct in6_addr a = ip(sip), t = ip(tip);
-
-	return build_arp(f, 128, &bc, &s, 0, 1, &s, &a, &z, &t);
-}
-
-static size_t
-ping(uint8_t *f, const char *smac, const char *dmac, const char *sip,
-     const char *dip, int ttl)
-{
-	struct eth_addr s = mac(smac), d = mac(dmac);
-	struct in6_addr a = ip(sip), b = ip(dip);
-
-	return build_probe(f, &s, &d, &a, &b, 1, 0, 0, ttl);
-}
-
-static uint8_t out[PBUF_FRAME_MAX];
-
-/* Resolves 192.168.0.33 on the uplink as Host2 would answer. */
-static void
-resolve_host2(struct env *e)
-{
-	struct eth_addr h2 = mac("44:55:66:77:88:99");
-	struct eth_addr pa1 = mac("33:44:55:66:77:88");
-	struct in6_addr a = ip("192.168.0.33"), b = ip("192.168.0.22");
-	uint8_t f[128];
-	size_t n = build_arp(f, sizeof(f), &pa1, &h2, 0, 2, &h2, &a, &pa1, &b);
-
-	inject(e, e->up, 0, f, n);
-}
+#include "tests/unit/pl-env.h"
 
 static void
 test_arp_gateway(void)
@@ -390,23 +193,6 @@ test_f5_route_remote(void)
 	env_uninit(&e);
 }
 
-static size_t
-nvgre(uint8_t *f, uint32_t vsid, const char *src_pa, const uint8_t *inner,
-      size_t len)
-{
-	struct nvgre_outer o = {0};
-	size_t ol;
-
-	o.eth_dst = mac("33:44:55:66:77:88");
-	o.eth_src = mac("44:55:66:77:88:99");
-	o.pa_src = ip(src_pa);
-	o.pa_dst = ip("192.168.0.22");
-	ol = nvgre_outer_len(&o);
-	memcpy(f + ol, inner, len);
-	nvgre_write(f, &o, vsid, 7, len);
-	return ol + len;
-}
-
 static void
 test_decap(void)
 {
@@ -516,6 +302,135 @@ test_trace_explains_encap(void)
 	env_uninit(&e);
 }
 
+/* IPv6 CAs over IPv4 PAs: F1, F3 (the NS answered from policy, then
+ * NVGRE), F7 (echo from the router address), and decapsulation. */
+static void
+test_ipv6_flows(void)
+{
+	struct env e;
+	struct pkt_info pi, in;
+	uint8_t f[256], g[512];
+	int n;
+
+	env_init(&e);
+	resolve_host2(&e);
+	inject(&e, e.v6a, e.v_v6a->port, f,
+	       ping(f, "80008000000a", "80008000000b", "fd00:8::a", "fd00:8::b",
+	            64));
+	CHECK(take(e.v6b, out, &pi) > 0);
+	CHECK_EQ(pi.icmp_type, 128);
+	CHECK_EQ(pi.ttl, 64);
+	inject(&e, e.v6a, e.v_v6a->port, f,
+	       ping(f, "80008000000a", "80008000000c", "fd00:8::a", "fd00:8::c",
+	            64));
+	n = take(e.up, out, &pi);
+	CHECK(n > 0);
+	CHECK_EQ(pi.gre_key >> 8, 8000);
+	CHECK_EQ(pkt_parse(out + pi.inner_ofs, (size_t)n - pi.inner_ofs, &in),
+	         0);
+	CHECK(in.is_ipv6);
+	inject(&e, e.v6a, e.v_v6a->port, f,
+	       ping(f, "80008000000a", "024856001f40", "fd00:8::a", "fd00:8::1",
+	            64));
+	CHECK(take(e.v6a, out, &pi) > 0);
+	CHECK_EQ(pi.icmp_type, 129);
+	{
+		struct in6_addr gw = ip("fd00:8::1");
+
+		CHECK(ip_equal(&pi.ip_src, &gw));
+	}
+	n = (int)ping(f, "80008000000c", "80008000000a", "fd00:8::c",
+	              "fd00:8::a", 64);
+	inject(&e, e.up, 0, g, nvgre(g, 8000, "192.168.0.33", f, (size_t)n));
+	CHECK(take(e.v6a, out, &pi) > 0);
+	CHECK_EQ(drops_total(&e), 0);
+	env_uninit(&e);
+}
+
+/* GatewayWildcard: with no 0.0.0.0/0 route, the wildcard record of the
+ * gateway's VSID takes what no route or record matches (router.c 4). */
+static void
+test_gateway_wildcard(void)
+{
+	struct env e;
+	struct pkt_info pi, in;
+	struct policy_filter f = {.fields = F_PREFIX};
+	uint8_t f1[256], f2[512];
+	int n;
+
+	env_init(&e);
+	resolve_host2(&e);
+	prefix_parse("0.0.0.0/0", &f.prefix, &f.plen);
+	CHECK_EQ(policy_cr_remove(e.pol, &f), 1);
+	/* No route, no wildcard: dropped. */
+	inject(&e, e.c1, e.v_c1->port, f1,
+	       ping(f1, "600060000101", "600060000100", "10.0.1.101", "8.8.8.8",
+	            64));
+	CHECK_EQ(drops(&e, DROP_NO_ROUTE), 1);
+	/* The gateway VM here: delivered to it, routed (TTL 63). */
+	CHECK_EQ(add_lr_full(e.pol, "0.0.0.0", 6001, "600160010301",
+	                     "192.168.0.22", LR_RULE_ENCAP,
+	                     LR_TYPE_GW_WILDCARD),
+	         0);
+	inject(&e, e.c1, e.v_c1->port, f1,
+	       ping(f1, "600060000101", "600060000100", "10.0.1.101", "8.8.8.8",
+	            64));
+	CHECK(take(e.gw, out, &pi) > 0);
+	CHECK_EQ(pi.ttl, 63);
+	CHECK_EQ(ip_get_v4(&pi.ip_dst), inet_addr("8.8.8.8"));
+	/* An on-link address with no record goes there too. */
+	inject(&e, e.c1, e.v_c1->port, f1,
+	       ping(f1, "600060000101", "600060000100", "10.0.1.101",
+	            "10.0.2.77", 64));
+	CHECK(take(e.gw, out, &pi) > 0);
+	/* The gateway may send from what lies behind it; others may not. */
+	inject(&e, e.gw, e.v_gw->port, f1,
+	       ping(f1, "600160010301", "024856001771", "8.8.8.8", "10.0.1.101",
+	            63));
+	CHECK(take(e.c1, out, &pi) > 0);
+	CHECK_EQ(ip_get_v4(&pi.ip_src), inet_addr("8.8.8.8"));
+	inject(&e, e.c2, e.v_c2->port, f1,
+	       ping(f1, "600060000102", "600060000100", "8.8.8.8", "10.0.1.101",
+	            64));
+	CHECK(quiet(e.c1));
+	CHECK_EQ(drops(&e, DROP_SPOOFED_SRC_IP), 1);
+	/* A gateway on Host2: encapsulated there in its VSID... */
+	{
+		struct lookup_record w = {0};
+		struct pmsg m = {0};
+
+		ip_parse("0.0.0.0", &w.ca);
+		w.vsid = 6001;
+		w.mac = mac("600160010399");
+		w.pa = ip("192.168.0.33");
+		w.type = LR_TYPE_GW_WILDCARD;
+		CHECK_EQ(policy_lr_set(e.pol, &w, &m), 0);
+	}
+	inject(&e, e.c1, e.v_c1->port, f1,
+	       ping(f1, "600060000101", "600060000100", "10.0.1.101", "8.8.8.8",
+	            64));
+	n = take(e.up, out, &pi);
+	CHECK(n > 0);
+	CHECK_EQ(pi.gre_key >> 8, 6001);
+	CHECK_EQ(ip_get_v4(&pi.ip_dst), inet_addr("192.168.0.33"));
+	CHECK_EQ(pkt_parse(out + pi.inner_ofs, (size_t)n - pi.inner_ofs, &in),
+	         0);
+	CHECK(eth_equal(&in.eth_dst, &(struct eth_addr){{0x60, 0x01, 0x60, 0x01,
+	                                                 0x03, 0x99}}));
+	/* ... and its replies from the outside, routed by Host2 into 6000,
+	 * come from the wildcard's PA. */
+	n = (int)ping(f1, "024856001770", "600060000101", "8.8.8.8",
+	              "10.0.1.101", 62);
+	inject(&e, e.up, 0, f2, nvgre(f2, 6000, "192.168.0.33", f1, (size_t)n));
+	CHECK(take(e.c1, out, &pi) > 0);
+	n = (int)ping(f1, "024856001770", "600060000101", "8.8.8.8",
+	              "10.0.1.101", 62);
+	inject(&e, e.up, 0, f2, nvgre(f2, 6000, "192.168.0.44", f1, (size_t)n));
+	CHECK(quiet(e.c1));
+	CHECK_EQ(drops(&e, DROP_SRC_PA_MISMATCH), 1);
+	env_uninit(&e);
+}
+
 const struct test_case tests[] = {
     TEST(test_arp_gateway),
     TEST(test_arp_remote_answered_locally),
@@ -529,5 +444,7 @@ const struct test_case tests[] = {
     TEST(test_isolation_and_spoofing),
     TEST(test_ttl_exceeded),
     TEST(test_trace_explains_encap),
+    TEST(test_ipv6_flows),
+    TEST(test_gateway_wildcard),
     {0},
 };

@@ -435,7 +435,7 @@ err_cap(size_t cap)
 	return build_icmp_error(out, cap, &mac_a, &mac_gw, &from,
 	                        err_pi->is_ipv6 ? ICMP6_TIME_EXCEEDED
 	                                        : ICMP_TIME_EXCEEDED,
-	                        0, err_orig, err_pi);
+	                        0, 0, err_orig, err_pi);
 }
 
 static void
@@ -449,7 +449,7 @@ test_icmp_error_v4(void)
 	/* Small datagram: quoted whole. */
 	CHECK_EQ(pkt_parse(v_ip4_udp, sizeof(v_ip4_udp), &opi), 0);
 	n = build_icmp_error(out, sizeof(out), &mac_a, &mac_gw, &from,
-	                     ICMP_TIME_EXCEEDED, 0, v_ip4_udp, &opi);
+	                     ICMP_TIME_EXCEEDED, 0, 0, v_ip4_udp, &opi);
 	CHECK_EQ(n, 14 + 20 + 8 + 40);
 	CHECK_EQ(pkt_parse(out, n, &pi), 0);
 	CHECK_EQ(pi.l4_proto, IPPROTO_ICMP);
@@ -470,7 +470,8 @@ test_icmp_error_v4(void)
 	n = make_udp4(big, sizeof(big));
 	CHECK_EQ(pkt_parse(big, n, &opi), 0);
 	n = build_icmp_error(out, sizeof(out), &mac_a, &mac_gw, &from,
-	                     ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, big, &opi);
+	                     ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, big,
+	                     &opi);
 	CHECK_EQ(n, 14 + 576);
 	CHECK_EQ(pkt_parse(out, n, &pi), 0);
 	CHECK_EQ(pi.icmp_type, ICMP_DEST_UNREACH);
@@ -481,7 +482,7 @@ test_icmp_error_v4(void)
 	/* Wrong family for 'from'. */
 	from = ip("fd00::1");
 	CHECK_EQ(build_icmp_error(out, sizeof(out), &mac_a, &mac_gw, &from,
-	                          ICMP_TIME_EXCEEDED, 0, big, &opi),
+	                          ICMP_TIME_EXCEEDED, 0, 0, big, &opi),
 	         0);
 }
 
@@ -496,7 +497,7 @@ test_icmp_error_v6(void)
 	CHECK_EQ(pkt_parse(v_ip6_icmp6_echo, sizeof(v_ip6_icmp6_echo), &opi),
 	         0);
 	n = build_icmp_error(out, sizeof(out), &mac_a, &mac_gw, &from,
-	                     ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR,
+	                     ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0,
 	                     v_ip6_icmp6_echo, &opi);
 	CHECK_EQ(n, 14 + 40 + 8 + 80);
 	CHECK_EQ(pkt_parse(out, n, &pi), 0);
@@ -514,7 +515,7 @@ test_icmp_error_v6(void)
 	n = make_udp6(big, sizeof(big));
 	CHECK_EQ(pkt_parse(big, n, &opi), 0);
 	n = build_icmp_error(out, sizeof(out), &mac_a, &mac_gw, &from,
-	                     ICMP6_TIME_EXCEEDED, 0, big, &opi);
+	                     ICMP6_TIME_EXCEEDED, 0, 0, big, &opi);
 	CHECK_EQ(n, 14 + 1280);
 	CHECK_EQ(pkt_parse(out, n, &pi), 0);
 	CHECK_EQ(pi.icmp_type, ICMP6_TIME_EXCEEDED);
@@ -524,12 +525,12 @@ test_icmp_error_v6(void)
 
 	from = ip("10.0.1.1");
 	CHECK_EQ(build_icmp_error(out, sizeof(out), &mac_a, &mac_gw, &from,
-	                          ICMP6_TIME_EXCEEDED, 0, big, &opi),
+	                          ICMP6_TIME_EXCEEDED, 0, 0, big, &opi),
 	         0);
 	/* Not IP. */
 	CHECK_EQ(pkt_parse(v_arp_req, sizeof(v_arp_req), &opi), 0);
 	CHECK_EQ(build_icmp_error(out, sizeof(out), &mac_a, &mac_gw, &from,
-	                          ICMP_TIME_EXCEEDED, 0, v_arp_req, &opi),
+	                          ICMP_TIME_EXCEEDED, 0, 0, v_arp_req, &opi),
 	         0);
 }
 

@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "ctl/client.h"
-#include "ctl/ps-int.h"
+/* Tests internals: ps-int.h, not only the API in ps.h. */
+#include "ctl/ps/ps-int.h"
 #include "tests/unit/harness.h"
 #include "tests/unit/ps-fake.h"
 

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/ps-int.h"
+/* Tests internals: ps-int.h, not only the API in ps.h. */
+#include "ctl/ps/ps-int.h"
 #include "lib/util.h"
 #include "tests/unit/harness.h"
 

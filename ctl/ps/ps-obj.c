@@ -9,7 +9,7 @@
  * output.  An object Select-Object made keeps its type and JSON, with a
  * view: the properties it kept.
  */
-#include "ctl/ps-int.h"
+#include "ctl/ps/ps-int.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
  * adapter "Network Adapter"; ours are interface names inside the VM, so
  * Add-VMNetworkAdapter without -Name takes the VM's first free ethN.
  */
-#include "ctl/ps-int.h"
+#include "ctl/ps/ps-int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,26 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ps-exec: runs a parsed script against a backend (ctl/ps.h).  Each
+ * ps-exec: runs a parsed script against a backend (ctl/ps/ps.h).  Each
  * statement is a pipeline: objects flow from one element to the next as
  * (type, JSON) pairs; what is left at the end is printed (Get-*, values)
  * or dropped (New-*, Set-*, Add-* print only with -PassThru), or stored in
  * the assigned variable.
  *
  * Cmdlet -> request mapping (doc/hnvctl.md has the table):
- *  1. New-X: X.add with every given parameter's key; X.get/Get-X with the
- *     parameters the agent filters on, the others filtered here;
- *  2. Set-X: the objects to change are the pipeline input, else X.get
- *     with the selecting parameters (as in Windows: none selects all; a
- *     selection that matches nothing is an error); each is sent back to
- *     X.set with the changing parameters applied, so the agent always
- *     receives whole objects;
- *  3. Remove-X: X.remove with the filter, or one X.remove per object
- *     (pipeline input, or filters the agent does not know);
- *  4. Hyper-V cmdlets map to switch.*, vm.* and vm-adapter.*; adapters
- *     are selected by VM name and adapter name, wildcards allowed; VMs are
- *     network namespaces, always running: Start-VM, Stop-VM and
- *     Restart-VM only check that the VMs exist;
- *  5. Select-Object, Sort-Object and Measure-Object (ps-select.c),
+ *  1. New-, Get-, Set- and Remove-NetVirtualization* (ps-netvirt.c) map
+ *     to OBJECT.add/get/set/remove; Set-X sends whole objects back;
+ *  2. the Hyper-V cmdlets (ps-hyperv.c) map to switch.*, vm.* and
+ *     vm-adapter.*; adapters are selected by VM name and adapter name,
+ *     wildcards allowed; VMs are network namespaces, always running:
+ *     Start-VM, Stop-VM and Restart-VM only check that the VMs exist;
+ *  3. Select-Object, Sort-Object and Measure-Object (ps-select.c),
  *     Write-Host and Write-Output send nothing.
  * The first failing request stops the script: "FILE:LINE: CMDLET: error"
  * and "stopped: N of M commands ran".
@@ -39,7 +32,7 @@
  *  4. -OutVariable, -ErrorVariable and -WarningVariable store the
  *     command's output, error message and warnings ('+name' appends).
  */
-#include "ctl/ps-int.h"
+#include "ctl/ps/ps-int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -170,8 +163,8 @@ ps_exec_call(struct ps_exec *x, const char *cmd, json_t *args, json_t **result)
 	return 0;
 }
 
-static char *
-request_name(enum ps_otype t, const char *verb)
+char *
+ps_exec_request_name(enum ps_otype t, const char *verb)
 {
 	return xasprintf("%s.%s", ps_obj_type(t)->object, verb);
 }
@@ -453,8 +446,9 @@ ps_exec_has_key(const struct ps_arg *a)
 	}
 }
 
-static bool
-selected(const struct ps_cmd *c, const struct ps_arg *a, enum ps_sel sel)
+bool
+ps_exec_selected(const struct ps_cmd *c, const struct ps_arg *a,
+                 enum ps_sel sel)
 {
 	unsigned f = a->param->flags;
 
@@ -487,7 +481,7 @@ ps_exec_args(struct ps_exec *x, const struct ps_cmd *c, enum ps_sel sel,
 		const struct ps_arg *a = &c->args[i];
 		json_t *v;
 
-		if (!selected(c, a, sel))
+		if (!ps_exec_selected(c, a, sel))
 			continue;
 		v = ps_exec_arg(x, a);
 		if (!v)
@@ -498,8 +492,8 @@ ps_exec_args(struct ps_exec *x, const struct ps_cmd *c, enum ps_sel sel,
 }
 
 /* "CustomerAddress 10.0.1.9, VirtualSubnetID 6000" */
-static char *
-describe(struct ps_exec *x, const struct ps_cmd *c, enum ps_sel sel)
+char *
+ps_exec_describe(struct ps_exec *x, const struct ps_cmd *c, enum ps_sel sel)
 {
 	char *d = xstrdup("");
 
@@ -508,7 +502,7 @@ describe(struct ps_exec *x, const struct ps_cmd *c, enum ps_sel sel)
 		json_t *v;
 		char *s, *nd;
 
-		if (!selected(c, a, sel))
+		if (!ps_exec_selected(c, a, sel))
 			continue;
 		v = a->bound ? json_incref(a->bound) : ps_exec_arg(x, a);
 		s = v ? ps_obj_scalar(v) : xstrdup(a->val.text);
@@ -557,7 +551,7 @@ client_match(struct ps_exec *x, const struct ps_cmd *c, enum ps_sel sel,
 		const struct ps_arg *a = &c->args[i];
 		json_t *v;
 
-		if (!selected(c, a, sel))
+		if (!ps_exec_selected(c, a, sel))
 			continue;
 		v = ps_exec_arg(x, a);
 		if (!v)
@@ -575,7 +569,7 @@ int
 ps_exec_fetch(struct ps_exec *x, const struct ps_cmd *c, enum ps_otype t,
               json_t *filter, enum ps_sel client_sel, struct ps_objs *out)
 {
-	char *req = request_name(t, "get");
+	char *req = ps_exec_request_name(t, "get");
 	json_t *res, *item;
 	size_t i;
 	int r;
@@ -665,168 +659,16 @@ ps_exec_check_input(struct ps_exec *x, const struct ps_objs *in,
 	return 0;
 }
 
-/* ---- NetVirtualization cmdlets ---- */
-
-static int
-nv_new(struct ps_exec *x, const struct ps_cmd *c, struct ps_objs *out)
-{
-	enum ps_otype t = c->cmdlet->otype;
-	json_t *args = json_object(), *res;
-	char *req;
-	int r;
-
-	if (ps_exec_args(x, c, PS_SEL_ALL, args) < 0) {
-		json_decref(args);
-		return -1;
-	}
-	if (t == PS_O_LR && !json_object_get(args, "type"))
-		json_object_set_new(args, "type", json_string("static"));
-	req = request_name(t, "add");
-	json_incref(args);
-	r = ps_exec_call(x, req, args, &res);
-	free(req);
-	if (r == 0) {
-		if (json_is_object(res)) {
-			ps_objs_push(out, t, res);
-		} else {
-			json_decref(res);
-			ps_objs_push(out, t, json_incref(args));
-		}
-	}
-	json_decref(args);
-	return r;
-}
-
-static int
-nv_get(struct ps_exec *x, const struct ps_cmd *c, struct ps_objs *out)
-{
-	json_t *filter = json_object();
-
-	if (ps_exec_args(x, c, PS_SEL_FILTER, filter) < 0) {
-		json_decref(filter);
-		return -1;
-	}
-	return ps_exec_fetch(x, c, c->cmdlet->otype, filter, PS_SEL_CLIENT,
-	                     out);
-}
-
-static int
-nv_set(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
-       bool piped, struct ps_objs *out)
-{
-	enum ps_otype t = c->cmdlet->otype;
-	struct ps_objs targets = {0};
-	char *req;
-	int r = 0;
-
-	if (piped) {
-		if (ps_exec_check_input(x, in, t) < 0)
-			return -1;
-		ps_objs_copy(&targets, in);
-	} else {
-		json_t *filter = json_object();
-
-		if (ps_exec_args(x, c, PS_SEL_IDENT, filter) < 0) {
-			json_decref(filter);
-			return -1;
-		}
-		if (ps_exec_fetch(x, c, t, filter, PS_SEL_IDENT, &targets) <
-		    0) {
-			ps_objs_clear(&targets);
-			return -1;
-		}
-		if (!targets.n) {
-			/* With selectors, nothing matching is an error; with
-			 * none (= every object), an empty table is not. */
-			char *d = describe(x, c, PS_SEL_IDENT);
-
-			if (*d)
-				ps_exec_fail(x, "no %s matches %s",
-				             ps_obj_type(t)->noun, d);
-			free(d);
-			if (x->error)
-				return -1;
-		}
-	}
-	req = request_name(t, "set");
-	for (size_t i = 0; i < targets.n && r == 0; i++) {
-		json_t *obj = ps_exec_object_keys(t, targets.v[i].v), *res;
-
-		r = ps_exec_args(x, c, PS_SEL_CHANGE, obj);
-		if (r < 0) {
-			json_decref(obj);
-			break;
-		}
-		r = ps_exec_call(x, req, obj, &res);
-		if (r == 0 && json_is_object(res))
-			ps_objs_push(out, t, res);
-		else if (r == 0)
-			json_decref(res);
-	}
-	free(req);
-	ps_objs_clear(&targets);
-	return r;
-}
-
 int
 ps_exec_remove_each(struct ps_exec *x, enum ps_otype t,
                     const struct ps_objs *objs)
 {
-	char *req = request_name(t, "remove");
+	char *req = ps_exec_request_name(t, "remove");
 	int r = 0;
 
 	for (size_t i = 0; i < objs->n && r == 0; i++)
 		r = ps_exec_call(x, req, ident_filter(t, objs->v[i].v), NULL);
 	free(req);
-	return r;
-}
-
-static int
-nv_remove(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
-          bool piped)
-{
-	enum ps_otype t = c->cmdlet->otype;
-	struct ps_objs targets = {0};
-	bool client = false, any = false;
-	json_t *filter;
-	int r;
-
-	if (piped) {
-		if (ps_exec_check_input(x, in, t) < 0)
-			return -1;
-		return ps_exec_remove_each(x, t, in);
-	}
-	for (size_t i = 0; i < c->n_args; i++) {
-		if (selected(c, &c->args[i], PS_SEL_CLIENT))
-			client = true;
-		if (selected(c, &c->args[i], PS_SEL_ALL))
-			any = true;
-	}
-	filter = json_object();
-	if (ps_exec_args(x, c, PS_SEL_FILTER, filter) < 0) {
-		json_decref(filter);
-		return -1;
-	}
-	if (any && !client) {
-		char *req = request_name(t, "remove");
-
-		r = ps_exec_call(x, req, filter, NULL);
-		free(req);
-		return r;
-	}
-	if (ps_exec_fetch(x, c, t, filter, PS_SEL_CLIENT, &targets) < 0) {
-		ps_objs_clear(&targets);
-		return -1;
-	}
-	if (!targets.n && any) {
-		char *d = describe(x, c, PS_SEL_ALL);
-
-		ps_exec_fail(x, "no %s matches %s", ps_obj_type(t)->noun, d);
-		free(d);
-		return -1;
-	}
-	r = ps_exec_remove_each(x, t, &targets);
-	ps_objs_clear(&targets);
 	return r;
 }
 
@@ -1206,13 +1048,10 @@ run_cmd(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 {
 	switch (c->cmdlet->id) {
 	case PS_C_NV_NEW:
-		return nv_new(x, c, out);
 	case PS_C_NV_GET:
-		return nv_get(x, c, out);
 	case PS_C_NV_SET:
-		return nv_set(x, c, in, piped, out);
 	case PS_C_NV_REMOVE:
-		return nv_remove(x, c, in, piped);
+		return ps_netvirt_run(x, c, in, piped, out);
 	case PS_C_SWITCH_NEW:
 	case PS_C_SWITCH_GET:
 	case PS_C_SWITCH_REMOVE:

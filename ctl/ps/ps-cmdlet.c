@@ -14,7 +14,7 @@
  * Parameter names resolve as in PowerShell: case-insensitive, exact name
  * or alias first, else a unique prefix (-Virt for -VirtualSubnetID).
  */
-#include "ctl/ps-int.h"
+#include "ctl/ps/ps-int.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -25,7 +25,7 @@
  * A lexical error (unterminated string or comment, NUL byte) ends the
  * token stream with a PS_T_ERROR token.
  */
-#include "ctl/ps-int.h"
+#include "ctl/ps/ps-int.h"
 
 #include <ctype.h>
 #include <stdlib.h>

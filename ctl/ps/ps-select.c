@@ -18,7 +18,7 @@
  * computes over numbers; the statistics not asked for are empty, as
  * PowerShell prints them.
  */
-#include "ctl/ps-int.h"
+#include "ctl/ps/ps-int.h"
 
 #include <errno.h>
 #include <math.h>

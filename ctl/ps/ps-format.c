@@ -15,7 +15,7 @@
  *     list with 5 or more.
  * Property names in -Property lists may use wildcards (fl *).
  */
-#include "ctl/ps-int.h"
+#include "ctl/ps/ps-int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,10 +6,14 @@
  *                that pasted PowerShell often carries)
  *   ps-cmdlet.c  the cmdlet and parameter tables, and value binding
  *   ps-obj.c     object types: property tables and PowerShell formatting
- *   ps-parse.c   tokens -> statements, binding, static checks
+ *   ps-parse.c   tokens -> statements, binding, static checks (with
+ *                ps-parse-value.c and ps-parse-cmd.c; their shared state
+ *                is in ps-parse.h)
  *   ps-format.c  Format-List / Format-Table / default output
  *   ps-select.c  Select-Object, Sort-Object, Measure-Object (no agent)
  *   ps-exec.c    the executor
+ *   ps-netvirt.c the NetVirtualization cmdlets
+ *   ps-hyperv.c  the Hyper-V cmdlets
  * Everything here is owned by the struct ps_script it hangs off; the
  * executor never modifies the parsed script.
  */
@@ -21,7 +25,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "ctl/ps.h"
+#include "ctl/ps/ps.h"
 #include "lib/util.h"
 
 /* ---- tokens (ps-lex.c) ---- */
@@ -473,6 +477,22 @@ int ps_exec_check_input(struct ps_exec *, const struct ps_objs *in,
 /* One OBJ.remove per object, by its identifying keys.  0 or -1. */
 int ps_exec_remove_each(struct ps_exec *, enum ps_otype t,
                         const struct ps_objs *objs);
+/* "OBJECT.verb": the request for objects of type 't' (malloc'd). */
+char *ps_exec_request_name(enum ps_otype t, const char *verb);
+/* Is argument 'a' of 'c' among those 'sel' selects? */
+bool ps_exec_selected(const struct ps_cmd *c, const struct ps_arg *a,
+                      enum ps_sel sel);
+/* "CustomerAddress 10.0.1.9, VirtualSubnetID 6000": the selected
+ * arguments, for messages (malloc'd; "" if none). */
+char *ps_exec_describe(struct ps_exec *, const struct ps_cmd *,
+                       enum ps_sel sel);
+
+/* ---- NetVirtualization cmdlets (ps-netvirt.c) ---- */
+
+/* Runs a New-, Get-, Set- or Remove-NetVirtualization* cmdlet.  0 or -1
+ * after ps_exec_fail(). */
+int ps_netvirt_run(struct ps_exec *, const struct ps_cmd *,
+                   const struct ps_objs *in, bool piped, struct ps_objs *out);
 
 /* ---- Hyper-V cmdlets (ps-hyperv.c) ---- */
 
