@@ -13,7 +13,10 @@
  * per figure: packets, lost (by sequence number), max_gap_us (the
  * longest time between two packets received one after the other),
  * max_gap_at_ms (when it ended, from the first packet), p99_gap_us,
- * p999_gap_us, gaps_over_2ms, gaps_over_10ms.
+ * p999_gap_us, gaps_over_2ms, gaps_over_10ms; then one line
+ * "gap END_NS GAP_US" per gap over 1 ms (END_NS: when it ended, in
+ * CLOCK_REALTIME nanoseconds), so that a caller can pick the gaps of a
+ * time window (bench/agent: while a batch applied).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -113,13 +116,16 @@ do_recv(int port)
 {
 	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6,
 	                            .sin6_port = htons((uint16_t)port)};
-	size_t n = 0, cap = 1 << 16, over2 = 0, over10 = 0;
+	size_t n = 0, cap = 1 << 16, over2 = 0, over10 = 0, nlong = 0;
 	uint64_t *gaps = malloc(cap * sizeof(*gaps));
+	struct {
+		uint64_t end, gap;
+	} *longs = malloc(100000 * sizeof(*longs));
 	uint64_t first = 0, last = 0, max = 0, max_at = 0;
 	uint32_t seq0 = 0, seq_max = 0;
 	int one = 1, fd = socket(AF_INET6, SOCK_DGRAM, 0);
 
-	if (fd < 0 || !gaps) {
+	if (fd < 0 || !gaps || !longs) {
 		perror("udp-gap: socket");
 		return 1;
 	}
@@ -169,6 +175,10 @@ do_recv(int port)
 					return 1;
 			}
 			gaps[n++] = g;
+			if (g > 1000000 && nlong < 100000) {
+				longs[nlong].end = t;
+				longs[nlong++].gap = g;
+			}
 			over2 += g > 2000000;
 			over10 += g > 10000000;
 			if (g > max) {
@@ -193,7 +203,11 @@ do_recv(int port)
 	       n ? (unsigned long long)gaps[n * 999 / 1000] / 1000 : 0);
 	printf("gaps_over_2ms %zu\n", over2);
 	printf("gaps_over_10ms %zu\n", over10);
+	for (size_t i = 0; i < nlong; i++)
+		printf("gap %llu %llu\n", (unsigned long long)longs[i].end,
+		       (unsigned long long)longs[i].gap / 1000);
 	free(gaps);
+	free(longs);
 	return 0;
 }
 
