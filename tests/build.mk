@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: Apache-2.0
+# tests/: rules beyond the generic ones of the top Makefile.
+#
+# fuzz-pipeline is three files: the target, the fuzzed host's policy
+# (pipeline-world.c) and the oracle that checks every output frame
+# (pipeline-oracle.c).  The replayer gets its own recipe because the
+# extra objects must come before the libraries on the link line; the
+# libFuzzer build compiles sources, in any order.
+FUZZ_PIPELINE_SRCS := tests/fuzz/pipeline-world.c tests/fuzz/pipeline-oracle.c
+
+$(O)/tests/replay-pipeline: $(O)/obj/tests/fuzz/fuzz-pipeline.o \
+		$(call obj,$(FUZZ_PIPELINE_SRCS)) $(O)/obj/tests/fuzz/replay.o \
+		$(CTL_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(O)/fuzz/fuzz-pipeline: $(FUZZ_PIPELINE_SRCS)
+
