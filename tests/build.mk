@@ -15,3 +15,10 @@ $(O)/tests/replay-pipeline: $(O)/obj/tests/fuzz/fuzz-pipeline.o \
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(O)/fuzz/fuzz-pipeline: $(FUZZ_PIPELINE_SRCS)
 
+# The seeds of fuzz-pipeline, and the test that they reach where their
+# packet flows go with the oracle's approval (run with the unit tests).
+$(O)/tests/test-fuzz-pipeline-seeds: $(O)/obj/tests/fuzz/seeds-pipeline.o \
+		$(call obj,$(FUZZ_PIPELINE_SRCS)) $(CTL_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+all unit: $(O)/tests/test-fuzz-pipeline-seeds
