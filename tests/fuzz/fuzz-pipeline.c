@@ -34,6 +34,46 @@ static struct world *world;
 /* What is being processed, for the report. */
 static struct oracle_input cur;
 static int cur_index, cur_port;
+
+/*
+ * Extra coverage for libFuzzer (the section is its documented hook; in the
+ * replayer it is just memory): one counter per (input port, output port,
+ * kind of output frame) and per (input port, kind of input frame).  Code
+ * coverage alone does not tell a frame from VM X from the same frame
+ * from VM B1, so the fuzzer would keep one and drop the other, and never
+ * learn which ports reach which.
+ */
+#define N_PORT_IDX (1 + W_N_VMS + 1) /* uplink, the VMs, tick */
+#define N_CLASS 4
+static uint8_t extra_counters[N_PORT_IDX * (N_PORT_IDX + 1) * N_CLASS]
+    __attribute__((section("__libfuzzer_extra_counters"), used));
+
+static int
+port_idx(int port)
+{
+	const struct w_vm *vm;
+
+	if (port == WORLD_TICK)
+		return N_PORT_IDX - 1;
+	vm = world_vm_at_port(world, port);
+	return vm ? (int)(vm - world->vm) + 1 : 0;
+}
+
+/* ARP, IPv4, IPv6 or other; for the uplink, NVGRE counts as IPv4. */
+static int
+frame_class(const uint8_t *f, size_t len)
+{
+	size_t o = len >= 18 && f[12] == 0x81 && f[13] == 0 ? 16 : 12;
+	unsigned t = len >= o + 2 ? (unsigned)f[o] << 8 | f[o + 1] : 0;
+
+	return t == 0x0806 ? 0 : t == 0x0800 ? 1 : t == 0x86dd ? 2 : 3;
+}
+
+static void
+count(int in, int out, int cls)
+{
+	extra_counters[(in * (N_PORT_IDX + 1) + out) * N_CLASS + cls]++;
+}
 static const uint8_t *cur_frame;
 static size_t cur_len;
 
@@ -86,6 +126,10 @@ check(struct world *w, int port, const uint8_t *f, size_t len, void *aux)
 	const char *why = oracle_check(w, &cur, port, f, len);
 
 	(void)aux;
+	if (cur_frame || cur.kind == ORACLE_TICK)
+		count(cur.kind == ORACLE_TICK ? port_idx(WORLD_TICK)
+		                              : port_idx(cur_port),
+		      port_idx(port), frame_class(f, len));
 	if (!why || ignored(why))
 		return;
 	fprintf(stderr, "fuzz-pipeline: rule %s\n", why);
@@ -125,6 +169,7 @@ input(struct world *w, int index, int port, const uint8_t *f, size_t len,
 	cur_port = port;
 	cur_frame = f;
 	cur_len = len;
+	count(port_idx(port), N_PORT_IDX, frame_class(f, len));
 	oracle_input(w, port, f, len, &cur);
 }
 

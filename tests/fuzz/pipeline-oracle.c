@@ -27,17 +27,21 @@
  *     is a router MAC of Q's VSID (it was routed);
  *  4. from another VM P (Q != P): the source MAC is P's (same VSID) or a
  *     router MAC of Q's VSID, and a routable source address (IP source or
- *     ARP sender) is owned by P;
+ *     ARP sender) is owned by P, or by nobody if P's MAC has an L2Only or
+ *     GatewayWildcard record in its VSID (its addresses are learnt, F4,
+ *     or are anything behind a gateway);
  *  5. claims no other's address: an ARP sender, NA target or NS source
  *     that is a ".1" of Q's VSID comes with a router MAC of that VSID;
  *     one that is a CA of a record of Q's VSID comes with that record's
  *     MAC (link-layer option or ARP sender MAC);
  *  6. decapsulated: the outer source PA owns the inner source (the owner
  *     of a routable source has that PA; else the record of the source MAC
- *     in the VSID has it), and when the owner is in the frame's VSID the
- *     inner source MAC is the owner's (a routed frame has the remote
- *     router's MAC, which this host cannot know).  By IP Rewrite: the
- *     owner's PA is the outer IP source.
+ *     in the VSID has it); when the owner is in the frame's VSID the inner
+ *     source MAC is the owner's or a router MAC of the VSID; when it is
+ *     in another VSID (routed by the sending host, whose router MAC this
+ *     host cannot know) the inner source MAC is at least no local VM's
+ *     and no VM record's of the frame's VSID.  By IP Rewrite: the owner's
+ *     PA is the outer IP source.
  * A frame sent on the uplink:
  *  7. that is not NVGRE (or VXLAN) comes from one of our PAs (ARP sender
  *     or IP source) on that PA's VLAN: a tenant's frame never leaves raw;
@@ -215,10 +219,21 @@ owner(const struct world *w, enum w_rdid rdid, const struct in6_addr *a)
 	return rec_by_ca(w, best->vsid, &best->nexthop);
 }
 
+/* Does 'vm' own source 'o' (the owner of some address, maybe nobody)? */
 static bool
-owned_by(const struct w_record *o, const struct w_vm *vm)
+owned_by(const struct world *w, const struct w_record *o, const struct w_vm *vm)
 {
-	return o && o->vsid == vm->vsid && eth_equal(&o->mac, &vm->mac);
+	if (o)
+		return o->vsid == vm->vsid && eth_equal(&o->mac, &vm->mac);
+	for (int i = 0; i < w->n_records; i++) {
+		const struct w_record *r = &w->records[i];
+
+		if (r->vsid == vm->vsid && eth_equal(&r->mac, &vm->mac) &&
+		    (r->type == LR_TYPE_L2ONLY ||
+		     r->type == LR_TYPE_GW_WILDCARD))
+			return true;
+	}
+	return false;
 }
 
 static const struct w_vm *
@@ -335,12 +350,16 @@ check_claim(const struct world *w, const struct w_vm *q, const char *tag,
 	return NULL;
 }
 
+/* Tags: 5a ARP and 5b ND for what a local VM sent, 5c ARP and 5d ND for
+ * what came through a tunnel or was made up by the host. */
 static const char *
-check_claims(const struct world *w, const struct w_vm *q,
-             const struct pkt_info *pi)
+check_claims(const struct world *w, const struct oracle_input *in,
+             const struct w_vm *q, const struct pkt_info *pi)
 {
+	bool vm = in->kind == ORACLE_FROM_VM && in->vm != q;
+
 	if (pi->ethertype == 0x0806)
-		return check_claim(w, q, "5a",
+		return check_claim(w, q, vm ? "5a" : "5c",
 		                   pi->arp_op == 2 ? "an ARP reply"
 		                                   : "an ARP message",
 		                   &pi->arp_spa, &pi->arp_sha);
@@ -348,11 +367,13 @@ check_claims(const struct world *w, const struct w_vm *q,
 	    !pi->has_nd_lladdr)
 		return NULL;
 	if (pi->icmp_type == 136)
-		return check_claim(w, q, "5b", "a neighbour advertisement",
-		                   &pi->nd_target, &pi->nd_lladdr);
+		return check_claim(w, q, vm ? "5b" : "5d",
+		                   "a neighbour advertisement", &pi->nd_target,
+		                   &pi->nd_lladdr);
 	if (pi->icmp_type == 135)
-		return check_claim(w, q, "5b", "a neighbour solicitation",
-		                   &pi->ip_src, &pi->nd_lladdr);
+		return check_claim(w, q, vm ? "5b" : "5d",
+		                   "a neighbour solicitation", &pi->ip_src,
+		                   &pi->nd_lladdr);
 	return NULL;
 }
 
@@ -381,7 +402,7 @@ check_decap_source(const struct world *w, const struct oracle_input *in,
 {
 	const struct in6_addr *s = src_addr(pi);
 	enum w_rdid rdid;
-	const struct w_record *o;
+	const struct w_record *o, *r;
 
 	if (!world_vsid_rdid(w, q->vsid, &rdid))
 		return fail("6a: %s has a VSID of no routing domain", q->name);
@@ -392,13 +413,25 @@ check_decap_source(const struct world *w, const struct oracle_input *in,
 			    "6a (source PA): frame from PA %s delivered "
 			    "to %s with inner source %s, owned by %s",
 			    A(pa), q->name, A(s), owner_name(o));
-		if (in->kind == ORACLE_FROM_TUNNEL && o->vsid == in->vsid &&
-		    !eth_equal(&o->mac, &pi->eth_src))
+		if (in->kind != ORACLE_FROM_TUNNEL)
+			return NULL;
+		if (o->vsid == in->vsid && !eth_equal(&o->mac, &pi->eth_src) &&
+		    !is_router_mac(w, in->vsid, &pi->eth_src))
 			return fail("6b (source MAC): frame from PA %s "
 			            "delivered to %s with inner source %s from "
 			            "MAC %s; the owner is %s",
 			            A(pa), q->name, A(s), M(&pi->eth_src),
 			            owner_name(o));
+		r = rec_by_mac(w, in->vsid, &pi->eth_src);
+		if (o->vsid != in->vsid &&
+		    (local_vm(w, in->vsid, &pi->eth_src) ||
+		     (r && r->type != LR_TYPE_L2ONLY &&
+		      !is_gateway_ca(w, in->vsid, &r->ca))))
+			return fail(
+			    "6d (source MAC): frame routed from vsid %u "
+			    "by PA %s delivered to %s from MAC %s, a VM's "
+			    "of vsid %u",
+			    o->vsid, A(pa), q->name, M(&pi->eth_src), in->vsid);
 		return NULL;
 	}
 	o = rec_by_mac(w, q->vsid, &pi->eth_src);
@@ -476,7 +509,7 @@ check_vm_output(const struct world *w, const struct oracle_input *in,
 			return fail("4a: frame from %s reached %s from MAC %s",
 			            p->name, q->name, M(&pi.eth_src));
 		s = src_addr(&pi);
-		if (s && routable(s) && !owned_by(owner(w, qr, s), p))
+		if (s && routable(s) && !owned_by(w, owner(w, qr, s), p))
 			return fail("%s (anti-spoofing): %s sent from %s, "
 			            "which is owned by %s, and it reached %s",
 			            owner(w, qr, s) ? "4c" : "4b", p->name,
@@ -484,7 +517,7 @@ check_vm_output(const struct world *w, const struct oracle_input *in,
 	}
 
 	/* Rule 5. */
-	err = check_claims(w, q, &pi);
+	err = check_claims(w, in, q, &pi);
 	if (err)
 		return err;
 
@@ -515,7 +548,7 @@ check_inner_source(const struct world *w, const struct oracle_input *in,
 			return fail("10a: frame from %s encapsulated with vsid "
 			            "%u from MAC %s",
 			            p->name, vsid, M(&pi->eth_src));
-		if (s && routable(s) && !owned_by(o, p))
+		if (s && routable(s) && !owned_by(w, o, p))
 			return fail("%s (anti-spoofing): %s sent from %s, "
 			            "which is owned by %s, and it was "
 			            "encapsulated",

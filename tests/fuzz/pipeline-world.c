@@ -19,6 +19,7 @@
 #include "pkt/csum.h"
 #include "pkt/nvgre.h"
 #include "pkt/parse.h"
+#include "pkt/vxlan.h"
 
 static const char *const rdid_guid[W_N_RDIDS] = {
     [W_BLUE] = "{12345678-1000-2000-3000-0000000000b1}",
@@ -103,6 +104,7 @@ static const struct {
     {"10.0.1.12", 6001, "02:ed:01:00:00:12", PA_VLAN, ENCAP, STATIC},
     {"10.0.1.21", 6001, "02:00:00:00:00:21", H2, ENCAP, STATIC},
     {"10.0.1.41", 6001, "02:ed:01:00:00:41", H5, ENCAP, STATIC},
+    {"0.0.0.0", 6001, "02:ed:01:00:00:77", PA_MAIN, ENCAP, L2ONLY},
     /* Red 6002: a local gateway VM */
     {"10.0.5.1", 6002, "02:ed:02:00:00:01", PA_MAIN, ENCAP, STATIC},
     {"10.0.5.2", 6002, "02:ed:02:00:00:02", PA_MAIN, ENCAP, STATIC},
@@ -176,7 +178,7 @@ static const struct {
     {"N1", "02:b1:02:00:00:12", 5002}, {"R1", "02:00:00:00:00:11", 6001},
     {"R3", "02:ed:01:00:00:12", 6001}, {"R2", "02:ed:02:00:00:02", 6002},
     {"G1", "02:a6:01:00:00:11", 7001}, {"G2", "02:a6:01:00:00:12", 7001},
-    {"G3", "02:a6:02:00:00:11", 7002},
+    {"G3", "02:a6:02:00:00:11", 7002}, {"L", "02:ed:01:00:00:77", 6001},
 };
 
 /* VSIDs the NVGRE helper offers: the policy's, one that is reserved and
@@ -340,7 +342,7 @@ world_create(void)
 	w->uplink = io_mem_create("uplink");
 	w->uplink_mac = mac("02:00:00:00:00:01");
 	load_policy(w);
-	world_reset(w, NULL, NULL);
+	world_reset(w, PIPELINE_ENCAP_NVGRE, NULL, NULL);
 	return w;
 }
 
@@ -462,7 +464,8 @@ is_icmp_error(const uint8_t *f, size_t len)
 }
 
 void
-world_reset(struct world *w, world_out_cb check, void *aux)
+world_reset(struct world *w, enum pipeline_encap encap, world_out_cb check,
+            void *aux)
 {
 	struct pipeline_config cfg = {0};
 
@@ -476,8 +479,10 @@ world_reset(struct world *w, world_out_cb check, void *aux)
 	}
 	world_drain(w, NULL, NULL);
 	pipeline_destroy(w->pl);
+	cfg.encap = encap;
 	cfg.uplink_mac = w->uplink_mac;
 	cfg.uplink_mtu = 1500;
+	w->encap = encap;
 	w->pl = pipeline_create(w->pol, &cfg);
 	pipeline_set_uplink(w->pl, w->uplink);
 	for (int i = 0; i < W_N_VMS; i++) {
@@ -532,18 +537,20 @@ world_sel_for(int vm_index)
 }
 
 size_t
-world_wrap_nvgre(const struct world *w, const uint8_t *payload, size_t len,
-                 uint8_t *out, size_t cap)
+world_wrap(const struct world *w, const uint8_t *payload, size_t len,
+           uint8_t *out, size_t cap)
 {
 	const struct w_remote *src;
 	const struct w_pa *dst = NULL;
 	struct nvgre_outer o = {0};
+	bool vxlan;
 	int n_fam = 0, want;
-	size_t ol;
+	size_t ol, inner;
 
 	if (len < 4)
 		return 0;
-	src = &w->remotes[payload[0] % w->n_remotes];
+	vxlan = payload[0] & W_WRAP_VXLAN;
+	src = &w->remotes[(payload[0] & ~W_WRAP_VXLAN) % w->n_remotes];
 	/* The destination: one of our PAs of the source's family. */
 	for (int i = 0; i < w->n_pas; i++)
 		n_fam += ip_is_v4(&w->pas[i].pa) == ip_is_v4(&src->pa);
@@ -557,13 +564,18 @@ world_wrap_nvgre(const struct world *w, const uint8_t *payload, size_t len,
 	o.vlan = dst->vlan;
 	o.pa_src = src->pa;
 	o.pa_dst = dst->pa;
-	ol = nvgre_outer_len(&o);
-	if (ol + len - 4 > cap)
-		len = cap - ol + 4;
-	memcpy(out + ol, payload + 4, len - 4);
-	nvgre_write(out, &o, w->vsids[payload[2] % w->n_vsids], payload[3],
-	            len - 4);
-	return ol + len - 4;
+	ol = vxlan ? vxlan_outer_len(&o) : nvgre_outer_len(&o);
+	inner = len - 4;
+	if (ol + inner > cap)
+		inner = cap - ol;
+	memcpy(out + ol, payload + 4, inner);
+	if (vxlan)
+		vxlan_write(out, &o, w->vsids[payload[2] % w->n_vsids],
+		            vxlan_sport(payload[3]), inner);
+	else
+		nvgre_write(out, &o, w->vsids[payload[2] % w->n_vsids],
+		            payload[3], inner);
+	return ol + inner;
 }
 
 struct run_drain {
@@ -596,7 +608,7 @@ run_record(struct world *w, uint8_t sel, const uint8_t *bytes, size_t len,
 		if (w->vm[i].port == port)
 			io = w->vm[i].io;
 	if (port == PIPELINE_UPLINK && (sel & W_SEL_NVGRE)) {
-		n = world_wrap_nvgre(w, bytes, len, frame, sizeof(frame));
+		n = world_wrap(w, bytes, len, frame, sizeof(frame));
 	} else {
 		n = len < sizeof(frame) ? len : sizeof(frame);
 		memcpy(frame, bytes, n);
@@ -621,9 +633,13 @@ void
 world_run(struct world *w, const uint8_t *data, size_t size,
           const struct world_hooks *h, void *aux)
 {
+	enum pipeline_encap encap = size && (data[0] & W_SEL_VXLAN)
+	                                ? PIPELINE_ENCAP_VXLAN
+	                                : PIPELINE_ENCAP_NVGRE;
+
 	h->input(w, -1, WORLD_SETUP, NULL, 0, aux);
-	if (w->dirty || w->always_fresh)
-		world_reset(w, h->output, aux);
+	if (w->dirty || w->always_fresh || encap != w->encap)
+		world_reset(w, encap, h->output, aux);
 	for (int i = 0; i < W_MAX_FRAMES && size >= 3; i++) {
 		uint8_t sel = data[0];
 		size_t len = (size_t)data[1] << 8 | data[2];
@@ -640,38 +656,63 @@ world_run(struct world *w, const uint8_t *data, size_t size,
 		w->dirty = true;
 }
 
-/* The IPv4 header of an Ethernet frame (after any tag), or NULL; its
- * offset in *l3. */
-static uint8_t *
-ipv4_at(uint8_t *f, size_t len, size_t *l3)
+/* The tunnel in an IP payload 'p' of 'n' bytes (protocol 'proto'): the
+ * offset of the inner frame, or 0 if it is neither NVGRE (GRE with only
+ * K, type 0x6558) nor VXLAN (UDP to 4789). */
+static size_t
+tunnel_inner(const uint8_t *p, size_t n, uint8_t proto)
 {
-	size_t o = 12;
-
-	if (len >= 18 && f[12] == 0x81 && f[13] == 0x00)
-		o = 16;
-	if (len < o + 2 + 20 || f[o] != 0x08 || f[o + 1] != 0x00)
-		return NULL;
-	*l3 = o + 2;
-	return f + o + 2;
+	if (proto == 47 && n >= 8 && p[0] == 0x20 && p[1] == 0x00 &&
+	    p[2] == 0x65 && p[3] == 0x58)
+		return 8;
+	if (proto == 17 && n >= 16 && p[2] == VXLAN_PORT >> 8 &&
+	    p[3] == (VXLAN_PORT & 0xff))
+		return 16;
+	return 0;
 }
 
+/*
+ * Fixes the frame's IPv4 header checksum and, in an NVGRE or VXLAN
+ * payload (over IPv4 or IPv6, without extension headers), the inner
+ * frame's, innermost first; then the UDP checksum of VXLAN over IPv6 (the
+ * one a receiver must verify).
+ */
 void
-world_fix_csums(uint8_t *frame, size_t len)
+world_fix_csums(uint8_t *f, size_t len)
 {
-	size_t l3, hl;
-	uint8_t *h = ipv4_at(frame, len, &l3);
+	size_t l3 = len >= 18 && f[12] == 0x81 && f[13] == 0x00 ? 18 : 14;
+	size_t hl, in;
+	uint8_t *h = f + l3, proto;
+	bool v6;
 	uint16_t c;
 
-	if (!h || (h[0] >> 4) != 4)
+	if (len < l3 + 20)
 		return;
-	hl = (size_t)(h[0] & 0x0f) * 4;
+	v6 = f[l3 - 2] == 0x86 && f[l3 - 1] == 0xdd && (h[0] >> 4) == 6;
+	if (!v6 && (f[l3 - 2] != 0x08 || f[l3 - 1] != 0x00 || (h[0] >> 4) != 4))
+		return;
+	hl = v6 ? 40 : (size_t)(h[0] & 0x0f) * 4;
 	if (hl < 20 || l3 + hl > len)
 		return;
-	h[10] = h[11] = 0;
-	c = htons(csum_fold(csum_add(0, h, hl)));
-	memcpy(h + 10, &c, 2);
-	/* An NVGRE inner frame: GRE with only K, type 0x6558. */
-	if (h[9] == 47 && l3 + hl + 8 <= len && h[hl] == 0x20 &&
-	    h[hl + 1] == 0x00 && h[hl + 2] == 0x65 && h[hl + 3] == 0x58)
-		world_fix_csums(h + hl + 8, len - l3 - hl - 8);
+	proto = v6 ? h[6] : h[9];
+	in = tunnel_inner(h + hl, len - l3 - hl, proto);
+	if (in)
+		world_fix_csums(h + hl + in, len - l3 - hl - in);
+	if (!v6) {
+		h[10] = h[11] = 0;
+		c = htons(csum_fold(csum_add(0, h, hl)));
+		memcpy(h + 10, &c, 2);
+	} else if (in && proto == 17) {
+		size_t ul = MIN((size_t)(h[4] << 8 | h[5]), len - l3 - hl);
+		struct in6_addr sa, da;
+
+		memcpy(&sa, h + 8, 16);
+		memcpy(&da, h + 24, 16);
+		h[hl + 6] = h[hl + 7] = 0;
+		c = htons(csum_fold(csum_add(
+		    csum_pseudo6(&sa, &da, 17, (uint32_t)ul), h + hl, ul)));
+		if (!c)
+			c = 0xffff;
+		memcpy(h + hl + 6, &c, 2);
+	}
 }

@@ -5,7 +5,7 @@
  * (pipeline-oracle.h) reads back, and the fuzz input format.
  *
  * One host ("this host") with four provider addresses on its uplink and
- * eleven VM adapters on in-memory ports, in three routing domains:
+ * twelve VM adapters on in-memory ports, in three routing domains:
  *
  *   Blue  (IPv4)  5001 10.0.1.0/24  B1 .11  B2 .12  X (no lookup record)
  *                                   remote .21 (H2) .31 (H3) .51 (rule
@@ -17,6 +17,8 @@
  *                 5003 10.0.3.0/24  gateway VM .2 on GW; 0.0.0.0/0 via it
  *   Red   (IPv4)  6001 10.0.1.0/24  R1 .11 (same CA and MAC as B1)
  *                                   R3 .12 (its PA is on VLAN 100)
+ *                                   L, an L2Only record: any address
+ *                                   no record owns is its to use (F4)
  *                                   remote .21 (H2, same MAC as Blue's)
  *                                   .41 (H5, VLAN 100, left unresolved)
  *                 6002 10.0.5.0/24  R2 .2, a local gateway VM (0/0 via
@@ -40,10 +42,12 @@
  *   sel & 0x0f  port, modulo 1 + W_N_VMS: 0 the uplink, i the i-th VM
  *   sel & 0x10  on the uplink: 'bytes' are src(1) dst(1) vsid(1)
  *               flowid(1) then an inner frame, which the harness wraps in
- *               NVGRE from remote PA src to local PA dst (see
- *               world_wrap_nvgre) so the fuzzer reaches decapsulation
+ *               NVGRE (VXLAN if src & 0x80) from remote PA src to local
+ *               PA dst (see world_wrap) so the fuzzer reaches
+ *               decapsulation
  *   sel & 0x20  fix every IPv4 header checksum (outer and inner)
  *   sel & 0x40  pipeline_tick() after the frame
+ *   sel & 0x80  on the first record: the host sends VXLAN, not NVGRE
  * At most W_MAX_FRAMES records are used.
  */
 #ifndef TESTS_FUZZ_PIPELINE_WORLD_H
@@ -58,7 +62,7 @@
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
 
-#define W_N_VMS 11
+#define W_N_VMS 12
 #define W_MAX_FRAMES 32
 #define W_NEIGH_SNAP 32
 
@@ -66,6 +70,7 @@
 #define W_SEL_NVGRE 0x10
 #define W_SEL_CSUM 0x20
 #define W_SEL_TICK 0x40
+#define W_SEL_VXLAN 0x80
 
 enum w_rdid { W_BLUE, W_RED, W_GREEN, W_N_RDIDS };
 
@@ -133,6 +138,7 @@ struct world {
 	 * world_run), and what it held after world_reset(). */
 	bool dirty;
 	bool always_fresh; /* FUZZ_PIPELINE_FRESH=1 in the environment */
+	enum pipeline_encap encap; /* what the pipeline sends */
 	struct neigh_info neigh[W_NEIGH_SNAP];
 	int n_neigh; /* -1: more than W_NEIGH_SNAP */
 	uint64_t generation;
@@ -143,12 +149,13 @@ struct world {
 struct world *world_create(void);
 void world_destroy(struct world *);
 /* A fresh pipeline on the same policy and ports (no neighbour, no
- * waiting packet, no counter carried over), empty queues, and next hops
- * resolved.  Every frame the setup makes the pipeline send is given to
- * 'check' (may be NULL) with the output port. */
+ * waiting packet, no counter carried over), sending with 'encap', empty
+ * queues, and next hops resolved.  Every frame the setup makes the pipeline
+ * send is given to 'check' (may be NULL) with the output port. */
 typedef void (*world_out_cb)(struct world *, int port, const uint8_t *, size_t,
                              void *aux);
-void world_reset(struct world *, world_out_cb check, void *aux);
+void world_reset(struct world *, enum pipeline_encap encap, world_out_cb check,
+                 void *aux);
 /* Takes every frame the pipeline sent, from every port, giving each to
  * 'check' (may be NULL). */
 void world_drain(struct world *, world_out_cb check, void *aux);
@@ -164,7 +171,8 @@ const char *world_rdid_name(enum w_rdid);
  * pipeline is reused when it cannot remember anything of that input: its
  * neighbours are those world_reset() left (pipeline_neigh_foreach), the
  * policy is unchanged (policy_generation), it sent no ICMP error (the
- * rate limit counts them) and pipeline_tick() was not called.  Otherwise,
+ * rate limit counts them), pipeline_tick() was not called and it sends
+ * with the encapsulation this input asks for.  Otherwise,
  * or always with FUZZ_PIPELINE_FRESH=1, a new one.  Before
  * each frame is given to the pipeline, 'input' is called with the record's
  * index and port and the frame as injected (after the NVGRE wrapping and
@@ -187,10 +195,11 @@ int world_sel_port(const struct world *, uint8_t sel);
 uint8_t world_sel_for(int vm_index);
 
 /* Wraps 'payload' (src, dst, vsid, flowid indices, then the inner frame)
- * in NVGRE into 'out' (cap bytes).  Returns the frame length, or 0 if
- * 'payload' is shorter than its 4-byte prefix. */
-size_t world_wrap_nvgre(const struct world *, const uint8_t *payload,
-                        size_t len, uint8_t *out, size_t cap);
+ * in NVGRE or VXLAN (src & 0x80) into 'out' (cap bytes).  Returns the
+ * frame length, or 0 if 'payload' is shorter than its 4-byte prefix. */
+#define W_WRAP_VXLAN 0x80
+size_t world_wrap(const struct world *, const uint8_t *payload, size_t len,
+                  uint8_t *out, size_t cap);
 /* Recomputes every IPv4 header checksum in the frame (and in an NVGRE
  * inner frame). */
 void world_fix_csums(uint8_t *frame, size_t len);
