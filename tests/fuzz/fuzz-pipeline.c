@@ -15,7 +15,8 @@
  *
  * FUZZ_PIPELINE_IGNORE=5b,6b (violation tags, see pipeline-oracle.c)
  * reports those violations once each and goes on, to look past known
- * holes.
+ * holes.  FUZZ_PIPELINE_VERBOSE=1 prints, for each frame, where its
+ * output went and the drops it caused (to read a corpus file).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #include "pipeline/pipeline.h"
+#include "pkt/parse.h"
 #include "tests/fuzz/pipeline-oracle.h"
 #include "tests/fuzz/pipeline-world.h"
 
@@ -77,6 +79,10 @@ count(int in, int out, int cls)
 static const uint8_t *cur_frame;
 static size_t cur_len;
 
+/* FUZZ_PIPELINE_VERBOSE: the drop counters before the current frame. */
+static int verbose = -1;
+static uint64_t drops_before[DROP_MAX];
+
 static void
 hexdump(const char *what, const uint8_t *f, size_t len)
 {
@@ -92,6 +98,55 @@ port_name(int port)
 	const struct w_vm *vm = world_vm_at_port(world, port);
 
 	return vm ? vm->name : port == PIPELINE_UPLINK ? "uplink" : "?";
+}
+
+/* One line about a frame: "vlan 100 arp 192.168.3.10 > 192.168.3.40",
+ * "ipv4 10.0.1.11 > 10.0.1.21 proto 17", and for a tunnel the outer
+ * addresses, the VSID and the inner frame. */
+static void
+describe(const uint8_t *f, size_t len, int depth)
+{
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+	struct pkt_info pi;
+	int err = pkt_parse(f, len, &pi);
+
+	if (err < 0) {
+		printf("unparsable (%s)", pkt_err_name(err));
+		return;
+	}
+	if (pi.has_vlan)
+		printf("vlan %u ", pi.vlan_tci & 0x0fff);
+	if (pi.ethertype == 0x0806) {
+		printf("arp %s %s > %s", pi.arp_op == 1 ? "request" : "reply",
+		       ip_fmt(&pi.arp_spa, a), ip_fmt(&pi.arp_tpa, b));
+		return;
+	}
+	if (!pi.is_ip) {
+		printf("ethertype 0x%04x", pi.ethertype);
+		return;
+	}
+	printf("%s %s > %s proto %u", pi.is_ipv6 ? "ipv6" : "ipv4",
+	       ip_fmt(&pi.ip_src, a), ip_fmt(&pi.ip_dst, b), pi.l4_proto);
+	if (pi.l4_ofs && (pi.l4_proto == 1 || pi.l4_proto == 58))
+		printf(" type %u", pi.icmp_type);
+	if (depth == 0 && pi.l4_ofs && pi.l4_proto == 47 && pi.gre_has_key) {
+		printf(" nvgre vsid %u: ", pi.gre_key >> 8);
+		describe(f + pi.inner_ofs, pi.ip_end - pi.inner_ofs, 1);
+	} else if (depth == 0 && pi.l4_ofs && pi.l4_proto == 17 &&
+	           pi.dport == 4789 && pi.l4_ofs + 16u <= pi.ip_end) {
+		const uint8_t *v = f + pi.l4_ofs + 8;
+
+		printf(" vxlan vni %u: ", v[4] << 16 | v[5] << 8 | v[6]);
+		describe(v + 8, pi.ip_end - pi.l4_ofs - 16u, 1);
+	}
+}
+
+static void
+show_output(int port, const uint8_t *f, size_t len)
+{
+	printf("  -> %s, %zu bytes: ", port_name(port), len);
+	describe(f, len, 0);
+	printf("\n");
 }
 
 /* Is the violation 'why' (which starts with its tag and a ':' or ' ')
@@ -126,6 +181,8 @@ check(struct world *w, int port, const uint8_t *f, size_t len, void *aux)
 	const char *why = oracle_check(w, &cur, port, f, len);
 
 	(void)aux;
+	if (verbose > 0 && (cur_frame || cur.kind == ORACLE_TICK))
+		show_output(port, f, len);
 	if (cur_frame || cur.kind == ORACLE_TICK)
 		count(cur.kind == ORACLE_TICK ? port_idx(WORLD_TICK)
 		                              : port_idx(cur_port),
@@ -148,11 +205,36 @@ check(struct world *w, int port, const uint8_t *f, size_t len, void *aux)
 	abort();
 }
 
+/* FUZZ_PIPELINE_VERBOSE: the drops since the last call. */
+static void
+show_drops(const struct world *w)
+{
+	const uint64_t *d = pipeline_drops(w->pl);
+
+	for (int i = 0; i < DROP_MAX; i++)
+		if (d[i] > drops_before[i])
+			printf("  drop %s x%llu\n",
+			       drop_name((enum drop_reason)i),
+			       (unsigned long long)(d[i] - drops_before[i]));
+	memcpy(drops_before, d, sizeof(drops_before));
+}
+
 static void
 input(struct world *w, int index, int port, const uint8_t *f, size_t len,
       void *aux)
 {
 	(void)aux;
+	if (verbose && port != WORLD_SETUP) {
+		if (index == 0 && port != WORLD_TICK)
+			memcpy(drops_before, pipeline_drops(w->pl),
+			       sizeof(drops_before));
+		show_drops(w);
+		if (port == WORLD_TICK)
+			printf("tick\n");
+		else
+			printf("frame #%d on %s, %zu bytes\n", index,
+			       port_name(port), len);
+	}
 	cur_index = index;
 	if (port == WORLD_SETUP) {
 		/* The setup's own output (answers to the neighbours) is
@@ -178,8 +260,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct world_hooks hooks = {input, check};
 
+	if (verbose < 0) {
+		const char *v = getenv("FUZZ_PIPELINE_VERBOSE");
+
+		verbose = v && strcmp(v, "0") != 0;
+	}
 	if (!world)
 		world = world_create();
 	world_run(world, data, size, &hooks, NULL);
+	if (verbose) {
+		show_drops(world);
+		fflush(stdout);
+	}
 	return 0;
 }
