@@ -7,8 +7,10 @@
  * (its routing domain and VSID are the port's), from the uplink as NVGRE
  * (VSID = key >> 8, routing domain that VSID's; VXLAN alike with its
  * VNI), or anything else from the uplink.  A router MAC of VSID V is the
- * MAC pipeline_router_mac() gives for V or the MAC of the lookup record
- * of a ".1" address of V.  The owner of an address A in routing domain R
+ * MAC pipeline_router_mac() gives for V, the MAC of the lookup record of
+ * a ".1" address of V, or the MAC derived from V (02:48:56 and the VSID,
+ * DESIGN.md F7), which another host's router uses when its policy has no
+ * ".1" record of V.  The owner of an address A in routing domain R
  * is the lookup record of R whose CA is A, else the record of the next
  * hop of the longest customer route of R covering A (a gateway owns what
  * lies behind it), else nobody.  An address is routable unless it is
@@ -182,6 +184,10 @@ is_router_mac(const struct world *w, uint32_t vsid, const struct eth_addr *m)
 
 	pipeline_router_mac(w->pl, vsid, &rm);
 	if (eth_equal(&rm, m))
+		return true;
+	if (m->b[0] == 0x02 && m->b[1] == 0x48 && m->b[2] == 0x56 &&
+	    ((uint32_t)m->b[3] << 16 | (uint32_t)m->b[4] << 8 | m->b[5]) ==
+	        vsid)
 		return true;
 	for (int i = 0; i < w->n_records; i++) {
 		const struct w_record *r = &w->records[i];
