@@ -392,6 +392,48 @@ frag6(uint8_t *f, size_t n, uint16_t off, int more)
 	return n + 8;
 }
 
+/* A UDP datagram in a frame of 'size' bytes (up to the buffer), with DF
+ * and IPv4 options (a multiple of 4 bytes, copied on fragmentation when
+ * their type has 0x80) as asked. */
+static size_t
+big(uint8_t *f, struct eth_addr s, struct eth_addr d, const char *sip,
+    const char *dip, size_t size, bool df, const uint8_t *opts, size_t olen)
+{
+	size_t n = probe(f, s, d, sip, dip, 17, 64), l4;
+	uint16_t c;
+
+	if (f[12] == 0x08) {
+		memmove(f + 34 + olen, f + 34, n - 34);
+		if (olen)
+			memcpy(f + 34, opts, olen);
+		f[14] = (uint8_t)(0x45 + olen / 4);
+		l4 = 34 + olen;
+		memset(f + l4 + 8, 0xa5, size - l4 - 8);
+		f[16] = (uint8_t)((size - 14) >> 8);
+		f[17] = (uint8_t)(size - 14);
+		f[20] = df ? 0x40 : 0x00;
+		f[l4 + 4] = (uint8_t)((size - l4) >> 8);
+		f[l4 + 5] = (uint8_t)(size - l4);
+		f[l4 + 6] = f[l4 + 7] = 0;
+		world_fix_csums(f, size);
+	} else {
+		struct in6_addr a = IP(sip), b = IP(dip);
+
+		l4 = 54;
+		memset(f + l4 + 8, 0xa5, size - l4 - 8);
+		f[18] = (uint8_t)((size - 54) >> 8);
+		f[19] = (uint8_t)(size - 54);
+		f[l4 + 4] = f[18];
+		f[l4 + 5] = f[19];
+		f[l4 + 6] = f[l4 + 7] = 0;
+		c = htons(csum_fold(
+		    csum_add(csum_pseudo6(&a, &b, 17, (uint32_t)(size - l4)),
+		             f + l4, size - l4)));
+		memcpy(f + l4 + 6, &c, 2);
+	}
+	return size;
+}
+
 static int
 remote_index(const char *name)
 {
@@ -844,6 +886,56 @@ seeds_ipv6(void)
 	end("icmp6-g1-all-nodes", V("G2"));
 }
 
+/* Path MTU: the uplink's is 1500, so inner IP packets over 1458 bytes
+ * (NVGRE over IPv4 PAs) do not fit. */
+static void
+seeds_mtu(void)
+{
+	static const uint8_t ra[4] = {0x94, 0x04, 0x00, 0x00};
+	static uint8_t f[2048];
+
+	begin();
+	from_vm("B1", f,
+	        big(f, vmac("B1"), MAC("02:00:00:00:00:21"), "10.0.1.11",
+	            "10.0.1.21", 1514, true, NULL, 0));
+	end("pmtu-b1-remote-df", V("B1"));
+	begin();
+	from_vm("B1", f,
+	        big(f, vmac("B1"), MAC("02:00:00:00:00:21"), "10.0.1.11",
+	            "10.0.1.21", 1514, false, NULL, 0));
+	end("pmtu-b1-remote-fragmented", UP_NVGRE);
+	begin();
+	from_vm("B1", f,
+	        big(f, vmac("B1"), MAC("02:00:00:00:00:21"), "10.0.1.11",
+	            "10.0.1.21", 1514, false, ra, sizeof(ra)));
+	end("pmtu-b1-remote-fragmented-options", UP_NVGRE);
+	begin();
+	from_vm("B1", f,
+	        big(f, vmac("B1"), rmac(5001), "10.0.1.11", "10.0.2.21", 1490,
+	            true, NULL, 0));
+	end("pmtu-b1-routed-remote-ipv6-pa-df", V("B1"));
+	begin();
+	from_vm("G1", f,
+	        big(f, vmac("G1"), MAC("02:a6:01:00:00:21"), "fd00:a:1::11",
+	            "fd00:a:1::21", 1514, false, NULL, 0));
+	end("pmtu-g1-remote-packet-too-big", V("G1"));
+	begin();
+	from_vm("G1", f,
+	        big(f, vmac("G1"), rmac(7001), "fd00:a:1::11", "fd00:a:2::2",
+	            1514, false, NULL, 0));
+	end("pmtu-g1-routed-gateway-packet-too-big", V("G1"));
+	begin();
+	rec(world_sel_for(vm_index("B3")) | W_SEL_VXLAN, f,
+	    big(f, vmac("B3"), MAC("02:b1:02:00:00:21"), "10.0.2.11",
+	        "10.0.2.21", 1480, true, NULL, 0));
+	end("pmtu-vxlan-b3-remote-ipv6-pa-df", V("B3"));
+	begin();
+	from_vm("B1", f,
+	        big(f, vmac("B1"), vmac("B2"), "10.0.1.11", "10.0.1.12", 1514,
+	            true, NULL, 0));
+	end("pmtu-b1-b2-local-fits", V("B2"));
+}
+
 /* NVGRE from every remote PA in every VSID it holds a record in. */
 static void
 seeds_tunnel(void)
@@ -897,6 +989,13 @@ seeds_tunnel(void)
 	       probe(f, MAC("02:48:56:00:13:8a"), vmac("B3"), "10.0.1.21",
 	             "10.0.2.11", 1, 63));
 	end("nvgre-h2-5002-routed-b3", V("B3"));
+	begin();
+	/* Routed within 5001 by a host whose policy has no ".1" record
+	 * of it: the derived router MAC, though ours is the record's. */
+	tunnel("H2", 0, 5001, f,
+	       probe(f, MAC("02:48:56:00:13:89"), vmac("B2"), "10.0.1.41",
+	             "10.0.1.12", 6, 63));
+	end("nvgre-h2-5001-derived-router-mac", V("B2"));
 	begin();
 	tunnel("GW", 0, 5001, f,
 	       probe(f, MAC("02:b1:01:00:00:01"), vmac("B1"), "8.8.8.8",
@@ -1090,6 +1189,65 @@ seeds_wire(void)
 	n = probe(f, h2_mac, pa_mac, "192.168.1.20", "192.168.1.10", 1, 64);
 	from_wire(f, tag(f, n, 7));
 	end("wire-wrong-vlan", 0);
+}
+
+/* The holes the oracle found before they were closed (main 1d1a170):
+ * each input must now be dropped, and the oracle would abort if not. */
+static void
+seeds_regressions(void)
+{
+	uint8_t f[512];
+
+	/* 1. A VM's unsolicited NA claims another VM's CA. */
+	begin();
+	from_vm("G2", f,
+	        na(f, MAC("33:33:00:00:00:01"), vmac("G2"), "fd00:a:1::12",
+	           "ff02::1", "fd00:a:1::11", vmac("G2"), 0x20));
+	end("regress-vm-na-claims-other-vm", 0);
+	/* ... or its own CA at another MAC. */
+	begin();
+	from_vm("G2", f,
+	        na(f, MAC("33:33:00:00:00:01"), vmac("G2"), "fd00:a:1::12",
+	           "ff02::1", "fd00:a:1::12", MAC("02:a6:01:00:00:00"), 0x20));
+	end("regress-vm-na-own-ca-other-mac", 0);
+	/* 2. A decapsulated frame from the owner's PA but not from the
+	 * owner's MAC; its ARP and ND twins. */
+	begin();
+	tunnel("H2", 0, 5001, f,
+	       probe(f, MAC("02:00:00:00:00:99"), vmac("B1"), "10.0.1.21",
+	             "10.0.1.11", 1, 64));
+	end("regress-decap-inner-mac-not-owner", 0);
+	begin();
+	{
+		size_t n = arp(f, bcast, MAC("02:00:00:00:00:99"), 1,
+		               "10.0.1.21", "10.0.1.11");
+
+		memcpy(f + 6, "\x02\x00\x00\x00\x00\x21", 6);
+		tunnel("H2", 0, 5001, f, n);
+	}
+	end("regress-decap-arp-sender-mac-not-owner", 0);
+	begin();
+	tunnel("H4", 0, 7001, f,
+	       na(f, MAC("33:33:00:00:00:01"), MAC("02:a6:01:00:00:21"),
+	          "fd00:a:1::21", "ff02::1", "fd00:a:1::11",
+	          MAC("02:a6:01:00:00:21"), 0x20));
+	end("regress-decap-na-claims-local-vm", 0);
+	/* 3. An adapter with no lookup record sends from an address nobody
+	 * owns. */
+	begin();
+	from_vm(
+	    "X", f,
+	    probe(f, vmac("X"), vmac("B1"), "10.0.1.99", "10.0.1.11", 1, 64));
+	end("regress-no-record-adapter-unowned-ip", 0);
+	begin();
+	from_vm("X", f, arp(f, bcast, vmac("X"), 1, "10.0.1.5", "10.0.1.11"));
+	end("regress-no-record-adapter-unowned-arp", 0);
+	/* 4. The switched path to a TranslationMethodNone record. */
+	begin();
+	from_vm("B1", f,
+	        probe(f, vmac("B1"), MAC("02:b1:01:00:00:51"), "10.0.1.11",
+	              "10.0.1.51", 1, 64));
+	end("regress-switched-to-rule-none", 0);
 }
 
 /* --- the oracle refuses what it must --------------------------------- */
@@ -1400,8 +1558,10 @@ main(int argc, char **argv)
 	seeds_arp();
 	seeds_ipv4();
 	seeds_ipv6();
+	seeds_mtu();
 	seeds_tunnel();
 	seeds_wire();
+	seeds_regressions();
 	oracle_selftest();
 	world_destroy(w);
 	printf("%d passed, %d failed\n", passed, failed);
