@@ -63,6 +63,8 @@ static const struct {
 #define H5 "192.168.3.40"
 #define H6 "fd00:2::30"
 #define NATPEER "192.168.1.122"
+#define H7 "fd00:1::30"
+#define NOWHERE "2001:db8:99::1"
 
 enum {
 	ENCAP = LR_RULE_ENCAP,
@@ -115,6 +117,8 @@ static const struct {
     {"fd00:a:1::12", 7001, "02:a6:01:00:00:12", PA_MAIN, ENCAP, STATIC},
     {"fd00:a:1::21", 7001, "02:a6:01:00:00:21", H4, ENCAP, STATIC},
     {"fd00:a:1::31", 7001, "02:a6:01:00:00:31", H2, ENCAP, STATIC},
+    {"fd00:a:1::41", 7001, "02:a6:01:00:00:41", H7, ENCAP, STATIC},
+    {"fd00:a:1::51", 7001, "02:a6:01:00:00:51", NOWHERE, ENCAP, STATIC},
     /* Green 7002: no ".1" record; a remote gateway */
     {"fd00:a:2::11", 7002, "02:a6:02:00:00:11", PA_V6, ENCAP, STATIC},
     {"fd00:a:2::2", 7002, "02:a6:02:00:00:02", H6, ENCAP, STATIC},
@@ -152,12 +156,13 @@ static const struct {
     {"H6", H6, "02:00:00:00:06:01", 0},
     {"H5", H5, "02:00:00:00:03:40", 100},
     {"NATPEER", NATPEER, "02:00:00:00:01:22", 0},
+    {"H7", H7, "02:00:00:00:06:30", 0},
     {"stranger", "192.168.1.99", "02:00:00:00:01:99", 0},
     {"self", PA_MAIN, "02:00:00:00:01:10", 0},
     {"stranger6", "fd00:1::99", "02:00:00:00:06:99", 0},
 };
 
-/* Next hops world_reset() resolves (all but H5). */
+/* Next hops world_reset() resolves (all but H5 and H7). */
 static const struct {
 	const char *ip, *mac;
 } neighbour_tab[] = {
@@ -179,6 +184,7 @@ static const struct {
     {"R3", "02:ed:01:00:00:12", 6001}, {"R2", "02:ed:02:00:00:02", 6002},
     {"G1", "02:a6:01:00:00:11", 7001}, {"G2", "02:a6:01:00:00:12", 7001},
     {"G3", "02:a6:02:00:00:11", 7002}, {"L", "02:ed:01:00:00:77", 6001},
+    {"U", "02:00:00:00:00:99", 0},
 };
 
 /* VSIDs the NVGRE helper offers: the policy's, one that is reserved and

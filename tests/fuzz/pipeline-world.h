@@ -5,7 +5,8 @@
  * (pipeline-oracle.h) reads back, and the fuzz input format.
  *
  * One host ("this host") with four provider addresses on its uplink and
- * twelve VM adapters on in-memory ports, in three routing domains:
+ * thirteen VM adapters on in-memory ports, twelve in three routing
+ * domains and U, not virtualized yet (no VSID):
  *
  *   Blue  (IPv4)  5001 10.0.1.0/24  B1 .11  B2 .12  X (no lookup record)
  *                                   remote .21 (H2) .31 (H3) .51 (rule
@@ -25,15 +26,18 @@
  *                                   it); remote .21 (H3)
  *   Green (IPv6)  7001 fd00:a:1::/64  G1 ::11 (IPv6 PA)  G2 ::12 (IPv4
  *                                   PA); remote ::21 (H4) ::31 (H2)
+ *                                   ::41 (H7, left unresolved) ::51 (a
+ *                                   PA no route reaches)
  *                 7002 fd00:a:2::/64  G3 ::11; remote gateway ::2 (H6,
  *                                   routed PA); ::/0 via it; no ".1"
  *
  * Physical side: PAs 192.168.1.10/24, 192.168.1.112/24 (N1's), 192.168.
  * 3.10/24 on VLAN 100, fd00:1::10/64; H2 .1.20, GW .1.11, the Nat peer
  * .1.122 and the provider router .1.1 on-link; H3 192.168.2.30 via .1.1;
- * H4 fd00:1::20 on-link; H6 fd00:2::30 via fd00:1::1; H5 192.168.3.40.
- * world_reset() resolves every next hop but H5's by feeding ARP replies
- * and neighbour solicitations through the uplink.
+ * H4 fd00:1::20 and H7 fd00:1::30 on-link; H6 fd00:2::30 via fd00:1::1;
+ * H5 192.168.3.40.  world_reset() resolves every next hop but H5's and
+ * H7's by feeding ARP replies and neighbour solicitations through the
+ * uplink.
  *
  * Fuzz input: a sequence of records
  *
@@ -62,7 +66,7 @@
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
 
-#define W_N_VMS 12
+#define W_N_VMS 13
 #define W_MAX_FRAMES 32
 #define W_NEIGH_SNAP 32
 

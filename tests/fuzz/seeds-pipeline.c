@@ -884,6 +884,30 @@ seeds_ipv6(void)
 	        probe(f, vmac("G1"), MAC("33:33:00:00:00:01"), "fe80::11",
 	              "ff02::1", 1, 1));
 	end("icmp6-g1-all-nodes", V("G2"));
+	/* H7 is not resolved: an NS goes out, its NA lets the packet go. */
+	begin();
+	from_vm("G1", f,
+	        probe(f, vmac("G1"), MAC("02:a6:01:00:00:41"), "fd00:a:1::11",
+	              "fd00:a:1::41", 17, 64));
+	from_wire(f, na(f, MAC("02:00:00:00:06:10"), MAC("02:00:00:00:06:30"),
+	                "fd00:1::30", "fd00:1::10", "fd00:1::30",
+	                MAC("02:00:00:00:06:30"), 0x60));
+	end("icmp6-g1-unresolved-then-na", UP_RAW | UP_NVGRE);
+	begin();
+	from_vm("G1", f,
+	        probe(f, vmac("G1"), MAC("02:a6:01:00:00:51"), "fd00:a:1::11",
+	              "fd00:a:1::51", 1, 64));
+	end("icmp6-g1-pa-without-route", 0);
+	/* A link-local target that is another adapter's EUI-64 address. */
+	begin();
+	from_vm("G2", f,
+	        na(f, MAC("33:33:00:00:00:01"), vmac("G2"), "fe80::12",
+	           "ff02::1", "fe80::a6:1ff:fe00:11", vmac("G2"), 0x20));
+	end("nd-g2-na-other-eui64", 0);
+	/* U has no VSID yet. */
+	begin();
+	from_vm("U", f, arp(f, bcast, vmac("U"), 1, "0.0.0.0", "10.0.1.11"));
+	end("arp-u-not-virtualized", 0);
 }
 
 /* Path MTU: the uplink's is 1500, so inner IP packets over 1458 bytes
