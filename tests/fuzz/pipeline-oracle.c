@@ -35,7 +35,9 @@
  *  5. claims no other's address: an ARP sender, NA target or NS source
  *     that is a ".1" of Q's VSID comes with a router MAC of that VSID;
  *     one that is a CA of a record of Q's VSID comes with that record's
- *     MAC (link-layer option or ARP sender MAC);
+ *     MAC (link-layer option or ARP sender MAC).  Tags 5a (ARP) and 5b
+ *     (ND) for what another VM sent, 5c and 5d for what came through a
+ *     tunnel or what the host made;
  *  6. decapsulated: the outer source PA owns the inner source (the owner
  *     of a routable source has that PA; else the record of the source MAC
  *     in the VSID has it); when the owner is in the frame's VSID the inner
@@ -47,9 +49,9 @@
  * A frame sent on the uplink:
  *  7. that is not NVGRE (or VXLAN) comes from one of our PAs (ARP sender
  *     or IP source) on that PA's VLAN: a tenant's frame never leaves raw;
- *  8. NVGRE: from one of our PAs on its VLAN, to a PA that is not ours,
- *     with a VSID of a routing domain; from a VM or a tunnel input, the
- *     input's routing domain;
+ *  8. NVGRE (or VXLAN): from one of our PAs on its VLAN, to a PA that is
+ *     not ours, with a VSID of a routing domain; from a VM or a tunnel
+ *     input, the input's routing domain;
  *  9. goes where the policy says: a unicast inner destination MAC is the
  *     MAC of a TranslationMethodEncap record of the VSID whose PA is the
  *     outer destination; a broadcast goes to a PA holding a record of the
