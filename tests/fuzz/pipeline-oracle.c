@@ -13,8 +13,9 @@
  * ".1" record of V.  The owner of an address A in routing domain R
  * is the lookup record of R whose CA is A, else the record of the next
  * hop of the longest customer route of R covering A (a gateway owns what
- * lies behind it), else nobody.  An address is routable unless it is
- * unspecified or IPv6 link-local.
+ * lies behind it), else R's GatewayWildcard record of A's family (the
+ * gateway owns what nobody else does), else nobody.  An address is
+ * routable unless it is unspecified or IPv6 link-local.
  *
  * A violation message starts with a tag, the rule's number and a letter
  * for the case ("5b: ..."), that FUZZ_PIPELINE_IGNORE may name.
@@ -29,9 +30,9 @@
  *     is a router MAC of Q's VSID (it was routed);
  *  4. from another VM P (Q != P): the source MAC is P's (same VSID) or a
  *     router MAC of Q's VSID, and a routable source address (IP source or
- *     ARP sender) is owned by P, or by nobody if P's MAC has an L2Only or
- *     GatewayWildcard record in its VSID (its addresses are learnt, F4,
- *     or are anything behind a gateway);
+ *     ARP sender) is owned by P, or by nobody or another's GatewayWildcard
+ *     record if P's MAC has an L2Only or GatewayWildcard record in its VSID
+ *     (its addresses are learnt, F4, or are anything behind a gateway);
  *  5. claims no other's address: an ARP sender, NA target or NS source
  *     that is a ".1" of Q's VSID comes with a router MAC of that VSID;
  *     one that is a CA of a record of Q's VSID comes with that record's
@@ -115,20 +116,27 @@ routable(const struct in6_addr *a)
 	return !ip_is_unspec(a) && (ip_is_v4(a) || !IN6_IS_ADDR_LINKLOCAL(a));
 }
 
+/* Records keyed by a CA: all but L2Only and GatewayWildcard. */
+static bool
+has_ca(const struct w_record *r)
+{
+	return r->type != LR_TYPE_L2ONLY && r->type != LR_TYPE_GW_WILDCARD;
+}
+
 static const struct w_record *
 rec_by_ca(const struct world *w, uint32_t vsid, const struct in6_addr *ca)
 {
 	for (int i = 0; i < w->n_records; i++) {
 		const struct w_record *r = &w->records[i];
 
-		if (r->vsid == vsid && r->type != LR_TYPE_L2ONLY &&
-		    ip_equal(&r->ca, ca))
+		if (r->vsid == vsid && has_ca(r) && ip_equal(&r->ca, ca))
 			return r;
 	}
 	return NULL;
 }
 
-/* Prefers a record with a CA, as an L2Only record may share its MAC. */
+/* Prefers a record with a CA, as an L2Only or GatewayWildcard record
+ * may share its MAC. */
 static const struct w_record *
 rec_by_mac(const struct world *w, uint32_t vsid, const struct eth_addr *mac)
 {
@@ -138,7 +146,7 @@ rec_by_mac(const struct world *w, uint32_t vsid, const struct eth_addr *mac)
 		const struct w_record *r = &w->records[i];
 
 		if (r->vsid == vsid && eth_equal(&r->mac, mac) &&
-		    (!found || found->type == LR_TYPE_L2ONLY))
+		    (!found || !has_ca(found)))
 			found = r;
 	}
 	return found;
@@ -194,8 +202,8 @@ is_router_mac(const struct world *w, uint32_t vsid, const struct eth_addr *m)
 	for (int i = 0; i < w->n_records; i++) {
 		const struct w_record *r = &w->records[i];
 
-		if (r->vsid == vsid && eth_equal(&r->mac, m) &&
-		    r->type != LR_TYPE_L2ONLY && is_gateway_ca(w, vsid, &r->ca))
+		if (r->vsid == vsid && eth_equal(&r->mac, m) && has_ca(r) &&
+		    is_gateway_ca(w, vsid, &r->ca))
 			return true;
 	}
 	return false;
@@ -210,7 +218,7 @@ owner(const struct world *w, enum w_rdid rdid, const struct in6_addr *a)
 	for (int i = 0; i < w->n_records; i++) {
 		const struct w_record *r = &w->records[i];
 
-		if (r->type != LR_TYPE_L2ONLY && ip_equal(&r->ca, a) &&
+		if (has_ca(r) && ip_equal(&r->ca, a) &&
 		    in_rdid(w, r->vsid, rdid))
 			return r;
 	}
@@ -222,17 +230,28 @@ owner(const struct world *w, enum w_rdid rdid, const struct in6_addr *a)
 		    (!best || r->plen > best->plen))
 			best = r;
 	}
-	if (!best || ip_is_unspec(&best->nexthop))
-		return NULL;
-	return rec_by_ca(w, best->vsid, &best->nexthop);
+	if (best && !ip_is_unspec(&best->nexthop) &&
+	    rec_by_ca(w, best->vsid, &best->nexthop))
+		return rec_by_ca(w, best->vsid, &best->nexthop);
+	for (int i = 0; i < w->n_records; i++) {
+		const struct w_record *r = &w->records[i];
+
+		if (r->type == LR_TYPE_GW_WILDCARD &&
+		    ip_is_v4(&r->ca) == ip_is_v4(a) &&
+		    in_rdid(w, r->vsid, rdid))
+			return r;
+	}
+	return NULL;
 }
 
 /* Does 'vm' own source 'o' (the owner of some address, maybe nobody)? */
 static bool
 owned_by(const struct world *w, const struct w_record *o, const struct w_vm *vm)
 {
-	if (o)
-		return o->vsid == vm->vsid && eth_equal(&o->mac, &vm->mac);
+	if (o && o->vsid == vm->vsid && eth_equal(&o->mac, &vm->mac))
+		return true;
+	if (o && o->type != LR_TYPE_GW_WILDCARD)
+		return false;
 	for (int i = 0; i < w->n_records; i++) {
 		const struct w_record *r = &w->records[i];
 
@@ -269,8 +288,9 @@ owner_name(const struct w_record *o)
 
 	if (!o)
 		return "nobody";
-	snprintf(b, sizeof(b), "record %s vsid %u MAC %s PA %s", A(&o->ca),
-	         o->vsid, M(&o->mac), A(&o->pa));
+	snprintf(b, sizeof(b), "record %s vsid %u MAC %s PA %s",
+	         has_ca(o) ? A(&o->ca) : lr_type_name(o->type), o->vsid,
+	         M(&o->mac), A(&o->pa));
 	return b;
 }
 
@@ -433,8 +453,7 @@ check_decap_source(const struct world *w, const struct oracle_input *in,
 		r = rec_by_mac(w, in->vsid, &pi->eth_src);
 		if (o->vsid != in->vsid &&
 		    (local_vm(w, in->vsid, &pi->eth_src) ||
-		     (r && r->type != LR_TYPE_L2ONLY &&
-		      !is_gateway_ca(w, in->vsid, &r->ca))))
+		     (r && has_ca(r) && !is_gateway_ca(w, in->vsid, &r->ca))))
 			return fail(
 			    "6d (source MAC): frame routed from vsid %u "
 			    "by PA %s delivered to %s from MAC %s, a VM's "

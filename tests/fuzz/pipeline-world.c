@@ -46,7 +46,6 @@ static const struct {
     {W_RED, 6002, "0.0.0.0/0", "10.0.5.2"},
     {W_GREEN, 7001, "fd00:a:1::/64", "::"},
     {W_GREEN, 7002, "fd00:a:2::/64", "::"},
-    {W_GREEN, 7002, "::/0", "fd00:a:2::2"},
 };
 
 /* Provider addresses of this host; the first is the default source. */
@@ -75,6 +74,7 @@ enum {
 	STATIC = LR_TYPE_STATIC,
 	DYNAMIC = LR_TYPE_DYNAMIC,
 	L2ONLY = LR_TYPE_L2ONLY,
+	WILDCARD = LR_TYPE_GW_WILDCARD,
 };
 
 static const struct {
@@ -100,6 +100,7 @@ static const struct {
     /* Blue 5003: the gateway's subnet */
     {"10.0.3.1", 5003, "02:b1:03:00:00:01", PA_MAIN, ENCAP, STATIC},
     {"10.0.3.2", 5003, "02:b1:03:00:00:02", GW, ENCAP, STATIC},
+    {"0.0.0.0", 5003, "02:b1:03:00:00:02", GW, ENCAP, WILDCARD},
     /* Red 6001: Blue's addresses again */
     {"10.0.1.1", 6001, "02:ed:01:00:00:01", PA_MAIN, ENCAP, STATIC},
     {"10.0.1.11", 6001, "02:00:00:00:00:11", PA_MAIN, ENCAP, STATIC},
@@ -122,6 +123,7 @@ static const struct {
     /* Green 7002: no ".1" record; a remote gateway */
     {"fd00:a:2::11", 7002, "02:a6:02:00:00:11", PA_V6, ENCAP, STATIC},
     {"fd00:a:2::2", 7002, "02:a6:02:00:00:02", H6, ENCAP, STATIC},
+    {"::", 7002, "02:a6:02:00:00:02", H6, ENCAP, WILDCARD},
 };
 
 static const struct {

@@ -15,7 +15,9 @@
  *                 5002 10.0.2.0/24  B3 .11  N1 .12 (rule Nat, own PA)
  *                                   remote .21 (H4, an IPv6 PA) .22 (Nat)
  *                                   no ".1" record: derived router MAC
- *                 5003 10.0.3.0/24  gateway VM .2 on GW; 0.0.0.0/0 via it
+ *                 5003 10.0.3.0/24  gateway VM .2 on GW; 0.0.0.0/0 via it,
+ *                                   and a GatewayWildcard record for it
+ *                                   (what no record or route owns)
  *   Red   (IPv4)  6001 10.0.1.0/24  R1 .11 (same CA and MAC as B1)
  *                                   R3 .12 (its PA is on VLAN 100)
  *                                   L, an L2Only record: any address
@@ -29,7 +31,8 @@
  *                                   ::41 (H7, left unresolved) ::51 (a
  *                                   PA no route reaches)
  *                 7002 fd00:a:2::/64  G3 ::11; remote gateway ::2 (H6,
- *                                   routed PA); ::/0 via it; no ".1"
+ *                                   routed PA) with a GatewayWildcard
+ *                                   record and no ::/0 route; no ".1"
  *
  * Physical side: PAs 192.168.1.10/24, 192.168.1.112/24 (N1's), 192.168.
  * 3.10/24 on VLAN 100, fd00:1::10/64; H2 .1.20, GW .1.11, the Nat peer

@@ -648,6 +648,13 @@ seeds_ipv4(void)
 	    "B1", f,
 	    probe(f, vmac("B1"), rmac(5001), "10.0.1.11", "10.0.1.99", 1, 64));
 	end("icmp-b1-routed-no-record", 0);
+	/* An address of a subnet that no record has: Blue's gateway takes
+	 * it (its GatewayWildcard record), and may send from it. */
+	begin();
+	from_vm(
+	    "B1", f,
+	    probe(f, vmac("B1"), rmac(5001), "10.0.1.11", "10.0.1.99", 6, 64));
+	end("tcp-b1-routed-unassigned-to-wildcard", UP_NVGRE);
 	begin();
 	from_vm(
 	    "B3", f,
@@ -658,6 +665,18 @@ seeds_ipv4(void)
 	        probe(f, vmac("N1"), MAC("02:b1:02:00:00:21"), "10.0.2.12",
 	              "10.0.2.21", 1, 64));
 	end("icmp-n1-remote-from-own-pa", UP_NVGRE);
+	/* IP Rewrite: N1 and 10.0.2.22 both have TranslationMethodNat
+	 * records: no tunnel, PAs for CAs. */
+	begin();
+	from_vm("N1", f,
+	        probe(f, vmac("N1"), MAC("02:b1:02:00:00:22"), "10.0.2.12",
+	              "10.0.2.22", 17, 64));
+	end("nat-n1-to-nat-peer-rewritten", UP_RAW);
+	begin();
+	from_vm("B3", f,
+	        probe(f, vmac("B3"), MAC("02:b1:02:00:00:22"), "10.0.2.11",
+	              "10.0.2.22", 17, 64));
+	end("nat-b3-to-nat-peer-no-own-pa", 0);
 	begin();
 	from_vm(
 	    "B3", f,
@@ -1026,6 +1045,11 @@ seeds_tunnel(void)
 	             "10.0.1.11", 6, 60));
 	end("nvgre-gw-5001-internet-b1", V("B1"));
 	begin();
+	tunnel("GW", 0, 5001, f,
+	       probe(f, MAC("02:b1:01:00:00:01"), vmac("B1"), "10.0.1.99",
+	             "10.0.1.11", 6, 60));
+	end("nvgre-gw-5001-wildcard-source-b1", V("B1"));
+	begin();
 	tunnel("H3", 0, 5001, f,
 	       probe(f, MAC("02:b1:01:00:00:31"), vmac("B1"), "10.0.1.31",
 	             "10.0.1.11", 17, 64));
@@ -1348,10 +1372,15 @@ oracle_selftest(void)
 	n = probe(f, vmac("B1"), vmac("B2"), "10.0.1.11", "10.0.1.12", 1, 64);
 	in = input_of(port_of("B1"), f, n);
 	refused("1c", &in, port_of("X"), f, n);
-	/* Sources not owned by the sender. */
+	/* Sources not owned by the sender (Red has no GatewayWildcard
+	 * record: nobody owns its unassigned addresses; Blue's belong to
+	 * its gateway). */
+	n = probe(f, vmac("R1"), vmac("R3"), "10.0.1.99", "10.0.1.12", 1, 64);
+	in = input_of(port_of("R1"), f, n);
+	refused("4b", &in, port_of("R3"), f, n);
 	n = probe(f, vmac("X"), vmac("B1"), "10.0.1.99", "10.0.1.11", 1, 64);
 	in = input_of(port_of("X"), f, n);
-	refused("4b", &in, port_of("B1"), f, n);
+	refused("4c", &in, port_of("B1"), f, n);
 	n = probe(f, vmac("B2"), vmac("X"), "10.0.1.11", "10.0.1.99", 1, 64);
 	in = input_of(port_of("B2"), f, n);
 	refused("4c", &in, port_of("X"), f, n);
@@ -1440,10 +1469,10 @@ oracle_selftest(void)
 	m = out_nvgre(g, "192.168.2.30", 5001, f, n);
 	refused("9f", &in, PIPELINE_UPLINK, g, m);
 	/* Encapsulated from a source the sender does not own. */
-	n = probe(f, vmac("X"), MAC("02:00:00:00:00:21"), "10.0.1.99",
+	n = probe(f, vmac("R1"), MAC("02:00:00:00:00:21"), "10.0.1.99",
 	          "10.0.1.21", 1, 64);
-	in = input_of(port_of("X"), f, n);
-	m = out_nvgre(g, "192.168.1.20", 5001, f, n);
+	in = input_of(port_of("R1"), f, n);
+	m = out_nvgre(g, "192.168.1.20", 6001, f, n);
 	refused("10b", &in, PIPELINE_UPLINK, g, m);
 	/* And after a tick, nothing reaches a VM. */
 	oracle_input_tick(&in);
