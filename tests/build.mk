@@ -16,9 +16,16 @@ $(O)/tests/replay-pipeline: $(O)/obj/tests/fuzz/fuzz-pipeline.o \
 $(O)/fuzz/fuzz-pipeline: $(FUZZ_PIPELINE_SRCS)
 
 # The seeds of fuzz-pipeline, and the test that they reach where their
-# packet flows go with the oracle's approval (run with the unit tests).
+# packet flows go with the oracle's approval (run with the unit tests,
+# also under ASan and UBSan).
 $(O)/tests/test-fuzz-pipeline-seeds: $(O)/obj/tests/fuzz/seeds-pipeline.o \
 		$(call obj,$(FUZZ_PIPELINE_SRCS)) $(CTL_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 all unit: $(O)/tests/test-fuzz-pipeline-seeds
+$(O)/tests/asan-test-fuzz-pipeline-seeds: \
+		$(O)/asan/tests/fuzz/seeds-pipeline.o \
+		$(call aobj,$(FUZZ_PIPELINE_SRCS)) $(ALIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+unit: $(O)/tests/asan-test-fuzz-pipeline-seeds
