@@ -6,7 +6,8 @@
  * Terms.  The input is the frame given to the pipeline: from a VM port
  * (its routing domain and VSID are the port's), from the uplink as NVGRE
  * (VSID = key >> 8, routing domain that VSID's; VXLAN alike with its
- * VNI), or anything else from the uplink.  A router MAC of VSID V is the
+ * VNI) unless sent to an IP Rewrite record's PA, or anything else from
+ * the uplink (IP Rewrite traffic included).  A router MAC of VSID V is the
  * MAC pipeline_router_mac() gives for V, the MAC of the lookup record of
  * a ".1" address of V, or the MAC derived from V (02:48:56 and the VSID,
  * DESIGN.md F7), which another host's router uses when its policy has no
@@ -318,6 +319,17 @@ encap_of(const uint8_t *f, const struct pkt_info *pi, uint32_t *vsid,
 	return false;
 }
 
+/* Is 'a' the PA of a TranslationMethodNat record? */
+static bool
+nat_pa(const struct world *w, const struct in6_addr *a)
+{
+	for (int i = 0; i < w->n_records; i++)
+		if (w->records[i].rule == LR_RULE_NAT &&
+		    ip_equal(&w->records[i].pa, a))
+			return true;
+	return false;
+}
+
 void
 oracle_input(const struct world *w, int port, const uint8_t *frame, size_t len,
              struct oracle_input *in)
@@ -336,7 +348,9 @@ oracle_input(const struct world *w, int port, const uint8_t *frame, size_t len,
 	in->kind = ORACLE_FROM_WIRE;
 	if (pkt_parse(frame, len, &pi) < 0)
 		return;
-	if (encap_of(frame, &pi, &in->vsid, &inner)) {
+	/* A packet to an IP Rewrite record's own PA is that CA's traffic,
+	 * whatever it carries (a tunnel header is payload there). */
+	if (encap_of(frame, &pi, &in->vsid, &inner) && !nat_pa(w, &pi.ip_dst)) {
 		in->kind = ORACLE_FROM_TUNNEL;
 		in->has_rdid = world_vsid_rdid(w, in->vsid, &in->rdid);
 	}

@@ -677,6 +677,22 @@ seeds_ipv4(void)
 	        probe(f, vmac("B3"), MAC("02:b1:02:00:00:22"), "10.0.2.11",
 	              "10.0.2.22", 17, 64));
 	end("nat-b3-to-nat-peer-no-own-pa", 0);
+	/* To an IP Rewrite PA, GRE is payload, not a tunnel to open. */
+	begin();
+	{
+		uint8_t p[64];
+		size_t m;
+
+		p[0] = (uint8_t)remote_index("NATPEER");
+		p[1] = 1; /* 192.168.1.112, N1's */
+		p[2] = (uint8_t)vsid_index(5003);
+		p[3] = 0;
+		m = probe(p + 4, MAC("02:b1:03:00:00:02"), vmac("B1"),
+		          "10.0.3.2", "10.0.1.11", 1, 64);
+		n = world_wrap(w, p, m + 4, f, sizeof(f));
+		from_wire(f, n);
+	}
+	end("nat-peer-gre-payload-to-n1", V("N1"));
 	begin();
 	from_vm(
 	    "B3", f,
