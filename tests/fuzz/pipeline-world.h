@@ -25,7 +25,9 @@
  *                                   remote .21 (H2, same MAC as Blue's)
  *                                   .41 (H5, VLAN 100, left unresolved)
  *                 6002 10.0.5.0/24  R2 .2, a local gateway VM (0/0 via
- *                                   it); remote .21 (H3)
+ *                                   it); remote .21 (H3), .22 (Nat, PA
+ *                                   .1.123: Red's IP Rewrite next to
+ *                                   Blue's)
  *   Green (IPv6)  7001 fd00:a:1::/64  G1 ::11 (IPv6 PA)  G2 ::12 (IPv4
  *                                   PA); remote ::21 (H4) ::31 (H2)
  *                                   ::41 (H7, left unresolved) ::51 (a

@@ -693,6 +693,11 @@ seeds_ipv4(void)
 		from_wire(f, n);
 	}
 	end("nat-peer-gre-payload-to-n1", V("N1"));
+	/* Red's IP Rewrite peer writes to Blue's N1: another tenant. */
+	begin();
+	from_wire(f, probe(f, MAC("02:00:00:00:01:23"), pa_mac, "192.168.1.123",
+	                   "192.168.1.112", 17, 64));
+	end("nat-red-peer-to-blue-n1", 0);
 	begin();
 	from_vm(
 	    "B3", f,
@@ -1458,6 +1463,13 @@ oracle_selftest(void)
 	n = probe(f, h2_mac, vmac("B1"), "192.168.1.20", "10.0.1.11", 1, 64);
 	in = input_of(PIPELINE_UPLINK, f, n);
 	refused("2c", &in, port_of("B1"), f, n);
+	/* IP Rewrite from another tenant's PA, rewritten and delivered. */
+	n = probe(f, MAC("02:00:00:00:01:23"), pa_mac, "192.168.1.123",
+	          "192.168.1.112", 17, 64);
+	in = input_of(PIPELINE_UPLINK, f, n);
+	n = probe(f, MAC("02:ed:02:00:00:22"), vmac("N1"), "10.0.5.22",
+	          "10.0.2.12", 17, 64);
+	refused("6a", &in, port_of("N1"), f, n);
 	/* A VM's frame leaving raw. */
 	n = probe(f, vmac("B1"), h2_mac, "10.0.1.11", "10.0.1.21", 1, 64);
 	in = input_of(port_of("B1"), f, n);
