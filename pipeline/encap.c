@@ -10,11 +10,15 @@
  *     routed, local or remote): TranslationMethodNone is reached on no
  *     path (rule_none); TranslationMethodNat is IP Rewrite (nat.c);
  *     TranslationMethodEncap is the tunnel below;
- *  2. the outer source is the source's PA when it is local, else the
- *     first local PA of the destination's family;
- *  3. the next hop is the destination PA when it is inside a local PA's
- *     prefix, else the next hop of the longest provider route (none:
- *     no_provider_route); it is resolved by ARP/ND (neigh.c), the packet
+ *  2. the outer source is the source's PA when it is local (the receiver
+ *     checks that it owns the inner source), else the local PA whose
+ *     prefix holds the destination, else the first local PA of the
+ *     destination's family; the frame takes that PA's VLAN;
+ *  3. the next hop is the destination PA when it is inside the prefix of
+ *     the source PA or of another local PA on the same VLAN (a prefix on
+ *     another VLAN is not reachable from the source PA), else the next
+ *     hop of the longest provider route (none: no_provider_route); it is
+ *     resolved by ARP/ND from the PA on its link (neigh.c), the packet
  *     waiting meanwhile;
  *  4. the encapsulator never fragments the outer packet (RFC 7637 4.1,
  *     RFC 7348 4.3).
@@ -88,6 +92,18 @@ pipeline_encap_overhead(enum pipeline_encap e, bool v6_pa)
 	       (e == PIPELINE_ENCAP_VXLAN ? 8 + VXLAN_HDR_LEN : 8) + 14;
 }
 
+/* Is 'ip' inside the prefix of local PA 'pa'? */
+static bool
+pa_holds(const struct provider_address *pa, const struct in6_addr *ip)
+{
+	struct in6_addr net = pa->pa;
+
+	if (ip_is_v4(ip) != ip_is_v4(&pa->pa))
+		return false;
+	ip_mask(&net, pa->plen);
+	return ip_in_prefix(ip, &net, pa->plen);
+}
+
 /* Rules 2-3.  False if the packet was dropped. */
 static bool
 encap_prepare(struct pipeline *pl, struct pbuf *b, uint32_t vsid,
@@ -102,12 +118,18 @@ encap_prepare(struct pipeline *pl, struct pbuf *b, uint32_t vsid,
 	if (owner && ip_is_v4(&owner->pa) == ip_is_v4(dst_pa))
 		pa = policy_pa_find(pl->pol, &owner->pa);
 	if (!pa)
+		pa = neigh_on_link_pa(pl, dst_pa);
+	if (!pa)
 		pa = policy_pa_first(pl->pol, dst_pa);
 	if (!pa) {
 		pl_drop(pl, b, DROP_NO_LOCAL_PA);
 		return false;
 	}
-	onlink = neigh_on_link_pa(pl, dst_pa);
+	/* On-link of the source PA, or of another local PA on the same
+	 * VLAN (the same segment); another VLAN is not reachable from it. */
+	onlink = pa_holds(pa, dst_pa) ? pa : neigh_on_link_pa(pl, dst_pa);
+	if (onlink && onlink->vlan != pa->vlan)
+		onlink = NULL;
 	if (onlink) {
 		nh = dst_pa;
 		TR(pl, "encap", "PA %s is on-link (local PA %s/%d)",
@@ -134,7 +156,7 @@ encap_prepare(struct pipeline *pl, struct pbuf *b, uint32_t vsid,
 	}
 	if (!c->n->resolved) {
 		if (neigh_probe_due(c->n))
-			neigh_probe(pl, pa, c->n);
+			neigh_probe(pl, onlink ? onlink : pa, c->n);
 		TR(pl, "encap",
 		   "next hop %s not resolved yet: %s sent; "
 		   "the packet waits for the answer",

@@ -283,7 +283,9 @@ neigh_age(struct pipeline *pl, struct list *l, uint64_t now)
 		if (now - n->probed_ns <
 		    (n->resolved ? 30 : 1) * NEIGH_PROBE_NS)
 			continue;
-		pa = policy_pa_first(pl->pol, &n->ip);
+		pa = neigh_on_link_pa(pl, &n->ip);
+		if (!pa)
+			pa = policy_pa_first(pl->pol, &n->ip);
 		if (pa)
 			neigh_probe(pl, pa, n);
 	}
