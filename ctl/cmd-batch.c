@@ -104,7 +104,7 @@ read_ops(const char *path, json_t **ops)
 int
 cmd_batch_main(struct ctl *ctl, int argc, char **argv)
 {
-	json_t *ops, *args, *res;
+	json_t *ops, *args;
 	int r;
 
 	if (argc != 2 || ctl_is_help(argv[1])) {
@@ -115,14 +115,7 @@ cmd_batch_main(struct ctl *ctl, int argc, char **argv)
 	if (r)
 		return r;
 	args = json_pack("{s:o}", "ops", ops);
-	r = ctl_call(ctl, "batch", args, &res);
+	r = ctl_call_print(ctl, "batch", args);
 	json_decref(args);
-	if (r)
-		return r;
-	if (ctl->json)
-		ctl_print_json(res, stdout);
-	else
-		ctl_print_human(res, stdout);
-	json_decref(res);
-	return CTL_EXIT_OK;
+	return r;
 }

@@ -11,9 +11,6 @@
 int
 cmd_status_main(struct ctl *ctl, int argc, char **argv)
 {
-	json_t *res;
-	int r;
-
 	if (argc > 1 && ctl_is_help(argv[1])) {
 		printf("usage: hnvctl [--agent PATH] [--json] status\n"
 		       "Shows the agent's uplink (name, state: up, down or "
@@ -24,13 +21,5 @@ cmd_status_main(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc > 1)
 		return ctl_usage("status: unexpected argument '%s'", argv[1]);
-	r = ctl_call(ctl, "status", NULL, &res);
-	if (r)
-		return r;
-	if (ctl->json)
-		ctl_print_json(res, stdout);
-	else
-		ctl_print_human(res, stdout);
-	json_decref(res);
-	return CTL_EXIT_OK;
+	return ctl_call_print(ctl, "status", NULL);
 }

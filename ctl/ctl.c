@@ -231,6 +231,22 @@ print_human(const json_t *v, int indent, FILE *f)
 	}
 }
 
+int
+ctl_call_print(struct ctl *ctl, const char *cmd, json_t *args)
+{
+	json_t *res;
+	int r = ctl_call(ctl, cmd, args, &res);
+
+	if (r)
+		return r;
+	if (ctl->json)
+		ctl_print_json(res, stdout);
+	else
+		ctl_print_human(res, stdout);
+	json_decref(res);
+	return CTL_EXIT_OK;
+}
+
 void
 ctl_print_human(const json_t *v, FILE *f)
 {

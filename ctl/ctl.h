@@ -42,6 +42,10 @@ void ctl_disconnect(struct ctl *);
  * status. */
 int ctl_call(struct ctl *, const char *cmd, json_t *args, json_t **result);
 
+/* ctl_call(), then the result on stdout (--json, or ctl_print_human()).
+ * Returns an exit status. */
+int ctl_call_print(struct ctl *, const char *cmd, json_t *args);
+
 /* "hnvctl: <message>" on stderr; returns CTL_EXIT_USAGE. */
 int ctl_usage(const char *fmt, ...) PRINTF_FMT(1, 2);
 void ctl_print_json(const json_t *, FILE *);
