@@ -3,6 +3,7 @@
 #   lib/ pkt/ policy/ pipeline/ io/  -> build/libhnv.a (no daemon code)
 #   ctl/ ctl/ps/ (all but hnvctl.c)  -> build/libhnvctl.a (ps front end)
 #   agent/*.c                        -> build/bin/hnv-agent
+#   ctrl/*.c                         -> build/bin/hnv-controller
 #   ctl/hnvctl.c                     -> build/bin/hnvctl
 #   tests/unit/test-*.c              -> build/tests/test-*      (+ ASan/UBSan)
 #   tests/fuzz/fuzz-*.c              -> build/tests/replay-*    (corpus replay)
@@ -19,7 +20,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -I. $(WARN) -MMD -MP
-LDLIBS := -ljansson -lmnl -lsqlite3 -lpthread
+LDLIBS := -ljansson -lmnl -lsqlite3 -lcurl -lmicrohttpd -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
@@ -32,6 +33,7 @@ endif
 LIB_SRCS := $(wildcard lib/*.c pkt/*.c policy/*.c pipeline/*.c io/*.c)
 CTL_LIB_SRCS := $(filter-out ctl/hnvctl.c,$(wildcard ctl/*.c ctl/ps/*.c))
 AGENT_SRCS := $(wildcard agent/*.c)
+CTRL_SRCS := $(wildcard ctrl/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 
@@ -42,7 +44,7 @@ LIB := $(O)/libhnv.a
 CTL_LIB := $(O)/libhnvctl.a
 ALIB := $(O)/asan/libhnv.a
 ACTL_LIB := $(O)/asan/libhnvctl.a
-BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl
+BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl $(if $(CTRL_SRCS),$(O)/bin/hnv-controller)
 BENCH_BINS := $(O)/bench/udp-gap
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(O)/tests/asan-%,$(UNIT_SRCS))
@@ -80,6 +82,10 @@ $(ACTL_LIB): $(call aobj,$(CTL_LIB_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(O)/bin/hnv-agent: $(call obj,$(AGENT_SRCS)) $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(O)/bin/hnv-controller: $(call obj,$(CTRL_SRCS)) $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -146,7 +152,7 @@ golden-refresh: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/openhnv
-	install -m 755 $(O)/bin/hnv-agent $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(O)/bin/hnv-agent $(O)/bin/hnv-controller $(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(O)/bin/hnvctl lab/hnv-lab $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	cp -r lab/topologies $(DESTDIR)$(PREFIX)/share/openhnv/
