@@ -85,7 +85,12 @@ $(O)/bin/hnv-agent: $(call obj,$(AGENT_SRCS)) $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-$(O)/bin/hnv-controller: $(call obj,$(CTRL_SRCS)) $(LIB)
+$(O)/gen/openapi.c: doc/openapi.json scripts/embed
+	@mkdir -p $(@D)
+	$(Q)scripts/embed $< openapi_json > $@
+$(O)/gen/openapi.o: $(O)/gen/openapi.c
+	$(Q)$(CC) -c $< -o $@
+$(O)/bin/hnv-controller: $(call obj,$(CTRL_SRCS)) $(O)/gen/openapi.o $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -146,4 +146,14 @@ hmap_next_with_hash(const struct hmap_node *node)
 struct hmap_node *hmap_first(const struct hmap *);
 struct hmap_node *hmap_next(const struct hmap *, const struct hmap_node *);
 
+/* Loops.  HMAP_FOR_EACH_SAFE allows removing 'node' in the body. */
+#define HMAP_FOR_EACH_WITH_HASH(node, hash, map)                               \
+	for ((node) = hmap_first_with_hash(map, hash); (node);                 \
+	     (node) = hmap_next_with_hash(node))
+#define HMAP_FOR_EACH(node, map)                                               \
+	for ((node) = hmap_first(map); (node); (node) = hmap_next(map, node))
+#define HMAP_FOR_EACH_SAFE(node, next, map)                                    \
+	for ((node) = hmap_first(map);                                         \
+	     (node) && ((next) = hmap_next(map, node), 1); (node) = (next))
+
 #endif

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ctrl: hnv-controller, the central policy store (doc/controller.md).
+ *
+ * Threads: libmicrohttpd's one polling thread runs every request, so the
+ * model below has one writer and no locks; a ticker thread only wakes
+ * long polls whose time is up (under 'waitlock').
+ *
+ *   http.c   libmicrohttpd glue: bodies, limits, the token, routing,
+ *            JSON replies, long polls
+ *   api.c    the REST resources (low level: the cmdlets' families)
+ *   model.c  the objects in memory, validation (policy/), writes with
+ *            undo, the change log, what each host needs (interest)
+ *   feed.c   the agents' change streams and snapshots
+ *   store.c  the SQLite database (objects, change log, meta)
+ */
+#ifndef CTRL_CTRL_H
+#define CTRL_CTRL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/hmap.h"
+#include "policy/names.h"
+#include "policy/policy.h"
+
+/* Kinds beyond the policy families of policy/names.h. */
+#define CK_HOST PK_N
+#define CK_N (PK_N + 1)
+
+/* Object ids in id order, with holes; binary search by id. */
+struct idvec {
+	uint64_t *ids;
+	struct cobj **objs; /* NULL: removed */
+	size_t n, cap, live;
+};
+
+/* Objects a host may need, grouped: "v:VSID" (lookup records), "r:RDID"
+ * (customer routes), "h:HOST" (everything scoped to a host, and the
+ * default-gateway records of its PAs). */
+struct scope {
+	struct hmap_node node;
+	char key[64];
+	struct idvec objs;
+};
+
+struct cobj {
+	struct hmap_node by_id, by_key;
+	uint64_t id, rev;
+	int kind; /* enum pkind or CK_HOST */
+	struct chost *host; /* host-scoped objects, default-gateway records */
+	struct scope *scope;
+	bool gw; /* a default-gateway lookup record */
+	char key[192];
+	union {
+		struct lookup_record lr;
+		struct customer_route cr;
+		struct provider_address pa;
+		struct provider_route pr;
+		struct vswitch sw;
+		struct vm_adapter vma;
+		char vm[64];
+		char host[64];
+	} u;
+};
+
+/* A scope a host needs, or needed: since = the revision it began,
+ * until = the revision it ended (0: still needed). */
+struct interest {
+	struct hmap_node node;
+	char key[64];
+	uint64_t since, until;
+	bool mark;
+};
+
+struct chost {
+	struct hmap_node node;
+	struct cobj *obj; /* its CK_HOST object */
+	char name[64];
+	struct policy *pol; /* PAs, provider routes, switches, adapters */
+	struct hmap interest;
+	/* the agent */
+	bool registered;
+	char version[64], encap[16];
+	uint64_t applied;   /* revision it asked after, last time */
+	uint64_t last_seen; /* time_ns() */
+	int polling;        /* long polls waiting */
+	/* a snapshot being paged out */
+	bool snap;
+	uint64_t snap_rev;
+	char (*snap_scopes)[64];
+	size_t snap_n, snap_i;
+	uint64_t snap_after; /* last object id given in scope snap_i */
+};
+
+struct change {
+	uint64_t rev;
+	int kind;
+	bool del;
+	char scope[64];
+	char *text; /* the object, agent keys, compact JSON */
+};
+
+struct store;
+
+struct model {
+	uint64_t rev, next_id;
+	char epoch[40];
+	struct policy *dc; /* lookup records and customer routes */
+	struct hmap by_id, by_key, scopes, hosts;
+	struct idvec by_kind[CK_N];
+	/* the change log: revisions (log_start, rev] */
+	struct change *log;
+	size_t log_n, log_cap, log_max;
+	uint64_t log_start;
+	struct store *db;
+};
+
+/* ------------------------------------------------------------------ */
+/* idvec */
+void idvec_push(struct idvec *, struct cobj *);
+void idvec_del(struct idvec *, const struct cobj *);
+/* The index of the first slot with an id > 'after'. */
+size_t idvec_after(const struct idvec *, uint64_t after);
+void idvec_free(struct idvec *);
+
+/* ------------------------------------------------------------------ */
+/* model.c */
+
+/* An error: the HTTP status, the message, the API name of the field. */
+struct cerr {
+	int status;
+	char msg[600];
+	char field[64];
+	json_t *warnings; /* array, or NULL */
+};
+void cerr_set(struct cerr *, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void cerr_warn(struct cerr *, const char *msg);
+
+int model_open(struct model *, const char *db_path, struct cerr *);
+void model_close(struct model *);
+
+/* A write: ops applied in memory one by one (each validated against what
+ * the ops before it left), then committed (one revision, one database
+ * transaction) or undone. */
+struct txn;
+struct txn *txn_begin(struct model *);
+/* Creates: 0 with '*out' (the new object, or an identical existing one:
+ * '*created' false), or -1 with e set. 'obj' has agent keys. */
+int txn_create(struct txn *, int kind, struct chost *, const json_t *obj,
+               struct cobj **out, bool *created, struct cerr *);
+/* Replaces the fields of 'o' by 'merged' (agent keys, every field): the
+ * key fields must not change. */
+int txn_update(struct txn *, struct cobj *o, const json_t *merged,
+               struct cerr *);
+void txn_delete(struct txn *, struct cobj *o);
+bool txn_empty(const struct txn *);
+/* Commits (0, or -1 with e set: nothing happened) or undoes. */
+int txn_commit(struct txn *, struct cerr *);
+void txn_abort(struct txn *);
+
+struct cobj *model_get(struct model *, uint64_t id);
+struct chost *model_host(struct model *, const char *name);
+/* The object as the agent's JSON (new reference). */
+json_t *cobj_to_json(const struct cobj *);
+/* cobj_to_json() as compact text (malloc'd). */
+char *cobj_text(const struct cobj *);
+/* The object as the API gives it: API names, id, revision. */
+json_t *cobj_to_api(const struct cobj *);
+/* Filter matching (policy_filter of agent keys). */
+bool cobj_match(const struct cobj *, const struct policy_filter *);
+/* 'kind' with the host: the objects' URL prefix ("/v1/lookup-records",
+ * "/v1/hosts/Host1/provider-addresses"). */
+void cobj_coll_url(int kind, const struct chost *, char *buf, size_t len);
+const char *ckind_name(int kind);
+const char *ckind_path(int kind); /* "lookup-records" */
+int ckind_from_path(const char *);
+
+/* What host 'h' needs: recomputes every host's interest at revision
+ * 'rev' (model.c, after each commit). */
+void model_interest_update(struct model *, uint64_t rev);
+struct scope *model_scope(struct model *, const char *key, bool create);
+
+/* ------------------------------------------------------------------ */
+/* store.c */
+int store_open(struct store **, const char *path, struct cerr *);
+void store_close(struct store *);
+/* meta */
+int store_meta_get(struct store *, const char *k, char *v, size_t len);
+/* Loads objects in the order 'cb' must see them (hosts, then each kind
+ * in dependency order, by id): cb(kind, id, rev, host, text, aux). */
+int store_load(struct store *,
+               int (*cb)(int kind, uint64_t id, uint64_t rev,
+                         const char *host, const char *text, void *aux),
+               void *aux);
+int store_load_changes(struct store *, uint64_t after,
+                       void (*cb)(uint64_t rev, int kind, bool del,
+                                  const char *scope, const char *text,
+                                  void *aux),
+                       void *aux);
+int store_begin(struct store *);
+int store_put(struct store *, const struct cobj *);
+int store_del(struct store *, uint64_t id);
+int store_change(struct store *, const struct change *);
+int store_meta_set(struct store *, const char *k, const char *v);
+/* Deletes changes with rev <= 'upto'. */
+int store_trim(struct store *, uint64_t upto);
+int store_commit(struct store *, struct cerr *);
+void store_rollback(struct store *);
+
+/* ------------------------------------------------------------------ */
+/* feed.c */
+
+/* The reply to GET /v1/hosts/H/changes?after=..&epoch=..&limit=..
+ * (doc/controller.md) as JSON text, or NULL when there is nothing for
+ * the host yet and 'must_answer' is false (the caller waits). */
+char *feed_reply(struct model *, struct chost *, uint64_t after,
+                 const char *epoch, size_t limit, bool must_answer);
+
+/* ------------------------------------------------------------------ */
+/* api.c */
+struct http_req {
+	const char *method;
+	const char *url;
+	char **seg; /* path segments */
+	int nseg;
+	json_t *query; /* object of strings */
+	const char *body;
+	size_t body_len;
+	const char *if_match;
+	/* reply */
+	int status;
+	json_t *reply;
+	char *reply_text; /* or the reply as text (malloc'd) */
+	json_t *warnings;
+	char location[512];
+	bool wait; /* a long poll: suspend and call again */
+	uint64_t wait_deadline;
+	struct chost *wait_host;
+	void *conn;
+};
+void api_handle(struct model *, struct http_req *);
+
+/* ------------------------------------------------------------------ */
+/* http.c */
+struct http_cfg {
+	const char *listen;
+	const char *tls_cert, *tls_key;
+	const char *token;
+	size_t max_body;
+};
+int http_start(struct model *, const struct http_cfg *);
+void http_stop(void);
+/* Wakes every long poll (after a commit). */
+void http_wake_all(void);
+
+#endif

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hnv-controller: the OpenHNV central policy store (doc/controller.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctrl/ctrl.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8470"
+#define DEFAULT_DB "/var/lib/openhnv/controller.db"
+#define MAX_BODY (16u << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: hnv-controller [options]\n"
+	        "\n"
+	        "The OpenHNV central policy store: a REST API (doc/"
+	        "controller.md, /openapi.json)\n"
+	        "over a SQLite database; agents started with --controller "
+	        "follow it.\n"
+	        "\n"
+	        "  -l, --listen ADDR:PORT  where to listen (default %s;\n"
+	        "                          [ADDR6]:PORT, :PORT for every "
+	        "address)\n"
+	        "  -b, --db PATH           the database (default %s)\n"
+	        "  -t, --token-file PATH   the bearer token clients must send; "
+	        "generated\n"
+	        "                          (mode 0600) if missing (default: "
+	        "the database\n"
+	        "                          path + .token)\n"
+	        "      --tls-cert PATH     serve HTTPS with this certificate "
+	        "(PEM)\n"
+	        "      --tls-key PATH      and this key (PEM)\n"
+	        "  -P, --pidfile PATH      write the daemon's pid here\n"
+	        "  -d, --foreground        stay in the foreground, log to "
+	        "stderr\n"
+	        "  -v, --verbose           more logging\n"
+	        "  -h, --help              this help\n"
+	        "\n"
+	        "See hnv-controller(8).\n",
+	        DEFAULT_LISTEN, DEFAULT_DB);
+}
+
+/* Reads the token, or creates the file with a new one: NULL on error. */
+static char *token_load(const char *path)
+{
+	char buf[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT) {
+		unsigned char r[24];
+		int u = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		if (u < 0 || read(u, r, sizeof(r)) != (ssize_t)sizeof(r)) {
+			log_warn("/dev/urandom");
+			if (u >= 0)
+				close(u);
+			return NULL;
+		}
+		close(u);
+		size_t o = 0;
+		for (size_t i = 0; i < sizeof(r); i++)
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+			                      "%02x", r[i]);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, buf, o) != (ssize_t)o ||
+		    write(fd, "\n", 1) != 1 || fsync(fd)) {
+			log_warn("cannot write the token to %s", path);
+			if (fd >= 0)
+				close(fd);
+			return NULL;
+		}
+		close(fd);
+		log_info("new API token in %s", path);
+		return xstrdup(buf);
+	}
+	if (fd < 0) {
+		log_warn("cannot read the token file %s", path);
+		return NULL;
+	}
+	struct stat st;
+	if (!fstat(fd, &st) && (st.st_mode & 077))
+		log_warnx("token file %s is readable by others (mode %03o): "
+		          "chmod 600 it",
+		          path, (unsigned)(st.st_mode & 0777));
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		log_warnx("token file %s is empty", path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, " \t\r\n")] = '\0';
+	if (strlen(buf) < 16) {
+		log_warnx("token file %s: the token is shorter than 16 "
+		          "characters",
+		          path);
+		return NULL;
+	}
+	return xstrdup(buf);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"listen", required_argument, NULL, 'l'},
+	    {"db", required_argument, NULL, 'b'},
+	    {"token-file", required_argument, NULL, 't'},
+	    {"tls-cert", required_argument, NULL, 'C'},
+	    {"tls-key", required_argument, NULL, 'K'},
+	    {"pidfile", required_argument, NULL, 'P'},
+	    {"foreground", no_argument, NULL, 'd'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct http_cfg cfg = {.listen = DEFAULT_LISTEN, .max_body = MAX_BODY};
+	const char *db = DEFAULT_DB, *token_file = NULL, *pidfile = NULL;
+	bool fg = false;
+	int verbose = 0, c;
+
+	while ((c = getopt_long(argc, argv, "l:b:t:P:dvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			cfg.listen = optarg;
+			break;
+		case 'b':
+			db = optarg;
+			break;
+		case 't':
+			token_file = optarg;
+			break;
+		case 'C':
+			cfg.tls_cert = optarg;
+			break;
+		case 'K':
+			cfg.tls_key = optarg;
+			break;
+		case 'P':
+			pidfile = optarg;
+			break;
+		case 'd':
+			fg = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hnv-controller: unexpected argument '%s'\n",
+		        argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init("hnv-controller", fg, verbose);
+
+	char *tf = token_file ? xstrdup(token_file) : xasprintf("%s.token", db);
+	char *token = token_load(tf);
+	if (!token)
+		return 1;
+	cfg.token = token;
+
+	/* a thousand agents' long polls */
+	struct rlimit rl;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < 8192) {
+		rl.rlim_cur = MIN(rl.rlim_max, (rlim_t)8192);
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	struct model md;
+	struct cerr e = {0};
+	if (model_open(&md, db, &e)) {
+		log_warnx("%s", e.msg);
+		return 1;
+	}
+	if (!fg && daemon(0, 0)) {
+		log_warn("daemon");
+		return 1;
+	}
+	if (pidfile) {
+		FILE *f = fopen(pidfile, "w");
+		if (f) {
+			fprintf(f, "%d\n", (int)getpid());
+			fclose(f);
+		} else {
+			log_warn("pidfile %s", pidfile);
+		}
+	}
+
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (http_start(&md, &cfg)) {
+		model_close(&md);
+		return 1;
+	}
+	log_info("listening on %s%s, database %s at revision %llu",
+	         cfg.listen, cfg.tls_cert ? " (HTTPS)" : "", db,
+	         (unsigned long long)md.rev);
+	int sig = 0;
+	do
+		sigwait(&ss, &sig);
+	while (sig == SIGHUP);
+	log_info("signal %d: stopping", sig);
+	http_stop();
+	model_close(&md);
+	if (pidfile)
+		unlink(pidfile);
+	free(token);
+	free(tf);
+	return 0;
+}
