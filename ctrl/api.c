@@ -705,6 +705,165 @@ static void batch(struct model *md, struct http_req *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* moving a VM (flow F9) */
+
+/* The host whose provider address is 'pa', or NULL. */
+static const struct chost *pa_host(struct model *md, const struct in6_addr *pa)
+{
+	const struct idvec *v = &md->by_kind[PK_PA];
+	for (size_t i = 0; i < v->n; i++)
+		if (v->objs[i] && ip_equal(&v->objs[i]->u.pa.pa, pa))
+			return v->objs[i]->host;
+	return NULL;
+}
+
+/* The PA of host 'h' to move a record with PA 'old' to: the first of
+ * the family of 'old'. */
+static const struct cobj *move_pa(struct model *md, const struct chost *h,
+                                  const struct in6_addr *old)
+{
+	const struct idvec *v = &md->by_kind[PK_PA];
+	for (size_t i = 0; i < v->n; i++) {
+		const struct cobj *p = v->objs[i];
+		if (p && p->host == h &&
+		    ip_is_v4(&p->u.pa.pa) == ip_is_v4(old))
+			return p;
+	}
+	return NULL;
+}
+
+/* POST /v1/vms/NAME/move {"server": HOST}: the VM's adapters (and its VM
+ * object) leave their host for HOST, and every lookup record of their
+ * MACs that points at a PA of the old host points at a PA of HOST, in
+ * one write: each agent sees its part at the same revision. */
+static void vm_move(struct model *md, struct http_req *r, const char *vm)
+{
+	json_t *body = parse_body(r);
+	if (!body)
+		return;
+	const char *k;
+	json_t *v;
+	json_object_foreach (body, k, v)
+		if (strcmp(k, "server") && strcmp(k, "host")) {
+			json_decref(body);
+			fail(r, 400, k, "move: field '%.64s' is unknown (known: "
+			                "server)", k);
+			return;
+		}
+	const char *to = json_string_value(json_object_get(body, "server"));
+	if (!to)
+		to = json_string_value(json_object_get(body, "host"));
+	struct chost *h2 = to ? model_host(md, to) : NULL;
+	if (!h2) {
+		fail(r, to ? 404 : 400, "server", "move: %s%.64s",
+		     to ? "no host " : "field 'server' (the host to move to) "
+		                       "is missing",
+		     to ? to : "");
+		json_decref(body);
+		return;
+	}
+	json_decref(body);
+
+	/* the VM's adapters and VM object */
+	struct cobj **objs = NULL;
+	size_t n = 0;
+	struct chost *h1 = NULL;
+	for (int kind = PK_VM; kind <= PK_VMA; kind++) {
+		const struct idvec *iv = &md->by_kind[kind];
+		for (size_t i = 0; i < iv->n; i++) {
+			struct cobj *o = iv->objs[i];
+			const char *name = o ? (kind == PK_VM ? o->u.vm
+			                                      : o->u.vma.vm)
+			                     : NULL;
+			if (name && !strcasecmp(name, vm)) {
+				objs = xrealloc(objs, (n + 1) * sizeof(*objs));
+				objs[n++] = o;
+				h1 = o->host;
+			}
+		}
+	}
+	if (!n) {
+		free(objs);
+		fail(r, 404, NULL, "no VM %.64s (no VM object, no adapter)", vm);
+		return;
+	}
+	if (h1 == h2) {
+		free(objs);
+		r->status = 200;
+		r->reply = json_pack("{s:s, s:s, s:I}", "vm", vm, "server",
+		                     h2->name, "revision", (json_int_t)md->rev);
+		return;
+	}
+	struct txn *t = txn_begin(md);
+	struct cerr e = {0};
+	json_t **saved = xcalloc(n, sizeof(*saved));
+	for (size_t i = 0; i < n; i++) {
+		saved[i] = cobj_to_json(objs[i]);
+		txn_delete(t, objs[i]);
+	}
+	int rc = 0;
+	size_t moved_lr = 0;
+	/* VM objects first (the loop above collected PK_VM first) */
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct cobj *o;
+		bool cr;
+		int kind = json_object_get(saved[i], "switch") ? PK_VMA : PK_VM;
+		rc = txn_create(t, kind, h2, saved[i], &o, &cr, &e);
+		if (rc || kind != PK_VMA || !o->u.vma.vsid)
+			continue;
+		/* the records of this adapter's MAC on the old host's PAs */
+		char key[32];
+		snprintf(key, sizeof(key), "v:%u", o->u.vma.vsid);
+		struct scope *sc = model_scope(md, key, false);
+		for (size_t j = 0; sc && j < sc->objs.n && !rc; j++) {
+			struct cobj *lr = sc->objs.objs[j];
+			if (!lr || lr->kind != PK_LR ||
+			    !eth_equal(&lr->u.lr.mac, &o->u.vma.mac) ||
+			    pa_host(md, &lr->u.lr.pa) != h1)
+				continue;
+			char a[IP_ADDR_STRLEN], pk[80];
+			snprintf(pk, sizeof(pk), "%s", ip_fmt(&lr->u.lr.pa, a));
+			const struct cobj *pa = move_pa(md, h2, &lr->u.lr.pa);
+			if (!pa) {
+				cerr_set(&e, 409,
+				         "host %s has no provider address of the "
+				         "family of %s (record %s)",
+				         h2->name, pk, ip_fmt(&lr->u.lr.ca, a));
+				rc = -1;
+				break;
+			}
+			json_t *m = cobj_to_json(lr);
+			json_object_set_new(m, "pa",
+			                    json_string(ip_fmt(&pa->u.pa.pa, a)));
+			rc = txn_update(t, lr, m, &e);
+			json_decref(m);
+			moved_lr++;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		json_decref(saved[i]);
+	free(saved);
+	free(objs);
+	take_warnings(r, &e);
+	if (rc) {
+		txn_abort(t);
+		char msg[sizeof(e.msg)];
+		snprintf(msg, sizeof(msg), "%s", e.msg);
+		snprintf(e.msg, sizeof(e.msg), "move %.48s to %.48s: %.480s", vm,
+		         h2->name, msg);
+		reply_err(r, &e);
+		return;
+	}
+	if (commit(r, t, qbool(r, "dryRun")))
+		return;
+	r->status = 200;
+	r->reply = json_pack("{s:s, s:s, s:s, s:I, s:I}", "vm", vm, "from",
+	                     h1->name, "server", h2->name, "lookupRecords",
+	                     (json_int_t)moved_lr, "revision",
+	                     (json_int_t)md->rev);
+}
+
+/* ------------------------------------------------------------------ */
 
 void api_handle(struct model *md, struct http_req *r)
 {
@@ -729,6 +888,13 @@ void api_handle(struct model *md, struct http_req *r)
 			fail(r, 405, NULL, "/v1/batch takes POST");
 		else
 			batch(md, r);
+		return;
+	}
+	if (n == 4 && !strcmp(s[1], "vms") && !strcmp(s[3], "move")) {
+		if (strcmp(r->method, "POST"))
+			fail(r, 405, NULL, "move takes POST");
+		else
+			vm_move(md, r, s[2]);
 		return;
 	}
 	if (!strcmp(s[1], "hosts")) {
