@@ -89,7 +89,15 @@ const char *drop_desc(enum drop_reason);
 	                   "fragmentation needed, packet too big)")            \
 	X(ICMP_ERROR_LIMITED, "ICMP error not sent: rate limit")               \
 	X(FRAGMENTED, "IPv4 packet without DF fragmented to fit the uplink")   \
-	X(FRAGMENTS_SENT, "fragments made of them")
+	X(FRAGMENTS_SENT, "fragments made of them")                           \
+	X(ARP_FLOODED, "ARP request for a CA no record names sent to the PAs " \
+	               "of the VSID's L2Only records (F4)")                    \
+	X(ARP_FLOOD_LIMITED, "ARP request not sent to the L2Only PAs: rate "   \
+	                     "limit")                                          \
+	X(CA_LEARNT, "CA learnt from the ARP of an L2Only MAC (F4), queued "   \
+	             "for a Dynamic record")                                   \
+	X(LEARN_QUEUE_FULL, "CA not learnt: the agent has not taken the "      \
+	                    "queue")
 
 enum pl_event {
 #define X(n, d) PLEV_##n,

@@ -56,6 +56,10 @@ struct pipeline {
 	struct trace *tr; /* attached trace: output suppressed */
 	uint64_t icmp_err_window_ns;
 	uint32_t icmp_err_count;
+	uint64_t flood_window_ns;
+	uint32_t flood_count;
+	struct pl_learnt learnt[PIPELINE_LEARNT_MAX];
+	size_t n_learnt;
 };
 
 #define TR(pl, stage, ...)                                                     \
@@ -74,6 +78,15 @@ const char *pl_port_name(const struct pipeline *, int port, char *buf,
 
 /* vm.c */
 void vm_input(struct pipeline *, int port, struct pbuf *);
+/* F4: queues (vsid, ca, mac, pa) for the agent, once. */
+void vm_learn(struct pipeline *, uint32_t vsid, const struct in6_addr *ca,
+              const struct eth_addr *mac, const struct in6_addr *pa);
+/* The record giving the PA of an L2Only MAC (the L2Only record, or a
+ * record of that MAC with a CA: same PA), or NULL if 'mac' has no
+ * L2Only record in 'vsid'. */
+const struct lookup_record *vm_l2only_rec(const struct pipeline *,
+                                          uint32_t vsid,
+                                          const struct eth_addr *mac);
 bool vm_is_router_mac(const struct pipeline *, uint32_t vsid,
                       const struct eth_addr *);
 /* Delivers a frame of 'vsid' to local ports: unicast to the adapter with

@@ -112,6 +112,22 @@ const struct lookup_record *pipeline_ca_owner(const struct pipeline *,
                                               uint32_t vsid,
                                               const struct in6_addr *ip);
 
+/* Flow F4: a CA learnt from an ARP whose sender MAC has an L2Only record
+ * in the VSID and whose sender address no record owns (pa: the sender's
+ * PA: the L2Only record's for a local VM, the tunnel's source for a
+ * remote one).  The data path only queues them (it never changes the
+ * policy); the agent takes them and adds Dynamic records. */
+struct pl_learnt {
+	uint32_t vsid;
+	struct in6_addr ca;
+	struct eth_addr mac;
+	struct in6_addr pa;
+};
+#define PIPELINE_LEARNT_MAX 256
+/* Moves up to 'max' queued CAs to 'out': how many. */
+size_t pipeline_learnt_take(struct pipeline *, struct pl_learnt *out,
+                            size_t max);
+
 typedef void (*pipeline_neigh_cb)(const struct neigh_info *, void *);
 void pipeline_neigh_foreach(const struct pipeline *, pipeline_neigh_cb, void *);
 

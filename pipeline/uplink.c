@@ -31,11 +31,14 @@
  *        sender MAC must be the frame's source MAC;
  *     g. neighbour discovery: no router advertisement or redirect; link-
  *        layer options and advertised targets as at a VM port (vm.c),
- *        and an advertised CA's record must live at the outer source.
+ *        and an advertised CA's record must live at the outer source;
+ *     h. F4: a source address no record owns is the sender's when its
+ *        MAC has an L2Only record whose PA is the outer source (as at
+ *        its own port); an ARP from it is learnt (vm.c rule 10b).
  *  5. decapsulates VXLAN (RFC 7348, pkt/vxlan.h) addressed to a local PA,
  *     whatever the host's own --encap (a receiver takes both):
  *     a. UDP to port 4789, unfragmented, with the I flag;
- *     b. VSID = VNI; then as 4c-4g;
+ *     b. VSID = VNI; then as 4c-4h;
  *  6. hands an IP packet to the PA of an IP Rewrite record to nat.c,
  *     whatever it carries (that PA is the VM's own).
  */
@@ -223,7 +226,7 @@ inner_mac_ok(struct pipeline *pl, uint32_t vsid,
 	       !(r && !policy_is_gateway_ca(pl->pol, vsid, &r->ca));
 }
 
-/* Rules 4e-4g: does 'outer_src' own the inner frame's source?  Returns
+/* Rules 4e-4h: does 'outer_src' own the inner frame's source?  Returns
  * DROP_MAX if it does, else the drop reason. */
 static enum drop_reason
 src_check(struct pipeline *pl, uint32_t vsid, const struct pkt_info *in,
@@ -244,6 +247,22 @@ src_check(struct pipeline *pl, uint32_t vsid, const struct pkt_info *in,
 		rec = vm_ca_owner(pl, vsid, src);
 	else
 		rec = policy_lr_by_mac(pl->pol, vsid, &in->eth_src);
+	if (by_ip && (!rec || (rec->type == LR_TYPE_GW_WILDCARD &&
+	                       !eth_equal(&rec->mac, &in->eth_src)))) {
+		/* 4h (F4): an address no record owns, from a MAC whose
+		 * L2Only record lives behind the outer source PA: the
+		 * guest's address is learnt, as at its own port. */
+		const struct lookup_record *l2 =
+		    vm_l2only_rec(pl, vsid, &in->eth_src);
+
+		if (l2 && ip_equal(&l2->pa, outer_src)) {
+			if (in->ethertype == 0x0806 &&
+			    eth_equal(&in->arp_sha, &in->eth_src))
+				vm_learn(pl, vsid, src, &in->eth_src,
+				         outer_src);
+			rec = l2;
+		}
+	}
 	if (!rec || !ip_equal(&rec->pa, outer_src))
 		return DROP_SRC_PA_MISMATCH;
 	/* 4f: the inner source MAC. */
@@ -296,7 +315,7 @@ vsid_search_cb(struct vm_adapter *vma, void *aux)
 	return 0;
 }
 
-/* Rules 4c-4g for the inner frame at 'inner_ofs' of the tunnel packet
+/* Rules 4c-4h for the inner frame at 'inner_ofs' of the tunnel packet
  * 'b' (outer headers parsed in 'po') of 'vsid'. */
 static void
 decap_inner(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po,

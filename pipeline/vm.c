@@ -26,7 +26,7 @@
  *  7. router advertisements and redirects are dropped (no VM is a
  *     router of the virtual subnet), and so are router solicitations
  *     (the distributed router does not advertise).
- * ARP/ND responder (no ARP or ND ever goes onto the wire):
+ * ARP/ND responder (no ARP or ND goes onto the wire, except F4's):
  *  8. the ".1" of the subnet is answered with the router's MAC (F2, F7);
  *  9. a CA whose lookup record is on another host is answered from the
  *     record (F3); for ND, every CA with a lookup record is answered
@@ -34,7 +34,15 @@
  *     decides who owns an address;
  * 10. anything else (a local VM's ARP, gratuitous ARP, DAD) is broadcast
  *     to the VSID's adapters on this host only, where the owner answers
- *     (F1).
+ *     (F1); an ARP request for an address no record names also goes, as
+ *     unicast NVGRE, to each other PA that holds an L2Only record of the
+ *     VSID (F4: the guest behind it may own the address), at most
+ *     FLOOD_PER_SEC requests a second and FLOOD_MAX_PAS PAs each.
+ * Learning (F4):
+ * 10b. an ARP whose sender MAC has an L2Only record in the VSID and whose
+ *     sender address no record owns queues (VSID, address, MAC, PA) for
+ *     the agent, which adds a Dynamic record (and reports it to the
+ *     controller); so does such an ARP arriving by tunnel (uplink.c).
  * L2:
  * 11. to a router MAC: the distributed router (router.c);
  * 12. to a local adapter of the same VSID: delivered (F1);
@@ -51,6 +59,9 @@
 #include <string.h>
 
 #include "pkt/build.h"
+
+#define FLOOD_PER_SEC 256
+#define FLOOD_MAX_PAS 64
 
 static bool
 is_link_local(const struct in6_addr *a)
@@ -102,6 +113,53 @@ vm_src_allowed(const struct pipeline *pl, const struct eth_addr *mac,
 	types = policy_lr_mac_types(pl->pol, vsid, mac);
 	return (types & (1u << LR_TYPE_L2ONLY | 1u << LR_TYPE_GW_WILDCARD)) !=
 	       0;
+}
+
+const struct lookup_record *
+vm_l2only_rec(const struct pipeline *pl, uint32_t vsid,
+              const struct eth_addr *mac)
+{
+	if (!(policy_lr_mac_types(pl->pol, vsid, mac) & 1u << LR_TYPE_L2ONLY))
+		return NULL;
+	return policy_lr_by_mac(pl->pol, vsid, mac);
+}
+
+void
+vm_learn(struct pipeline *pl, uint32_t vsid, const struct in6_addr *ca,
+         const struct eth_addr *mac, const struct in6_addr *pa)
+{
+	char ip[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
+
+	for (size_t i = 0; i < pl->n_learnt; i++) {
+		const struct pl_learnt *l = &pl->learnt[i];
+		if (l->vsid == vsid && ip_equal(&l->ca, ca) &&
+		    eth_equal(&l->mac, mac) && ip_equal(&l->pa, pa))
+			return; /* queued already */
+	}
+	TR(pl, "learn", "%s vsid %u is at MAC %s behind PA %s: a Dynamic "
+	   "record to add", ip_fmt(ca, ip), vsid, eth_fmt(mac, m),
+	   ip_fmt(pa, (char[IP_ADDR_STRLEN]){0}));
+	if (pl->tr)
+		return; /* a trace changes nothing */
+	if (pl->n_learnt == PIPELINE_LEARNT_MAX) {
+		pl->events[PLEV_LEARN_QUEUE_FULL]++;
+		return;
+	}
+	pl->learnt[pl->n_learnt++] =
+	    (struct pl_learnt){.vsid = vsid, .ca = *ca, .mac = *mac, .pa = *pa};
+	pl->events[PLEV_CA_LEARNT]++;
+}
+
+size_t
+pipeline_learnt_take(struct pipeline *pl, struct pl_learnt *out, size_t max)
+{
+	size_t n = MIN(max, pl->n_learnt);
+
+	memcpy(out, pl->learnt, n * sizeof(*out));
+	memmove(pl->learnt, pl->learnt + n,
+	        (pl->n_learnt - n) * sizeof(*out));
+	pl->n_learnt -= n;
+	return n;
 }
 
 /* Is link-local 'a' the modified EUI-64 address (RFC 4291 2.5.1) of a MAC
@@ -335,6 +393,66 @@ resolve_target(struct pipeline *pl, uint32_t vsid, const struct in6_addr *t,
 	return false;
 }
 
+struct flood {
+	const struct pipeline *pl;
+	const struct lookup_record *recs[FLOOD_MAX_PAS];
+	int n;
+};
+
+static int
+flood_cb(const struct lookup_record *r, void *aux)
+{
+	struct flood *f = aux;
+
+	if (policy_pa_find(f->pl->pol, &r->pa) || r->rule != LR_RULE_ENCAP)
+		return 0;
+	for (int i = 0; i < f->n; i++)
+		if (ip_equal(&f->recs[i]->pa, &r->pa))
+			return 0;
+	f->recs[f->n++] = r;
+	return f->n == FLOOD_MAX_PAS;
+}
+
+/* Rule 10 (F4): copies of the ARP request 'b' for an address no record
+ * names, to each other PA with an L2Only record of 'vsid'. */
+static void
+arp_flood(struct pipeline *pl, int port, struct pbuf *b,
+          const struct pkt_info *pi, uint32_t vsid)
+{
+	struct flood f = {.pl = pl};
+	uint64_t now;
+
+	if (policy_lr_by_ca(pl->pol, vsid, &pi->arp_tpa) ||
+	    !policy_lr_l2only_foreach(pl->pol, vsid, flood_cb, &f) || !f.n)
+		return;
+	now = time_ns();
+	if (now - pl->flood_window_ns > 1000000000ull) {
+		pl->flood_window_ns = now;
+		pl->flood_count = 0;
+	}
+	if (pl->flood_count++ >= FLOOD_PER_SEC) {
+		pl->events[PLEV_ARP_FLOOD_LIMITED]++;
+		return;
+	}
+	TR(pl, "arp", "no record names %s: to the %d PA(s) with L2Only "
+	   "records of vsid %u", ip_fmt(&pi->arp_tpa, (char[IP_ADDR_STRLEN]){0}),
+	   f.n, vsid);
+	pl->events[PLEV_ARP_FLOODED]++;
+	for (int i = 0; i < f.n; i++) {
+		struct pbuf *c = pl_alloc(pl);
+
+		if (!c)
+			break;
+		memcpy(c->data, b->data, b->len);
+		c->len = b->len;
+		c->in_port = b->in_port;
+		c->vsid = vsid;
+		pl_forward_remote(pl, c, pi, vsid, f.recs[i],
+		                  policy_lr_by_mac(pl->pol, vsid,
+		                                   &pl->ports[port].vma->mac));
+	}
+}
+
 static void
 vm_arp(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
        uint32_t vsid)
@@ -358,6 +476,8 @@ vm_arp(struct pipeline *pl, int port, struct pbuf *b, struct pkt_info *pi,
 		return;
 	}
 	if (eth_is_multicast(&pi->eth_dst)) {
+		if (pi->arp_op == 1)
+			arp_flood(pl, port, b, pi, vsid);
 		vm_deliver(pl, b, pi, vsid, port);
 		return;
 	}
@@ -460,6 +580,13 @@ vm_input(struct pipeline *pl, int port, struct pbuf *b)
 			pl_drop(pl, b, DROP_SPOOFED_SRC_IP);
 			return;
 		}
+		/* 10b: a sender address no record owns, from an L2Only
+		 * MAC (what a wildcard would own is not learnt either) */
+		if ((!owner || (owner->type == LR_TYPE_GW_WILDCARD &&
+		                !eth_equal(&owner->mac, &vma->mac))) &&
+		    !ip_is_unspec(&pi.arp_spa) &&
+		    (rec = vm_l2only_rec(pl, vsid, &vma->mac)))
+			vm_learn(pl, vsid, &pi.arp_spa, &vma->mac, &rec->pa);
 		vm_arp(pl, port, b, &pi, vsid);
 		return;
 	}

@@ -597,6 +597,8 @@ lr_count(struct policy *p, const struct lr_node *l, int delta)
 	struct vsid_ent *ve = policy_vsid_find(p, l->rec.vsid);
 
 	ve->n_recs += (size_t)(ssize_t)delta;
+	if (l->rec.type == LR_TYPE_L2ONLY)
+		ve->n_l2only += (size_t)(ssize_t)delta;
 	if (lr_has_fam(&l->rec)) {
 		int fam = ip_fam(&l->rec.ca);
 
@@ -1242,6 +1244,29 @@ policy_lr_mac_types(const struct policy *p, uint32_t vsid,
 			types |= 1u << l->rec.type;
 	}
 	return types;
+}
+
+size_t
+policy_lr_l2only_foreach(const struct policy *p, uint32_t vsid,
+                         policy_lr_cb cb, void *aux)
+{
+	const struct vsid_ent *ve = policy_vsid_find(p, vsid);
+	size_t n = 0;
+
+	if (!ve || !ve->n_l2only)
+		return 0;
+	for (const struct plist *e = ve->lrs.next; e != &ve->lrs;
+	     e = e->next) {
+		const struct lr_node *l =
+		    CONTAINER_OF(e, struct lr_node, vsid_order);
+
+		if (l->rec.type != LR_TYPE_L2ONLY || !lr_visible(p, l))
+			continue;
+		n++;
+		if (cb(&l->rec, aux))
+			break;
+	}
+	return n;
 }
 
 void

@@ -158,6 +158,7 @@ struct vsid_ent {
 	struct plist rd_order; /* in rd->vsids */
 	size_t n_routes;
 	size_t n_recs;         /* lookup records (not doomed ones) */
+	size_t n_l2only;       /* of which L2Only (writers' view) */
 	struct plist lrs;      /* every lr_node of the VSID, by seq */
 	size_t n_fam[2];       /* records with a CA family: [0] v4, [1] v6 */
 	struct lpm *onlink[2]; /* on-link routes: struct cr_node */

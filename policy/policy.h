@@ -311,6 +311,12 @@ const struct lookup_record *policy_lr_wildcard(const struct policy *,
 unsigned policy_lr_mac_types(const struct policy *, uint32_t vsid,
                              const struct eth_addr *mac);
 
+/* The L2Only records of 'vsid' as the data path sees them, in seq order,
+ * until 'cb' returns non-zero: how many were visited.  O(1) for a VSID
+ * without L2Only records, else O(records of the VSID). */
+size_t policy_lr_l2only_foreach(const struct policy *, uint32_t vsid,
+                                policy_lr_cb cb, void *aux);
+
 /* Customer routes.  Key: (RDID, prefix).  _set replaces the route with
  * the same key. */
 int policy_cr_add(struct policy *, const struct customer_route *,
