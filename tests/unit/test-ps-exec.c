@@ -321,7 +321,8 @@ test_backend_messages(void)
 	    "Install-WindowsFeature -Name Hyper-V\n"
 	    "New-VMSwitch S -NetAdapterName Ethernet\nGet-VMSwitch\n";
 	struct fake *fk = fake_create();
-	struct ps_backend warn = {warn_call, fk}, broken = {broken_call, fk};
+	struct ps_backend warn = {warn_call, fk, NULL},
+	                  broken = {broken_call, fk, NULL};
 	struct ps_script *s = ps_parse("t.ps1", src, strlen(src));
 	char *out = NULL;
 	size_t n;
@@ -672,7 +673,7 @@ test_warning_action(void)
 	    "\"[$w2]\"\n"
 	    "Get-VMSwitch -WarningAction Stop\n";
 	struct fake *fk = fake_create();
-	struct ps_backend warn = {warn_call, fk};
+	struct ps_backend warn = {warn_call, fk, NULL};
 	struct ps_script *s = ps_parse("t.ps1", src, strlen(src));
 	char *out = NULL;
 	size_t n;
