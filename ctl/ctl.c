@@ -33,6 +33,7 @@ agent_call(void *ctx, const char *cmd, json_t *args, json_t **result,
 			*error = xasprintf("cannot connect to agent at %s: %s "
 			                   "(is hnv-agent running?)",
 			                   ctl->agent, strerror(-r));
+			ctl->agent_down = true;
 			return r;
 		}
 	}
@@ -127,6 +128,7 @@ ctl_call(struct ctl *ctl, const char *cmd, json_t *args, json_t **result)
 	r = ctl_backend(ctl, &be);
 	if (r)
 		return r;
+	ctl->agent_down = false;
 	r = be.call(be.ctx, cmd, args, &res, &err, &warn);
 	for (size_t i = 0; i < json_array_size(warn); i++) {
 		const char *w = json_string_value(json_array_get(warn, i));
@@ -139,8 +141,9 @@ ctl_call(struct ctl *ctl, const char *cmd, json_t *args, json_t **result)
 		fprintf(stderr, "hnvctl: %s\n", err ? err : strerror(-r));
 		free(err);
 		json_decref(res);
-		return ctl->http && http_unreachable(r) ? CTL_EXIT_NOAGENT
-		                                        : CTL_EXIT_FAIL;
+		return ctl->agent_down || (ctl->http && http_unreachable(r))
+		           ? CTL_EXIT_NOAGENT
+		           : CTL_EXIT_FAIL;
 	}
 	free(err);
 	if (result)

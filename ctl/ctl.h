@@ -44,6 +44,7 @@ struct ctl {
 	bool json;              /* --json: print results as JSON */
 	struct client *client;
 	struct http *http;
+	bool agent_down; /* the last request's agent could not be reached */
 };
 
 /* Connects unless connected: 0, or CTL_EXIT_NOAGENT after printing
