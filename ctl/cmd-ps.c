@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-ps: `hnvctl ps [--check] FILE|-` runs a PowerShell script of HNV
- * cmdlets against the agent (ctl/ps/ps.h).  The whole script is checked
- * first; nothing runs if it has errors.  --check stops after the check
- * and needs no agent.
+ * cmdlets against the agent, or the controller (ctl/ps/ps.h).  The whole
+ * script is checked first; nothing runs if it has errors.  --check stops
+ * after the check and needs neither.  Under --controller, a cmdlet's
+ * -ComputerName (or -CimSession) picks the host of its host-scoped
+ * objects, else --host does.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/client.h"
 #include "ctl/ctl.h"
 #include "ctl/ps/ps.h"
 
@@ -20,12 +21,20 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: hnvctl [--agent PATH] ps [--check] FILE|-\n"
+	        "       hnvctl --controller URL [--host NAME] [--agent PATH] "
+	        "ps FILE|-\n"
 	        "Runs a PowerShell script of Hyper-V Network Virtualization "
 	        "cmdlets (the\nbooks' and blogs' scripts, unchanged) against "
-	        "hnv-agent.  The script is\nchecked first: unknown cmdlets "
-	        "or parameters, bad values and unsupported\nconstructs are "
-	        "reported as FILE:LINE: CMDLET: message, and nothing runs.\n"
-	        "At the first request the agent refuses, the script stops.\n"
+	        "hnv-agent, or hnv-controller.\nThe script is checked first: "
+	        "unknown cmdlets or parameters, bad values\nand unsupported "
+	        "constructs are reported as FILE:LINE: CMDLET: message,\nand "
+	        "nothing runs.  At the first request refused, the script "
+	        "stops.\nUnder --controller, -ComputerName NAME (or "
+	        "-CimSession NAME) on a cmdlet\nchooses the host of its "
+	        "provider addresses and routes, switches, VMs and\nadapters "
+	        "(else --host); Get-NetAdapter asks --agent if given, else "
+	        "gives\nInterfaceIndex 0, the host's uplink to the "
+	        "controller.\n"
 	        "  --check  only check the script (no agent needed)\n"
 	        "Cmdlets: New/Get/Set/Remove-NetVirtualization{LookupRecord,"
 	        "CustomerRoute,\n  ProviderAddress,ProviderRoute}; "
@@ -120,13 +129,11 @@ cmd_ps_main(struct ctl *ctl, int argc, char **argv)
 		ps_script_destroy(s);
 		return CTL_EXIT_OK;
 	}
-	r = ctl_connect(ctl);
+	r = ctl_backend(ctl, &be);
 	if (r) {
 		ps_script_destroy(s);
 		return r;
 	}
-	be.call = client_ps_call;
-	be.ctx = ctl->client;
 	r = ps_exec(s, &be, stdout, stderr) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	ps_script_destroy(s);
 	return r;

@@ -2,11 +2,42 @@
 /*
  * cmd-status: `hnvctl status`, the agent's uplink (and its state: up, down,
  * gone), state file, version and ports, as "key: value" lines and a table of
- * ports (--json: the reply).
+ * ports (--json: the reply).  Under --controller: the controller's
+ * GET /v1/health and its hosts (--json: {"controller": .., "health": ..,
+ * "hosts": [...]}).
  */
 #include <string.h>
 
 #include "ctl/ctl.h"
+
+static int
+controller_status(struct ctl *ctl)
+{
+	json_t *health, *hosts, *all;
+	int r = ctl_call(ctl, "health", NULL, &health);
+
+	if (r)
+		return r;
+	r = ctl_call(ctl, "host.get", NULL, &hosts);
+	if (r) {
+		json_decref(health);
+		return r;
+	}
+	all = json_pack("{ssso}", "controller", ctl->controller, "health",
+	                health);
+	if (ctl->json) {
+		json_object_set(all, "hosts", hosts);
+		ctl_print_json(all, stdout);
+	} else {
+		ctl_print_human(all, stdout);
+		printf("hosts:\n");
+		if (json_array_size(hosts))
+			ctl_print_human(hosts, stdout);
+	}
+	json_decref(hosts);
+	json_decref(all);
+	return CTL_EXIT_OK;
+}
 
 int
 cmd_status_main(struct ctl *ctl, int argc, char **argv)
@@ -16,10 +47,14 @@ cmd_status_main(struct ctl *ctl, int argc, char **argv)
 		       "Shows the agent's uplink (name, state: up, down or "
 		       "gone, and why it\nis not up; ifindex, MAC, MTU), its "
 		       "state file, its version and its\nVM adapters, "
-		       "attached or not.\n");
+		       "attached or not.\n"
+		       "With --controller: the controller's health and its "
+		       "hosts.\n");
 		return CTL_EXIT_OK;
 	}
 	if (argc > 1)
 		return ctl_usage("status: unexpected argument '%s'", argv[1]);
+	if (ctl->controller)
+		return controller_status(ctl);
 	return ctl_call_print(ctl, "status", NULL);
 }

@@ -11,13 +11,59 @@
 #include <string.h>
 
 #include "ctl/client.h"
+#include "ctl/http.h"
+#include "ctl/ps/ps.h"
 #include "ctl/table.h"
+
+/* The agent, for the requests only it answers, when the controller is
+ * the backend: connected at the first such request. */
+static int
+agent_call(void *ctx, const char *cmd, json_t *args, json_t **result,
+           char **error, json_t **warnings)
+{
+	struct ctl *ctl = ctx;
+	int r;
+
+	if (!ctl->client) {
+		r = client_open(ctl->agent, &ctl->client);
+		if (r < 0) {
+			*result = NULL;
+			if (warnings)
+				*warnings = NULL;
+			*error = xasprintf("cannot connect to agent at %s: %s "
+			                   "(is hnv-agent running?)",
+			                   ctl->agent, strerror(-r));
+			ctl->agent_down = true;
+			return r;
+		}
+	}
+	return client_call(ctl->client, cmd, args, result, error, warnings);
+}
 
 int
 ctl_connect(struct ctl *ctl)
 {
 	int r;
 
+	if (ctl->controller) {
+		char *err = NULL;
+
+		if (ctl->http)
+			return 0;
+		r = http_open(ctl->controller, ctl->token_file, ctl->host,
+		              &ctl->http, &err);
+		if (r < 0) {
+			fprintf(stderr, "hnvctl: %s\n", err);
+			free(err);
+			return CTL_EXIT_FAIL;
+		}
+		if (ctl->agent_given) {
+			struct ps_backend agent = {agent_call, ctl, NULL};
+
+			http_set_agent(ctl->http, &agent);
+		}
+		return 0;
+	}
 	if (ctl->client)
 		return 0;
 	r = client_open(ctl->agent, &ctl->client);
@@ -34,23 +80,56 @@ ctl_connect(struct ctl *ctl)
 void
 ctl_disconnect(struct ctl *ctl)
 {
+	http_close(ctl->http);
+	ctl->http = NULL;
 	client_close(ctl->client);
 	ctl->client = NULL;
+}
+
+int
+ctl_backend(struct ctl *ctl, struct ps_backend *be)
+{
+	int r = ctl_connect(ctl);
+
+	if (r)
+		return r;
+	if (ctl->http) {
+		be->call = http_ps_call;
+		be->ctx = ctl->http;
+		be->set_host = http_ps_set_host;
+	} else {
+		be->call = client_ps_call;
+		be->ctx = ctl->client;
+		be->set_host = NULL;
+	}
+	return 0;
+}
+
+int
+ctl_need_controller(struct ctl *ctl, const char *what)
+{
+	if (ctl->controller)
+		return 0;
+	return ctl_usage("%s needs a controller: give --controller URL (or "
+	                 "set HNV_CONTROLLER)",
+	                 what);
 }
 
 int
 ctl_call(struct ctl *ctl, const char *cmd, json_t *args, json_t **result)
 {
 	json_t *res = NULL, *warn = NULL;
+	struct ps_backend be;
 	char *err = NULL;
 	int r;
 
 	if (result)
 		*result = NULL;
-	r = ctl_connect(ctl);
+	r = ctl_backend(ctl, &be);
 	if (r)
 		return r;
-	r = client_call(ctl->client, cmd, args, &res, &err, &warn);
+	ctl->agent_down = false;
+	r = be.call(be.ctx, cmd, args, &res, &err, &warn);
 	for (size_t i = 0; i < json_array_size(warn); i++) {
 		const char *w = json_string_value(json_array_get(warn, i));
 
@@ -62,7 +141,9 @@ ctl_call(struct ctl *ctl, const char *cmd, json_t *args, json_t **result)
 		fprintf(stderr, "hnvctl: %s\n", err ? err : strerror(-r));
 		free(err);
 		json_decref(res);
-		return CTL_EXIT_FAIL;
+		return ctl->agent_down || (ctl->http && http_unreachable(r))
+		           ? CTL_EXIT_NOAGENT
+		           : CTL_EXIT_FAIL;
 	}
 	free(err);
 	if (result)

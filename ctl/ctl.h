@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ctl: what hnvctl's subcommands share: the connection to the agent, error
- * and warning reporting, exit statuses, JSON and table output.  One file
- * per subcommand (cmd-*.c) declares its entry point here; ctl/hnvctl.c
- * parses the global options and dispatches.
+ * ctl: what hnvctl's subcommands share: the connection to the agent (its
+ * control socket, ctl/client.h) or to hnv-controller (its REST API,
+ * ctl/http.h: the same requests and results), error and warning
+ * reporting, exit statuses, JSON and table output.  One file per
+ * subcommand (cmd-*.c) declares its entry point here; ctl/hnvctl.c parses
+ * the global options and dispatches.
  *
- * Exit statuses: 0 success; 1 the agent refused the request (or a script
- * failed); 2 the agent cannot be reached; 64 usage error.
+ * With a controller, requests go to it; those only an agent answers
+ * (stats, trace, Get-NetAdapter's interface.get) go to the agent when
+ * one was named (--agent or $HNV_AGENT), else fail saying so.
+ *
+ * Exit statuses: 0 success; 1 the agent or the controller refused the
+ * request (or a script failed); 2 the agent or the controller cannot be
+ * reached; 64 usage error.
  */
 #ifndef CTL_CTL_H
 #define CTL_CTL_H
@@ -25,17 +32,32 @@ enum {
 };
 
 struct client;
+struct http;
+struct ps_backend;
 
 struct ctl {
-	const char *agent; /* socket path */
-	bool json;         /* --json: print results as JSON */
+	const char *agent;      /* socket path */
+	bool agent_given;       /* --agent or $HNV_AGENT, not the default */
+	const char *controller; /* URL, or NULL: talk to the agent */
+	const char *token_file; /* the controller's token, or NULL */
+	const char *host;       /* the host of host-scoped objects, or NULL */
+	bool json;              /* --json: print results as JSON */
 	struct client *client;
+	struct http *http;
+	bool agent_down; /* the last request's agent could not be reached */
 };
 
 /* Connects unless connected: 0, or CTL_EXIT_NOAGENT after printing
- * "hnvctl: cannot connect to agent at PATH: ... (is hnv-agent running?)". */
+ * "hnvctl: cannot connect to agent at PATH: ... (is hnv-agent running?)";
+ * with a controller, prepares its client (no request is sent): 0, or
+ * CTL_EXIT_FAIL after printing why (an unreadable token file). */
 int ctl_connect(struct ctl *);
 void ctl_disconnect(struct ctl *);
+/* Connects, then fills 'be' with the backend requests go to. */
+int ctl_backend(struct ctl *, struct ps_backend *be);
+/* "hnvctl: SUBCOMMAND needs --controller URL" unless there is one:
+ * 0, or CTL_EXIT_USAGE. */
+int ctl_need_controller(struct ctl *, const char *what);
 /* One request ('args' borrowed, NULL for {}).  Prints the reply's warnings
  * ("warning: ...") and an error ("hnvctl: ...") to stderr.  Returns 0 with
  * '*result' (owned by the caller; 'result' may be NULL), or an exit
@@ -69,5 +91,6 @@ int cmd_trace_main(struct ctl *, int argc, char **argv);
 int cmd_policy_main(struct ctl *, int argc, char **argv);
 int cmd_ps_main(struct ctl *, int argc, char **argv);
 int cmd_batch_main(struct ctl *, int argc, char **argv);
+int cmd_host_main(struct ctl *, int argc, char **argv);
 
 #endif

@@ -2,9 +2,11 @@
 /*
  * hnvctl: the OpenHNV command line.  Global options, then a subcommand:
  * the policy objects (cmd-object.c), status, stats, trace, policy, batch
- * (many lookup record changes at once), and ps, the PowerShell front end.
- * Everything talks to hnv-agent over its control socket
- * (doc/control-protocol.md).  See hnvctl(8).
+ * (many lookup record changes at once), ps, the PowerShell front end, and
+ * host (the controller's hosts).  Everything talks to hnv-agent over its
+ * control socket (doc/control-protocol.md), or with --controller to
+ * hnv-controller's REST API (doc/controller.md, ctl/http.h).  See
+ * hnvctl(8).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,42 +21,95 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: hnvctl [--agent PATH] [--json] OBJECT VERB [KEY "
+	fprintf(f, "usage: hnvctl [OPTIONS] [--json] OBJECT VERB [KEY "
 	           "VALUE]...\n"
-	           "       hnvctl [--agent PATH] [--json] status | stats "
+	           "       hnvctl [OPTIONS] [--json] status | stats "
 	           "[--clear] | trace KEY VALUE...\n"
-	           "       hnvctl [--agent PATH] [--json] policy show | policy "
+	           "       hnvctl [OPTIONS] [--json] policy show | policy "
 	           "clear\n"
-	           "       hnvctl [--agent PATH] ps [--check] FILE|-\n"
-	           "       hnvctl [--agent PATH] [--json] batch FILE|-\n"
+	           "       hnvctl [OPTIONS] ps [--check] FILE|-\n"
+	           "       hnvctl [OPTIONS] [--json] batch FILE|-\n"
+	           "       hnvctl --controller URL [--json] host list | add "
+	           "NAME | remove NAME\n"
 	           "\n"
 	           "Objects (alias) and their keys (policy/json.h):\n");
 	cmd_object_usage(f);
-	fprintf(
-	    f,
-	    "Verbs: add, get (show, list), set, remove (del).  Keys may "
-	    "use dashes\n(vm-name); numbers are decimal.\n"
-	    "\n"
-	    "Options:\n"
-	    "  --agent PATH  the agent's control socket (default $HNV_AGENT "
-	    "or\n                %s)\n"
-	    "  --json        print results as JSON\n"
-	    "  --version     print the version\n"
-	    "  -h, --help    this help; 'hnvctl SUBCOMMAND --help' for "
-	    "more\n"
-	    "\n"
-	    "Example: hnvctl lookup-record add ca 10.0.1.101 vsid 6000 "
-	    "mac 60:00:60:00:01:01 pa 192.168.0.22\n"
-	    "Exit status: 0 success, 1 refused by the agent or a script "
-	    "error,\n2 agent not reachable, 64 usage error.\n",
-	    CLIENT_DEFAULT_PATH);
+	fprintf(f,
+	        "Verbs: add, get (show, list), set, remove (del).  Keys may "
+	        "use dashes\n(vm-name); numbers are decimal.\n"
+	        "\n"
+	        "Options:\n"
+	        "  --agent PATH       the agent's control socket (default "
+	        "$HNV_AGENT or\n                     %s)\n"
+	        "  --controller URL   talk to hnv-controller's REST API "
+	        "instead (default\n                     $HNV_CONTROLLER); "
+	        "stats, trace and Get-NetAdapter still\n                     "
+	        "go to the agent if --agent (or $HNV_AGENT) is given\n"
+	        "  --token-file PATH  the controller's token (default "
+	        "$HNV_TOKEN_FILE)\n"
+	        "  --host NAME        the host of provider addresses and "
+	        "routes, switches,\n                     VMs and VM adapters "
+	        "under --controller (default $HNV_HOST)\n"
+	        "  --json             print results as JSON\n"
+	        "  --version          print the version\n"
+	        "  -h, --help         this help; 'hnvctl SUBCOMMAND --help' "
+	        "for more\n"
+	        "\n"
+	        "Example: hnvctl lookup-record add ca 10.0.1.101 vsid 6000 "
+	        "mac 60:00:60:00:01:01 pa 192.168.0.22\n"
+	        "Exit status: 0 success, 1 refused by the agent or the "
+	        "controller, or a script\nerror, 2 agent or controller not "
+	        "reachable, 64 usage error.\n",
+	        CLIENT_DEFAULT_PATH);
+}
+
+/* "--NAME VALUE" or "--NAME=VALUE" at argv[*i]: 1 with '*value' (and *i
+ * past it), 0 if argv[*i] is not --NAME, -1 if the value is missing. */
+static int
+option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return 0;
+	if (argv[*i][n] == '=') {
+		*value = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *env = getenv("HNV_AGENT");
-	struct ctl ctl = {.agent = env && *env ? env : CLIENT_DEFAULT_PATH};
+	static const struct {
+		const char *name, *what;
+	} opts[] = {
+	    {"--agent", "a path"},
+	    {"--controller", "a URL"},
+	    {"--token-file", "a path"},
+	    {"--host", "a host name"},
+	};
+	struct ctl ctl = {
+	    .agent = env("HNV_AGENT") ? env("HNV_AGENT") : CLIENT_DEFAULT_PATH,
+	    .agent_given = env("HNV_AGENT") != NULL,
+	    .controller = env("HNV_CONTROLLER"),
+	    .token_file = env("HNV_TOKEN_FILE"),
+	    .host = env("HNV_HOST"),
+	};
 	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
 	const char *sub;
 	int n = 0, r;
@@ -63,19 +118,45 @@ main(int argc, char **argv)
 		return CTL_EXIT_FAIL;
 	/* Global options may come anywhere before a script path. */
 	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		size_t o;
+		int got = 0;
+
 		if (!strcmp(argv[i], "--json")) {
 			ctl.json = true;
-		} else if (!strcmp(argv[i], "--agent")) {
-			if (i + 1 >= argc) {
-				free(rest);
-				return ctl_usage("--agent needs a path");
-			}
-			ctl.agent = argv[++i];
-		} else if (!strncmp(argv[i], "--agent=", 8)) {
-			ctl.agent = argv[i] + 8;
-		} else {
-			rest[n++] = argv[i];
+			continue;
 		}
+		for (o = 0; o < ARRAY_SIZE(opts); o++) {
+			got = option(argc, argv, &i, opts[o].name, &v);
+			if (got)
+				break;
+		}
+		if (got < 0) {
+			free(rest);
+			return ctl_usage("%s needs %s", opts[o].name,
+			                 opts[o].what);
+		}
+		if (!got) {
+			rest[n++] = argv[i];
+			continue;
+		}
+		if (o == 0) {
+			ctl.agent = v;
+			ctl.agent_given = true;
+		} else if (o == 1) {
+			ctl.controller = *v ? v : NULL;
+		} else if (o == 2) {
+			ctl.token_file = v;
+		} else {
+			ctl.host = *v ? v : NULL;
+		}
+	}
+	if (ctl.controller && strncmp(ctl.controller, "http://", 7) &&
+	    strncmp(ctl.controller, "https://", 8)) {
+		free(rest);
+		return ctl_usage("--controller '%s': expected http://HOST:PORT "
+		                 "or https://HOST:PORT",
+		                 ctl.controller);
 	}
 	if (!n) {
 		usage(stderr);
@@ -103,6 +184,8 @@ main(int argc, char **argv)
 		r = cmd_ps_main(&ctl, n, rest);
 	} else if (!strcmp(sub, "batch")) {
 		r = cmd_batch_main(&ctl, n, rest);
+	} else if (!strcmp(sub, "host")) {
+		r = cmd_host_main(&ctl, n, rest);
 	} else {
 		r = ctl_usage("unknown command '%s' (try 'hnvctl --help')",
 		              sub);

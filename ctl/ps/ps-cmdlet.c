@@ -344,6 +344,15 @@ static const struct ps_param common_params[] = {
     {"OutVariable", PS_P_VARNAME, NULL, -1, 0, "ov"},
     END,
 };
+/* The cmdlets that send requests take the host they run on: Hyper-V's
+ * -ComputerName, the CIM cmdlets' -CimSession (a computer name here).
+ * Under hnvctl --controller it picks the host of host-scoped objects
+ * (ps-exec.c). */
+static const struct ps_param remote_params[] = {
+    {"ComputerName", PS_P_STRING, NULL, -1, 0, "cn"},
+    {"CimSession", PS_P_STRING, NULL, -1, 0, "Session"},
+    END,
+};
 /* Cmdlets whose output is not printed take -PassThru to print it. */
 static const struct ps_param passthru_params[] = {
     {"PassThru", PS_P_SWITCH, NULL, -1, 0, NULL},
@@ -556,24 +565,33 @@ name_starts(const struct ps_param *p, const char *name)
 	return NULL;
 }
 
+bool
+ps_cmdlet_remote(const struct ps_cmdlet *c)
+{
+	return c->id <= PS_C_VM_STATE;
+}
+
 int
 ps_cmdlet_param(const struct ps_cmdlet *c, const char *name,
                 const struct ps_param **out, char **msg)
 {
-	const struct ps_param *lists[3] = {c->params, common_params, NULL};
+	const struct ps_param *lists[4] = {c->params, common_params, NULL,
+	                                   NULL};
 	const struct ps_param *hit = NULL, *near = NULL;
 	char *amb = NULL;
 	size_t n_hits = 0;
 
 	if (c->flags & PS_CF_QUIET)
 		lists[2] = passthru_params;
-	for (size_t l = 0; l < 3; l++)
+	if (ps_cmdlet_remote(c))
+		lists[3] = remote_params;
+	for (size_t l = 0; l < 4; l++)
 		for (const struct ps_param *p = lists[l]; p && p->name; p++)
 			if (name_is(p, name)) {
 				*out = p;
 				return 0;
 			}
-	for (size_t l = 0; l < 3; l++) {
+	for (size_t l = 0; l < 4; l++) {
 		for (const struct ps_param *p = lists[l]; p && p->name; p++) {
 			const char *as = name_starts(p, name);
 

@@ -85,6 +85,7 @@ struct ps_exec {
 	size_t n_parens, cap_parens;
 	struct ps_objs item; /* ForEach-Object's $_, when 'has_item' */
 	bool has_item;
+	char *host; /* the running cmdlet's -ComputerName, or NULL */
 };
 
 int
@@ -123,6 +124,8 @@ ps_exec_call(struct ps_exec *x, const char *cmd, json_t *args, json_t **result)
 	const char *stop = NULL;
 	int r;
 
+	if (x->be->set_host)
+		x->be->set_host(x->be->ctx, x->host);
 	r = x->be->call(x->be->ctx, cmd, args, &res, &err, &warn);
 	json_decref(args);
 	for (size_t i = 0; i < json_array_size(warn); i++) {
@@ -1242,6 +1245,57 @@ set_param_var(struct ps_exec *x, const struct ps_cmd *c, const char *param,
 	ps_objs_clear(&copy);
 }
 
+/* The host -ComputerName (or -CimSession) names: 0 with '*host'
+ * (malloc'd; NULL for none or this host), or -1. */
+static int
+cmd_host(struct ps_exec *x, const struct ps_cmd *c, char **host)
+{
+	static const char *const local[] = {"localhost", ".", "127.0.0.1",
+	                                    "::1"};
+	const struct ps_arg *a = ps_parse_arg(c, "ComputerName");
+	const char *param = "ComputerName", *name;
+	json_t *v;
+
+	*host = NULL;
+	if (!a) {
+		a = ps_parse_arg(c, "CimSession");
+		param = "CimSession";
+	}
+	if (!a)
+		return 0;
+	v = ps_exec_arg(x, a);
+	if (!v)
+		return -1;
+	if (json_is_array(v) && json_array_size(v) == 1) {
+		json_t *one = json_incref(json_array_get(v, 0));
+
+		json_decref(v);
+		v = one;
+	}
+	name = json_string_value(v);
+	if (!name || !*name) {
+		json_decref(v);
+		return ps_exec_fail(x, "-%s: give one computer name", param);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(local); i++)
+		if (!strcasecmp(name, local[i])) {
+			json_decref(v);
+			return 0;
+		}
+	if (!x->be->set_host) {
+		ps_exec_fail(x,
+		             "-%s %s: the agent's socket reaches this host "
+		             "only; other hosts are reached through the "
+		             "controller (hnvctl --controller URL)",
+		             param, name);
+		json_decref(v);
+		return -1;
+	}
+	*host = xstrdup(name);
+	json_decref(v);
+	return 0;
+}
+
 /* Runs one command with its common parameters (see the top). */
 static int
 run_command(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
@@ -1256,16 +1310,19 @@ run_command(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	struct ps_objs outer_warnings = {0};
 	enum action outer_wa = x->warn_action;
 	size_t mark = x->n_parens;
+	char *outer_host = x->host, *host = NULL;
 
 	/* A command runs inside another's ( ) or ForEach-Object block: keep
 	 * that one's warning state. */
 	ps_objs_move(&outer_warnings, &x->warnings);
 	if (cmd_action(x, c, "ErrorAction", "ErrorActionPreference", &ea) < 0 ||
 	    cmd_action(x, c, "WarningAction", "WarningPreference", &wa) < 0 ||
-	    (wi && !(w = ps_exec_arg(x, wi)))) {
+	    (wi && !(w = ps_exec_arg(x, wi))) ||
+	    (ps_cmdlet_remote(c->cmdlet) && cmd_host(x, c, &host) < 0)) {
 		r = -1;
 		goto out;
 	}
+	x->host = host;
 	x->warn_action = wa;
 	if (json_is_true(w) && (c->cmdlet->flags & PS_CF_CHANGES))
 		r = whatif(x, c, in, piped);
@@ -1292,6 +1349,8 @@ run_command(struct ps_exec *x, const struct ps_cmd *c, const struct ps_objs *in,
 	ps_objs_clear(&errs);
 out:
 	x->warn_action = outer_wa;
+	x->host = outer_host;
+	free(host);
 	ps_objs_move(&x->warnings, &outer_warnings);
 	parens_pop(x, mark);
 	return r;

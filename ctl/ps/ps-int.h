@@ -269,7 +269,8 @@ enum ps_cmdlet_id {
 	PS_C_NETADAPTER_GET,
 	PS_C_VM_GET,
 	PS_C_VM_REMOVE,
-	PS_C_VM_STATE, /* Start-VM, Stop-VM, Restart-VM */
+	PS_C_VM_STATE, /* Start-VM, Stop-VM, Restart-VM; the last of the
+	                  cmdlets that send requests (ps_cmdlet_remote) */
 	PS_C_WHERE,
 	PS_C_FOREACH,
 	PS_C_SELECT,
@@ -307,6 +308,8 @@ enum ps_otype ps_cmdlet_input(const struct ps_cmdlet *cl);
 bool ps_cmdlet_is_typo(const char *typed, const char *name);
 /* The known cmdlet closest to a misspelt 'name', or NULL. */
 const char *ps_cmdlet_suggest(const char *name);
+/* Does 'cl' send requests (and so take -ComputerName, -CimSession)? */
+bool ps_cmdlet_remote(const struct ps_cmdlet *cl);
 /* Resolves a parameter name the PowerShell way: exact (or alias) match,
  * else a unique prefix; includes the common parameters.  0, or -ENOENT /
  * -EINVAL (ambiguous) with '*msg' (malloc'd). */

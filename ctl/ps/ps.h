@@ -26,6 +26,12 @@
  * '*error' (malloc'd, the agent's message or a transport error).  It may
  * set '*warnings' (a JSON array of strings, owned by the caller) either
  * way.
+ *
+ * set_host (may be NULL) is called before each request with the host a
+ * cmdlet's -ComputerName or -CimSession names, or NULL when it names none
+ * (or "localhost"): the backend's default host.  A backend with one host
+ * (the agent's socket) leaves it NULL; a cmdlet naming another host is
+ * then an error.
  */
 #ifndef CTL_PS_H
 #define CTL_PS_H
@@ -38,6 +44,7 @@ struct ps_backend {
 	int (*call)(void *ctx, const char *cmd, json_t *args, json_t **result,
 	            char **error, json_t **warnings);
 	void *ctx;
+	void (*set_host)(void *ctx, const char *host);
 };
 
 struct ps_script;

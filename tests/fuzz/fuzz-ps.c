@@ -87,7 +87,7 @@ canned_call(void *ctx, const char *cmd, json_t *args, json_t **result,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ps_backend be = {canned_call, NULL};
+	struct ps_backend be = {canned_call, NULL, NULL};
 	struct ps_script *s = ps_parse("fuzz.ps1", (const char *)data, size);
 	char *out = NULL;
 	size_t n = 0;

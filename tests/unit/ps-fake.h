@@ -463,7 +463,7 @@ fake_destroy(struct fake *fk)
 static UNUSED struct ps_backend
 fake_backend(struct fake *fk)
 {
-	struct ps_backend be = {fake_call, fk};
+	struct ps_backend be = {fake_call, fk, NULL};
 
 	return be;
 }

@@ -321,7 +321,8 @@ test_backend_messages(void)
 	    "Install-WindowsFeature -Name Hyper-V\n"
 	    "New-VMSwitch S -NetAdapterName Ethernet\nGet-VMSwitch\n";
 	struct fake *fk = fake_create();
-	struct ps_backend warn = {warn_call, fk}, broken = {broken_call, fk};
+	struct ps_backend warn = {warn_call, fk, NULL},
+	                  broken = {broken_call, fk, NULL};
 	struct ps_script *s = ps_parse("t.ps1", src, strlen(src));
 	char *out = NULL;
 	size_t n;
@@ -672,7 +673,7 @@ test_warning_action(void)
 	    "\"[$w2]\"\n"
 	    "Get-VMSwitch -WarningAction Stop\n";
 	struct fake *fk = fake_create();
-	struct ps_backend warn = {warn_call, fk};
+	struct ps_backend warn = {warn_call, fk, NULL};
 	struct ps_script *s = ps_parse("t.ps1", src, strlen(src));
 	char *out = NULL;
 	size_t n;
@@ -886,16 +887,111 @@ out:
 	json_decref(args);
 }
 
+/* A backend with hosts: each request is logged with the host set for
+ * it ("cmd@host", "cmd@-" for the default). */
+struct hosted {
+	struct fake *fk;
+	char *host;
+	json_t *log;
+};
+
+static void
+hosted_set_host(void *ctx, const char *host)
+{
+	struct hosted *h = ctx;
+
+	free(h->host);
+	h->host = host ? xstrdup(host) : NULL;
+}
+
+static int
+hosted_call(void *ctx, const char *cmd, json_t *args, json_t **result,
+            char **error, json_t **warnings)
+{
+	struct hosted *h = ctx;
+
+	json_array_append_new(
+	    h->log, json_sprintf("%s@%s", cmd, h->host ? h->host : "-"));
+	return fake_call(h->fk, cmd, args, result, error, warnings);
+}
+
+static void
+test_computer_name(void)
+{
+	static const char src[] =
+	    "New-VMSwitch S -NetAdapterName Ethernet -ComputerName Host2\n"
+	    "Get-VMSwitch -CimSession Host3 | Out-Null\n"
+	    "Get-VMSwitch -ComputerName localhost | Out-Null\n"
+	    "Get-NetVirtualizationLookupRecord -cn Host4\n"
+	    "$s = 'Host5'\n"
+	    "New-VM -Name (Get-VMSwitch -ComputerName $s).Name -ComputerName "
+	    "Host6\n"
+	    "Get-VM\n";
+	struct hosted h = {fake_create(), NULL, json_array()};
+	struct ps_backend be = {hosted_call, &h, hosted_set_host};
+	struct ps_script *s = ps_parse("t.ps1", src, strlen(src));
+	char *out = NULL, *log;
+	size_t n;
+	FILE *f = open_memstream(&out, &n);
+
+	CHECK_EQ(ps_script_n_errors(s), 0);
+	CHECK_EQ(ps_exec(s, &be, f, f), 0);
+	fclose(f);
+	log = json_dumps(h.log, JSON_COMPACT);
+	/* Each cmdlet's own host, the nested ( ) one's inside it, and the
+	 * default again after. */
+	CHECK_STR(log, "[\"switch.add@Host2\",\"switch.get@Host3\","
+	               "\"switch.get@-\",\"lookup-record.get@Host4\","
+	               "\"switch.get@Host5\",\"vm.add@Host6\","
+	               "\"vm.get@-\"]");
+	free(log);
+	free(out);
+	ps_script_destroy(s);
+
+	/* The agent's socket is one host: another name is an error. */
+	out = NULL;
+	CHECK_EQ(fake_run(h.fk, "t.ps1",
+	                  "Get-VMSwitch -ComputerName localhost\n"
+	                  "Get-VMSwitch -ComputerName Host2\n",
+	                  strlen("Get-VMSwitch -ComputerName localhost\n"
+	                         "Get-VMSwitch -ComputerName Host2\n"),
+	                  &out),
+	         1);
+	CHECK(out && strstr(out, "t.ps1:2: Get-VMSwitch: -ComputerName Host2: "
+	                         "the agent's socket reaches this host only"));
+	free(out);
+	/* Only the cmdlets that send requests take it. */
+	s = ps_parse("t.ps1", "Write-Host x -ComputerName H\n",
+	             strlen("Write-Host x -ComputerName H\n"));
+	CHECK_EQ(ps_script_n_errors(s), 1);
+	ps_script_destroy(s);
+	fake_destroy(h.fk);
+	free(h.host);
+	json_decref(h.log);
+}
+
 const struct test_case tests[] = {
-    TEST(test_new_requests),     TEST(test_hyperv_requests),
-    TEST(test_where_filters),    TEST(test_variables),
-    TEST(test_variable_errors),  TEST(test_runtime_stop),
-    TEST(test_set_and_remove),   TEST(test_set_no_match),
-    TEST(test_backend_messages), TEST(test_unsupported_and_errors),
-    TEST(test_format),           TEST(test_obj_format),
-    TEST(test_socket_backend),   TEST(test_select),
-    TEST(test_sort_measure),     TEST(test_write_and_expand),
-    TEST(test_whatif),           TEST(test_error_action),
-    TEST(test_warning_action),   TEST(test_vm_cmdlets),
-    TEST(test_format_views),     {0},
+    TEST(test_new_requests),
+    TEST(test_hyperv_requests),
+    TEST(test_where_filters),
+    TEST(test_variables),
+    TEST(test_variable_errors),
+    TEST(test_runtime_stop),
+    TEST(test_set_and_remove),
+    TEST(test_set_no_match),
+    TEST(test_backend_messages),
+    TEST(test_unsupported_and_errors),
+    TEST(test_format),
+    TEST(test_obj_format),
+    TEST(test_socket_backend),
+    TEST(test_select),
+    TEST(test_sort_measure),
+    TEST(test_write_and_expand),
+    TEST(test_whatif),
+    TEST(test_error_action),
+    TEST(test_warning_action),
+    TEST(test_vm_cmdlets),
+    TEST(test_format_views),
+    TEST(test_computer_name),
+    {0},
 };
