@@ -37,7 +37,8 @@ static const struct {
 };
 
 /* What the API adds to every object, and the warnings of a write. */
-static const char *const api_extra[] = {"id", "revision", "warnings", NULL};
+static const char *const api_extra[] = {"id", "revision", "warnings", "host",
+                                        NULL};
 
 void
 rest_req_uninit(struct rest_req *r)
