@@ -19,6 +19,8 @@
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
 
+#define AGENT_VERSION "0.1"
+
 /* The uplink: up (forwarding), down (exists, but down or no carrier),
  * gone (no interface of that name).  See uplink.c. */
 enum uplink_state { UPLINK_UP, UPLINK_DOWN, UPLINK_GONE };

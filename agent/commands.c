@@ -24,6 +24,7 @@
 
 #include "agent/agent.h"
 #include "agent/store.h"
+#include "agent/sync.h"
 #include "io/link.h"
 #include "io/netns.h"
 #include "lib/log.h"
@@ -432,7 +433,8 @@ cmd_status(struct agent *a)
 	    "uplink_ifindex", a->uplink_ifindex, "uplink_mac",
 	    eth_fmt(&a->uplink_mac, mac), "uplink_mtu", a->uplink_mtu, "encap",
 	    pipeline_encap_name(a->encap), "state_file", a->state_path,
-	    "netns_prefix", a->netns_prefix, "ports", ports, "version", "0.1");
+	    "netns_prefix", a->netns_prefix, "ports", ports, "version",
+	    AGENT_VERSION);
 }
 
 static json_t *
@@ -667,6 +669,30 @@ latency_json(const struct agent *a)
 	    "max_loop_us", (json_int_t)(a->lat.max_loop / 1000));
 }
 
+/* Under a controller, what changes the policy is its alone. */
+static bool
+is_policy_write(const char *cmd)
+{
+	const char *dot = strchr(cmd, '.');
+
+	if (!strcmp(cmd, "batch") || !strcmp(cmd, "policy.clear"))
+		return true;
+	return dot && (!strcmp(dot + 1, "add") || !strcmp(dot + 1, "set") ||
+	               !strcmp(dot + 1, "remove"));
+}
+
+/* status: where the agent is with its controller. */
+static json_t *
+controller_json(struct agent *a)
+{
+	json_t *o = json_object(), *pos = syncapply_status(a->sa);
+
+	sync_status(a->sync, o);
+	json_object_update(o, pos);
+	json_decref(pos);
+	return o;
+}
+
 /* A command: 0 with *res (and *ticket for a change), 0 with a->job set
  * (a job will answer), or an error with m->err. */
 static int
@@ -676,6 +702,13 @@ dispatch(struct agent *a, const char *cmd, const json_t *args, json_t **res,
 	const char *dot = strchr(cmd, '.');
 
 	snprintf(what, what_len, "%s", cmd);
+	if (a->controller_url && is_policy_write(cmd)) {
+		snprintf(m->err, sizeof(m->err),
+		         "%s: this host's policy is managed by the controller "
+		         "at %.300s",
+		         cmd, a->controller_url);
+		return -EPERM;
+	}
 	if (dot) {
 		for (size_t i = 0; i < ARRAY_SIZE(objtypes); i++) {
 			size_t n = strlen(objtypes[i].name);
@@ -697,11 +730,17 @@ dispatch(struct agent *a, const char *cmd, const json_t *args, json_t **res,
 		json_object_set_new(
 		    *res, "store_backlog",
 		    json_integer((json_int_t)store_backlog(a->store)));
+		if (a->sync)
+			json_object_set_new(*res, "controller",
+			                    controller_json(a));
 		return 0;
 	}
 	if (!strcmp(cmd, "stats")) {
 		*res = cmd_stats(a);
 		json_object_set_new(*res, "control", latency_json(a));
+		if (a->sync)
+			json_object_set_new(*res, "sync",
+			                    syncapply_status(a->sa));
 		return 0;
 	}
 	if (!strcmp(cmd, "stats.clear")) {
