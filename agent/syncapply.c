@@ -45,6 +45,7 @@ struct syncapply {
 
 	/* A reset: its pages so far named these. */
 	bool resetting;
+	char reset_epoch[SA_EPOCH_MAX];
 	struct hmap named;   /* named_lr */
 	json_t *named_small; /* key string -> true */
 
@@ -1265,9 +1266,17 @@ syncapply_start(struct agent *a, json_t *reply)
 	s->revision =
 	    (uint64_t)json_integer_value(json_object_get(reply, "revision"));
 	snprintf(s->epoch, sizeof(s->epoch), "%s", epoch ? epoch : "");
+	if (reset && sa->resetting && strcmp(sa->reset_epoch, s->epoch)) {
+		/* The controller started over (its database was replaced
+		 * in the middle): what the old pages named counts no more. */
+		log_info("controller resync restarted (epoch %s)", s->epoch);
+		sa->resetting = false;
+	}
 	if (reset && !sa->resetting) {
 		named_clear(sa);
 		sa->resetting = true;
+		snprintf(sa->reset_epoch, sizeof(sa->reset_epoch), "%s",
+		         s->epoch);
 		sa->resets++;
 		log_info("controller resync from revision %llu (epoch %s)",
 		         (unsigned long long)s->revision, s->epoch);
