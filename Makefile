@@ -118,6 +118,15 @@ $(O)/tests/test-store: $(O)/obj/tests/unit/test-store.o $(O)/obj/tests/unit/harn
 $(O)/tests/asan-test-store: $(O)/asan/tests/unit/test-store.o $(O)/asan/tests/unit/harness.o $(call aobj,agent/store.c) $(ACTL_LIB) $(ALIB)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
+# test-syncapply applies controller replies (agent/syncapply.c, with
+# objects.c and store.c; the test fakes the ports).
+SYNC_TEST_SRCS := agent/syncapply.c agent/objects.c agent/store.c agent/sync.c
+$(O)/tests/test-syncapply: $(O)/obj/tests/unit/test-syncapply.o $(O)/obj/tests/unit/harness.o $(call obj,$(SYNC_TEST_SRCS)) $(CTL_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(O)/tests/asan-test-syncapply: $(O)/asan/tests/unit/test-syncapply.o $(O)/asan/tests/unit/harness.o $(call aobj,$(SYNC_TEST_SRCS)) $(ACTL_LIB) $(ALIB)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
 $(O)/tests/replay-%: $(O)/obj/tests/fuzz/fuzz-%.o $(O)/obj/tests/fuzz/replay.o $(CTL_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -19,11 +19,15 @@
 #include "pipeline/pipeline.h"
 #include "policy/policy.h"
 
+#define AGENT_VERSION "0.1"
+
 /* The uplink: up (forwarding), down (exists, but down or no carrier),
  * gone (no interface of that name).  See uplink.c. */
 enum uplink_state { UPLINK_UP, UPLINK_DOWN, UPLINK_GONE };
 
 struct link_monitor;
+struct sync;
+struct syncapply;
 
 struct agent {
 	/* configuration */
@@ -51,6 +55,13 @@ struct agent {
 	struct parser *parser; /* large requests (parse.h) */
 	struct job *job;       /* the job running, if any */
 
+	/* Under a controller (--controller; NULL: none): sync.c talks to
+	 * it in a thread of its own, syncapply.c applies its replies. */
+	const char *controller_url;
+	const char *controller_host;
+	struct sync *sync;
+	struct syncapply *sa;
+
 	int epfd;
 	int listen_fd;
 	bool quit;
@@ -74,7 +85,8 @@ enum {
 	EV_SIGNAL,
 	EV_LINK,
 	EV_STORE,
-	EV_PARSER
+	EV_PARSER,
+	EV_SYNC
 };
 #define EV_ID(type, id) ((uint64_t)(type) << 32 | (uint32_t)(id))
 
@@ -127,6 +139,28 @@ enum {
 };
 uint64_t agent_save(struct agent *, unsigned families);
 
+/* objects.c: changes with effects beyond the policy, for commands.c and
+ * syncapply.c alike.  0 or a negative errno with m->err; on error
+ * nothing changed.  Nothing is saved: the caller saves (agent_save). */
+/* agent_save without closing the transaction. */
+void agent_queue_save(struct agent *, unsigned families);
+/* Adds the switch and brings it up (a bridge for a non-HNV switch). */
+int obj_switch_add(struct agent *, const struct vswitch *, struct pmsg *);
+/* 1 removed, 0 no such switch, -EBUSY while adapters use it. */
+int obj_switch_remove(struct agent *, const char *name, struct pmsg *);
+/* Adds the adapter (a MAC generated if 'v' has none) and attaches it
+ * (TAP or veth, the VM's namespace made if missing). */
+int obj_vma_add(struct agent *, struct vm_adapter *v, struct pmsg *);
+/* Changes MAC and VSID of the adapter with v's key (a zero MAC keeps
+ * its MAC); moving it to another switch is refused. */
+int obj_vma_set(struct agent *, struct vm_adapter *v, struct pmsg *);
+/* Detaches (deleting the interfaces) and removes the matches: how many. */
+int obj_vma_remove(struct agent *, const struct policy_filter *);
+/* New-VM: its namespace, and the registry. */
+int obj_vm_add(struct agent *, const char *vm, struct pmsg *);
+/* Removes its adapters and namespace: 1, or 0 for an unknown VM. */
+int obj_vm_remove(struct agent *, const char *vm);
+
 /* lrjob.c: the lookup record jobs.  Each starts a->job or returns an
  * error (m set) for a request it cannot start. */
 int lrjob_change(struct agent *, const char *verb, const json_t *args,
@@ -154,8 +188,11 @@ int ports_set_mac(struct agent *, struct vm_adapter *, struct pmsg *);
 /* After provider addresses change: TAP MTUs follow the PA family. */
 void ports_update_mtu(struct agent *);
 void ports_generate_mac(struct eth_addr *);
+/* A VM's namespace: made if missing; removed (a failure is logged). */
+int ports_vm_create(struct agent *, const char *vm, struct pmsg *);
+void ports_vm_delete(struct agent *, const char *vm);
 
-/* The VM registry: names in a->vms, case-insensitive. */
+/* The VM registry (objects.c): names in a->vms, case-insensitive. */
 bool agent_vm_known(const struct agent *, const char *vm);
 void agent_vm_remember(struct agent *, const char *vm);
 

@@ -24,86 +24,11 @@
 
 #include "agent/agent.h"
 #include "agent/store.h"
+#include "agent/sync.h"
 #include "io/link.h"
 #include "io/netns.h"
 #include "lib/log.h"
 #include "policy/json.h"
-
-/* ---- saving the small families ---- */
-
-static int
-meta_sw_cb(const struct vswitch *sw, void *aux)
-{
-	return json_array_append_new(aux, sw_to_json(sw));
-}
-
-static int
-meta_vma_cb(struct vm_adapter *v, void *aux)
-{
-	return json_array_append_new(aux, vma_to_json(v));
-}
-
-static int
-meta_pa_cb(const struct provider_address *o, void *aux)
-{
-	return json_array_append_new(aux, pa_to_json(o));
-}
-
-static int
-meta_pr_cb(const struct provider_route *o, void *aux)
-{
-	return json_array_append_new(aux, pr_to_json(o));
-}
-
-static int
-meta_cr_cb(const struct customer_route *o, void *aux)
-{
-	return json_array_append_new(aux, cr_to_json(o));
-}
-
-static void
-save_family(struct agent *a, const char *name, json_t *arr)
-{
-	store_meta_put(a->store, name,
-	               json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER));
-	json_decref(arr);
-}
-
-/* A small family is rewritten whole: O(its size), tens of objects. */
-uint64_t
-agent_save(struct agent *a, unsigned families)
-{
-	json_t *arr;
-
-	if (families & SAVE_SWITCHES) {
-		arr = json_array();
-		policy_sw_foreach(a->pol, meta_sw_cb, arr);
-		save_family(a, "switches", arr);
-	}
-	if (families & SAVE_ADAPTERS) {
-		arr = json_array();
-		policy_vma_foreach(a->pol, NULL, meta_vma_cb, arr);
-		save_family(a, "vm_adapters", arr);
-	}
-	if (families & SAVE_PAS) {
-		arr = json_array();
-		policy_pa_foreach(a->pol, NULL, meta_pa_cb, arr);
-		save_family(a, "provider_addresses", arr);
-	}
-	if (families & SAVE_PRS) {
-		arr = json_array();
-		policy_pr_foreach(a->pol, NULL, meta_pr_cb, arr);
-		save_family(a, "provider_routes", arr);
-	}
-	if (families & SAVE_CRS) {
-		arr = json_array();
-		policy_cr_foreach(a->pol, NULL, meta_cr_cb, arr);
-		save_family(a, "customer_routes", arr);
-	}
-	if (families & SAVE_VMS)
-		save_family(a, "vms", json_incref(a->vms));
-	return store_mark(a->store);
-}
 
 json_t *
 commands_error(const char *msg)
@@ -268,49 +193,21 @@ sw_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 	int err = sw_from_json(args, &sw, m);
 
 	if (!err)
-		err = policy_sw_add(a->pol, &sw, m);
-	if (err)
-		return err;
-	err = ports_switch_up(a, &sw, m);
-	if (err) {
-		policy_sw_remove(a->pol, sw.name);
-		return err;
-	}
-	*res = sw_to_json(&sw);
-	return 0;
-}
-
-static int
-sw_in_use_cb(struct vm_adapter *vma, void *aux)
-{
-	(void)vma;
-	(void)aux;
-	return 1;
+		err = obj_switch_add(a, &sw, m);
+	if (!err)
+		*res = sw_to_json(&sw);
+	return err;
 }
 
 static int
 sw_rm(struct agent *a, const struct policy_filter *f, struct pmsg *m)
 {
-	const struct vswitch *sw;
-	struct policy_filter uf = {.fields = F_SWITCH};
-
 	if (!(f->fields & F_NAME)) {
 		snprintf(m->err, sizeof(m->err),
 		         "switch: remove needs field 'name'");
 		return -EINVAL;
 	}
-	sw = policy_sw_find(a->pol, f->name);
-	if (!sw)
-		return 0;
-	strlcpy_(uf.sw, sw->name, sizeof(uf.sw));
-	if (policy_vma_foreach(a->pol, &uf, sw_in_use_cb, NULL)) {
-		snprintf(m->err, sizeof(m->err),
-		         "switch '%s' still has VM adapters: remove them first",
-		         sw->name);
-		return -EBUSY;
-	}
-	ports_switch_down(a, sw);
-	return policy_sw_remove(a->pol, f->name) == 0 ? 1 : 0;
+	return obj_switch_remove(a, f->name, m);
 }
 
 /* VM adapters: creating, changing and removing interfaces. */
@@ -333,87 +230,34 @@ vma_get(struct agent *a, const struct policy_filter *f)
 static int
 vma_add(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 {
-	struct vm_adapter v, *vma;
+	struct vm_adapter v;
 	int err = vma_from_json(args, &v, m);
 
-	if (err)
-		return err;
-	if (eth_is_zero(&v.mac))
-		ports_generate_mac(&v.mac);
-	v.port = -1;
-	err = policy_vma_add(a->pol, &v, m);
-	if (err)
-		return err;
-	vma = policy_vma_find(a->pol, v.vm, v.name);
-	err = ports_attach(a, vma, m);
-	if (err) {
-		struct policy_filter f = {.fields = F_VM | F_NAME};
-
-		strlcpy_(f.vm, v.vm, sizeof(f.vm));
-		strlcpy_(f.name, v.name, sizeof(f.name));
-		policy_vma_remove(a->pol, &f);
-		return err;
-	}
-	agent_vm_remember(a, v.vm);
-	*res = vma_to_json(vma);
-	return 0;
+	if (!err)
+		err = obj_vma_add(a, &v, m);
+	if (!err)
+		*res = vma_to_json(policy_vma_find(a->pol, v.vm, v.name));
+	return err;
 }
 
 static int
 vma_set(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 {
-	struct vm_adapter v, *vma;
-	struct eth_addr old;
+	struct vm_adapter v;
 	int err = vma_from_json(args, &v, m);
 
-	if (err)
-		return err;
-	vma = policy_vma_find(a->pol, v.vm, v.name);
-	if (!vma) {
-		snprintf(m->err, sizeof(m->err), "no vm adapter %s/%s", v.vm,
-		         v.name);
-		return -ENOENT;
-	}
-	if (strcasecmp(vma->sw, v.sw)) {
-		snprintf(m->err, sizeof(m->err),
-		         "vm adapter %s/%s: field 'switch': moving an adapter "
-		         "to another switch is not supported; remove and add "
-		         "it",
-		         v.vm, v.name);
-		return -EINVAL;
-	}
-	old = vma->mac;
-	if (eth_is_zero(&v.mac))
-		v.mac = old;
-	v.port = vma->port;
-	err = policy_vma_set(a->pol, &v, m);
-	if (err)
-		return err;
-	if (!eth_equal(&old, &vma->mac)) {
-		err = ports_set_mac(a, vma, m);
-		if (err) {
-			v.mac = old;
-			policy_vma_set(a->pol, &v, &(struct pmsg){0});
-			return err;
-		}
-	}
-	*res = vma_to_json(vma);
-	return 0;
-}
-
-static int
-vma_detach_cb(struct vm_adapter *vma, void *aux)
-{
-	ports_detach(aux, vma, true);
-	return 0;
+	if (!err)
+		err = obj_vma_set(a, &v, m);
+	if (!err)
+		*res = vma_to_json(policy_vma_find(a->pol, v.vm, v.name));
+	return err;
 }
 
 static int
 vma_rm(struct agent *a, const struct policy_filter *f, struct pmsg *m)
 {
 	(void)m;
-	policy_vma_foreach(a->pol, f, vma_detach_cb, a);
-	return policy_vma_remove(a->pol, f);
+	return obj_vma_remove(a, f);
 }
 
 static const char *const lr_keys[] = {"vsid", "ca", NULL};
@@ -589,7 +433,8 @@ cmd_status(struct agent *a)
 	    "uplink_ifindex", a->uplink_ifindex, "uplink_mac",
 	    eth_fmt(&a->uplink_mac, mac), "uplink_mtu", a->uplink_mtu, "encap",
 	    pipeline_encap_name(a->encap), "state_file", a->state_path,
-	    "netns_prefix", a->netns_prefix, "ports", ports, "version", "0.1");
+	    "netns_prefix", a->netns_prefix, "ports", ports, "version",
+	    AGENT_VERSION);
 }
 
 static json_t *
@@ -724,42 +569,6 @@ cmd_interface(struct agent *a, const json_t *args, json_t **res, struct pmsg *m)
 	return 0;
 }
 
-bool
-agent_vm_known(const struct agent *a, const char *vm)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(a->vms, i, v)
-	{
-		if (!strcasecmp(json_string_value(v), vm))
-			return true;
-	}
-	return false;
-}
-
-void
-agent_vm_remember(struct agent *a, const char *vm)
-{
-	if (!agent_vm_known(a, vm))
-		json_array_append_new(a->vms, json_string(vm));
-}
-
-static void
-vm_forget(struct agent *a, const char *vm)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(a->vms, i, v)
-	{
-		if (!strcasecmp(json_string_value(v), vm)) {
-			json_array_remove(a->vms, i);
-			return;
-		}
-	}
-}
-
 static const char *
 vm_arg(const json_t *args, const char *cmd, struct pmsg *m)
 {
@@ -780,22 +589,10 @@ cmd_vm_add(struct agent *a, const json_t *args, json_t **res, uint64_t *ticket,
 
 	if (!vm)
 		return -EINVAL;
-	ports_netns_name(a, vm, ns, sizeof(ns));
-	if (strlen(vm) >= 48 || !netns_name_valid(ns)) {
-		snprintf(m->err, sizeof(m->err),
-		         "vm.add: field 'vm': '%.64s' cannot name a network "
-		         "namespace",
-		         vm);
-		return -EINVAL;
-	}
-	err = netns_ensure(ns);
-	if (err < 0) {
-		snprintf(m->err, sizeof(m->err),
-		         "vm %s: cannot create network namespace '%s': %s", vm,
-		         ns, strerror(-err));
+	err = obj_vm_add(a, vm, m);
+	if (err)
 		return err;
-	}
-	agent_vm_remember(a, vm);
+	ports_netns_name(a, vm, ns, sizeof(ns));
 	*ticket = agent_save(a, SAVE_VMS);
 	*res = json_pack("{s:s,s:s}", "vm", vm, "netns", ns);
 	return 0;
@@ -845,27 +642,14 @@ cmd_vm_remove(struct agent *a, const json_t *args, json_t **res,
               uint64_t *ticket, struct pmsg *m)
 {
 	const char *vm = vm_arg(args, "vm.remove", m);
-	struct policy_filter f = {.fields = F_VM};
-	char ns[64], name[64];
-	int err;
 
 	if (!vm)
 		return -EINVAL;
-	if (!agent_vm_known(a, vm)) {
+	if (!obj_vm_remove(a, vm)) {
 		snprintf(m->err, sizeof(m->err), "vm.remove: no VM '%.64s'",
 		         vm);
 		return -ENOENT;
 	}
-	strlcpy_(name, vm, sizeof(name));
-	strlcpy_(f.vm, name, sizeof(f.vm));
-	policy_vma_foreach(a->pol, &f, vma_detach_cb, a);
-	policy_vma_remove(a->pol, &f);
-	ports_netns_name(a, name, ns, sizeof(ns));
-	err = netns_delete(ns);
-	if (err < 0)
-		log_warnx("vm %s: cannot delete namespace %s: %s", name, ns,
-		          strerror(-err));
-	vm_forget(a, name);
 	*ticket = agent_save(a, SAVE_VMS | SAVE_ADAPTERS);
 	*res = json_pack("{s:i}", "removed", 1);
 	return 0;
@@ -885,6 +669,30 @@ latency_json(const struct agent *a)
 	    "max_loop_us", (json_int_t)(a->lat.max_loop / 1000));
 }
 
+/* Under a controller, what changes the policy is its alone. */
+static bool
+is_policy_write(const char *cmd)
+{
+	const char *dot = strchr(cmd, '.');
+
+	if (!strcmp(cmd, "batch") || !strcmp(cmd, "policy.clear"))
+		return true;
+	return dot && (!strcmp(dot + 1, "add") || !strcmp(dot + 1, "set") ||
+	               !strcmp(dot + 1, "remove"));
+}
+
+/* status: where the agent is with its controller. */
+static json_t *
+controller_json(struct agent *a)
+{
+	json_t *o = json_object(), *pos = syncapply_status(a->sa);
+
+	sync_status(a->sync, o);
+	json_object_update(o, pos);
+	json_decref(pos);
+	return o;
+}
+
 /* A command: 0 with *res (and *ticket for a change), 0 with a->job set
  * (a job will answer), or an error with m->err. */
 static int
@@ -894,6 +702,13 @@ dispatch(struct agent *a, const char *cmd, const json_t *args, json_t **res,
 	const char *dot = strchr(cmd, '.');
 
 	snprintf(what, what_len, "%s", cmd);
+	if (a->controller_url && is_policy_write(cmd)) {
+		snprintf(m->err, sizeof(m->err),
+		         "%s: this host's policy is managed by the controller "
+		         "at %.300s",
+		         cmd, a->controller_url);
+		return -EPERM;
+	}
 	if (dot) {
 		for (size_t i = 0; i < ARRAY_SIZE(objtypes); i++) {
 			size_t n = strlen(objtypes[i].name);
@@ -915,11 +730,17 @@ dispatch(struct agent *a, const char *cmd, const json_t *args, json_t **res,
 		json_object_set_new(
 		    *res, "store_backlog",
 		    json_integer((json_int_t)store_backlog(a->store)));
+		if (a->sync)
+			json_object_set_new(*res, "controller",
+			                    controller_json(a));
 		return 0;
 	}
 	if (!strcmp(cmd, "stats")) {
 		*res = cmd_stats(a);
 		json_object_set_new(*res, "control", latency_json(a));
+		if (a->sync)
+			json_object_set_new(*res, "sync",
+			                    syncapply_status(a->sa));
 		return 0;
 	}
 	if (!strcmp(cmd, "stats.clear")) {

@@ -20,7 +20,10 @@
  *     the parser thread (parse.h); lines of more than MAX_REQUEST bytes
  *     close the connection;
  *  5. requests from several clients are served round-robin, at most
- *     DISPATCH_NS worth per loop iteration.
+ *     DISPATCH_NS worth per loop iteration;
+ *  6. under a controller, a reply of the controller (sync.h) runs as a
+ *     job of no client when no job runs; the next is asked for once it
+ *     is on disk.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +38,7 @@
 #include "agent/agent.h"
 #include "agent/parse.h"
 #include "agent/store.h"
+#include "agent/sync.h"
 #include "lib/log.h"
 
 #define MAX_CLIENTS 64
@@ -485,11 +489,34 @@ control_client_event(struct agent *a, int slot, uint32_t events)
 	settle(a, slot);
 }
 
+/* The controller's side: a reply applied and durable is acked (the
+ * thread asks for the next); a reply waiting starts as the job.  True
+ * if it started one. */
+static bool
+sync_run(struct agent *a)
+{
+	json_t *reply;
+
+	if (!a->sync || a->job)
+		return false;
+	if (syncapply_done(a, durable, failed, failed_why))
+		sync_ack(a->sync, syncapply_revision(a->sa),
+		         syncapply_epoch(a->sa));
+	if (syncapply_busy(a->sa))
+		return false;
+	reply = sync_take(a->sync);
+	if (!reply)
+		return false;
+	syncapply_start(a, reply);
+	return true;
+}
+
 void
 control_store_event(struct agent *a)
 {
 	store_progress(a->store, &durable, &failed, failed_why,
 	               sizeof(failed_why));
+	sync_run(a);
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		if (clients[i].fd < 0 || !clients[i].pend)
 			continue;
@@ -670,6 +697,9 @@ control_run__(struct agent *a)
 		if (job_slice(a))
 			return 0; /* back to forwarding, then more */
 	}
+	if (sync_run(a) && job_slice(a))
+		return 0;
+	sync_run(a); /* done at once: acked */
 	deadline = time_ns() + DISPATCH_NS;
 	for (bool progress = true; progress && !a->job;) {
 		progress = false;

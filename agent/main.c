@@ -10,6 +10,7 @@
  * requests) report through eventfds in the same loop.  Signals only set
  * state through the signalfd.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@
 
 #include "agent/agent.h"
 #include "agent/store.h"
+#include "agent/sync.h"
 #include "io/link.h"
 #include "io/netns.h"
 #include "lib/log.h"
@@ -61,6 +63,16 @@ usage(FILE *f)
 	        "  -f, --flowid MODE       NVGRE FlowID (VXLAN source port): "
 	        "hash\n"
 	        "                          (default) or zero\n"
+	        "  -C, --controller URL    follow the controller at URL "
+	        "(http or https):\n"
+	        "                          its changes only; local policy "
+	        "writes are refused\n"
+	        "  -H, --host NAME         this host's name at the "
+	        "controller (with\n"
+	        "                          --controller; default: the "
+	        "hostname)\n"
+	        "  -T, --token-file PATH   the controller's bearer token "
+	        "(one line)\n"
 	        "  -d, --foreground        stay in the foreground, log to "
 	        "stderr\n"
 	        "  -n, --check             check the configuration and state "
@@ -192,6 +204,9 @@ loop(struct agent *a, int sfd, int tfd)
 			case EV_PARSER:
 				control_parser_event(a);
 				break;
+			case EV_SYNC:
+				/* control_run() takes the reply. */
+				break;
 			case EV_TIMER: {
 				uint64_t x;
 
@@ -243,6 +258,9 @@ main(int argc, char **argv)
 	    {"pidfile", required_argument, NULL, 'P'},
 	    {"flowid", required_argument, NULL, 'f'},
 	    {"encap", required_argument, NULL, 'e'},
+	    {"controller", required_argument, NULL, 'C'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"token-file", required_argument, NULL, 'T'},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -253,7 +271,8 @@ main(int argc, char **argv)
 	                  .netns_prefix = "",
 	                  .listen_fd = -1};
 	struct pipeline_config cfg = {0};
-	const char *pidfile = NULL;
+	const char *pidfile = NULL, *token_file = NULL;
+	char *token = NULL, hostname[256];
 	bool fg = false, check = false;
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct itimerspec its = {{1, 0}, {1, 0}};
@@ -261,7 +280,7 @@ main(int argc, char **argv)
 	sigset_t mask;
 	int c, verbose = 0, sfd, tfd, nserr;
 
-	while ((c = getopt_long(argc, argv, "u:c:s:p:P:f:e:dnvh", opts,
+	while ((c = getopt_long(argc, argv, "u:c:s:p:P:f:e:C:H:T:dnvh", opts,
 	                        NULL)) != -1) {
 		switch (c) {
 		case 'u':
@@ -299,6 +318,15 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'C':
+			a.controller_url = optarg;
+			break;
+		case 'H':
+			a.controller_host = optarg;
+			break;
+		case 'T':
+			token_file = optarg;
+			break;
 		case 'd':
 			fg = true;
 			break;
@@ -330,6 +358,44 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (a.controller_url && strncmp(a.controller_url, "http://", 7) &&
+	    strncmp(a.controller_url, "https://", 8)) {
+		fprintf(stderr,
+		        "hnv-agent: --controller: '%s' is not an http:// or "
+		        "https:// URL\n",
+		        a.controller_url);
+		return 2;
+	}
+	if (!a.controller_url && (a.controller_host || token_file)) {
+		fprintf(stderr, "hnv-agent: --%s needs --controller URL\n",
+		        a.controller_host ? "host" : "token-file");
+		return 2;
+	}
+	if (a.controller_url && !a.controller_host) {
+		if (gethostname(hostname, sizeof(hostname)) < 0 ||
+		    !hostname[0]) {
+			fprintf(stderr, "hnv-agent: --controller needs --host "
+			                "NAME (no hostname)\n");
+			return 2;
+		}
+		hostname[sizeof(hostname) - 1] = '\0';
+		a.controller_host = hostname;
+	}
+	if (a.controller_host &&
+	    (!a.controller_host[0] || strlen(a.controller_host) > 200)) {
+		fprintf(stderr, "hnv-agent: --host: '%s' is not a host name\n",
+		        a.controller_host);
+		return 2;
+	}
+	if (token_file) {
+		char err[512];
+
+		token = sync_read_token(token_file, err, sizeof(err));
+		if (!token) {
+			fprintf(stderr, "hnv-agent: %s\n", err);
+			return 2;
+		}
+	}
 	/* Large blocks (hash tables of a million records, batch vectors)
 	 * come straight from mmap: fresh zero pages, faulted in as they are
 	 * used.  glibc's default threshold rises as such blocks are freed,
@@ -358,6 +424,9 @@ main(int argc, char **argv)
 	if (pidfile)
 		write_pidfile(pidfile);
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any thread: curl_global_init is not thread-safe. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("cannot initialise libcurl");
 	a.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (a.epfd < 0)
 		fatal("epoll_create1");
@@ -380,6 +449,16 @@ main(int argc, char **argv)
 		fatalx("%s (move it away to start empty)", m.err);
 	for (int i = 0; i < m.n_warn; i++)
 		log_warnx("%s", m.warn[i]);
+	/* Where we are in the controller's stream.  Forwarding starts on
+	 * the state held, before the controller answers. */
+	a.sa = syncapply_create(store_controller(a.store));
+	if (!a.controller_url && syncapply_revision(a.sa)) {
+		/* Local writes may follow: a controller later starts over. */
+		log_info("not under a controller: the next one will resync "
+		         "this host in full");
+		syncapply_forget(&a);
+		store_mark(a.store);
+	}
 	ports_restore(&a);
 	log_info("uplink %s (%s, ifindex %d, mtu %d, %s); restored %zu lookup "
 	         "records from %s",
@@ -394,6 +473,26 @@ main(int argc, char **argv)
 	 * thread inherits its creator's. */
 	if (store_start(a.store) < 0)
 		fatalx("cannot start the state writer thread");
+	if (a.controller_url) {
+		struct sync_config sc = {
+		    .url = a.controller_url,
+		    .host = a.controller_host,
+		    .token = token,
+		    .version = AGENT_VERSION,
+		    .encap = pipeline_encap_name(a.encap),
+		};
+
+		a.sync = sync_create(&sc, syncapply_revision(a.sa),
+		                     syncapply_epoch(a.sa));
+		ev.data.u64 = EV_ID(EV_SYNC, 0);
+		epoll_ctl(a.epfd, EPOLL_CTL_ADD, sync_fd(a.sync), &ev);
+		if (sync_start(a.sync) < 0)
+			fatalx("cannot start the controller sync thread");
+		log_info("following the controller %s as host %s from "
+		         "revision %llu",
+		         a.controller_url, a.controller_host,
+		         (unsigned long long)syncapply_revision(a.sa));
+	}
 
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ev.data.u64 = EV_ID(EV_SIGNAL, 0);
@@ -414,8 +513,12 @@ main(int argc, char **argv)
 			io_destroy(io);
 		}
 	}
+	sync_destroy(a.sync); /* before the job it may feed goes */
 	control_close_all(&a);
 	store_close(a.store); /* writes what is marked */
+	syncapply_destroy(a.sa);
+	free(token);
+	curl_global_cleanup();
 	uplink_fini(&a);
 	pipeline_destroy(a.pl);
 	policy_destroy(a.pol);

@@ -33,6 +33,45 @@ ports_netns_name(const struct agent *a, const char *vm, char *buf, size_t len)
 		buf[i] = (char)tolower((unsigned char)buf[i]);
 }
 
+/* A VM's namespace: made if missing (New-VM). */
+int
+ports_vm_create(struct agent *a, const char *vm, struct pmsg *m)
+{
+	char ns[64];
+	int err;
+
+	ports_netns_name(a, vm, ns, sizeof(ns));
+	if (strlen(vm) >= 48 || !netns_name_valid(ns)) {
+		snprintf(m->err, sizeof(m->err),
+		         "vm: field 'vm': '%.64s' cannot name a network "
+		         "namespace",
+		         vm);
+		return -EINVAL;
+	}
+	err = netns_ensure(ns);
+	if (err < 0) {
+		snprintf(m->err, sizeof(m->err),
+		         "vm %s: cannot create network namespace '%s': %s", vm,
+		         ns, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Removes a VM's namespace (its adapters are detached already). */
+void
+ports_vm_delete(struct agent *a, const char *vm)
+{
+	char ns[64];
+	int err;
+
+	ports_netns_name(a, vm, ns, sizeof(ns));
+	err = netns_delete(ns);
+	if (err < 0)
+		log_warnx("vm %s: cannot delete namespace %s: %s", vm, ns,
+		          strerror(-err));
+}
+
 bool
 ports_is_hnv_switch(const struct agent *a, const struct vswitch *sw)
 {

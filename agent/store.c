@@ -82,6 +82,9 @@ struct store {
 	uint64_t next_ticket;
 	struct chunk *cur; /* being filled */
 
+	/* What store_load found in meta 'controller' (store_controller). */
+	json_t *controller;
+
 	/* Writer thread only. */
 	sqlite3_stmt *st_put, *st_del, *st_clear, *st_meta;
 	struct chunk *retry; /* failed deltas, tried again first */
@@ -756,6 +759,12 @@ fail:
 	return rc;
 }
 
+const json_t *
+store_controller(const struct store *s)
+{
+	return s->controller;
+}
+
 const char *
 store_path(const struct store *s)
 {
@@ -847,6 +856,15 @@ load_meta(struct store *s, json_t *pol_json, json_t *vms, struct pmsg *m)
 			continue;
 		}
 		j = json_loads(body, 0, &jerr);
+		if (!strcmp(name, "controller")) {
+			/* Where the agent is in its controller's stream: read
+			 * by syncapply.c, which checks it. */
+			json_decref(s->controller);
+			s->controller = json_is_object(j) ? j : NULL;
+			if (!s->controller)
+				json_decref(j);
+			continue;
+		}
 		if (!json_is_array(j)) {
 			snprintf(m->err, sizeof(m->err),
 			         "state %s: meta '%.40s' is not a JSON array",
@@ -971,6 +989,7 @@ store_close(struct store *s)
 		sqlite3_close(s->db);
 	if (s->efd >= 0)
 		close(s->efd);
+	json_decref(s->controller);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->path);

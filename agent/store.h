@@ -10,7 +10,10 @@
  *     as text so that `sqlite3 PATH 'select * from lookup_record'` reads;
  *   meta: one row per small family ("switches", "vm_adapters",
  *     "provider_addresses", "provider_routes", "customer_routes", "vms"),
- *     its JSON array (policy/json.h), rewritten whole when it changes.
+ *     its JSON array (policy/json.h), rewritten whole when it changes;
+ *     and "controller", an object: where the agent is in its
+ *     controller's stream (syncapply.c), written in the transaction of
+ *     the changes that brought it there.
  *
  * Writing: the loop thread queues deltas (store_lr_put/del/clear,
  * store_meta_put) and closes a transaction with store_mark(), which
@@ -54,6 +57,8 @@ int store_open_legacy(const char *path, const char *legacy, bool readonly,
 /* Loads everything into 'pol' (empty) and 'vms' (an array of VM names).
  * 0, or -EINVAL with m->err naming the row and what is wrong. */
 int store_load(struct store *, struct policy *pol, json_t *vms, struct pmsg *m);
+/* After store_load: the "controller" row (an object), or NULL. */
+const json_t *store_controller(const struct store *);
 /* The state is a JSON file of the previous version (store_open with
  * 'readonly' does not import it): load it instead. */
 bool store_is_json(const struct store *);

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-status: `hnvctl status`, the agent's uplink (and its state: up, down,
- * gone), state file, version and ports, as "key: value" lines and a table of
- * ports (--json: the reply).  Under --controller: the controller's
- * GET /v1/health and its hosts (--json: {"controller": .., "health": ..,
- * "hosts": [...]}).
+		       "attached or not.  Under a controller (hnv-agent "
+		       "--controller),\n'controller:' shows its URL, this "
+		       "host's name, the state (connecting,\nconnected, "
+		       "unreachable, rejected), the last error, the revision "
+		       "and epoch\napplied, and the changes applied and "
+		       "failed.\n"
+		       "With --controller: the controller's health and its "
+		       "hosts.\n");
  */
 #include <string.h>
 
@@ -47,7 +51,12 @@ cmd_status_main(struct ctl *ctl, int argc, char **argv)
 		       "Shows the agent's uplink (name, state: up, down or "
 		       "gone, and why it\nis not up; ifindex, MAC, MTU), its "
 		       "state file, its version and its\nVM adapters, "
-		       "attached or not.\n"
+		       "attached or not.  Under a controller (hnv-agent "
+		       "--controller),\n'controller:' shows its URL, this "
+		       "host's name, the state (connecting,\nconnected, "
+		       "unreachable, rejected), the last error, the revision "
+		       "and epoch\napplied, and the changes applied and "
+		       "failed.\n"
 		       "With --controller: the controller's health and its "
 		       "hosts.\n");
 		return CTL_EXIT_OK;

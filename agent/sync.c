@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sync: the agent's client of its controller, a thread of its own that
+ * talks HTTP with libcurl (see sync.h).  The loop thread never waits for
+ * it: it takes replies when the eventfd says one is there and acks each
+ * once it is applied and durable.
+ *
+ * The thread's loop:
+ *  1. register: PUT /v1/hosts/NAME/agent {"version", "encap"} (the
+ *     controller creates the host if needed), once per connection;
+ *  2. GET /v1/hosts/NAME/changes?after=R&epoch=E&wait=30&limit=10000,
+ *     which the controller holds up to 'wait' seconds when nothing
+ *     changed;
+ *  3. a reply of the right shape goes to the loop; wait for its ack,
+ *     which brings the new position; go to 2 at once;
+ *  4. anything else is a failure: transport errors and 5xx make the
+ *     state "unreachable", 401/403 "rejected"; wait (1 s doubling to
+ *     30 s; 30 s when rejected), then go to 1.
+ * A change of state is logged once, with its reason; "last_error" in
+ * status always has the latest.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/sync.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#define SYNC_WAIT 30        /* seconds a poll may wait at the controller */
+#define SYNC_LIMIT 10000    /* changes per reply */
+#define SYNC_BACKOFF_MAX 30 /* seconds */
+#define SYNC_REJECTED_WAIT 30
+#define SYNC_REPLY_MAX (512u << 20)
+
+enum sync_state { S_CONNECTING, S_CONNECTED, S_UNREACHABLE, S_REJECTED };
+
+static const char *const state_names[] = {
+    [S_CONNECTING] = "connecting",
+    [S_CONNECTED] = "connected",
+    [S_UNREACHABLE] = "unreachable",
+    [S_REJECTED] = "rejected",
+};
+
+struct sync {
+	char *url, *host, *auth, *register_body;
+	int efd;
+	pthread_t thread;
+	bool started;
+
+	/* Shared, under 'mu'. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	json_t *reply; /* handed to the loop, not taken yet */
+	bool waiting;  /* for the ack of the reply taken */
+	uint64_t revision;
+	char epoch[128];
+	enum sync_state state;
+	char last_error[512];
+
+	/* The thread's. */
+	CURL *curl;
+	char *buf;
+	size_t len, cap;
+	bool too_big;
+};
+
+/* ---- the loop thread's side ---- */
+
+struct sync *
+sync_create(const struct sync_config *cfg, uint64_t revision, const char *epoch)
+{
+	struct sync *s = xcalloc(1, sizeof(*s));
+	json_t *body = json_pack("{s:s,s:s}", "version", cfg->version, "encap",
+	                         cfg->encap);
+	size_t n = strlen(cfg->url);
+
+	while (n && cfg->url[n - 1] == '/')
+		n--;
+	s->url = xasprintf("%.*s", (int)n, cfg->url);
+	s->host = xstrdup(cfg->host);
+	if (cfg->token)
+		s->auth = xasprintf("Authorization: Bearer %s", cfg->token);
+	s->register_body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->efd < 0)
+		fatal("eventfd");
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->revision = revision;
+	snprintf(s->epoch, sizeof(s->epoch), "%s", epoch ? epoch : "");
+	s->state = S_CONNECTING;
+	return s;
+}
+
+int
+sync_fd(const struct sync *s)
+{
+	return s->efd;
+}
+
+json_t *
+sync_take(struct sync *s)
+{
+	uint64_t x;
+	json_t *r;
+
+	if (read(s->efd, &x, sizeof(x)) < 0 && errno != EAGAIN)
+		log_warn("sync: eventfd");
+	pthread_mutex_lock(&s->mu);
+	r = s->reply;
+	s->reply = NULL;
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+void
+sync_ack(struct sync *s, uint64_t revision, const char *epoch)
+{
+	pthread_mutex_lock(&s->mu);
+	s->revision = revision;
+	snprintf(s->epoch, sizeof(s->epoch), "%s", epoch);
+	s->waiting = false;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void
+sync_status(struct sync *s, json_t *obj)
+{
+	pthread_mutex_lock(&s->mu);
+	json_object_set_new(obj, "url", json_string(s->url));
+	json_object_set_new(obj, "host", json_string(s->host));
+	json_object_set_new(obj, "state", json_string(state_names[s->state]));
+	json_object_set_new(obj, "last_error", json_string(s->last_error));
+	pthread_mutex_unlock(&s->mu);
+}
+
+char *
+sync_read_token(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char buf[4096], *p, *end;
+	size_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "--token-file %s: %s", path,
+		         strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = buf;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	end = p + strcspn(p, "\r\n");
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*end = '\0';
+	if (!*p) {
+		snprintf(err, errlen, "--token-file %s: no token in it", path);
+		return NULL;
+	}
+	for (char *c = p; *c; c++) {
+		if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e) {
+			snprintf(err, errlen,
+			         "--token-file %s: the token has a character "
+			         "that cannot go in an HTTP header",
+			         path);
+			return NULL;
+		}
+	}
+	return xstrdup(p);
+}
+
+/* ---- the thread ---- */
+
+static void
+set_state(struct sync *s, enum sync_state st, const char *why)
+{
+	enum sync_state old;
+
+	pthread_mutex_lock(&s->mu);
+	old = s->state;
+	s->state = st;
+	if (why)
+		snprintf(s->last_error, sizeof(s->last_error), "%s", why);
+	pthread_mutex_unlock(&s->mu);
+	if (old == st)
+		return;
+	switch (st) {
+	case S_CONNECTED:
+		log_info("controller %s: connected (host %s)", s->url, s->host);
+		break;
+	case S_UNREACHABLE:
+		if (old == S_CONNECTED)
+			log_warnx("controller %s: connection lost: %s; "
+			          "forwarding goes on with the policy held, "
+			          "retrying",
+			          s->url, why);
+		else
+			log_warnx("controller %s: unreachable: %s; "
+			          "forwarding goes on with the policy held, "
+			          "retrying",
+			          s->url, why);
+		break;
+	case S_REJECTED:
+		log_warnx("controller %s: token rejected (%s): check "
+		          "--token-file; retrying every %d s",
+		          s->url, why, SYNC_REJECTED_WAIT);
+		break;
+	case S_CONNECTING:
+		break;
+	}
+}
+
+static bool
+stopping(struct sync *s)
+{
+	bool stop;
+
+	pthread_mutex_lock(&s->mu);
+	stop = s->stop;
+	pthread_mutex_unlock(&s->mu);
+	return stop;
+}
+
+/* Waits 'secs' or until stopped. */
+static void
+pause_for(struct sync *s, int secs)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += secs;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop &&
+	       pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static size_t
+write_cb(char *p, size_t size, size_t n, void *aux)
+{
+	struct sync *s = aux;
+	size_t len = size * n;
+
+	if (s->len + len + 1 > SYNC_REPLY_MAX) {
+		s->too_big = true;
+		return 0;
+	}
+	if (s->len + len + 1 > s->cap) {
+		while (s->len + len + 1 > s->cap)
+			s->cap = s->cap ? s->cap * 2 : 65536;
+		s->buf = xrealloc(s->buf, s->cap);
+	}
+	memcpy(s->buf + s->len, p, len);
+	s->len += len;
+	s->buf[s->len] = '\0';
+	return len;
+}
+
+/* Called by libcurl about once a second, and on progress: stop. */
+static int
+progress_cb(void *aux, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+            curl_off_t un)
+{
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return stopping(aux) ? 1 : 0;
+}
+
+/* The controller's error message, if the body is one. */
+static void
+http_error(const struct sync *s, long code, char *why, size_t len)
+{
+	json_t *j = s->buf ? json_loads(s->buf, 0, NULL) : NULL;
+	const char *msg = json_string_value(
+	    json_object_get(json_object_get(j, "error"), "message"));
+
+	snprintf(why, len, "HTTP %ld%s%.400s", code, msg ? ": " : "",
+	         msg ? msg : "");
+	json_decref(j);
+}
+
+/* One request: 0 with the body in s->buf for a 2xx; else the state to
+ * go to, with 'why'. */
+static int
+request(struct sync *s, const char *method, const char *url, const char *body,
+        long timeout, char *why, size_t len)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	long code = 0;
+	CURLcode rc;
+
+	s->len = 0;
+	s->too_big = false;
+	if (s->buf)
+		s->buf[0] = '\0';
+	curl_easy_reset(s->curl);
+	curl_easy_setopt(s->curl, CURLOPT_URL, url);
+	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "hnv-agent");
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	if (s->auth)
+		hdrs = curl_slist_append(hdrs, s->auth);
+	if (body) {
+		hdrs =
+		    curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
+	}
+	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, hdrs);
+	rc = curl_easy_perform(s->curl);
+	curl_slist_free_all(hdrs);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK) {
+		if (s->too_big)
+			snprintf(why, len, "reply larger than %u MB",
+			         SYNC_REPLY_MAX >> 20);
+		else
+			snprintf(why, len, "%s",
+			         *errbuf ? errbuf : curl_easy_strerror(rc));
+		return S_UNREACHABLE;
+	}
+	if (code >= 200 && code < 300)
+		return 0;
+	http_error(s, code, why, len);
+	return code == 401 || code == 403 ? S_REJECTED : S_UNREACHABLE;
+}
+
+/* The shape the loop relies on (sync.h): NULL and 'why' if not. */
+static json_t *
+parse_reply(struct sync *s, char *why, size_t len)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(s->buf ? s->buf : "", s->len, 0, &jerr);
+	const json_t *rev, *f;
+
+	if (!j) {
+		snprintf(why, len, "reply is not JSON: %s", jerr.text);
+		return NULL;
+	}
+	rev = json_object_get(j, "revision");
+	if (!json_is_object(j) || !json_is_integer(rev) ||
+	    json_integer_value(rev) < 0) {
+		snprintf(why, len,
+		         "reply: field 'revision': missing or not "
+		         "a number");
+		goto bad;
+	}
+	f = json_object_get(j, "epoch");
+	if (!json_is_string(f) || strlen(json_string_value(f)) >= 128) {
+		snprintf(why, len,
+		         "reply: field 'epoch': missing or not a "
+		         "string (of at most 127 characters)");
+		goto bad;
+	}
+	if (((f = json_object_get(j, "reset")) && !json_is_boolean(f)) ||
+	    ((f = json_object_get(j, "more")) && !json_is_boolean(f))) {
+		snprintf(why, len,
+		         "reply: fields 'reset' and 'more' must be "
+		         "booleans");
+		goto bad;
+	}
+	f = json_object_get(j, "changes");
+	if (f && !json_is_array(f)) {
+		snprintf(why, len, "reply: field 'changes' must be an array");
+		goto bad;
+	}
+	if (!f)
+		json_object_set_new(j, "changes", json_array());
+	return j;
+bad:
+	json_decref(j);
+	return NULL;
+}
+
+/* Hands a reply to the loop and waits for its ack: false if stopped. */
+static bool
+deliver(struct sync *s, json_t *reply)
+{
+	uint64_t one = 1;
+	bool ok;
+
+	pthread_mutex_lock(&s->mu);
+	s->reply = reply;
+	s->waiting = true;
+	pthread_mutex_unlock(&s->mu);
+	if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("sync: eventfd");
+	pthread_mutex_lock(&s->mu);
+	while (s->waiting && !s->stop)
+		pthread_cond_wait(&s->cv, &s->mu);
+	ok = !s->stop;
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
+static char *
+changes_url(struct sync *s, const char *host)
+{
+	char *epoch, *url;
+	uint64_t after;
+
+	pthread_mutex_lock(&s->mu);
+	after = s->revision;
+	epoch = curl_easy_escape(s->curl, s->epoch, 0);
+	pthread_mutex_unlock(&s->mu);
+	url = xasprintf("%s/v1/hosts/%s/changes?after=%llu%s%s&wait=%d"
+	                "&limit=%d",
+	                s->url, host, (unsigned long long)after,
+	                *epoch ? "&epoch=" : "", epoch, SYNC_WAIT, SYNC_LIMIT);
+	curl_free(epoch);
+	return url;
+}
+
+static void *
+sync_main(void *arg)
+{
+	struct sync *s = arg;
+	char *host = curl_easy_escape(s->curl, s->host, 0);
+	char *reg_url = xasprintf("%s/v1/hosts/%s/agent", s->url, host);
+	bool registered = false;
+	int backoff = 1;
+
+	while (!stopping(s)) {
+		char why[512] = "";
+		int st;
+
+		if (!registered) {
+			st = request(s, "PUT", reg_url, s->register_body, 30,
+			             why, sizeof(why));
+			if (st == 0) {
+				registered = true;
+				set_state(s, S_CONNECTED, NULL);
+			}
+		} else {
+			char *url = changes_url(s, host);
+			json_t *reply;
+
+			st = request(s, "GET", url, NULL, SYNC_WAIT + 30, why,
+			             sizeof(why));
+			free(url);
+			if (st == 0) {
+				reply = parse_reply(s, why, sizeof(why));
+				if (!reply) {
+					st = S_UNREACHABLE;
+				} else {
+					backoff = 1;
+					if (!deliver(s, reply))
+						break;
+					continue;
+				}
+			}
+		}
+		if (st == 0)
+			continue;
+		if (stopping(s))
+			break;
+		registered = false;
+		set_state(s, (enum sync_state)st, why);
+		if (st == S_REJECTED) {
+			pause_for(s, SYNC_REJECTED_WAIT);
+		} else {
+			pause_for(s, backoff);
+			backoff = MIN(backoff * 2, SYNC_BACKOFF_MAX);
+		}
+	}
+	curl_free(host);
+	free(reg_url);
+	return NULL;
+}
+
+int
+sync_start(struct sync *s)
+{
+	int rc;
+
+	s->curl = curl_easy_init();
+	if (!s->curl)
+		return -ENOMEM;
+	rc = pthread_create(&s->thread, NULL, sync_main, s);
+	if (rc)
+		return -rc;
+	s->started = true;
+	return 0;
+}
+
+void
+sync_destroy(struct sync *s)
+{
+	if (!s)
+		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+	}
+	if (s->curl)
+		curl_easy_cleanup(s->curl);
+	json_decref(s->reply);
+	free(s->buf);
+	free(s->url);
+	free(s->host);
+	free(s->auth);
+	free(s->register_body);
+	close(s->efd);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}
