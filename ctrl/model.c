@@ -49,10 +49,18 @@ void idvec_push(struct idvec *v, struct cobj *o)
 		v->ids = xrealloc(v->ids, v->cap * sizeof(*v->ids));
 		v->objs = xrealloc(v->objs, v->cap * sizeof(*v->objs));
 	}
-	/* ids grow, but an undone delete puts an old id back */
+	/* ids grow, but an undone delete puts an old id back, and an
+	 * undone create gives its id back for the next one: either may find
+	 * the hole its id left, which it fills (two slots of one id would
+	 * leave idvec_del() a stale pointer to miss) */
 	size_t i = v->n;
 	while (i && v->ids[i - 1] > o->id)
 		i--;
+	if (i && v->ids[i - 1] == o->id && !v->objs[i - 1]) {
+		v->objs[i - 1] = o;
+		v->live++;
+		return;
+	}
 	memmove(v->ids + i + 1, v->ids + i, (v->n - i) * sizeof(*v->ids));
 	memmove(v->objs + i + 1, v->objs + i, (v->n - i) * sizeof(*v->objs));
 	v->ids[i] = o->id;
