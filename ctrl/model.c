@@ -938,7 +938,9 @@ int txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 	struct cobj *ex = by_key(md, o->key);
 	if (ex) {
 		json_t *j1 = cobj_to_json(o), *j2 = cobj_to_json(ex);
-		bool same = json_equal(j1, j2) && ex->host == o->host;
+		/* a host object's 'host' is itself: NULL in 'o' */
+		bool same = json_equal(j1, j2) &&
+		            (kind == CK_HOST || ex->host == o->host);
 		json_decref(j1);
 		json_decref(j2);
 		if (same) {
@@ -949,14 +951,21 @@ int txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 		}
 		char url[256];
 		cobj_coll_url(ex->kind, ex->host, url, sizeof(url));
-		cerr_set(e, 409,
-		         "%s: %s already exists with other values "
-		         "(%s/%llu%s%s)",
-		         kind == CK_HOST ? "host" : pkind_human(kind),
-		         o->key + strcspn(o->key, ":") + 1,
-		         url, (unsigned long long)ex->id,
-		         ex->host && ex->host != o->host ? ", on host " : "",
-		         ex->host && ex->host != o->host ? ex->host->name : "");
+		if (kind == CK_HOST)
+			cerr_set(e, 409,
+			         "host: %s already exists (/v1/hosts/%s)",
+			         o->u.host, ex->u.host);
+		else
+			cerr_set(e, 409,
+			         "%s: %s already exists with other values "
+			         "(%s/%llu%s%s)",
+			         pkind_human(kind),
+			         o->key + strcspn(o->key, ":") + 1, url,
+			         (unsigned long long)ex->id,
+			         ex->host && ex->host != o->host ? ", on host "
+			                                         : "",
+			         ex->host && ex->host != o->host ? ex->host->name
+			                                         : "");
 		goto fail;
 	}
 	if (kind == PK_VMA) {
