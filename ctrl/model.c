@@ -1030,8 +1030,21 @@ int txn_update(struct txn *t, struct cobj *o, const json_t *merged,
 	nw->host = o->host;
 	nw->gw = o->gw;
 	if (o->kind == CK_HOST || o->kind == PK_VM) {
-		/* nothing but the key */
+		/* nothing but the key, which may not change */
+		bool host = o->kind == CK_HOST;
+		const json_t *v = json_object_get(merged, host ? "name" : "vm");
+		const char *cur = host ? o->u.host : o->u.vm;
 		free(nw);
+		if (v && (!json_is_string(v) ||
+		          strcmp(json_string_value(v), cur))) {
+			snprintf(e->field, sizeof(e->field), "%s",
+			         host ? "name" : "vmName");
+			cerr_set(e, 400,
+			         "%s %s: field '%s' is its key and may not "
+			         "change: remove it and create a new one",
+			         ckind_name(o->kind), cur, e->field);
+			return -1;
+		}
 		return 0;
 	}
 	if (cobj_parse(nw, merged, e))
