@@ -813,6 +813,26 @@ r = get("/v1/hosts/Host4")
 check(r.status == 200 and r.json["agent"]["connected"]
       and r.json["agent"]["version"] == "t", "the host shows its agent", r)
 
+# moving a VM: its adapters and VM object, and its records' PAs, in one
+# revision
+r0 = rev()
+r = post("/v1/vms/Blue1/move", {"server": "Host2"})
+lr = get("/v1/lookup-records?customerAddress=10.60.0.5").json["items"]
+check(r.status == 200 and r.json["from"] == "Host1"
+      and r.json["server"] == "Host2" and rev() == r0 + 1
+      and [i["vmName"] for i in get(H2 + "/vm-adapters").json["items"]]
+      == ["Blue2", "Blue1"] and get(H1 + "/vm-adapters").json["items"] == []
+      and get(H2 + "/vms?vmName=Blue1").json["items"]
+      and lr and lr[0]["providerAddress"] == "192.168.1.2",
+      "move VM Blue1 to Host2: adapters, VM and record, one revision", r)
+r = post("/v1/vms/Blue1/move", {"server": "Host9"})
+check(r.status == 404 and rev() == r0 + 1, "move to no such host: 404", r)
+r = post("/v1/vms/Nobody/move", {"server": "Host1"})
+check(r.status == 404, "move of no such VM: 404", r)
+r = post("/v1/vms/Blue1/move", {"server": "Host1"})
+check(r.status == 200 and get(H1 + "/vm-adapters").json["items"]
+      and rev() == r0 + 2, "move it back", r)
+
 # restart: the same objects, revision and epoch
 before = get("/v1/lookup-records?limit=10000").json["items"]
 rb = rev()
