@@ -329,6 +329,9 @@ static void create(struct model *md, struct http_req *r, const struct coll *c)
 	r->reply = rep;
 }
 
+static void delete_host_objs(struct model *md, struct txn *t,
+                             struct chost *h);
+
 static void remove_matching(struct model *md, struct http_req *r,
                             const struct coll *c)
 {
@@ -349,7 +352,11 @@ static void remove_matching(struct model *md, struct http_req *r,
 	for (size_t i = 0; i < v->n; i++) {
 		struct cobj *o = v->objs[i];
 		if (o && in_coll(c, o) && cobj_match(o, &f)) {
-			txn_delete(t, o);
+			/* a host goes with everything scoped to it */
+			if (o->kind == CK_HOST)
+				delete_host_objs(md, t, o->host);
+			else
+				txn_delete(t, o);
 			n++;
 		}
 	}

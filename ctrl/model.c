@@ -262,8 +262,8 @@ bool cobj_match(const struct cobj *o, const struct policy_filter *f)
 		return !(f->fields & ~F_VM) &&
 		       (!(f->fields & F_VM) || !strcasecmp(f->vm, o->u.vm));
 	default:
-		return !(f->fields & ~F_NAME) ||
-		       !strcasecmp(f->name, o->u.host);
+		return !(f->fields & ~F_NAME) &&
+		       (!(f->fields & F_NAME) || !strcasecmp(f->name, o->u.host));
 	}
 }
 
