@@ -565,6 +565,34 @@ check(r.status == 201 and get("/v1/hosts/Tmp3/vms").json["items"] and
       "a new host of the same name starts empty", r)
 delete("/v1/hosts/Tmp3")
 
+# hosts by filter: ?name= selects one; DELETE with it removes that host
+# and what is scoped to it
+r = get("/v1/hosts?name=host2")
+check(r.status == 200 and [i["name"] for i in r.json["items"]] == ["Host2"],
+      "GET /v1/hosts?name=host2: that host only", r)
+post("/v1/hosts", {"name": "Tmp4"})
+post("/v1/hosts", {"name": "Tmp5"})
+post("/v1/hosts/Tmp4/switches", {"name": "sw", "netAdapterName": "eth0"})
+post("/v1/hosts/Tmp4/vm-adapters",
+     {"vmName": "Tmp4vm", "name": "a", "switchName": "sw",
+      "macAddress": "02:00:00:00:44:44", "virtualSubnetId": 7000})
+n_hosts = len(get("/v1/hosts").json["items"])
+r0 = rev()
+r = delete("/v1/hosts?name=Tmp4")
+check(r.status == 200 and r.json["removed"] == 1 and rev() == r0 + 1
+      and len(get("/v1/hosts").json["items"]) == n_hosts - 1
+      and get("/v1/hosts/Tmp5").status == 200,
+      "DELETE /v1/hosts?name=Tmp4: that host only", r)
+r = post("/v1/hosts/Tmp5/vm-adapters",
+         {"vmName": "Tmp4vm", "name": "a", "switchName": "sw",
+          "macAddress": "02:00:00:00:44:44"})
+check(r.status in (400, 201) and r.status != 409,
+      "... and its adapters went with it (no VM Tmp4vm left elsewhere)", r)
+s5 = get("/v1/hosts/Tmp5/changes?after=0")
+check(s5.status == 200 and s5.json["reset"],
+      "the feed still answers after a host delete", s5)
+delete("/v1/hosts/Tmp5")
+
 # the token
 r = C.req("GET", "/v1/lookup-records", auth=False)
 check(r.status == 401 and r.header("WWW-Authenticate"),
@@ -581,8 +609,27 @@ check(r.status == 200 and r.json["status"] == "ok"
       and isinstance(r.json["revision"], int), "/v1/health without a token",
       r)
 r = C.req("GET", "/openapi.json", auth=False)
-check(r.status == 200 and r.json and "paths" in r.json,
-      "/openapi.json without a token", r)
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                       "..", "doc", "openapi.json")) as f:
+    spec = json.load(f)
+check(r.status == 200 and r.json == spec,
+      "/openapi.json without a token: doc/openapi.json", r.status)
+# every described operation is routed: no 404 "no such path", no 405
+sub = {"{host}": "Host1", "{id}": "999999", "{vmName}": "Nobody"}
+for p, item in sorted(spec["paths"].items()):
+    for meth in ("get", "post", "put", "patch", "delete"):
+        if meth not in item or p == "/openapi.json":
+            continue
+        url = p
+        for k, v in sub.items():
+            url = url.replace(k, v)
+        r = C.req(meth.upper(), url + "?dryRun=true&wait=0&after=1",
+                  {} if meth in ("post", "put", "patch") else None)
+        check(r.status != 405 and "no such path" not in
+              r.err().get("message", "") and str(r.status) in
+              item[meth]["responses"],
+              "%s %s is routed, and its answer (%d) is described"
+              % (meth.upper(), p, r.status), r)
 
 # ---------------------------------------------------------------------------
 # 4. the change feed
