@@ -94,6 +94,13 @@ $(O)/bin/hnv-controller: $(call obj,$(CTRL_SRCS)) $(O)/gen/openapi.o $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The controller under ASan and UBSan, for its API tests by hand:
+# make build/asan/bin/hnv-controller, then
+# HNV_CONTROLLER_BIN=build/asan/bin/hnv-controller tests/api/controller.py
+$(O)/asan/bin/hnv-controller: $(call aobj,$(CTRL_SRCS)) $(O)/gen/openapi.o $(ALIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD-SAN  $@")
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 $(O)/bin/hnvctl: $(call obj,ctl/hnvctl.c) $(CTL_LIB) $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")

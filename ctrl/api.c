@@ -329,6 +329,9 @@ static void create(struct model *md, struct http_req *r, const struct coll *c)
 	r->reply = rep;
 }
 
+static void delete_host_objs(struct model *md, struct txn *t,
+                             struct chost *h);
+
 static void remove_matching(struct model *md, struct http_req *r,
                             const struct coll *c)
 {
@@ -349,7 +352,11 @@ static void remove_matching(struct model *md, struct http_req *r,
 	for (size_t i = 0; i < v->n; i++) {
 		struct cobj *o = v->objs[i];
 		if (o && in_coll(c, o) && cobj_match(o, &f)) {
-			txn_delete(t, o);
+			/* a host goes with everything scoped to it */
+			if (o->kind == CK_HOST)
+				delete_host_objs(md, t, o->host);
+			else
+				txn_delete(t, o);
 			n++;
 		}
 	}
@@ -692,12 +699,14 @@ static void batch(struct model *md, struct http_req *r)
 			return;
 		}
 	}
+	/* 'ops' goes with the body */
+	size_t nops = json_array_size(ops);
 	json_decref(body);
 	if (commit(r, t, qbool(r, "dryRun")))
 		return;
 	r->status = 200;
 	r->reply = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "ops",
-	                     (json_int_t)json_array_size(ops), "created",
+	                     (json_int_t)nops, "created",
 	                     (json_int_t)created, "unchanged", (json_int_t)same,
 	                     "changed", (json_int_t)changed, "removed",
 	                     (json_int_t)removed, "revision",

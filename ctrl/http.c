@@ -157,6 +157,15 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
 	return send_text(conn, status, t, NULL);
 }
 
+static enum MHD_Result send_too_big(struct MHD_Connection *conn,
+                                    const struct conn_ctx *c)
+{
+	char msg[128];
+	snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
+	         c->limit);
+	return send_error(conn, 413, msg);
+}
+
 static bool token_ok(struct MHD_Connection *conn)
 {
 	const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -193,6 +202,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 		if (cl && strtoull(cl, NULL, 10) > c->limit)
 			c->too_big = true;
 		*con_cls = c;
+		/* said too big: answer now (libmicrohttpd closes the
+		 * connection after it) rather than read gigabytes or wait
+		 * for bytes that never come */
+		if (c->too_big)
+			return send_too_big(conn, c);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -211,12 +225,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (c->too_big) {
-		char msg[128];
-		snprintf(msg, sizeof(msg),
-		         "the body is larger than %zu bytes", c->limit);
-		return send_error(conn, 413, msg);
-	}
+	if (c->too_big)
+		return send_too_big(conn, c);
 	if (!strcmp(url, "/openapi.json") && !strcmp(method, "GET"))
 		return send_text(conn, 200,
 		                 xstrdup(openapi_json), NULL);

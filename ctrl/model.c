@@ -49,10 +49,18 @@ void idvec_push(struct idvec *v, struct cobj *o)
 		v->ids = xrealloc(v->ids, v->cap * sizeof(*v->ids));
 		v->objs = xrealloc(v->objs, v->cap * sizeof(*v->objs));
 	}
-	/* ids grow, but an undone delete puts an old id back */
+	/* ids grow, but an undone delete puts an old id back, and an
+	 * undone create gives its id back for the next one: either may find
+	 * the hole its id left, which it fills (two slots of one id would
+	 * leave idvec_del() a stale pointer to miss) */
 	size_t i = v->n;
 	while (i && v->ids[i - 1] > o->id)
 		i--;
+	if (i && v->ids[i - 1] == o->id && !v->objs[i - 1]) {
+		v->objs[i - 1] = o;
+		v->live++;
+		return;
+	}
 	memmove(v->ids + i + 1, v->ids + i, (v->n - i) * sizeof(*v->ids));
 	memmove(v->objs + i + 1, v->objs + i, (v->n - i) * sizeof(*v->objs));
 	v->ids[i] = o->id;
@@ -254,8 +262,8 @@ bool cobj_match(const struct cobj *o, const struct policy_filter *f)
 		return !(f->fields & ~F_VM) &&
 		       (!(f->fields & F_VM) || !strcasecmp(f->vm, o->u.vm));
 	default:
-		return !(f->fields & ~F_NAME) ||
-		       !strcasecmp(f->name, o->u.host);
+		return !(f->fields & ~F_NAME) &&
+		       (!(f->fields & F_NAME) || !strcasecmp(f->name, o->u.host));
 	}
 }
 
@@ -930,7 +938,9 @@ int txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 	struct cobj *ex = by_key(md, o->key);
 	if (ex) {
 		json_t *j1 = cobj_to_json(o), *j2 = cobj_to_json(ex);
-		bool same = json_equal(j1, j2) && ex->host == o->host;
+		/* a host object's 'host' is itself: NULL in 'o' */
+		bool same = json_equal(j1, j2) &&
+		            (kind == CK_HOST || ex->host == o->host);
 		json_decref(j1);
 		json_decref(j2);
 		if (same) {
@@ -941,14 +951,21 @@ int txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 		}
 		char url[256];
 		cobj_coll_url(ex->kind, ex->host, url, sizeof(url));
-		cerr_set(e, 409,
-		         "%s: %s already exists with other values "
-		         "(%s/%llu%s%s)",
-		         kind == CK_HOST ? "host" : pkind_human(kind),
-		         o->key + strcspn(o->key, ":") + 1,
-		         url, (unsigned long long)ex->id,
-		         ex->host && ex->host != o->host ? ", on host " : "",
-		         ex->host && ex->host != o->host ? ex->host->name : "");
+		if (kind == CK_HOST)
+			cerr_set(e, 409,
+			         "host: %s already exists (/v1/hosts/%s)",
+			         o->u.host, ex->u.host);
+		else
+			cerr_set(e, 409,
+			         "%s: %s already exists with other values "
+			         "(%s/%llu%s%s)",
+			         pkind_human(kind),
+			         o->key + strcspn(o->key, ":") + 1, url,
+			         (unsigned long long)ex->id,
+			         ex->host && ex->host != o->host ? ", on host "
+			                                         : "",
+			         ex->host && ex->host != o->host ? ex->host->name
+			                                         : "");
 		goto fail;
 	}
 	if (kind == PK_VMA) {
@@ -1013,8 +1030,21 @@ int txn_update(struct txn *t, struct cobj *o, const json_t *merged,
 	nw->host = o->host;
 	nw->gw = o->gw;
 	if (o->kind == CK_HOST || o->kind == PK_VM) {
-		/* nothing but the key */
+		/* nothing but the key, which may not change */
+		bool host = o->kind == CK_HOST;
+		const json_t *v = json_object_get(merged, host ? "name" : "vm");
+		const char *cur = host ? o->u.host : o->u.vm;
 		free(nw);
+		if (v && (!json_is_string(v) ||
+		          strcmp(json_string_value(v), cur))) {
+			snprintf(e->field, sizeof(e->field), "%s",
+			         host ? "name" : "vmName");
+			cerr_set(e, 400,
+			         "%s %s: field '%s' is its key and may not "
+			         "change: remove it and create a new one",
+			         ckind_name(o->kind), cur, e->field);
+			return -1;
+		}
 		return 0;
 	}
 	if (cobj_parse(nw, merged, e))
