@@ -59,6 +59,12 @@ struct agent {
 	 * it in a thread of its own, syncapply.c applies its replies. */
 	const char *controller_url;
 	const char *controller_host;
+	/* The alias of the TAPs this agent makes ("hnv-agent HOST" under a
+	 * controller; "" otherwise: no ownership checks), and whether an
+	 * adapter waits for its TAP name (vm_adapter.busy). */
+	char tap_owner[80];
+	bool ports_busy;
+	uint64_t ports_busy_ns; /* the last retry */
 	struct sync *sync;
 	struct syncapply *sa;
 
@@ -160,6 +166,9 @@ int obj_vma_remove(struct agent *, const struct policy_filter *);
 int obj_vm_add(struct agent *, const char *vm, struct pmsg *);
 /* Removes its adapters and namespace: 1, or 0 for an unknown VM. */
 int obj_vm_remove(struct agent *, const char *vm);
+/* A VM that moved to another host: its adapters go (their interfaces
+ * too), the namespace (the guest) stays: 1, or 0 for an unknown VM. */
+int obj_vm_release(struct agent *, const char *vm);
 
 /* lrjob.c: the lookup record jobs.  Each starts a->job or returns an
  * error (m set) for a request it cannot start. */
@@ -182,6 +191,12 @@ bool ports_is_hnv_switch(const struct agent *, const struct vswitch *);
 int ports_tap_mtu(const struct agent *);
 int ports_switch_up(struct agent *, const struct vswitch *, struct pmsg *);
 void ports_switch_down(struct agent *, const struct vswitch *);
+/* Attaches the adapters that wait for their TAP name (busy); returns
+ * the epoll timeout (ms) for the next retry, or -1 when none waits. */
+int ports_retry_busy(struct agent *);
+/* Detaches the adapter and leaves its TAP for another agent to adopt (a
+ * VM moving away). */
+void ports_release(struct agent *, struct vm_adapter *vma);
 int ports_attach(struct agent *, struct vm_adapter *, struct pmsg *);
 void ports_detach(struct agent *, struct vm_adapter *, bool delete_iface);
 int ports_set_mac(struct agent *, struct vm_adapter *, struct pmsg *);

@@ -241,6 +241,11 @@ loop(struct agent *a, int sfd, int tfd)
 		}
 		/* Requests, and a slice of a long one: between polls. */
 		timeout = control_run(a);
+		if (a->ports_busy) {
+			int t = ports_retry_busy(a);
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
 		/* How long the loop was away from epoll_wait: the longest
 		 * time no port could be polled (stats: control). */
 		a->lat.max_loop = MAX(a->lat.max_loop, time_ns() - t0);
@@ -387,6 +392,9 @@ main(int argc, char **argv)
 		        a.controller_host);
 		return 2;
 	}
+	if (a.controller_host)
+		snprintf(a.tap_owner, sizeof(a.tap_owner), "hnv-agent %.60s",
+		         a.controller_host);
 	if (token_file) {
 		char err[512];
 

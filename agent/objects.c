@@ -277,6 +277,29 @@ obj_vm_add(struct agent *a, const char *vm, struct pmsg *m)
 	return 0;
 }
 
+static int
+release_cb(struct vm_adapter *vma, void *aux)
+{
+	ports_release(aux, vma);
+	return 0;
+}
+
+int
+obj_vm_release(struct agent *a, const char *vm)
+{
+	struct policy_filter f = {.fields = F_VM};
+	char name[64];
+
+	if (!agent_vm_known(a, vm))
+		return 0;
+	strlcpy_(name, vm, sizeof(name));
+	strlcpy_(f.vm, name, sizeof(f.vm));
+	policy_vma_foreach(a->pol, &f, release_cb, a);
+	policy_vma_remove(a->pol, &f);
+	vm_forget(a, name);
+	return 1;
+}
+
 int
 obj_vm_remove(struct agent *a, const char *vm)
 {

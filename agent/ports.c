@@ -258,7 +258,20 @@ ports_attach(struct agent *a, struct vm_adapter *vma, struct pmsg *m)
 	vma->netns_id = netns_ident(ns); /* portwatch.c */
 	if (!ports_is_hnv_switch(a, sw))
 		return attach_external(a, vma, sw, ns, m);
-	io = io_tap_open(ns, vma->name, &vma->mac, ports_tap_mtu(a), &err);
+	io = io_tap_open_owned(ns, vma->name, &vma->mac, ports_tap_mtu(a),
+	                       a->tap_owner[0] ? a->tap_owner : NULL, &err);
+	if (!io && err == -EBUSY && a->tap_owner[0]) {
+		/* another host's agent still has it (the VM moves here):
+		 * wait for it (ports_retry_busy) */
+		if (!vma->busy)
+			log_info("vm adapter %s/%s: TAP %s in %s belongs to "
+			         "another agent; attaching once it is gone",
+			         vma->vm, vma->name, vma->name, ns);
+		vma->busy = true;
+		a->ports_busy = true;
+		return 0;
+	}
+	vma->busy = false;
 	if (!io) {
 		snprintf(m->err, sizeof(m->err),
 		         "vm adapter %s/%s: TAP in namespace '%s': %s", vma->vm,
@@ -280,6 +293,18 @@ ports_attach(struct agent *a, struct vm_adapter *vma, struct pmsg *m)
 }
 
 void
+ports_release(struct agent *a, struct vm_adapter *vma)
+{
+	char ns[64];
+
+	ports_detach(a, vma, false);
+	if (!a->tap_owner[0])
+		return;
+	ports_netns_name(a, vma->vm, ns, sizeof(ns));
+	io_tap_release(ns, vma->name, a->tap_owner);
+}
+
+void
 ports_detach(struct agent *a, struct vm_adapter *vma, bool delete_iface)
 {
 	const struct vswitch *sw = policy_sw_find(a->pol, vma->sw);
@@ -296,13 +321,50 @@ ports_detach(struct agent *a, struct vm_adapter *vma, bool delete_iface)
 		}
 		vma->port = -1;
 		if (delete_iface)
-			io_tap_delete(ns, vma->name);
+			io_tap_delete_owned(ns, vma->name,
+			                    a->tap_owner[0] ? a->tap_owner
+			                                    : NULL);
 		return;
 	}
 	if (delete_iface && sw && !ports_is_hnv_switch(a, sw)) {
 		veth_host_name(vma, host, sizeof(host));
 		link_delete(host);
 	}
+}
+
+#define BUSY_RETRY_MS 10
+
+static int
+retry_cb(struct vm_adapter *vma, void *aux)
+{
+	struct agent *a = aux;
+	struct pmsg m = {0};
+
+	if (!vma->busy)
+		return 0;
+	if (ports_attach(a, vma, &m) < 0)
+		log_warnx("vm adapter %s/%s: %s", vma->vm, vma->name, m.err);
+	else if (!vma->busy)
+		log_info("vm adapter %s/%s: attached (the other agent let "
+		         "its TAP go)",
+		         vma->vm, vma->name);
+	if (vma->busy)
+		a->ports_busy = true;
+	return 0;
+}
+
+int
+ports_retry_busy(struct agent *a)
+{
+	uint64_t now = time_ns();
+
+	if (now - a->ports_busy_ns < BUSY_RETRY_MS * 1000000ull)
+		return (int)((a->ports_busy_ns + BUSY_RETRY_MS * 1000000ull -
+		              now) / 1000000) + 1;
+	a->ports_busy_ns = now;
+	a->ports_busy = false;
+	policy_vma_foreach(a->pol, NULL, retry_cb, a);
+	return a->ports_busy ? BUSY_RETRY_MS : -1;
 }
 
 static int

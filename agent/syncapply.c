@@ -826,7 +826,11 @@ small_del(struct sync_job *s, enum kind k, const json_t *obj, struct pmsg *m)
 		vm = vm_name(obj, m);
 		if (!vm)
 			return -EINVAL;
-		if (obj_vm_remove(s->a, vm))
+		/* "moved": the VM lives on elsewhere (its namespace is the
+		 * guest: a lab's hosts share it); let it go, keep it */
+		if (json_is_true(json_object_get(obj, "moved"))
+		        ? obj_vm_release(s->a, vm)
+		        : obj_vm_remove(s->a, vm))
 			s->saves |= SAVE_VMS | SAVE_ADAPTERS;
 		break;
 	case K_VMA:

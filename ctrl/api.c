@@ -808,7 +808,10 @@ static void vm_move(struct model *md, struct http_req *r, const char *vm)
 	json_t **saved = xcalloc(n, sizeof(*saved));
 	for (size_t i = 0; i < n; i++) {
 		saved[i] = cobj_to_json(objs[i]);
-		txn_delete(t, objs[i]);
+		if (objs[i]->kind == PK_VM)
+			txn_delete_moved(t, objs[i]);
+		else
+			txn_delete(t, objs[i]);
 	}
 	int rc = 0;
 	size_t moved_lr = 0;

@@ -77,6 +77,7 @@ struct interest {
 
 struct chost {
 	struct hmap_node node;
+	const struct model *md;
 	struct cobj *obj; /* its CK_HOST object */
 	char name[64];
 	struct policy *pol; /* PAs, provider routes, switches, adapters */
@@ -157,6 +158,9 @@ int txn_create(struct txn *, int kind, struct chost *, const json_t *obj,
 int txn_update(struct txn *, struct cobj *o, const json_t *merged,
                struct cerr *);
 void txn_delete(struct txn *, struct cobj *o);
+/* txn_delete() of a VM that moves to another host: its old host is told
+ * ("moved": true) to let it go without destroying it. */
+void txn_delete_moved(struct txn *, struct cobj *o);
 bool txn_empty(const struct txn *);
 /* Commits (0, or -1 with e set: nothing happened) or undoes. */
 int txn_commit(struct txn *, struct cerr *);
@@ -217,6 +221,9 @@ void store_rollback(struct store *);
 /* The reply to GET /v1/hosts/H/changes?after=..&epoch=..&limit=..
  * (doc/controller.md) as JSON text, or NULL when there is nothing for
  * the host yet and 'must_answer' is false (the caller waits). */
+/* Would the host get anything after revision 'after' (is it behind)? */
+bool feed_pending(const struct model *, const struct chost *,
+                  uint64_t after);
 char *feed_reply(struct model *, struct chost *, uint64_t after,
                  const char *epoch, size_t limit, bool must_answer);
 

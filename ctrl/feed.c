@@ -196,6 +196,28 @@ static size_t log_after(const struct model *md, uint64_t after)
 	return lo;
 }
 
+bool feed_pending(const struct model *md, const struct chost *h,
+                  uint64_t after)
+{
+	struct hmap_node *n;
+
+	if (h->snap || after == 0 || after < md->log_start ||
+	    after > md->rev)
+		return true;
+	for (size_t i = log_after(md, after); i < md->log_n; i++) {
+		const struct interest *in = interest_find(h, md->log[i].scope);
+		if (in && (!in->until || in->until > after))
+			return true;
+	}
+	HMAP_FOR_EACH (n, &h->interest) {
+		const struct interest *in =
+		    CONTAINER_OF(n, struct interest, node);
+		if ((!in->until && in->since > after) || in->until > after)
+			return true;
+	}
+	return false;
+}
+
 char *feed_reply(struct model *md, struct chost *h, uint64_t after,
                  const char *epoch, size_t limit, bool must_answer)
 {

@@ -221,9 +221,12 @@ json_t *cobj_to_api(const struct cobj *o)
 		const struct chost *h = o->host;
 		json_object_set_new(
 		    out, "agent",
-		    json_pack("{s:b, s:I, s:s, s:s, s:I}", "connected",
+		    json_pack("{s:b, s:b, s:I, s:s, s:s, s:I}", "connected",
 		              h && h->registered &&
 		                  time_ns() - h->last_seen < 90000000000ull,
+		              "current",
+		              h && h->registered &&
+		                  !feed_pending(h->md, h, h->applied),
 		              "revision", (json_int_t)(h ? h->applied : 0),
 		              "version", h ? h->version : "", "encap",
 		              h ? h->encap : "", "lastSeenAgoMs",
@@ -524,6 +527,7 @@ static void index_del(struct model *md, struct cobj *o)
 static struct chost *host_new(struct model *md, const char *name)
 {
 	struct chost *h = xcalloc(1, sizeof(*h));
+	h->md = md;
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->pol = policy_create();
 	hmap_init(&h->interest);
@@ -850,6 +854,8 @@ struct top {
 	enum top_kind t;
 	struct cobj *o;
 	struct cobj *old; /* T_SET: a copy of the object before */
+	bool moved;       /* T_DEL of a VM that moves to another host */
+	uint64_t old_rev;
 };
 
 struct txn {
@@ -878,7 +884,8 @@ static void txn_push(struct txn *t, enum top_kind k, struct cobj *o,
 		t->cap = t->cap ? t->cap * 2 : 8;
 		t->ops = xrealloc(t->ops, t->cap * sizeof(*t->ops));
 	}
-	t->ops[t->n++] = (struct top){k, o, old};
+	t->ops[t->n++] = (struct top){.t = k, .o = o, .old = old,
+	                              .old_rev = o->rev};
 	if (o->kind == PK_VMA || o->kind == PK_CR || o->kind == CK_HOST)
 		t->structural = true;
 }
@@ -1081,6 +1088,13 @@ void txn_delete(struct txn *t, struct cobj *o)
 	txn_push(t, T_DEL, o, NULL);
 }
 
+void txn_delete_moved(struct txn *t, struct cobj *o)
+{
+	txn_delete(t, o);
+	if (t->n && t->ops[t->n - 1].o == o)
+		t->ops[t->n - 1].moved = true;
+}
+
 void txn_abort(struct txn *t)
 {
 	struct model *md = t->md;
@@ -1149,7 +1163,15 @@ int txn_commit(struct txn *t, struct cerr *e)
 			         o->scope->key);
 		else
 			scope_key(o, chg[i].scope, sizeof(chg[i].scope));
-		chg[i].text = cobj_text(o);
+		if (op->moved) {
+			/* the old host lets the VM go without destroying it */
+			json_t *j = cobj_to_json(o);
+			json_object_set_new(j, "moved", json_true());
+			chg[i].text = json_dumps(j, JSON_COMPACT);
+			json_decref(j);
+		} else {
+			chg[i].text = cobj_text(o);
+		}
 		if (op->t == T_DEL) {
 			rc = store_del(md->db, o->id);
 		} else {
@@ -1175,8 +1197,8 @@ int txn_commit(struct txn *t, struct cerr *e)
 		}
 		for (size_t i = 0; i < t->n; i++) {
 			free(chg[i].text);
-			if (t->ops[i].t != T_DEL && t->ops[i].o->rev == rev)
-				t->ops[i].o->rev = 0; /* restored below */
+			if (t->ops[i].t != T_DEL)
+				t->ops[i].o->rev = t->ops[i].old_rev;
 		}
 		free(chg);
 		txn_abort(t);

@@ -86,6 +86,22 @@ struct io_port *io_tap_open(const char *netns, const char *ifname,
                             const struct eth_addr *mac, int mtu, int *err);
 /* Deletes the persistent TAP (after io_destroy of any open port). */
 int io_tap_delete(const char *netns, const char *ifname);
+/* The same, with an owner: a TAP carries its owner's name as its alias
+ * (the agent's host name), so that two agents sharing a VM namespace (a
+ * VM moving between hosts on one machine: the lab) never take or delete
+ * each other's TAP.  io_tap_open_owned() on a TAP of another owner fails
+ * with -EBUSY (try again once it is gone) and marks one it creates or
+ * adopts (no alias: an agent of an earlier version made it);
+ * io_tap_delete_owned() leaves another owner's TAP alone (0).  'owner'
+ * NULL: no checks. */
+struct io_port *io_tap_open_owned(const char *netns, const char *ifname,
+                                  const struct eth_addr *mac, int mtu,
+                                  const char *owner, int *err);
+int io_tap_delete_owned(const char *netns, const char *ifname,
+                        const char *owner);
+/* Lets another agent adopt the TAP (a VM moving away keeps its interface,
+ * addresses and neighbours): clears its alias if 'owner' has it. */
+int io_tap_release(const char *netns, const char *ifname, const char *owner);
 
 /* The uplink.  'ifname' in the current network namespace. */
 struct io_port *io_afpacket_open(const char *ifname, int *err);

@@ -229,6 +229,9 @@ link_parse(const struct nlmsghdr *nlh, struct link_info *li)
 	attr = tb[IFLA_IFNAME];
 	if (attr && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 		strlcpy_(li->name, mnl_attr_get_str(attr), sizeof(li->name));
+	attr = tb[IFLA_IFALIAS];
+	if (attr && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		strlcpy_(li->alias, mnl_attr_get_str(attr), sizeof(li->alias));
 	if (tb[IFLA_LINKINFO])
 		link_parse_linkinfo(tb[IFLA_LINKINFO], li);
 	return 0;
@@ -309,6 +312,19 @@ link_set_mtu(const char *name, int mtu)
 		return -EINVAL;
 	nlh = link_msg(buf, RTM_SETLINK, 0, name);
 	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
+	return link_talk(nlh, NULL, NULL);
+}
+
+int
+link_set_alias(const char *name, const char *alias)
+{
+	char buf[1024];
+	struct nlmsghdr *nlh;
+
+	if (!link_name_ok(name) || strlen(alias) >= 64)
+		return -EINVAL;
+	nlh = link_msg(buf, RTM_SETLINK, 0, name);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
 	return link_talk(nlh, NULL, NULL);
 }
 

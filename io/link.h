@@ -33,12 +33,15 @@ struct link_info {
 	char name[LINK_NAME_MAX];
 	char kind[16]; /* "tun", "veth", "bridge"; "" if none */
 	int tun_type;  /* IFF_TUN or IFF_TAP if kind is "tun", else 0 */
+	char alias[64]; /* IFLA_IFALIAS ("ip link set NAME alias A"), or "" */
 };
 
 /* Everything above about NAME; -ENODEV if there is no such interface. */
 int link_get_info(const char *name, struct link_info *);
 
 int link_ifindex(const char *name); /* > 0, or -errno (-ENODEV) */
+/* Sets the interface's alias (at most 63 characters). */
+int link_set_alias(const char *name, const char *alias);
 bool link_exists(const char *name);
 int link_get_mac(const char *name, struct eth_addr *);
 int link_get_mtu(const char *name); /* > 0, or -errno */

@@ -345,6 +345,14 @@ struct io_port *
 io_tap_open(const char *netns, const char *ifname, const struct eth_addr *mac,
             int mtu, int *errp)
 {
+	return io_tap_open_owned(netns, ifname, mac, mtu, NULL, errp);
+}
+
+struct io_port *
+io_tap_open_owned(const char *netns, const char *ifname,
+                  const struct eth_addr *mac, int mtu, const char *owner,
+                  int *errp)
+{
 	struct tap_port *t = NULL;
 	struct link_info li;
 	char where[128], actual[IFNAMSIZ];
@@ -379,6 +387,11 @@ io_tap_open(const char *netns, const char *ifname, const struct eth_addr *mac,
 		err = -EEXIST;
 		goto out;
 	}
+	if (existed && owner && li.alias[0] && strcmp(li.alias, owner)) {
+		log_debug("tap %s: belongs to %s", where, li.alias);
+		err = -EBUSY;
+		goto out;
+	}
 	fd = tap_attach(ifname, actual, sizeof(actual));
 	if (fd < 0) {
 		err = fd;
@@ -397,6 +410,9 @@ io_tap_open(const char *netns, const char *ifname, const struct eth_addr *mac,
 	err = tap_setup_fd(fd, where);
 	if (!err)
 		err = tap_setup_link(actual, mac, mtu, where);
+	if (!err && owner && (!existed || strcmp(li.alias, owner)) &&
+	    link_set_alias(actual, owner) < 0)
+		log_warnx("tap %s: cannot set its alias", where);
 	if (err && !existed)
 		ioctl(fd, TUNSETPERSIST, 0UL); /* vanishes on close */
 out:
@@ -427,7 +443,35 @@ fail:
  * -EEXIST if IFNAME is something other than a TAP (left alone).
  */
 int
+io_tap_release(const char *netns, const char *ifname, const char *owner)
+{
+	struct link_info li;
+	int saved, err;
+
+	if (!ifname || !ifname[0] || strlen(ifname) >= IFNAMSIZ || !owner)
+		return -EINVAL;
+	if (netns && !netns_exists(netns))
+		return 0;
+	err = tap_enter(netns, &saved);
+	if (err)
+		return err;
+	err = link_get_info(ifname, &li);
+	if (err == -ENODEV)
+		err = 0;
+	else if (!err && !strcmp(li.alias, owner))
+		err = link_set_alias(ifname, "");
+	tap_leave(netns, saved);
+	return err;
+}
+
+int
 io_tap_delete(const char *netns, const char *ifname)
+{
+	return io_tap_delete_owned(netns, ifname, NULL);
+}
+
+int
+io_tap_delete_owned(const char *netns, const char *ifname, const char *owner)
 {
 	struct link_info li;
 	int saved, err;
@@ -445,6 +489,8 @@ io_tap_delete(const char *netns, const char *ifname)
 	} else if (!err) {
 		if (strcmp(li.kind, "tun") || li.tun_type != IFF_TAP)
 			err = -EEXIST;
+		else if (owner && li.alias[0] && strcmp(li.alias, owner))
+			err = 0; /* another agent's now */
 		else
 			err = link_delete(ifname);
 		if (err == -ENODEV)

@@ -117,6 +117,9 @@ struct vm_adapter {
 	/* runtime, owned by the agent: the namespace the adapter was
 	 * attached in or last tried (netns_ident()), or 0 */
 	uint64_t netns_id;
+	/* runtime, owned by the agent: its TAP name is taken by another
+	 * host's agent (a VM moving in): attach again soon */
+	bool busy;
 };
 
 #define POLICY_MAX_WARN 8

@@ -31,6 +31,7 @@
 /* ---- the fake ports ---- */
 
 static int n_attach, n_detach, n_sw_up, n_sw_down, n_vm_create, n_vm_delete;
+static int n_release;
 static int n_mtu, next_port = 1;
 
 int
@@ -68,6 +69,14 @@ ports_detach(struct agent *a, struct vm_adapter *vma, bool delete_iface)
 	(void)delete_iface;
 	vma->port = -1;
 	n_detach++;
+}
+
+void
+ports_release(struct agent *a, struct vm_adapter *vma)
+{
+	(void)a;
+	vma->port = -1;
+	n_release++;
 }
 
 int
@@ -165,7 +174,7 @@ setup(void)
 	if (!mkdtemp(dir))
 		abort();
 	n_attach = n_detach = n_sw_up = n_sw_down = 0;
-	n_vm_create = n_vm_delete = n_mtu = 0;
+	n_vm_create = n_vm_delete = n_mtu = n_release = 0;
 	agent_up();
 }
 
@@ -356,6 +365,38 @@ test_put_del(void)
 		CHECK_EQ(n_vm_delete, 1);
 	}
 	CHECK_EQ(stat_of("failed"), 0);
+	teardown();
+}
+
+/* A VM that moved to another host ("moved": true): its adapters are let
+ * go (their TAPs left for the new host's agent), its namespace stays. */
+static void
+test_moved_vm(void)
+{
+	setup();
+	apply(
+	    "{\"epoch\":\"E1\",\"revision\":5,\"changes\":[" BASE_SMALL
+	    "{\"op\":\"put\",\"kind\":\"vm\",\"obj\":{\"vm\":\"Contoso1\"}},"
+	    "{\"op\":\"put\",\"kind\":\"vm-adapter\",\"obj\":{\"vm\":"
+	    "\"Contoso1\",\"name\":\"eth0\",\"switch\":\"HNVSwitch\","
+	    "\"mac\":\"60:00:60:00:01:01\",\"vsid\":6000}}]}");
+	CHECK_EQ(n_family("vm_adapters"), 1);
+	apply("{\"epoch\":\"E1\",\"revision\":6,\"changes\":["
+	      "{\"op\":\"del\",\"kind\":\"vm\",\"obj\":{\"vm\":"
+	      "\"Contoso1\",\"moved\":true}},"
+	      "{\"op\":\"del\",\"kind\":\"vm-adapter\",\"obj\":{\"vm\":"
+	      "\"Contoso1\",\"name\":\"eth0\"}}]}");
+	CHECK_EQ(n_family("vm_adapters"), 0);
+	CHECK(!agent_vm_known(&ag, "Contoso1"));
+	CHECK_EQ(n_release, 1);
+	CHECK_EQ(n_detach, 0);
+	CHECK_EQ(n_vm_delete, 0);
+	CHECK_EQ(stat_of("failed"), 0);
+	/* after a restart it is still gone */
+	agent_down();
+	agent_up();
+	CHECK_EQ(n_family("vm_adapters"), 0);
+	CHECK(!agent_vm_known(&ag, "Contoso1"));
 	teardown();
 }
 
@@ -592,6 +633,7 @@ test_token(void)
 
 const struct test_case tests[] = {
     TEST(test_put_del),
+    TEST(test_moved_vm),
     TEST(test_tolerant),
     TEST(test_reset),
     TEST(test_persist),
