@@ -72,6 +72,11 @@ struct agent {
 	int listen_fd;
 	bool quit;
 
+	/* Flow F4 (learn.c), for `stats`. */
+	struct {
+		uint64_t learnt, conflicts;
+	} learn;
+
 	/* Lookup record changes, for `stats` (ns). */
 	struct {
 		uint64_t changes, failed;
@@ -182,6 +187,11 @@ int lrjob_clear(struct agent *, struct pmsg *m);
  * merged over it. */
 int lrjob_merge_for_set(struct agent *, const json_t *args, json_t **merged,
                         struct pmsg *m);
+
+/* learn.c: adds the Dynamic records of the addresses the data path
+ * learnt (and reports them to the controller), when no job holds the
+ * policy. */
+void learn_run(struct agent *);
 
 /* ports.c */
 /* The network namespace of a VM: prefix + lower-case name. */

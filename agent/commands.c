@@ -738,6 +738,11 @@ dispatch(struct agent *a, const char *cmd, const json_t *args, json_t **res,
 	if (!strcmp(cmd, "stats")) {
 		*res = cmd_stats(a);
 		json_object_set_new(*res, "control", latency_json(a));
+		json_object_set_new(
+		    *res, "learn",
+		    json_pack("{s:I, s:I}", "learnt",
+		              (json_int_t)a->learn.learnt, "conflicts",
+		              (json_int_t)a->learn.conflicts));
 		if (a->sync)
 			json_object_set_new(*res, "sync",
 			                    syncapply_status(a->sa));
@@ -747,6 +752,7 @@ dispatch(struct agent *a, const char *cmd, const json_t *args, json_t **res,
 		pipeline_clear_stats(a->pl);
 		memset(uplink_io_stats(a), 0, sizeof(struct io_stats));
 		memset(&a->lat, 0, sizeof(a->lat));
+		memset(&a->learn, 0, sizeof(a->learn));
 		*res = json_object();
 		return 0;
 	}

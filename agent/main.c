@@ -241,6 +241,7 @@ loop(struct agent *a, int sfd, int tfd)
 		}
 		/* Requests, and a slice of a long one: between polls. */
 		timeout = control_run(a);
+		learn_run(a);
 		if (a->ports_busy) {
 			int t = ports_retry_busy(a);
 			if (t >= 0 && (timeout < 0 || t < timeout))

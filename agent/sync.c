@@ -48,6 +48,15 @@ static const char *const state_names[] = {
     [S_REJECTED] = "rejected",
 };
 
+/* One libcurl handle and its reply buffer (a thread's). */
+struct sync_conn {
+	CURL *curl;
+	char *buf;
+	size_t len, cap;
+	bool too_big;
+	struct sync *s;
+};
+
 struct sync {
 	char *url, *host, *auth, *register_body;
 	int efd;
@@ -65,11 +74,14 @@ struct sync {
 	enum sync_state state;
 	char last_error[512];
 
-	/* The thread's. */
-	CURL *curl;
-	char *buf;
-	size_t len, cap;
-	bool too_big;
+	/* Learnt addresses to report (sync_report), under 'mu'. */
+	json_t *reports; /* array of lookup records, agent keys */
+	pthread_t rthread;
+	bool rstarted;
+	uint64_t n_reported, n_refused;
+
+	/* The threads' own: the poller's and the reporter's. */
+	struct sync_conn poll, rep;
 };
 
 /* ---- the loop thread's side ---- */
@@ -141,6 +153,12 @@ sync_status(struct sync *s, json_t *obj)
 	json_object_set_new(obj, "host", json_string(s->host));
 	json_object_set_new(obj, "state", json_string(state_names[s->state]));
 	json_object_set_new(obj, "last_error", json_string(s->last_error));
+	json_object_set_new(obj, "learnt_reported",
+	                    json_integer((json_int_t)s->n_reported));
+	json_object_set_new(obj, "learnt_refused",
+	                    json_integer((json_int_t)s->n_refused));
+	json_object_set_new(obj, "learnt_queued",
+	                    json_integer((json_int_t)json_array_size(s->reports)));
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -182,7 +200,20 @@ sync_read_token(const char *path, char *err, size_t errlen)
 	return xstrdup(p);
 }
 
-/* ---- the thread ---- */
+/* ---- the threads ---- */
+
+/* The VSID of an API record, as text (for messages): a static buffer
+ * per thread. */
+static const char *
+json_dumps_vsid(const json_t *rec)
+{
+	static __thread char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld",
+	         (long long)json_integer_value(
+	             json_object_get(rec, "virtualSubnetId")));
+	return buf;
+}
 
 static void
 set_state(struct sync *s, enum sync_state st, const char *why)
@@ -252,7 +283,7 @@ pause_for(struct sync *s, int secs)
 static size_t
 write_cb(char *p, size_t size, size_t n, void *aux)
 {
-	struct sync *s = aux;
+	struct sync_conn *s = aux;
 	size_t len = size * n;
 
 	if (s->len + len + 1 > SYNC_REPLY_MAX) {
@@ -284,7 +315,7 @@ progress_cb(void *aux, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 
 /* The controller's error message, if the body is one. */
 static void
-http_error(const struct sync *s, long code, char *why, size_t len)
+http_error(const struct sync_conn *s, long code, char *why, size_t len)
 {
 	json_t *j = s->buf ? json_loads(s->buf, 0, NULL) : NULL;
 	const char *msg = json_string_value(
@@ -298,47 +329,48 @@ http_error(const struct sync *s, long code, char *why, size_t len)
 /* One request: 0 with the body in s->buf for a 2xx; else the state to
  * go to, with 'why'. */
 static int
-request(struct sync *s, const char *method, const char *url, const char *body,
-        long timeout, char *why, size_t len)
+request(struct sync_conn *c, const char *method, const char *url,
+        const char *body, long timeout, char *why, size_t len)
 {
+	struct sync *s = c->s;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
 	long code = 0;
 	CURLcode rc;
 
-	s->len = 0;
-	s->too_big = false;
-	if (s->buf)
-		s->buf[0] = '\0';
-	curl_easy_reset(s->curl);
-	curl_easy_setopt(s->curl, CURLOPT_URL, url);
-	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s);
-	curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "hnv-agent");
+	c->len = 0;
+	c->too_big = false;
+	if (c->buf)
+		c->buf[0] = '\0';
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "hnv-agent");
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	if (s->auth)
 		hdrs = curl_slist_append(hdrs, s->auth);
 	if (body) {
 		hdrs =
 		    curl_slist_append(hdrs, "Content-Type: application/json");
-		curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, method);
-		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
 	}
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, hdrs);
-	rc = curl_easy_perform(s->curl);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+	rc = curl_easy_perform(c->curl);
 	curl_slist_free_all(hdrs);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK) {
-		if (s->too_big)
+		if (c->too_big)
 			snprintf(why, len, "reply larger than %u MB",
 			         SYNC_REPLY_MAX >> 20);
 		else
@@ -348,7 +380,7 @@ request(struct sync *s, const char *method, const char *url, const char *body,
 	}
 	if (code >= 200 && code < 300)
 		return 0;
-	http_error(s, code, why, len);
+	http_error(c, code, why, len);
 	return code == 401 || code == 403 ? S_REJECTED : S_UNREACHABLE;
 }
 
@@ -357,7 +389,8 @@ static json_t *
 parse_reply(struct sync *s, char *why, size_t len)
 {
 	json_error_t jerr;
-	json_t *j = json_loadb(s->buf ? s->buf : "", s->len, 0, &jerr);
+	json_t *j = json_loadb(s->poll.buf ? s->poll.buf : "", s->poll.len, 0,
+	                       &jerr);
 	const json_t *rev, *f;
 
 	if (!j) {
@@ -428,7 +461,7 @@ changes_url(struct sync *s, const char *host)
 
 	pthread_mutex_lock(&s->mu);
 	after = s->revision;
-	epoch = curl_easy_escape(s->curl, s->epoch, 0);
+	epoch = curl_easy_escape(s->poll.curl, s->epoch, 0);
 	pthread_mutex_unlock(&s->mu);
 	url = xasprintf("%s/v1/hosts/%s/changes?after=%llu%s%s&wait=%d"
 	                "&limit=%d",
@@ -442,7 +475,7 @@ static void *
 sync_main(void *arg)
 {
 	struct sync *s = arg;
-	char *host = curl_easy_escape(s->curl, s->host, 0);
+	char *host = curl_easy_escape(s->poll.curl, s->host, 0);
 	char *reg_url = xasprintf("%s/v1/hosts/%s/agent", s->url, host);
 	bool registered = false;
 	int backoff = 1;
@@ -452,7 +485,8 @@ sync_main(void *arg)
 		int st;
 
 		if (!registered) {
-			st = request(s, "PUT", reg_url, s->register_body, 30,
+			st = request(&s->poll, "PUT", reg_url,
+			             s->register_body, 30,
 			             why, sizeof(why));
 			if (st == 0) {
 				registered = true;
@@ -462,8 +496,8 @@ sync_main(void *arg)
 			char *url = changes_url(s, host);
 			json_t *reply;
 
-			st = request(s, "GET", url, NULL, SYNC_WAIT + 30, why,
-			             sizeof(why));
+			st = request(&s->poll, "GET", url, NULL,
+			             SYNC_WAIT + 30, why, sizeof(why));
 			free(url);
 			if (st == 0) {
 				reply = parse_reply(s, why, sizeof(why));
@@ -495,18 +529,108 @@ sync_main(void *arg)
 	return NULL;
 }
 
+/* The reporter: learnt addresses (flow F4) go to the controller as
+ * Dynamic lookup records (POST /v1/lookup-records), one request each,
+ * in the order learnt; the controller validates them (a duplicate
+ * address is refused: 409) and pushes them to the other hosts.  One that
+ * cannot be sent (controller unreachable) waits and is sent again; one
+ * refused is logged and counted. */
+static void *
+report_main(void *arg)
+{
+	struct sync *s = arg;
+	char *url = xasprintf("%s/v1/lookup-records", s->url);
+	int backoff = 1;
+
+	for (;;) {
+		json_t *rec;
+		char why[512] = "", *body;
+		int st;
+
+		pthread_mutex_lock(&s->mu);
+		while (!s->stop && !json_array_size(s->reports))
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->stop) {
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
+		rec = json_incref(json_array_get(s->reports, 0));
+		pthread_mutex_unlock(&s->mu);
+
+		body = json_dumps(rec, JSON_COMPACT);
+		st = request(&s->rep, "POST", url, body, 30, why, sizeof(why));
+		free(body);
+		if ((st == S_UNREACHABLE && strncmp(why, "HTTP 4", 6)) ||
+		    st == S_REJECTED) {
+			/* not sent: try again */
+			json_decref(rec);
+			pause_for(s, backoff);
+			backoff = MIN(backoff * 2, SYNC_BACKOFF_MAX);
+			continue;
+		}
+		backoff = 1;
+		pthread_mutex_lock(&s->mu);
+		if (st == 0) {
+			s->n_reported++;
+		} else {
+			s->n_refused++;
+			snprintf(s->last_error, sizeof(s->last_error),
+			         "learnt %s vsid %s refused: %s",
+			         json_string_value(json_object_get(
+			             rec, "customerAddress")),
+			         json_dumps_vsid(rec), why);
+		}
+		json_array_remove(s->reports, 0);
+		pthread_mutex_unlock(&s->mu);
+		if (st)
+			log_warnx("controller %s: the learnt address %s (vsid "
+			          "%s, MAC %s) was refused: %s",
+			          s->url,
+			          json_string_value(json_object_get(
+			              rec, "customerAddress")),
+			          json_dumps_vsid(rec),
+			          json_string_value(
+			              json_object_get(rec, "macAddress")),
+			          why);
+		json_decref(rec);
+	}
+	free(url);
+	return NULL;
+}
+
+void
+sync_report(struct sync *s, json_t *rec)
+{
+	pthread_mutex_lock(&s->mu);
+	if (!s->reports)
+		s->reports = json_array();
+	if (json_array_size(s->reports) < 4096)
+		json_array_append(s->reports, rec);
+	else
+		s->n_refused++;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	json_decref(rec);
+}
+
 int
 sync_start(struct sync *s)
 {
 	int rc;
 
-	s->curl = curl_easy_init();
-	if (!s->curl)
+	s->poll.curl = curl_easy_init();
+	s->rep.curl = curl_easy_init();
+	if (!s->poll.curl || !s->rep.curl)
 		return -ENOMEM;
+	s->poll.s = s->rep.s = s;
 	rc = pthread_create(&s->thread, NULL, sync_main, s);
 	if (rc)
 		return -rc;
 	s->started = true;
+	rc = pthread_create(&s->rthread, NULL, report_main, s);
+	if (rc)
+		return -rc;
+	s->rstarted = true;
 	return 0;
 }
 
@@ -521,11 +645,17 @@ sync_destroy(struct sync *s)
 		pthread_cond_broadcast(&s->cv);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
+		if (s->rstarted)
+			pthread_join(s->rthread, NULL);
 	}
-	if (s->curl)
-		curl_easy_cleanup(s->curl);
+	if (s->poll.curl)
+		curl_easy_cleanup(s->poll.curl);
+	if (s->rep.curl)
+		curl_easy_cleanup(s->rep.curl);
 	json_decref(s->reply);
-	free(s->buf);
+	json_decref(s->reports);
+	free(s->poll.buf);
+	free(s->rep.buf);
 	free(s->url);
 	free(s->host);
 	free(s->auth);

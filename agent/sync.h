@@ -76,6 +76,12 @@ json_t *sync_take(struct sync *);
 /* The reply taken last is applied and durable; the position is now
  * ('revision', 'epoch'): the thread asks for what follows. */
 void sync_ack(struct sync *, uint64_t revision, const char *epoch);
+/* Queues a learnt address (flow F4) for the controller: 'rec' is a
+ * lookup record with the API's names (pnames_to_api); takes the
+ * reference.  Sent in order by a thread of its own, retried while the
+ * controller is unreachable; "learnt_reported" and "learnt_refused" in
+ * sync_status count them. */
+void sync_report(struct sync *, json_t *rec);
 /* Adds "url", "host", "state" (connecting, connected, unreachable,
  * rejected) and "last_error" to 'obj'. */
 void sync_status(struct sync *, json_t *obj);
