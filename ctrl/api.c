@@ -692,12 +692,14 @@ static void batch(struct model *md, struct http_req *r)
 			return;
 		}
 	}
+	/* 'ops' belongs to 'body' */
+	size_t nops = json_array_size(ops);
 	json_decref(body);
 	if (commit(r, t, qbool(r, "dryRun")))
 		return;
 	r->status = 200;
 	r->reply = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "ops",
-	                     (json_int_t)json_array_size(ops), "created",
+	                     (json_int_t)nops, "created",
 	                     (json_int_t)created, "unchanged", (json_int_t)same,
 	                     "changed", (json_int_t)changed, "removed",
 	                     (json_int_t)removed, "revision",
