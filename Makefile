@@ -45,13 +45,13 @@ CTL_LIB := $(O)/libhnvctl.a
 ALIB := $(O)/asan/libhnv.a
 ACTL_LIB := $(O)/asan/libhnvctl.a
 BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl $(if $(CTRL_SRCS),$(O)/bin/hnv-controller)
-BENCH_BINS := $(O)/bench/udp-gap
+BENCH_BINS := $(O)/bench/udp-gap $(O)/bench/ctrl-load
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(O)/tests/asan-%,$(UNIT_SRCS))
 REPLAYERS := $(patsubst tests/fuzz/fuzz-%.c,$(O)/tests/replay-%,$(FUZZ_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all test unit demo fuzz bench install lint format deps clean golden-refresh
+.PHONY: all test unit demo fuzz bench bench-controller install lint format deps clean golden-refresh
 all: $(BINS) $(UNIT_BINS) $(REPLAYERS) $(BENCH_BINS)
 
 # The test programs' objects are reached only through pattern rules, so
@@ -112,7 +112,7 @@ $(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/harness.o $(
 $(O)/tests/asan-test-%: $(O)/asan/tests/unit/test-%.o $(O)/asan/tests/unit/harness.o $(ACTL_LIB) $(ALIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
-# bench/ helpers (bench/agent runs them).
+# bench/ helpers (bench/agent and bench/controller run them).
 $(O)/bench/%: $(O)/obj/bench/%.o
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
@@ -159,6 +159,11 @@ deps:
 
 bench: all
 	$(Q)if [ -x bench/run ]; then bench/run; else echo "no benchmarks yet"; fi
+
+# hnv-controller at scale over loopback (doc/PERFORMANCE.md "Controller");
+# BENCH_ARGS=--quick for a short run.
+bench-controller: all
+	$(Q)bench/controller $(BENCH_ARGS)
 
 lint:
 	$(Q)scripts/check-format

@@ -262,7 +262,8 @@ static void list(struct model *md, struct http_req *r, const struct coll *c)
 	r->reply = json_pack("{s:o, s:o}", "items", items, "next", next);
 }
 
-static int commit(struct http_req *r, struct txn *t, bool dry)
+static int commit(struct model *md, struct http_req *r, struct txn *t,
+                  bool dry)
 {
 	struct cerr e = {0};
 	if (dry) {
@@ -273,7 +274,7 @@ static int commit(struct http_req *r, struct txn *t, bool dry)
 		reply_err(r, &e);
 		return -1;
 	}
-	http_wake_all();
+	http_wake(md);
 	return 0;
 }
 
@@ -316,7 +317,7 @@ static void create(struct model *md, struct http_req *r, const struct coll *c)
 	else
 		snprintf(r->location, sizeof(r->location), "%s/%llu", url,
 		         (unsigned long long)o->id);
-	if (commit(r, t, dry)) {
+	if (commit(md, r, t, dry)) {
 		json_decref(rep);
 		r->location[0] = '\0';
 		return;
@@ -366,7 +367,7 @@ static void remove_matching(struct model *md, struct http_req *r,
 		     ckind_name(c->kind));
 		return;
 	}
-	if (commit(r, t, qbool(r, "dryRun")))
+	if (commit(md, r, t, qbool(r, "dryRun")))
 		return;
 	r->status = 200;
 	r->reply = json_pack("{s:I}", "removed", (json_int_t)n);
@@ -419,7 +420,7 @@ static void patch(struct model *md, struct http_req *r, const struct coll *c,
 		return;
 	}
 	json_t *rep = cobj_to_api(o);
-	if (commit(r, t, dry)) {
+	if (commit(md, r, t, dry)) {
 		json_decref(rep);
 		return;
 	}
@@ -469,7 +470,7 @@ static void one(struct model *md, struct http_req *r, const struct coll *c,
 			delete_host_objs(md, t, o->host);
 		else
 			txn_delete(t, o);
-		if (commit(r, t, qbool(r, "dryRun")))
+		if (commit(md, r, t, qbool(r, "dryRun")))
 			return;
 		r->status = 204;
 	} else {
@@ -549,6 +550,7 @@ static void changes(struct model *md, struct http_req *r, struct chost *h)
 	if (!text) {
 		r->wait = true;
 		r->wait_host = h;
+		r->wait_after = (uint64_t)after;
 		return;
 	}
 	r->wait = false;
@@ -699,10 +701,10 @@ static void batch(struct model *md, struct http_req *r)
 			return;
 		}
 	}
-	/* 'ops' goes with the body */
+	/* 'ops' belongs to 'body' */
 	size_t nops = json_array_size(ops);
 	json_decref(body);
-	if (commit(r, t, qbool(r, "dryRun")))
+	if (commit(md, r, t, qbool(r, "dryRun")))
 		return;
 	r->status = 200;
 	r->reply = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "ops",
@@ -866,7 +868,7 @@ static void vm_move(struct model *md, struct http_req *r, const char *vm)
 		reply_err(r, &e);
 		return;
 	}
-	if (commit(r, t, qbool(r, "dryRun")))
+	if (commit(md, r, t, qbool(r, "dryRun")))
 		return;
 	r->status = 200;
 	r->reply = json_pack("{s:s, s:s, s:s, s:I, s:I}", "vm", vm, "from",

@@ -116,6 +116,7 @@ struct model {
 	struct change *log;
 	size_t log_n, log_cap, log_max;
 	uint64_t log_start;
+	uint64_t structural_rev; /* the last write that changed interest */
 	struct store *db;
 };
 
@@ -227,6 +228,20 @@ bool feed_pending(const struct model *, const struct chost *,
 char *feed_reply(struct model *, struct chost *, uint64_t after,
                  const char *epoch, size_t limit, bool must_answer);
 
+/* What the last commit (revision md->rev) changed, to wake only the long
+ * polls it concerns. */
+#define FEED_WAKE_SCOPES 64
+struct feed_commit {
+	bool all; /* interest changed, or too many scopes: wake every one */
+	size_t n;
+	const char *scope[FEED_WAKE_SCOPES];
+};
+void feed_commit_scopes(const struct model *, struct feed_commit *);
+/* Whether a long poll of host 'name' after revision 'after', parked
+ * before that commit, has something to answer now. */
+bool feed_wakes(struct model *, const struct feed_commit *,
+                const char *name, uint64_t after);
+
 /* ------------------------------------------------------------------ */
 /* api.c */
 struct http_req {
@@ -247,6 +262,7 @@ struct http_req {
 	bool wait; /* a long poll: suspend and call again */
 	uint64_t wait_deadline;
 	struct chost *wait_host;
+	uint64_t wait_after;
 	void *conn;
 };
 void api_handle(struct model *, struct http_req *);
@@ -261,7 +277,9 @@ struct http_cfg {
 };
 int http_start(struct model *, const struct http_cfg *);
 void http_stop(void);
-/* Wakes every long poll (after a commit). */
+/* Wakes the long polls the last commit concerns (feed_wakes()). */
+void http_wake(struct model *);
+/* Wakes every long poll. */
 void http_wake_all(void);
 
 #endif

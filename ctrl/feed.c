@@ -273,3 +273,43 @@ char *feed_reply(struct model *md, struct chost *h, uint64_t after,
 	}
 	return finish(&r, md, rev, false, more);
 }
+
+void feed_commit_scopes(const struct model *md, struct feed_commit *fc)
+{
+	size_t i = log_after(md, md->rev - 1);
+
+	fc->all = md->structural_rev == md->rev;
+	fc->n = 0;
+	for (; i < md->log_n && !fc->all; i++) {
+		const char *s = md->log[i].scope;
+		/* a batch's changes mostly come scope after scope */
+		if (fc->n && !strcmp(fc->scope[fc->n - 1], s))
+			continue;
+		size_t k = 0;
+		while (k < fc->n && strcmp(fc->scope[k], s))
+			k++;
+		if (k < fc->n)
+			continue;
+		if (fc->n == FEED_WAKE_SCOPES)
+			fc->all = true;
+		else
+			fc->scope[fc->n++] = s;
+	}
+}
+
+bool feed_wakes(struct model *md, const struct feed_commit *fc,
+                const char *name, uint64_t after)
+{
+	struct chost *h = model_host(md, name);
+
+	/* what feed_reply() answers without waiting */
+	if (fc->all || !h || after == 0 || after < md->log_start ||
+	    after > md->rev || md->log_n - log_after(md, after) >= 10000)
+		return true;
+	for (size_t i = 0; i < fc->n; i++) {
+		const struct interest *in = interest_find(h, fc->scope[i]);
+		if (in && (!in->until || in->until > after))
+			return true;
+	}
+	return false;
+}

@@ -38,6 +38,8 @@ struct conn_ctx {
 	size_t limit;
 	bool suspended;
 	uint64_t deadline; /* of a long poll */
+	char host[64];     /* and whose, after which revision */
+	uint64_t after;
 	struct conn_ctx *wnext;
 	struct MHD_Connection *conn;
 };
@@ -53,13 +55,29 @@ static struct {
 	char *tls_cert, *tls_key;
 } H = {.wlock = PTHREAD_MUTEX_INITIALIZER};
 
-static void waiter_add(struct conn_ctx *c)
+/* Parks a long poll: false when the controller is stopping (the poll
+ * must be answered now: MHD cannot stop with suspended connections). */
+static bool waiter_add(struct conn_ctx *c)
 {
 	pthread_mutex_lock(&H.wlock);
+	if (H.stop) {
+		pthread_mutex_unlock(&H.wlock);
+		return false;
+	}
+	MHD_suspend_connection(c->conn);
 	c->suspended = true;
 	c->wnext = H.waiters;
 	H.waiters = c;
 	pthread_mutex_unlock(&H.wlock);
+	return true;
+}
+
+static void waiter_resume(struct conn_ctx **pp)
+{
+	struct conn_ctx *c = *pp;
+	*pp = c->wnext;
+	c->suspended = false;
+	MHD_resume_connection(c->conn);
 }
 
 /* Resumes the waiters whose deadline is before 'before' (all: ~0). */
@@ -69,13 +87,10 @@ static void waiters_resume(uint64_t before)
 	struct conn_ctx **pp = &H.waiters;
 	while (*pp) {
 		struct conn_ctx *c = *pp;
-		if (c->deadline <= before) {
-			*pp = c->wnext;
-			c->suspended = false;
-			MHD_resume_connection(c->conn);
-		} else {
+		if (c->deadline <= before)
+			waiter_resume(pp);
+		else
 			pp = &c->wnext;
-		}
 	}
 	pthread_mutex_unlock(&H.wlock);
 }
@@ -83,6 +98,25 @@ static void waiters_resume(uint64_t before)
 void http_wake_all(void)
 {
 	waiters_resume(~0ull);
+}
+
+/* On libmicrohttpd's thread (the model's), after a commit: resuming a
+ * poll that has nothing new costs a run of its request and a suspend
+ * again, which for a thousand agents made every write wait for a
+ * thousand of them. */
+void http_wake(struct model *md)
+{
+	struct feed_commit fc;
+	feed_commit_scopes(md, &fc);
+	pthread_mutex_lock(&H.wlock);
+	struct conn_ctx **pp = &H.waiters;
+	while (*pp) {
+		if (feed_wakes(md, &fc, (*pp)->host, (*pp)->after))
+			waiter_resume(pp);
+		else
+			pp = &(*pp)->wnext;
+	}
+	pthread_mutex_unlock(&H.wlock);
 }
 
 static void *ticker(void *arg)
@@ -273,8 +307,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 	enum MHD_Result ret = MHD_YES;
 	if (r.wait) {
 		c->deadline = r.wait_deadline;
-		MHD_suspend_connection(conn);
-		waiter_add(c);
+		snprintf(c->host, sizeof(c->host), "%s", r.wait_host->name);
+		c->after = r.wait_after;
+		if (!waiter_add(c))
+			ret = send_error(conn, 503, "the controller is stopping");
 	} else {
 		char *text = r.reply_text;
 		if (!text && r.reply)
@@ -405,7 +441,7 @@ int http_start(struct model *md, const struct http_cfg *cfg)
 	    flags, 0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &ss,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    H.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
@@ -422,7 +458,9 @@ void http_stop(void)
 {
 	if (!H.d)
 		return;
-	H.stop = true;
+	pthread_mutex_lock(&H.wlock);
+	H.stop = true; /* no poll parks from now on */
+	pthread_mutex_unlock(&H.wlock);
 	pthread_join(H.ticker, NULL);
 	http_wake_all();
 	MHD_stop_daemon(H.d);

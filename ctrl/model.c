@@ -1221,8 +1221,10 @@ int txn_commit(struct txn *t, struct cerr *e)
 		}
 	}
 	free(chg);
-	if (t->structural)
+	if (t->structural) {
 		model_interest_update(md, rev);
+		md->structural_rev = rev;
+	}
 	free(t->ops);
 	free(t);
 	/* keep the database's log as long as the memory's */
