@@ -738,11 +738,11 @@ dispatch(struct agent *a, const char *cmd, const json_t *args, json_t **res,
 	if (!strcmp(cmd, "stats")) {
 		*res = cmd_stats(a);
 		json_object_set_new(*res, "control", latency_json(a));
-		json_object_set_new(
-		    *res, "learn",
-		    json_pack("{s:I, s:I}", "learnt",
-		              (json_int_t)a->learn.learnt, "conflicts",
-		              (json_int_t)a->learn.conflicts));
+		json_object_set_new(*res, "learn",
+		                    json_pack("{s:I, s:I}", "learnt",
+		                              (json_int_t)a->learn.learnt,
+		                              "conflicts",
+		                              (json_int_t)a->learn.conflicts));
 		if (a->sync)
 			json_object_set_new(*res, "sync",
 			                    syncapply_status(a->sa));

@@ -360,7 +360,9 @@ ports_retry_busy(struct agent *a)
 
 	if (now - a->ports_busy_ns < BUSY_RETRY_MS * 1000000ull)
 		return (int)((a->ports_busy_ns + BUSY_RETRY_MS * 1000000ull -
-		              now) / 1000000) + 1;
+		              now) /
+		             1000000) +
+		       1;
 	a->ports_busy_ns = now;
 	a->ports_busy = false;
 	policy_vma_foreach(a->pol, NULL, retry_cb, a);

@@ -157,8 +157,9 @@ sync_status(struct sync *s, json_t *obj)
 	                    json_integer((json_int_t)s->n_reported));
 	json_object_set_new(obj, "learnt_refused",
 	                    json_integer((json_int_t)s->n_refused));
-	json_object_set_new(obj, "learnt_queued",
-	                    json_integer((json_int_t)json_array_size(s->reports)));
+	json_object_set_new(
+	    obj, "learnt_queued",
+	    json_integer((json_int_t)json_array_size(s->reports)));
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -389,8 +390,8 @@ static json_t *
 parse_reply(struct sync *s, char *why, size_t len)
 {
 	json_error_t jerr;
-	json_t *j = json_loadb(s->poll.buf ? s->poll.buf : "", s->poll.len, 0,
-	                       &jerr);
+	json_t *j =
+	    json_loadb(s->poll.buf ? s->poll.buf : "", s->poll.len, 0, &jerr);
 	const json_t *rev, *f;
 
 	if (!j) {
@@ -485,9 +486,8 @@ sync_main(void *arg)
 		int st;
 
 		if (!registered) {
-			st = request(&s->poll, "PUT", reg_url,
-			             s->register_body, 30,
-			             why, sizeof(why));
+			st = request(&s->poll, "PUT", reg_url, s->register_body,
+			             30, why, sizeof(why));
 			if (st == 0) {
 				registered = true;
 				set_state(s, S_CONNECTED, NULL);
@@ -496,8 +496,8 @@ sync_main(void *arg)
 			char *url = changes_url(s, host);
 			json_t *reply;
 
-			st = request(&s->poll, "GET", url, NULL,
-			             SYNC_WAIT + 30, why, sizeof(why));
+			st = request(&s->poll, "GET", url, NULL, SYNC_WAIT + 30,
+			             why, sizeof(why));
 			free(url);
 			if (st == 0) {
 				reply = parse_reply(s, why, sizeof(why));
@@ -575,9 +575,9 @@ report_main(void *arg)
 		} else {
 			s->n_refused++;
 			snprintf(s->last_error, sizeof(s->last_error),
-			         "learnt %s vsid %s refused: %s",
-			         json_string_value(json_object_get(
-			             rec, "customerAddress")),
+			         "learnt %.40s vsid %s refused: %.400s",
+			         json_string_value(
+			             json_object_get(rec, "customerAddress")),
 			         json_dumps_vsid(rec), why);
 		}
 		json_array_remove(s->reports, 0);
@@ -586,8 +586,8 @@ report_main(void *arg)
 			log_warnx("controller %s: the learnt address %s (vsid "
 			          "%s, MAC %s) was refused: %s",
 			          s->url,
-			          json_string_value(json_object_get(
-			              rec, "customerAddress")),
+			          json_string_value(
+			              json_object_get(rec, "customerAddress")),
 			          json_dumps_vsid(rec),
 			          json_string_value(
 			              json_object_get(rec, "macAddress")),

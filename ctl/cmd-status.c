@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd-status: `hnvctl status`, the agent's uplink (and its state: up, down,
-		       "attached or not.  Under a controller (hnv-agent "
-		       "--controller),\n'controller:' shows its URL, this "
-		       "host's name, the state (connecting,\nconnected, "
-		       "unreachable, rejected), the last error, the revision "
-		       "and epoch\napplied, and the changes applied and "
-		       "failed.\n"
-		       "With --controller: the controller's health and its "
-		       "hosts.\n");
+                       "attached or not.  Under a controller (hnv-agent "
+                       "--controller),\n'controller:' shows its URL, this "
+                       "host's name, the state (connecting,\nconnected, "
+                       "unreachable, rejected), the last error, the revision "
+                       "and epoch\napplied, and the changes applied and "
+                       "failed.\n"
+                       "With --controller: the controller's health and its "
+                       "hosts.\n");
  */
 #include <string.h>
 

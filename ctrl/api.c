@@ -22,10 +22,11 @@
 #define FEED_LIMIT_MAX 100000
 #define BATCH_MAX_OPS 100000
 
-static void reply_err(struct http_req *r, const struct cerr *e)
+static void
+reply_err(struct http_req *r, const struct cerr *e)
 {
-	json_t *err = json_pack("{s:i, s:s}", "status", e->status, "message",
-	                        e->msg);
+	json_t *err =
+	    json_pack("{s:i, s:s}", "status", e->status, "message", e->msg);
 	if (e->field[0])
 		json_object_set_new(err, "field", json_string(e->field));
 	r->status = e->status;
@@ -35,8 +36,8 @@ static void reply_err(struct http_req *r, const struct cerr *e)
 
 static void fail(struct http_req *r, int status, const char *field,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void fail(struct http_req *r, int status, const char *field,
-                 const char *fmt, ...)
+static void
+fail(struct http_req *r, int status, const char *field, const char *fmt, ...)
 {
 	struct cerr e = {0};
 	va_list ap;
@@ -49,7 +50,8 @@ static void fail(struct http_req *r, int status, const char *field,
 	reply_err(r, &e);
 }
 
-static void take_warnings(struct http_req *r, struct cerr *e)
+static void
+take_warnings(struct http_req *r, struct cerr *e)
 {
 	if (e->warnings) {
 		if (!r->warnings)
@@ -60,15 +62,17 @@ static void take_warnings(struct http_req *r, struct cerr *e)
 	}
 }
 
-static const char *qget(const struct http_req *r, const char *k)
+static const char *
+qget(const struct http_req *r, const char *k)
 {
 	return json_string_value(json_object_get(r->query, k));
 }
 
 /* A decimal query parameter in lo..hi, or 'def' when absent: -1 on a bad
  * value (reply set). */
-static long long qnum(struct http_req *r, const char *k, long long def,
-                      long long lo, long long hi)
+static long long
+qnum(struct http_req *r, const char *k, long long def, long long lo,
+     long long hi)
 {
 	const char *v = qget(r, k);
 	char *end;
@@ -76,31 +80,37 @@ static long long qnum(struct http_req *r, const char *k, long long def,
 		return def;
 	long long n = strtoll(v, &end, 10);
 	if (!*v || *end || n < lo || n > hi) {
-		fail(r, 400, k, "query parameter '%s': '%.40s' is not a number "
-		                "in %lld..%lld", k, v, lo, hi);
+		fail(r, 400, k,
+		     "query parameter '%s': '%.40s' is not a number "
+		     "in %lld..%lld",
+		     k, v, lo, hi);
 		return -1;
 	}
 	return n;
 }
 
-static bool qbool(const struct http_req *r, const char *k)
+static bool
+qbool(const struct http_req *r, const char *k)
 {
 	const char *v = qget(r, k);
 	return v && (!strcasecmp(v, "true") || !strcmp(v, "1") || !*v);
 }
 
-static json_t *parse_body(struct http_req *r)
+static json_t *
+parse_body(struct http_req *r)
 {
 	json_error_t je;
 	if (!r->body_len) {
 		fail(r, 400, NULL, "the request needs a JSON body");
 		return NULL;
 	}
-	json_t *j = json_loadb(r->body, r->body_len,
-	                       JSON_REJECT_DUPLICATES, &je);
+	json_t *j =
+	    json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
-		fail(r, 400, NULL, "the body is not valid JSON: %s (line %d, "
-		                   "column %d)", je.text, je.line, je.column);
+		fail(r, 400, NULL,
+		     "the body is not valid JSON: %s (line %d, "
+		     "column %d)",
+		     je.text, je.line, je.column);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
@@ -114,20 +124,24 @@ static json_t *parse_body(struct http_req *r)
 static const char *const ignore_keys[] = {"id", "revision", "host", NULL};
 
 /* The body (API names) as agent keys: NULL with the reply set. */
-static json_t *body_to_agent(struct http_req *r, int kind, const json_t *body)
+static json_t *
+body_to_agent(struct http_req *r, int kind, const json_t *body)
 {
 	struct pmsg m = {0};
 	if (kind == CK_HOST) {
 		const char *key;
 		json_t *v;
-		json_object_foreach ((json_t *)body, key, v)
-			if (strcmp(key, "name") && strcmp(key, "id") &&
-			    strcmp(key, "revision") && strcmp(key, "agent")) {
-				fail(r, 400, key,
-				     "host: field '%.64s' is unknown (known: "
-				     "name)", key);
-				return NULL;
-			}
+		json_object_foreach(
+		    (json_t *)body, key,
+		    v) if (strcmp(key, "name") && strcmp(key, "id") &&
+		           strcmp(key, "revision") && strcmp(key, "agent"))
+		{
+			fail(r, 400, key,
+			     "host: field '%.64s' is unknown (known: "
+			     "name)",
+			     key);
+			return NULL;
+		}
 		return json_incref((json_t *)body);
 	}
 	json_t *j = pnames_from_api(kind, body, ignore_keys, &m);
@@ -142,7 +156,8 @@ static json_t *body_to_agent(struct http_req *r, int kind, const json_t *body)
 	return j;
 }
 
-static void reply_obj(struct http_req *r, int status, const struct cobj *o)
+static void
+reply_obj(struct http_req *r, int status, const struct cobj *o)
 {
 	r->status = status;
 	json_decref(r->reply);
@@ -160,7 +175,8 @@ struct coll {
 	char url[300];
 };
 
-static bool in_coll(const struct coll *c, const struct cobj *o)
+static bool
+in_coll(const struct coll *c, const struct cobj *o)
 {
 	if (o->kind != c->kind)
 		return false;
@@ -171,8 +187,9 @@ static bool in_coll(const struct coll *c, const struct cobj *o)
 }
 
 /* The filter of a query (API names): 0, or -1 with the reply set. */
-static int query_filter(struct http_req *r, const struct coll *c,
-                        struct policy_filter *f, bool *any)
+static int
+query_filter(struct http_req *r, const struct coll *c, struct policy_filter *f,
+             bool *any)
 {
 	json_t *fj = json_object();
 	const char *k;
@@ -181,17 +198,20 @@ static int query_filter(struct http_req *r, const struct coll *c,
 
 	*any = false;
 	memset(f, 0, sizeof(*f));
-	json_object_foreach (r->query, k, v) {
+	json_object_foreach(r->query, k, v)
+	{
 		if (!strcmp(k, "limit") || !strcmp(k, "after") ||
 		    !strcmp(k, "dryRun"))
 			continue;
-		const char *sk =
-		    c->kind == CK_HOST ? (!strcmp(k, "name") ? "name" : NULL)
-		                       : pnames_short(c->kind, k);
+		const char *sk = c->kind == CK_HOST
+		                     ? (!strcmp(k, "name") ? "name" : NULL)
+		                     : pnames_short(c->kind, k);
 		if (!sk) {
 			json_decref(fj);
-			fail(r, 400, k, "query parameter '%.64s' is not a "
-			                "field of %s", k, ckind_name(c->kind));
+			fail(r, 400, k,
+			     "query parameter '%.64s' is not a "
+			     "field of %s",
+			     k, ckind_name(c->kind));
 			return -1;
 		}
 		json_object_set(fj, sk, v);
@@ -210,12 +230,13 @@ static int query_filter(struct http_req *r, const struct coll *c,
 	return 0;
 }
 
-static void list(struct model *md, struct http_req *r, const struct coll *c)
+static void
+list(struct model *md, struct http_req *r, const struct coll *c)
 {
 	struct policy_filter f;
 	bool any;
-	long long limit = qnum(r, "limit", LIST_LIMIT_DEFAULT, 1,
-	                       LIST_LIMIT_MAX);
+	long long limit =
+	    qnum(r, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX);
 	long long after = qnum(r, "after", 0, 0, INT64_MAX);
 
 	if (limit < 0 || after < 0 || query_filter(r, c, &f, &any))
@@ -242,7 +263,8 @@ static void list(struct model *md, struct http_req *r, const struct coll *c)
 		char *url = xasprintf("%s?", c->url);
 		const char *k;
 		json_t *qv;
-		json_object_foreach (r->query, k, qv) {
+		json_object_foreach(r->query, k, qv)
+		{
 			if (!strcmp(k, "after"))
 				continue;
 			char *u2 = xasprintf("%s%s=%s&", url, k,
@@ -262,8 +284,8 @@ static void list(struct model *md, struct http_req *r, const struct coll *c)
 	r->reply = json_pack("{s:o, s:o}", "items", items, "next", next);
 }
 
-static int commit(struct model *md, struct http_req *r, struct txn *t,
-                  bool dry)
+static int
+commit(struct model *md, struct http_req *r, struct txn *t, bool dry)
 {
 	struct cerr e = {0};
 	if (dry) {
@@ -278,7 +300,8 @@ static int commit(struct model *md, struct http_req *r, struct txn *t,
 	return 0;
 }
 
-static void create(struct model *md, struct http_req *r, const struct coll *c)
+static void
+create(struct model *md, struct http_req *r, const struct coll *c)
 {
 	json_t *body = parse_body(r), *aj;
 	struct cerr e = {0};
@@ -330,11 +353,10 @@ static void create(struct model *md, struct http_req *r, const struct coll *c)
 	r->reply = rep;
 }
 
-static void delete_host_objs(struct model *md, struct txn *t,
-                             struct chost *h);
+static void delete_host_objs(struct model *md, struct txn *t, struct chost *h);
 
-static void remove_matching(struct model *md, struct http_req *r,
-                            const struct coll *c)
+static void
+remove_matching(struct model *md, struct http_req *r, const struct coll *c)
 {
 	struct policy_filter f;
 	bool any;
@@ -342,9 +364,10 @@ static void remove_matching(struct model *md, struct http_req *r,
 	if (query_filter(r, c, &f, &any))
 		return;
 	if (!any) {
-		fail(r, 400, NULL, "DELETE on a collection needs a filter (a "
-		                   "query parameter naming a field); to remove "
-		                   "one object, DELETE its URL");
+		fail(r, 400, NULL,
+		     "DELETE on a collection needs a filter (a "
+		     "query parameter naming a field); to remove "
+		     "one object, DELETE its URL");
 		return;
 	}
 	struct txn *t = txn_begin(md);
@@ -373,8 +396,9 @@ static void remove_matching(struct model *md, struct http_req *r,
 	r->reply = json_pack("{s:I}", "removed", (json_int_t)n);
 }
 
-static struct cobj *find_id(struct model *md, struct http_req *r,
-                            const struct coll *c, const char *ids)
+static struct cobj *
+find_id(struct model *md, struct http_req *r, const struct coll *c,
+        const char *ids)
 {
 	char *end;
 	unsigned long long id = strtoull(ids, &end, 10);
@@ -394,8 +418,9 @@ static struct cobj *find_id(struct model *md, struct http_req *r,
 	return o;
 }
 
-static void patch(struct model *md, struct http_req *r, const struct coll *c,
-                  struct cobj *o)
+static void
+patch(struct model *md, struct http_req *r, const struct coll *c,
+      struct cobj *o)
 {
 	json_t *body = parse_body(r), *aj, *merged;
 	struct cerr e = {0};
@@ -434,7 +459,8 @@ static void patch(struct model *md, struct http_req *r, const struct coll *c,
 }
 
 /* Deletes a host with everything scoped to it. */
-static void delete_host_objs(struct model *md, struct txn *t, struct chost *h)
+static void
+delete_host_objs(struct model *md, struct txn *t, struct chost *h)
 {
 	char key[64];
 	snprintf(key, sizeof(key), "h:");
@@ -442,7 +468,7 @@ static void delete_host_objs(struct model *md, struct txn *t, struct chost *h)
 		key[2 + i] = (char)(h->name[i] >= 'A' && h->name[i] <= 'Z'
 		                        ? h->name[i] + 32
 		                        : h->name[i]),
-		key[3 + i] = '\0';
+		        key[3 + i] = '\0';
 	struct scope *s = model_scope(md, key, false);
 	/* adapters before switches: undo re-adds in reverse */
 	static const int order[] = {PK_LR, PK_VMA, PK_VM, PK_SW, PK_PR, PK_PA};
@@ -454,8 +480,8 @@ static void delete_host_objs(struct model *md, struct txn *t, struct chost *h)
 	txn_delete(t, h->obj);
 }
 
-static void one(struct model *md, struct http_req *r, const struct coll *c,
-                const char *ids)
+static void
+one(struct model *md, struct http_req *r, const struct coll *c, const char *ids)
 {
 	struct cobj *o = find_id(md, r, c, ids);
 	if (!o)
@@ -474,13 +500,15 @@ static void one(struct model *md, struct http_req *r, const struct coll *c,
 			return;
 		r->status = 204;
 	} else {
-		fail(r, 405, NULL, "%s is not allowed on %s/%s (GET, PATCH, "
-		                   "DELETE)", r->method, c->url, ids);
+		fail(r, 405, NULL,
+		     "%s is not allowed on %s/%s (GET, PATCH, "
+		     "DELETE)",
+		     r->method, c->url, ids);
 	}
 }
 
-static void collection(struct model *md, struct http_req *r,
-                       const struct coll *c)
+static void
+collection(struct model *md, struct http_req *r, const struct coll *c)
 {
 	if (!strcmp(r->method, "GET"))
 		list(md, r, c);
@@ -489,15 +517,17 @@ static void collection(struct model *md, struct http_req *r,
 	else if (!strcmp(r->method, "DELETE"))
 		remove_matching(md, r, c);
 	else
-		fail(r, 405, NULL, "%s is not allowed on %s (GET, POST, "
-		                   "DELETE)", r->method, c->url);
+		fail(r, 405, NULL,
+		     "%s is not allowed on %s (GET, POST, "
+		     "DELETE)",
+		     r->method, c->url);
 }
 
 /* ------------------------------------------------------------------ */
 /* agents */
 
-static void agent_register(struct model *md, struct http_req *r,
-                           const char *name)
+static void
+agent_register(struct model *md, struct http_req *r, const char *name)
 {
 	struct chost *h = model_host(md, name);
 	json_t *body = r->body_len ? parse_body(r) : json_object();
@@ -532,12 +562,13 @@ static void agent_register(struct model *md, struct http_req *r,
 	reply_obj(r, 200, h->obj);
 }
 
-static void changes(struct model *md, struct http_req *r, struct chost *h)
+static void
+changes(struct model *md, struct http_req *r, struct chost *h)
 {
 	long long after = qnum(r, "after", 0, 0, INT64_MAX);
 	long long wait = qnum(r, "wait", 0, 0, 60);
-	long long limit = qnum(r, "limit", FEED_LIMIT_DEFAULT, 1,
-	                       FEED_LIMIT_MAX);
+	long long limit =
+	    qnum(r, "limit", FEED_LIMIT_DEFAULT, 1, FEED_LIMIT_MAX);
 	if (after < 0 || wait < 0 || limit < 0)
 		return;
 	uint64_t now = time_ns();
@@ -561,7 +592,8 @@ static void changes(struct model *md, struct http_req *r, struct chost *h)
 /* ------------------------------------------------------------------ */
 /* batch */
 
-static void batch(struct model *md, struct http_req *r)
+static void
+batch(struct model *md, struct http_req *r)
 {
 	json_t *body = parse_body(r);
 	if (!body)
@@ -582,10 +614,12 @@ static void batch(struct model *md, struct http_req *r)
 	size_t idx;
 	json_t *op;
 	size_t created = 0, same = 0, changed = 0, removed = 0;
-	json_array_foreach (ops, idx, op) {
+	json_array_foreach(ops, idx, op)
+	{
 		const char *method =
 		    json_string_value(json_object_get(op, "method"));
-		const char *path = json_string_value(json_object_get(op, "path"));
+		const char *path =
+		    json_string_value(json_object_get(op, "path"));
 		json_t *ob = json_object_get(op, "body");
 		struct http_req sub = {0};
 		char *pathcopy = xstrdup(path ? path : "");
@@ -607,16 +641,17 @@ static void batch(struct model *md, struct http_req *r)
 			} else {
 				c.kind = ckind_from_path(segs[1]);
 				ids = ns == 3 ? segs[2] : NULL;
-				if (ns > 3 || (c.kind != PK_LR &&
-				               c.kind != PK_CR))
+				if (ns > 3 ||
+				    (c.kind != PK_LR && c.kind != PK_CR))
 					c.kind = -1;
 			}
 		}
 		struct cerr e = {0};
 		int rc = 0;
 		if (!method || c.kind < 0) {
-			cerr_set(&e, 400, "not a method and a path of a "
-			                  "collection or object%s",
+			cerr_set(&e, 400,
+			         "not a method and a path of a "
+			         "collection or object%s",
 			         path && ns >= 4 && !strcmp(segs[1], "hosts") &&
 			                 !model_host(md, segs[2])
 			             ? " (no such host)"
@@ -630,19 +665,20 @@ static void batch(struct model *md, struct http_req *r)
 			bool cr;
 			if (!aj) {
 				if (sub.reply)
-					snprintf(e.msg, sizeof(e.msg), "%s",
-					         json_string_value(json_object_get(
-					             json_object_get(sub.reply,
-					                             "error"),
-					             "message")));
+					snprintf(
+					    e.msg, sizeof(e.msg), "%s",
+					    json_string_value(json_object_get(
+					        json_object_get(sub.reply,
+					                        "error"),
+					        "message")));
 				else
 					snprintf(e.msg, sizeof(e.msg),
 					         "'body' must be an object");
 				e.status = 400;
 				rc = -1;
 			} else {
-				rc = txn_create(t, c.kind, c.h, aj, &o, &cr,
-				                &e);
+				rc =
+				    txn_create(t, c.kind, c.h, aj, &o, &cr, &e);
 				if (!rc)
 					cr ? created++ : same++;
 			}
@@ -679,9 +715,10 @@ static void batch(struct model *md, struct http_req *r)
 			}
 			json_decref(aj);
 		} else {
-			cerr_set(&e, 400, "method %s on %s: a batch takes POST "
-			                  "on a collection, PATCH and DELETE on "
-			                  "an object",
+			cerr_set(&e, 400,
+			         "method %s on %s: a batch takes POST "
+			         "on a collection, PATCH and DELETE on "
+			         "an object",
 			         method, path ? path : "?");
 			rc = -1;
 		}
@@ -692,8 +729,9 @@ static void batch(struct model *md, struct http_req *r)
 		if (rc) {
 			txn_abort(t);
 			struct cerr e2 = e;
-			snprintf(e2.msg, sizeof(e2.msg), "ops[%zu] (%.8s %.80s): %.480s",
-			         idx, method ? method : "?", path ? path : "?",
+			snprintf(e2.msg, sizeof(e2.msg),
+			         "ops[%zu] (%.8s %.80s): %.480s", idx,
+			         method ? method : "?", path ? path : "?",
 			         e.msg);
 			e2.warnings = NULL;
 			json_decref(body);
@@ -707,19 +745,19 @@ static void batch(struct model *md, struct http_req *r)
 	if (commit(md, r, t, qbool(r, "dryRun")))
 		return;
 	r->status = 200;
-	r->reply = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "ops",
-	                     (json_int_t)nops, "created",
-	                     (json_int_t)created, "unchanged", (json_int_t)same,
-	                     "changed", (json_int_t)changed, "removed",
-	                     (json_int_t)removed, "revision",
-	                     (json_int_t)md->rev);
+	r->reply = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I}", "ops", (json_int_t)nops,
+	    "created", (json_int_t)created, "unchanged", (json_int_t)same,
+	    "changed", (json_int_t)changed, "removed", (json_int_t)removed,
+	    "revision", (json_int_t)md->rev);
 }
 
 /* ------------------------------------------------------------------ */
 /* moving a VM (flow F9) */
 
 /* The host whose provider address is 'pa', or NULL. */
-static const struct chost *pa_host(struct model *md, const struct in6_addr *pa)
+static const struct chost *
+pa_host(struct model *md, const struct in6_addr *pa)
 {
 	const struct idvec *v = &md->by_kind[PK_PA];
 	for (size_t i = 0; i < v->n; i++)
@@ -730,14 +768,13 @@ static const struct chost *pa_host(struct model *md, const struct in6_addr *pa)
 
 /* The PA of host 'h' to move a record with PA 'old' to: the first of
  * the family of 'old'. */
-static const struct cobj *move_pa(struct model *md, const struct chost *h,
-                                  const struct in6_addr *old)
+static const struct cobj *
+move_pa(struct model *md, const struct chost *h, const struct in6_addr *old)
 {
 	const struct idvec *v = &md->by_kind[PK_PA];
 	for (size_t i = 0; i < v->n; i++) {
 		const struct cobj *p = v->objs[i];
-		if (p && p->host == h &&
-		    ip_is_v4(&p->u.pa.pa) == ip_is_v4(old))
+		if (p && p->host == h && ip_is_v4(&p->u.pa.pa) == ip_is_v4(old))
 			return p;
 	}
 	return NULL;
@@ -747,28 +784,33 @@ static const struct cobj *move_pa(struct model *md, const struct chost *h,
  * object) leave their host for HOST, and every lookup record of their
  * MACs that points at a PA of the old host points at a PA of HOST, in
  * one write: each agent sees its part at the same revision. */
-static void vm_move(struct model *md, struct http_req *r, const char *vm)
+static void
+vm_move(struct model *md, struct http_req *r, const char *vm)
 {
 	json_t *body = parse_body(r);
 	if (!body)
 		return;
 	const char *k;
 	json_t *v;
-	json_object_foreach (body, k, v)
-		if (strcmp(k, "server") && strcmp(k, "host")) {
-			json_decref(body);
-			fail(r, 400, k, "move: field '%.64s' is unknown (known: "
-			                "server)", k);
-			return;
-		}
+	json_object_foreach(body, k,
+	                    v) if (strcmp(k, "server") && strcmp(k, "host"))
+	{
+		json_decref(body);
+		fail(r, 400, k,
+		     "move: field '%.64s' is unknown (known: "
+		     "server)",
+		     k);
+		return;
+	}
 	const char *to = json_string_value(json_object_get(body, "server"));
 	if (!to)
 		to = json_string_value(json_object_get(body, "host"));
 	struct chost *h2 = to ? model_host(md, to) : NULL;
 	if (!h2) {
 		fail(r, to ? 404 : 400, "server", "move: %s%.64s",
-		     to ? "no host " : "field 'server' (the host to move to) "
-		                       "is missing",
+		     to ? "no host "
+		        : "field 'server' (the host to move to) "
+		          "is missing",
 		     to ? to : "");
 		json_decref(body);
 		return;
@@ -783,9 +825,8 @@ static void vm_move(struct model *md, struct http_req *r, const char *vm)
 		const struct idvec *iv = &md->by_kind[kind];
 		for (size_t i = 0; i < iv->n; i++) {
 			struct cobj *o = iv->objs[i];
-			const char *name = o ? (kind == PK_VM ? o->u.vm
-			                                      : o->u.vma.vm)
-			                     : NULL;
+			const char *name =
+			    o ? (kind == PK_VM ? o->u.vm : o->u.vma.vm) : NULL;
 			if (name && !strcasecmp(name, vm)) {
 				objs = xrealloc(objs, (n + 1) * sizeof(*objs));
 				objs[n++] = o;
@@ -795,7 +836,8 @@ static void vm_move(struct model *md, struct http_req *r, const char *vm)
 	}
 	if (!n) {
 		free(objs);
-		fail(r, 404, NULL, "no VM %.64s (no VM object, no adapter)", vm);
+		fail(r, 404, NULL, "no VM %.64s (no VM object, no adapter)",
+		     vm);
 		return;
 	}
 	if (h1 == h2) {
@@ -839,16 +881,17 @@ static void vm_move(struct model *md, struct http_req *r, const char *vm)
 			snprintf(pk, sizeof(pk), "%s", ip_fmt(&lr->u.lr.pa, a));
 			const struct cobj *pa = move_pa(md, h2, &lr->u.lr.pa);
 			if (!pa) {
-				cerr_set(&e, 409,
-				         "host %s has no provider address of the "
-				         "family of %s (record %s)",
-				         h2->name, pk, ip_fmt(&lr->u.lr.ca, a));
+				cerr_set(
+				    &e, 409,
+				    "host %s has no provider address of the "
+				    "family of %s (record %s)",
+				    h2->name, pk, ip_fmt(&lr->u.lr.ca, a));
 				rc = -1;
 				break;
 			}
 			json_t *m = cobj_to_json(lr);
-			json_object_set_new(m, "pa",
-			                    json_string(ip_fmt(&pa->u.pa.pa, a)));
+			json_object_set_new(
+			    m, "pa", json_string(ip_fmt(&pa->u.pa.pa, a)));
 			rc = txn_update(t, lr, m, &e);
 			json_decref(m);
 			moved_lr++;
@@ -863,23 +906,24 @@ static void vm_move(struct model *md, struct http_req *r, const char *vm)
 		txn_abort(t);
 		char msg[sizeof(e.msg)];
 		snprintf(msg, sizeof(msg), "%s", e.msg);
-		snprintf(e.msg, sizeof(e.msg), "move %.48s to %.48s: %.480s", vm,
-		         h2->name, msg);
+		snprintf(e.msg, sizeof(e.msg), "move %.48s to %.48s: %.480s",
+		         vm, h2->name, msg);
 		reply_err(r, &e);
 		return;
 	}
 	if (commit(md, r, t, qbool(r, "dryRun")))
 		return;
 	r->status = 200;
-	r->reply = json_pack("{s:s, s:s, s:s, s:I, s:I}", "vm", vm, "from",
-	                     h1->name, "server", h2->name, "lookupRecords",
-	                     (json_int_t)moved_lr, "revision",
-	                     (json_int_t)md->rev);
+	r->reply =
+	    json_pack("{s:s, s:s, s:s, s:I, s:I}", "vm", vm, "from", h1->name,
+	              "server", h2->name, "lookupRecords", (json_int_t)moved_lr,
+	              "revision", (json_int_t)md->rev);
 }
 
 /* ------------------------------------------------------------------ */
 
-void api_handle(struct model *md, struct http_req *r)
+void
+api_handle(struct model *md, struct http_req *r)
 {
 	char **s = r->seg;
 	int n = r->nseg;
@@ -887,14 +931,16 @@ void api_handle(struct model *md, struct http_req *r)
 
 	if (n == 2 && !strcmp(s[0], "v1") && !strcmp(s[1], "health")) {
 		r->status = 200;
-		r->reply = json_pack("{s:s, s:I, s:s}", "status", "ok",
-		                     "revision", (json_int_t)md->rev, "epoch",
-		                     md->epoch);
+		r->reply =
+		    json_pack("{s:s, s:I, s:s}", "status", "ok", "revision",
+		              (json_int_t)md->rev, "epoch", md->epoch);
 		return;
 	}
 	if (n < 2 || strcmp(s[0], "v1")) {
-		fail(r, 404, NULL, "no such path: %.200s (the API is under "
-		                   "/v1; see /openapi.json)", r->url);
+		fail(r, 404, NULL,
+		     "no such path: %.200s (the API is under "
+		     "/v1; see /openapi.json)",
+		     r->url);
 		return;
 	}
 	if (n == 2 && !strcmp(s[1], "batch")) {
@@ -925,9 +971,11 @@ void api_handle(struct model *md, struct http_req *r)
 		}
 		struct chost *h = model_host(md, s[2]);
 		if (!h) {
-			fail(r, 404, NULL, "no host %.64s (create it: POST "
-			                   "/v1/hosts {\"name\": ...}, or start "
-			                   "its agent)", s[2]);
+			fail(r, 404, NULL,
+			     "no host %.64s (create it: POST "
+			     "/v1/hosts {\"name\": ...}, or start "
+			     "its agent)",
+			     s[2]);
 			return;
 		}
 		if (n == 3) {

@@ -49,7 +49,7 @@ struct scope {
 struct cobj {
 	struct hmap_node by_id, by_key;
 	uint64_t id, rev;
-	int kind; /* enum pkind or CK_HOST */
+	int kind;           /* enum pkind or CK_HOST */
 	struct chost *host; /* host-scoped objects, default-gateway records */
 	struct scope *scope;
 	bool gw; /* a default-gateway lookup record */
@@ -198,8 +198,8 @@ int store_meta_get(struct store *, const char *k, char *v, size_t len);
 /* Loads objects in the order 'cb' must see them (hosts, then each kind
  * in dependency order, by id): cb(kind, id, rev, host, text, aux). */
 int store_load(struct store *,
-               int (*cb)(int kind, uint64_t id, uint64_t rev,
-                         const char *host, const char *text, void *aux),
+               int (*cb)(int kind, uint64_t id, uint64_t rev, const char *host,
+                         const char *text, void *aux),
                void *aux);
 int store_load_changes(struct store *, uint64_t after,
                        void (*cb)(uint64_t rev, int kind, bool del,
@@ -223,8 +223,7 @@ void store_rollback(struct store *);
  * (doc/controller.md) as JSON text, or NULL when there is nothing for
  * the host yet and 'must_answer' is false (the caller waits). */
 /* Would the host get anything after revision 'after' (is it behind)? */
-bool feed_pending(const struct model *, const struct chost *,
-                  uint64_t after);
+bool feed_pending(const struct model *, const struct chost *, uint64_t after);
 char *feed_reply(struct model *, struct chost *, uint64_t after,
                  const char *epoch, size_t limit, bool must_answer);
 
@@ -239,8 +238,8 @@ struct feed_commit {
 void feed_commit_scopes(const struct model *, struct feed_commit *);
 /* Whether a long poll of host 'name' after revision 'after', parked
  * before that commit, has something to answer now. */
-bool feed_wakes(struct model *, const struct feed_commit *,
-                const char *name, uint64_t after);
+bool feed_wakes(struct model *, const struct feed_commit *, const char *name,
+                uint64_t after);
 
 /* ------------------------------------------------------------------ */
 /* api.c */

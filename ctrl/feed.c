@@ -33,7 +33,8 @@ struct sbuf {
 	size_t n, cap;
 };
 
-static void sb_add(struct sbuf *b, const char *s, size_t len)
+static void
+sb_add(struct sbuf *b, const char *s, size_t len)
 {
 	if (b->n + len + 1 > b->cap) {
 		b->cap = MAX(b->cap * 2, b->n + len + 1024);
@@ -44,7 +45,8 @@ static void sb_add(struct sbuf *b, const char *s, size_t len)
 	b->p[b->n] = '\0';
 }
 
-static void sb_str(struct sbuf *b, const char *s)
+static void
+sb_str(struct sbuf *b, const char *s)
 {
 	sb_add(b, s, strlen(s));
 }
@@ -54,27 +56,31 @@ struct reply {
 	size_t n; /* changes written */
 };
 
-static void put_change(struct reply *r, bool del, int kind, const char *text)
+static void
+put_change(struct reply *r, bool del, int kind, const char *text)
 {
 	char head[64];
-	int len = snprintf(head, sizeof(head), "%s{\"op\":\"%s\",\"kind\":\"%s\",\"obj\":",
-	                   r->n ? "," : "", del ? "del" : "put",
-	                   ckind_name(kind));
+	int len = snprintf(
+	    head, sizeof(head),
+	    "%s{\"op\":\"%s\",\"kind\":\"%s\",\"obj\":", r->n ? "," : "",
+	    del ? "del" : "put", ckind_name(kind));
 	sb_add(&r->b, head, (size_t)len);
 	sb_str(&r->b, text);
 	sb_add(&r->b, "}", 1);
 	r->n++;
 }
 
-static void put_obj(struct reply *r, bool del, const struct cobj *o)
+static void
+put_obj(struct reply *r, bool del, const struct cobj *o)
 {
 	char *t = cobj_text(o);
 	put_change(r, del, o->kind, t);
 	free(t);
 }
 
-static char *finish(struct reply *r, const struct model *md, uint64_t rev,
-                    bool reset, bool more)
+static char *
+finish(struct reply *r, const struct model *md, uint64_t rev, bool reset,
+       bool more)
 {
 	char tail[160];
 	struct sbuf out = {0};
@@ -91,11 +97,12 @@ static char *finish(struct reply *r, const struct model *md, uint64_t rev,
 	return out.p;
 }
 
-static const struct interest *interest_find(const struct chost *h,
-                                            const char *key)
+static const struct interest *
+interest_find(const struct chost *h, const char *key)
 {
 	struct hmap_node *n;
-	HMAP_FOR_EACH_WITH_HASH (n, hash_string(key, 0), &h->interest) {
+	HMAP_FOR_EACH_WITH_HASH(n, hash_string(key, 0), &h->interest)
+	{
 		const struct interest *i =
 		    CONTAINER_OF(n, struct interest, node);
 		if (!strcmp(i->key, key))
@@ -104,20 +111,23 @@ static const struct interest *interest_find(const struct chost *h,
 	return NULL;
 }
 
-static int cmp_key(const void *a, const void *b)
+static int
+cmp_key(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
 
-static void snap_start(struct model *md, struct chost *h)
+static void
+snap_start(struct model *md, struct chost *h)
 {
 	struct hmap_node *n;
 	size_t k = 0;
 
 	free(h->snap_scopes);
-	h->snap_scopes = xcalloc(hmap_count(&h->interest) + 1,
-	                         sizeof(*h->snap_scopes));
-	HMAP_FOR_EACH (n, &h->interest) {
+	h->snap_scopes =
+	    xcalloc(hmap_count(&h->interest) + 1, sizeof(*h->snap_scopes));
+	HMAP_FOR_EACH(n, &h->interest)
+	{
 		const struct interest *i =
 		    CONTAINER_OF(n, struct interest, node);
 		if (!i->until)
@@ -141,17 +151,18 @@ static void snap_start(struct model *md, struct chost *h)
 
 /* Kinds in the order an agent can apply them: a switch before its
  * adapters, routes before records. */
-static const int apply_order[] = {PK_SW, PK_PA, PK_PR, PK_VM,
+static const int apply_order[] = {PK_SW,  PK_PA, PK_PR, PK_VM,
                                   PK_VMA, PK_CR, PK_LR};
 
-static char *snap_page(struct model *md, struct chost *h, size_t limit)
+static char *
+snap_page(struct model *md, struct chost *h, size_t limit)
 {
 	struct reply r = {0};
 	bool first = h->snap_i == 0 && h->snap_after == 0;
 
 	while (h->snap_i < h->snap_n && r.n < limit) {
-		struct scope *s = model_scope(md, h->snap_scopes[h->snap_i],
-		                              false);
+		struct scope *s =
+		    model_scope(md, h->snap_scopes[h->snap_i], false);
 		size_t i = s ? idvec_after(&s->objs, h->snap_after) : 0;
 		if (s && h->snap_scopes[h->snap_i][0] == 'h' &&
 		    h->snap_after == 0) {
@@ -183,7 +194,8 @@ static char *snap_page(struct model *md, struct chost *h, size_t limit)
 }
 
 /* The first log entry after revision 'after'. */
-static size_t log_after(const struct model *md, uint64_t after)
+static size_t
+log_after(const struct model *md, uint64_t after)
 {
 	size_t lo = 0, hi = md->log_n;
 	while (lo < hi) {
@@ -196,20 +208,20 @@ static size_t log_after(const struct model *md, uint64_t after)
 	return lo;
 }
 
-bool feed_pending(const struct model *md, const struct chost *h,
-                  uint64_t after)
+bool
+feed_pending(const struct model *md, const struct chost *h, uint64_t after)
 {
 	struct hmap_node *n;
 
-	if (h->snap || after == 0 || after < md->log_start ||
-	    after > md->rev)
+	if (h->snap || after == 0 || after < md->log_start || after > md->rev)
 		return true;
 	for (size_t i = log_after(md, after); i < md->log_n; i++) {
 		const struct interest *in = interest_find(h, md->log[i].scope);
 		if (in && (!in->until || in->until > after))
 			return true;
 	}
-	HMAP_FOR_EACH (n, &h->interest) {
+	HMAP_FOR_EACH(n, &h->interest)
+	{
 		const struct interest *in =
 		    CONTAINER_OF(n, struct interest, node);
 		if ((!in->until && in->since > after) || in->until > after)
@@ -218,8 +230,9 @@ bool feed_pending(const struct model *md, const struct chost *h,
 	return false;
 }
 
-char *feed_reply(struct model *md, struct chost *h, uint64_t after,
-                 const char *epoch, size_t limit, bool must_answer)
+char *
+feed_reply(struct model *md, struct chost *h, uint64_t after, const char *epoch,
+           size_t limit, bool must_answer)
 {
 	bool epoch_ok = !epoch || !epoch[0] || !strcmp(epoch, md->epoch);
 
@@ -251,7 +264,8 @@ char *feed_reply(struct model *md, struct chost *h, uint64_t after,
 		/* scopes gained or lost since 'after' */
 		struct hmap_node *n;
 		for (int pass = 0; pass < 2; pass++)
-			HMAP_FOR_EACH (n, &h->interest) {
+			HMAP_FOR_EACH(n, &h->interest)
+			{
 				const struct interest *in =
 				    CONTAINER_OF(n, struct interest, node);
 				bool gained = !in->until && in->since > after;
@@ -274,7 +288,8 @@ char *feed_reply(struct model *md, struct chost *h, uint64_t after,
 	return finish(&r, md, rev, false, more);
 }
 
-void feed_commit_scopes(const struct model *md, struct feed_commit *fc)
+void
+feed_commit_scopes(const struct model *md, struct feed_commit *fc)
 {
 	size_t i = log_after(md, md->rev - 1);
 
@@ -297,8 +312,9 @@ void feed_commit_scopes(const struct model *md, struct feed_commit *fc)
 	}
 }
 
-bool feed_wakes(struct model *md, const struct feed_commit *fc,
-                const char *name, uint64_t after)
+bool
+feed_wakes(struct model *md, const struct feed_commit *fc, const char *name,
+           uint64_t after)
 {
 	struct chost *h = model_host(md, name);
 

@@ -57,7 +57,8 @@ static struct {
 
 /* Parks a long poll: false when the controller is stopping (the poll
  * must be answered now: MHD cannot stop with suspended connections). */
-static bool waiter_add(struct conn_ctx *c)
+static bool
+waiter_add(struct conn_ctx *c)
 {
 	pthread_mutex_lock(&H.wlock);
 	if (H.stop) {
@@ -72,7 +73,8 @@ static bool waiter_add(struct conn_ctx *c)
 	return true;
 }
 
-static void waiter_resume(struct conn_ctx **pp)
+static void
+waiter_resume(struct conn_ctx **pp)
 {
 	struct conn_ctx *c = *pp;
 	*pp = c->wnext;
@@ -81,7 +83,8 @@ static void waiter_resume(struct conn_ctx **pp)
 }
 
 /* Resumes the waiters whose deadline is before 'before' (all: ~0). */
-static void waiters_resume(uint64_t before)
+static void
+waiters_resume(uint64_t before)
 {
 	pthread_mutex_lock(&H.wlock);
 	struct conn_ctx **pp = &H.waiters;
@@ -95,7 +98,8 @@ static void waiters_resume(uint64_t before)
 	pthread_mutex_unlock(&H.wlock);
 }
 
-void http_wake_all(void)
+void
+http_wake_all(void)
 {
 	waiters_resume(~0ull);
 }
@@ -104,7 +108,8 @@ void http_wake_all(void)
  * poll that has nothing new costs a run of its request and a suspend
  * again, which for a thousand agents made every write wait for a
  * thousand of them. */
-void http_wake(struct model *md)
+void
+http_wake(struct model *md)
 {
 	struct feed_commit fc;
 	feed_commit_scopes(md, &fc);
@@ -119,7 +124,8 @@ void http_wake(struct model *md)
 	pthread_mutex_unlock(&H.wlock);
 }
 
-static void *ticker(void *arg)
+static void *
+ticker(void *arg)
 {
 	while (!H.stop) {
 		usleep(200000);
@@ -128,8 +134,9 @@ static void *ticker(void *arg)
 	return NULL;
 }
 
-static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind,
-                                 const char *key, const char *value)
+static enum MHD_Result
+add_query(void *cls, enum MHD_ValueKind kind, const char *key,
+          const char *value)
 {
 	json_t *q = cls;
 	if (json_object_size(q) < 64 && key)
@@ -137,8 +144,9 @@ static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, int status,
-                                 char *text, const struct http_req *r)
+static enum MHD_Result
+send_text(struct MHD_Connection *conn, int status, char *text,
+          const struct http_req *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -153,7 +161,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status,
 		text[len++] = '\n';
 		text[len] = '\0';
 	}
-	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	resp =
+	    MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (len)
 		MHD_add_response_header(resp, "Content-Type",
 		                        "application/json");
@@ -162,10 +171,12 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status,
 	if (r && r->warnings) {
 		size_t i;
 		json_t *w;
-		json_array_foreach (r->warnings, i, w) {
+		json_array_foreach(r->warnings, i, w)
+		{
 			char hdr[400];
 			/* RFC 7234: 199 = miscellaneous warning */
-			snprintf(hdr, sizeof(hdr), "199 hnv-controller \"%.360s\"",
+			snprintf(hdr, sizeof(hdr),
+			         "199 hnv-controller \"%.360s\"",
 			         json_string_value(w));
 			for (char *p = hdr; *p; p++)
 				if (*p == '\n' || *p == '\r')
@@ -181,8 +192,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status,
 	return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
-                                  const char *msg)
+static enum MHD_Result
+send_error(struct MHD_Connection *conn, int status, const char *msg)
 {
 	json_t *j = json_pack("{s:{s:i, s:s}}", "error", "status", status,
 	                      "message", msg);
@@ -191,8 +202,8 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
 	return send_text(conn, status, t, NULL);
 }
 
-static enum MHD_Result send_too_big(struct MHD_Connection *conn,
-                                    const struct conn_ctx *c)
+static enum MHD_Result
+send_too_big(struct MHD_Connection *conn, const struct conn_ctx *c)
 {
 	char msg[128];
 	snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
@@ -200,10 +211,11 @@ static enum MHD_Result send_too_big(struct MHD_Connection *conn,
 	return send_error(conn, 413, msg);
 }
 
-static bool token_ok(struct MHD_Connection *conn)
+static bool
+token_ok(struct MHD_Connection *conn)
 {
-	const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	                                            "Authorization");
+	const char *a =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	const char *tok = H.cfg->token;
 	if (!tok)
 		return true;
@@ -219,18 +231,18 @@ static bool token_ok(struct MHD_Connection *conn)
 	return diff == 0;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
-                               const char *url, const char *method,
-                               const char *version, const char *upload,
-                               size_t *upload_size, void **con_cls)
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *conn, const char *url,
+        const char *method, const char *version, const char *upload,
+        size_t *upload_size, void **con_cls)
 {
 	struct conn_ctx *c = *con_cls;
 
 	if (!c) {
 		c = xcalloc(1, sizeof(*c));
 		c->conn = conn;
-		c->limit = strcmp(url, "/v1/batch") ? H.cfg->max_body
-		                                     : MAX_BODY_BATCH;
+		c->limit =
+		    strcmp(url, "/v1/batch") ? H.cfg->max_body : MAX_BODY_BATCH;
 		const char *cl = MHD_lookup_connection_value(
 		    conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > c->limit)
@@ -248,8 +260,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 			c->too_big = true;
 		if (!c->too_big) {
 			if (c->len + *upload_size + 1 > c->cap) {
-				c->cap = MAX(c->cap * 2,
-				             c->len + *upload_size + 1);
+				c->cap =
+				    MAX(c->cap * 2, c->len + *upload_size + 1);
 				c->body = xrealloc(c->body, c->cap);
 			}
 			memcpy(c->body + c->len, upload, *upload_size);
@@ -262,8 +274,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 	if (c->too_big)
 		return send_too_big(conn, c);
 	if (!strcmp(url, "/openapi.json") && !strcmp(method, "GET"))
-		return send_text(conn, 200,
-		                 xstrdup(openapi_json), NULL);
+		return send_text(conn, 200, xstrdup(openapi_json), NULL);
 	if (strcmp(url, "/v1/health") && !token_ok(conn))
 		return send_error(conn, 401,
 		                  "no or wrong bearer token (Authorization: "
@@ -299,8 +310,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 	                          r.query);
 	r.body = c->body;
 	r.body_len = c->len;
-	r.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	                                         "If-Match");
+	r.if_match =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
 	r.wait_deadline = c->deadline;
 	r.conn = conn;
 	api_handle(H.md, &r);
@@ -310,7 +321,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 		snprintf(c->host, sizeof(c->host), "%s", r.wait_host->name);
 		c->after = r.wait_after;
 		if (!waiter_add(c))
-			ret = send_error(conn, 503, "the controller is stopping");
+			ret =
+			    send_error(conn, 503, "the controller is stopping");
 	} else {
 		char *text = r.reply_text;
 		if (!text && r.reply)
@@ -324,8 +336,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 	return ret;
 }
 
-static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+          enum MHD_RequestTerminationCode toe)
 {
 	struct conn_ctx *c = *con_cls;
 	if (!c)
@@ -345,7 +358,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -353,7 +367,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", buf);
 }
 
-static char *slurp(const char *path)
+static char *
+slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -376,7 +391,8 @@ static char *slurp(const char *path)
 }
 
 /* "ADDR:PORT", "[V6]:PORT" or ":PORT". */
-static int parse_listen(const char *s, struct sockaddr_storage *ss)
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss)
 {
 	char host[128];
 	const char *colon = strrchr(s, ':');
@@ -398,7 +414,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 		a->sin6_family = AF_INET6;
 		a->sin6_port = htons((uint16_t)port);
 		return inet_pton(AF_INET6, host + 1, &a->sin6_addr) == 1 ? 0
-		                                                          : -1;
+		                                                         : -1;
 	}
 	struct sockaddr_in *a = (struct sockaddr_in *)ss;
 	a->sin_family = AF_INET;
@@ -408,7 +424,8 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
-int http_start(struct model *md, const struct http_cfg *cfg)
+int
+http_start(struct model *md, const struct http_cfg *cfg)
 {
 	struct sockaddr_storage ss;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -431,8 +448,8 @@ int http_start(struct model *md, const struct http_cfg *cfg)
 		H.tls_cert = slurp(cfg->tls_cert);
 		H.tls_key = slurp(cfg->tls_key);
 		if (!H.tls_cert || !H.tls_key) {
-			log_warn("cannot read %s", !H.tls_cert ? cfg->tls_cert
-			                                       : cfg->tls_key);
+			log_warn("cannot read %s",
+			         !H.tls_cert ? cfg->tls_cert : cfg->tls_key);
 			return -1;
 		}
 		flags |= MHD_USE_TLS;
@@ -444,8 +461,8 @@ int http_start(struct model *md, const struct http_cfg *cfg)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    H.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-	    H.tls_cert, MHD_OPTION_HTTPS_MEM_KEY, H.tls_key, MHD_OPTION_END);
+	    H.tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, H.tls_cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, H.tls_key, MHD_OPTION_END);
 	if (!H.d) {
 		log_warn("cannot listen on %s", cfg->listen);
 		return -1;
@@ -454,7 +471,8 @@ int http_start(struct model *md, const struct http_cfg *cfg)
 	return 0;
 }
 
-void http_stop(void)
+void
+http_stop(void)
 {
 	if (!H.d)
 		return;

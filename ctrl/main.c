@@ -21,7 +21,8 @@
 #define DEFAULT_DB "/var/lib/openhnv/controller.db"
 #define MAX_BODY (16u << 20)
 
-static void usage(FILE *f)
+static void
+usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: hnv-controller [options]\n"
@@ -54,7 +55,8 @@ static void usage(FILE *f)
 }
 
 /* Reads the token, or creates the file with a new one: NULL on error. */
-static char *token_load(const char *path)
+static char *
+token_load(const char *path)
 {
 	char buf[256];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -71,8 +73,8 @@ static char *token_load(const char *path)
 		close(u);
 		size_t o = 0;
 		for (size_t i = 0; i < sizeof(r); i++)
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
-			                      "%02x", r[i]);
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%02x",
+			                      r[i]);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 || write(fd, buf, o) != (ssize_t)o ||
 		    write(fd, "\n", 1) != 1 || fsync(fd)) {
@@ -111,7 +113,8 @@ static char *token_load(const char *path)
 	return xstrdup(buf);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"listen", required_argument, NULL, 'l'},
@@ -216,8 +219,8 @@ int main(int argc, char **argv)
 		model_close(&md);
 		return 1;
 	}
-	log_info("listening on %s%s, database %s at revision %llu",
-	         cfg.listen, cfg.tls_cert ? " (HTTPS)" : "", db,
+	log_info("listening on %s%s, database %s at revision %llu", cfg.listen,
+	         cfg.tls_cert ? " (HTTPS)" : "", db,
 	         (unsigned long long)md.rev);
 	int sig = 0;
 	do

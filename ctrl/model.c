@@ -33,7 +33,8 @@
 /* ------------------------------------------------------------------ */
 /* idvec */
 
-void idvec_push(struct idvec *v, struct cobj *o)
+void
+idvec_push(struct idvec *v, struct cobj *o)
 {
 	if (v->n && v->live < v->n / 2 && v->n >= 64) {
 		size_t j = 0;
@@ -69,7 +70,8 @@ void idvec_push(struct idvec *v, struct cobj *o)
 	v->live++;
 }
 
-size_t idvec_after(const struct idvec *v, uint64_t after)
+size_t
+idvec_after(const struct idvec *v, uint64_t after)
 {
 	size_t lo = 0, hi = v->n;
 	while (lo < hi) {
@@ -82,7 +84,8 @@ size_t idvec_after(const struct idvec *v, uint64_t after)
 	return lo;
 }
 
-void idvec_del(struct idvec *v, const struct cobj *o)
+void
+idvec_del(struct idvec *v, const struct cobj *o)
 {
 	size_t i = idvec_after(v, o->id - 1);
 	if (i < v->n && v->ids[i] == o->id && v->objs[i] == o) {
@@ -91,7 +94,8 @@ void idvec_del(struct idvec *v, const struct cobj *o)
 	}
 }
 
-void idvec_free(struct idvec *v)
+void
+idvec_free(struct idvec *v)
 {
 	free(v->ids);
 	free(v->objs);
@@ -101,7 +105,8 @@ void idvec_free(struct idvec *v)
 /* ------------------------------------------------------------------ */
 /* errors */
 
-void cerr_set(struct cerr *e, int status, const char *fmt, ...)
+void
+cerr_set(struct cerr *e, int status, const char *fmt, ...)
 {
 	va_list ap;
 	e->status = status;
@@ -110,7 +115,8 @@ void cerr_set(struct cerr *e, int status, const char *fmt, ...)
 	va_end(ap);
 }
 
-void cerr_warn(struct cerr *e, const char *msg)
+void
+cerr_warn(struct cerr *e, const char *msg)
 {
 	if (!e->warnings)
 		e->warnings = json_array();
@@ -119,7 +125,8 @@ void cerr_warn(struct cerr *e, const char *msg)
 }
 
 /* A policy/ error into 'e': 409 when another object is in the way. */
-static void cerr_policy(struct cerr *e, int kind, int rc, struct pmsg *m)
+static void
+cerr_policy(struct cerr *e, int kind, int rc, struct pmsg *m)
 {
 	int status = 400;
 	if (rc == -EEXIST || strstr(m->err, "already") ||
@@ -138,7 +145,8 @@ static void cerr_policy(struct cerr *e, int kind, int rc, struct pmsg *m)
 	cerr_set(e, status, "%s", m->err[0] ? m->err : strerror(-rc));
 }
 
-static void cerr_pwarn(struct cerr *e, struct pmsg *m)
+static void
+cerr_pwarn(struct cerr *e, struct pmsg *m)
 {
 	for (int i = 0; i < m->n_warn && i < POLICY_MAX_WARN; i++)
 		cerr_warn(e, m->warn[i]);
@@ -148,23 +156,26 @@ static void cerr_pwarn(struct cerr *e, struct pmsg *m)
 /* kinds */
 
 static const char *const kind_paths[CK_N] = {
-    [PK_LR] = "lookup-records",   [PK_CR] = "customer-routes",
+    [PK_LR] = "lookup-records",     [PK_CR] = "customer-routes",
     [PK_PA] = "provider-addresses", [PK_PR] = "provider-routes",
-    [PK_SW] = "switches",         [PK_VM] = "vms",
-    [PK_VMA] = "vm-adapters",     [CK_HOST] = "hosts",
+    [PK_SW] = "switches",           [PK_VM] = "vms",
+    [PK_VMA] = "vm-adapters",       [CK_HOST] = "hosts",
 };
 
-const char *ckind_name(int kind)
+const char *
+ckind_name(int kind)
 {
 	return kind == CK_HOST ? "host" : pkind_name(kind);
 }
 
-const char *ckind_path(int kind)
+const char *
+ckind_path(int kind)
 {
 	return kind_paths[kind];
 }
 
-int ckind_from_path(const char *s)
+int
+ckind_from_path(const char *s)
 {
 	for (int k = 0; k < CK_N; k++)
 		if (!strcmp(s, kind_paths[k]))
@@ -172,13 +183,15 @@ int ckind_from_path(const char *s)
 	return -1;
 }
 
-static bool kind_host_scoped(int kind)
+static bool
+kind_host_scoped(int kind)
 {
 	return kind == PK_PA || kind == PK_PR || kind == PK_SW ||
 	       kind == PK_VM || kind == PK_VMA;
 }
 
-void cobj_coll_url(int kind, const struct chost *h, char *buf, size_t len)
+void
+cobj_coll_url(int kind, const struct chost *h, char *buf, size_t len)
 {
 	if (kind_host_scoped(kind) && h)
 		snprintf(buf, len, "/v1/hosts/%s/%s", h->name,
@@ -190,7 +203,8 @@ void cobj_coll_url(int kind, const struct chost *h, char *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* objects <-> JSON */
 
-json_t *cobj_to_json(const struct cobj *o)
+json_t *
+cobj_to_json(const struct cobj *o)
 {
 	switch (o->kind) {
 	case PK_LR:
@@ -212,7 +226,8 @@ json_t *cobj_to_json(const struct cobj *o)
 	}
 }
 
-json_t *cobj_to_api(const struct cobj *o)
+json_t *
+cobj_to_api(const struct cobj *o)
 {
 	json_t *j = cobj_to_json(o), *out;
 
@@ -221,19 +236,19 @@ json_t *cobj_to_api(const struct cobj *o)
 		const struct chost *h = o->host;
 		json_object_set_new(
 		    out, "agent",
-		    json_pack("{s:b, s:b, s:I, s:s, s:s, s:I}", "connected",
-		              h && h->registered &&
-		                  time_ns() - h->last_seen < 90000000000ull,
-		              "current",
-		              h && h->registered &&
-		                  !feed_pending(h->md, h, h->applied),
-		              "revision", (json_int_t)(h ? h->applied : 0),
-		              "version", h ? h->version : "", "encap",
-		              h ? h->encap : "", "lastSeenAgoMs",
-		              h && h->last_seen
-		                  ? (json_int_t)((time_ns() - h->last_seen) /
-		                                 1000000)
-		                  : (json_int_t)-1));
+		    json_pack(
+		        "{s:b, s:b, s:I, s:s, s:s, s:I}", "connected",
+		        h && h->registered &&
+		            time_ns() - h->last_seen < 90000000000ull,
+		        "current",
+		        h && h->registered &&
+		            !feed_pending(h->md, h, h->applied),
+		        "revision", (json_int_t)(h ? h->applied : 0), "version",
+		        h ? h->version : "", "encap", h ? h->encap : "",
+		        "lastSeenAgoMs",
+		        h && h->last_seen
+		            ? (json_int_t)((time_ns() - h->last_seen) / 1000000)
+		            : (json_int_t)-1));
 	} else {
 		out = pnames_to_api(o->kind, j);
 		json_decref(j);
@@ -245,7 +260,8 @@ json_t *cobj_to_api(const struct cobj *o)
 	return out;
 }
 
-bool cobj_match(const struct cobj *o, const struct policy_filter *f)
+bool
+cobj_match(const struct cobj *o, const struct policy_filter *f)
 {
 	switch (o->kind) {
 	case PK_LR:
@@ -260,33 +276,38 @@ bool cobj_match(const struct cobj *o, const struct policy_filter *f)
 		return policy_vma_match(&o->u.vma, f);
 	case PK_SW:
 		return !(f->fields & ~F_NAME) &&
-		       (!(f->fields & F_NAME) || !strcasecmp(f->name, o->u.sw.name));
+		       (!(f->fields & F_NAME) ||
+		        !strcasecmp(f->name, o->u.sw.name));
 	case PK_VM:
 		return !(f->fields & ~F_VM) &&
 		       (!(f->fields & F_VM) || !strcasecmp(f->vm, o->u.vm));
 	default:
 		return !(f->fields & ~F_NAME) &&
-		       (!(f->fields & F_NAME) || !strcasecmp(f->name, o->u.host));
+		       (!(f->fields & F_NAME) ||
+		        !strcasecmp(f->name, o->u.host));
 	}
 }
 
-static void lower(char *dst, const char *src, size_t len)
+static void
+lower(char *dst, const char *src, size_t len)
 {
 	size_t i;
 	for (i = 0; src[i] && i + 1 < len; i++)
 		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32
-		                                                : src[i]);
+		                                               : src[i]);
 	dst[i] = '\0';
 }
 
-static bool lr_by_mac_key(const struct lookup_record *r)
+static bool
+lr_by_mac_key(const struct lookup_record *r)
 {
 	return r->type == LR_TYPE_L2ONLY ||
 	       (r->type == LR_TYPE_GW_WILDCARD && ip_is_unspec(&r->ca));
 }
 
 /* The object's key, unique in the datacenter. */
-static void cobj_key(struct cobj *o)
+static void
+cobj_key(struct cobj *o)
 {
 	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN + 4], m[ETH_ADDR_STRLEN],
 	    g[GUID_STRLEN], l[64], l2[64];
@@ -314,7 +335,8 @@ static void cobj_key(struct cobj *o)
 		         prefix_fmt(&o->u.cr.prefix, o->u.cr.plen, b));
 		break;
 	case PK_PA:
-		snprintf(o->key, sizeof(o->key), "pa:%s", ip_fmt(&o->u.pa.pa, a));
+		snprintf(o->key, sizeof(o->key), "pa:%s",
+		         ip_fmt(&o->u.pa.pa, a));
 		break;
 	case PK_PR:
 		snprintf(o->key, sizeof(o->key), "pr:%s/%s/%s", hl,
@@ -341,7 +363,8 @@ static void cobj_key(struct cobj *o)
 	}
 }
 
-static void scope_key(const struct cobj *o, char *buf, size_t len)
+static void
+scope_key(const struct cobj *o, char *buf, size_t len)
 {
 	char g[GUID_STRLEN], hl[60];
 
@@ -358,7 +381,8 @@ static void scope_key(const struct cobj *o, char *buf, size_t len)
 }
 
 /* Parses agent-keys JSON into o->u. */
-static int cobj_parse(struct cobj *o, const json_t *j, struct cerr *e)
+static int
+cobj_parse(struct cobj *o, const json_t *j, struct cerr *e)
 {
 	struct pmsg m = {0};
 	int rc = 0;
@@ -386,7 +410,8 @@ static int cobj_parse(struct cobj *o, const json_t *j, struct cerr *e)
 	case PK_VM: {
 		const char *key;
 		json_t *v;
-		json_object_foreach ((json_t *)j, key, v) {
+		json_object_foreach((json_t *)j, key, v)
+		{
 			if (strcmp(key, "vm") || !json_is_string(v) ||
 			    !json_string_length(v) ||
 			    json_string_length(v) >= sizeof(o->u.vm)) {
@@ -421,8 +446,8 @@ static int cobj_parse(struct cobj *o, const json_t *j, struct cerr *e)
 	}
 	/* What policy/ checks only when the object reaches a policy, said
 	 * here with the field's API name. */
-	uint32_t vsid = o->kind == PK_LR   ? o->u.lr.vsid
-	                : o->kind == PK_CR ? o->u.cr.vsid
+	uint32_t vsid = o->kind == PK_LR    ? o->u.lr.vsid
+	                : o->kind == PK_CR  ? o->u.cr.vsid
 	                : o->kind == PK_VMA ? o->u.vma.vsid
 	                                    : 4096;
 	if ((vsid < 4096 || vsid > 16777214) &&
@@ -440,16 +465,19 @@ static int cobj_parse(struct cobj *o, const json_t *j, struct cerr *e)
 /* ------------------------------------------------------------------ */
 /* indexes */
 
-static uint32_t key_hash(const char *k)
+static uint32_t
+key_hash(const char *k)
 {
 	return hash_string(k, 0);
 }
 
-static struct cobj *by_key(struct model *md, const char *key)
+static struct cobj *
+by_key(struct model *md, const char *key)
 {
 	struct hmap_node *n;
 	uint32_t h = key_hash(key);
-	HMAP_FOR_EACH_WITH_HASH (n, h, &md->by_key) {
+	HMAP_FOR_EACH_WITH_HASH(n, h, &md->by_key)
+	{
 		struct cobj *o = CONTAINER_OF(n, struct cobj, by_key);
 		if (!strcmp(o->key, key))
 			return o;
@@ -457,11 +485,13 @@ static struct cobj *by_key(struct model *md, const char *key)
 	return NULL;
 }
 
-struct cobj *model_get(struct model *md, uint64_t id)
+struct cobj *
+model_get(struct model *md, uint64_t id)
 {
 	struct hmap_node *n;
 	uint32_t h = hash_2words((uint32_t)id, (uint32_t)(id >> 32), 0);
-	HMAP_FOR_EACH_WITH_HASH (n, h, &md->by_id) {
+	HMAP_FOR_EACH_WITH_HASH(n, h, &md->by_id)
+	{
 		struct cobj *o = CONTAINER_OF(n, struct cobj, by_id);
 		if (o->id == id)
 			return o;
@@ -469,11 +499,13 @@ struct cobj *model_get(struct model *md, uint64_t id)
 	return NULL;
 }
 
-struct chost *model_host(struct model *md, const char *name)
+struct chost *
+model_host(struct model *md, const char *name)
 {
 	struct hmap_node *n;
 	uint32_t h = hash_string_nocase(name, 0);
-	HMAP_FOR_EACH_WITH_HASH (n, h, &md->hosts) {
+	HMAP_FOR_EACH_WITH_HASH(n, h, &md->hosts)
+	{
 		struct chost *c = CONTAINER_OF(n, struct chost, node);
 		if (!strcasecmp(c->name, name))
 			return c;
@@ -481,11 +513,13 @@ struct chost *model_host(struct model *md, const char *name)
 	return NULL;
 }
 
-struct scope *model_scope(struct model *md, const char *key, bool create)
+struct scope *
+model_scope(struct model *md, const char *key, bool create)
 {
 	struct hmap_node *n;
 	uint32_t h = key_hash(key);
-	HMAP_FOR_EACH_WITH_HASH (n, h, &md->scopes) {
+	HMAP_FOR_EACH_WITH_HASH(n, h, &md->scopes)
+	{
 		struct scope *s = CONTAINER_OF(n, struct scope, node);
 		if (!strcmp(s->key, key))
 			return s;
@@ -498,7 +532,8 @@ struct scope *model_scope(struct model *md, const char *key, bool create)
 	return s;
 }
 
-static void index_add(struct model *md, struct cobj *o)
+static void
+index_add(struct model *md, struct cobj *o)
 {
 	char sk[64];
 
@@ -512,7 +547,8 @@ static void index_add(struct model *md, struct cobj *o)
 		idvec_push(&o->scope->objs, o);
 }
 
-static void index_del(struct model *md, struct cobj *o)
+static void
+index_del(struct model *md, struct cobj *o)
 {
 	hmap_remove(&md->by_id, &o->by_id);
 	hmap_remove(&md->by_key, &o->by_key);
@@ -524,7 +560,8 @@ static void index_del(struct model *md, struct cobj *o)
 /* ------------------------------------------------------------------ */
 /* the policies */
 
-static struct chost *host_new(struct model *md, const char *name)
+static struct chost *
+host_new(struct model *md, const char *name)
 {
 	struct chost *h = xcalloc(1, sizeof(*h));
 	h->md = md;
@@ -535,11 +572,13 @@ static struct chost *host_new(struct model *md, const char *name)
 	return h;
 }
 
-static void host_free(struct model *md, struct chost *h)
+static void
+host_free(struct model *md, struct chost *h)
 {
 	struct hmap_node *n, *next;
 	hmap_remove(&md->hosts, &h->node);
-	HMAP_FOR_EACH_SAFE (n, next, &h->interest) {
+	HMAP_FOR_EACH_SAFE(n, next, &h->interest)
+	{
 		hmap_remove(&h->interest, n);
 		free(CONTAINER_OF(n, struct interest, node));
 	}
@@ -549,8 +588,8 @@ static void host_free(struct model *md, struct chost *h)
 	free(h);
 }
 
-static void lr_key_filter(const struct lookup_record *r,
-                          struct policy_filter *f)
+static void
+lr_key_filter(const struct lookup_record *r, struct policy_filter *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->vsid = r->vsid;
@@ -564,7 +603,8 @@ static void lr_key_filter(const struct lookup_record *r,
 	}
 }
 
-static struct policy *obj_policy(struct model *md, const struct cobj *o)
+static struct policy *
+obj_policy(struct model *md, const struct cobj *o)
 {
 	if (o->kind == PK_LR && !o->gw)
 		return md->dc;
@@ -574,7 +614,8 @@ static struct policy *obj_policy(struct model *md, const struct cobj *o)
 }
 
 /* Adds o->u to its policy: 0, or -1 with e set. */
-static int pol_add(struct model *md, struct cobj *o, struct cerr *e)
+static int
+pol_add(struct model *md, struct cobj *o, struct cerr *e)
 {
 	struct policy *p = obj_policy(md, o);
 	struct pmsg m = {0};
@@ -635,7 +676,8 @@ static int pol_add(struct model *md, struct cobj *o, struct cerr *e)
 	return 0;
 }
 
-static void pol_del(struct model *md, struct cobj *o)
+static void
+pol_del(struct model *md, struct cobj *o)
 {
 	struct policy *p = obj_policy(md, o);
 	struct policy_filter f = {0};
@@ -679,8 +721,8 @@ static void pol_del(struct model *md, struct cobj *o)
 }
 
 /* Replaces old->u by new->u (same key) in the policy. */
-static int pol_set(struct model *md, struct cobj *old, struct cobj *nw,
-                   struct cerr *e)
+static int
+pol_set(struct model *md, struct cobj *old, struct cobj *nw, struct cerr *e)
 {
 	struct policy *p = obj_policy(md, old);
 	struct pmsg m = {0};
@@ -724,8 +766,9 @@ static int pol_set(struct model *md, struct cobj *old, struct cobj *nw,
 /* ------------------------------------------------------------------ */
 /* the change log */
 
-static void log_append(struct model *md, uint64_t rev, int kind, bool del,
-                       const char *scope, char *text)
+static void
+log_append(struct model *md, uint64_t rev, int kind, bool del,
+           const char *scope, char *text)
 {
 	if (md->log_n == md->log_cap) {
 		if (md->log_n >= md->log_max) {
@@ -742,8 +785,8 @@ static void log_append(struct model *md, uint64_t rev, int kind, bool del,
 			md->log_n -= drop;
 		} else {
 			md->log_cap = md->log_cap ? md->log_cap * 2 : 1024;
-			md->log = xrealloc(md->log,
-			                   md->log_cap * sizeof(*md->log));
+			md->log =
+			    xrealloc(md->log, md->log_cap * sizeof(*md->log));
 		}
 	}
 	struct change *c = &md->log[md->log_n++];
@@ -754,7 +797,8 @@ static void log_append(struct model *md, uint64_t rev, int kind, bool del,
 	c->text = text;
 }
 
-char *cobj_text(const struct cobj *o)
+char *
+cobj_text(const struct cobj *o)
 {
 	if (o->kind == PK_LR) {
 		char buf[LR_JSON_TEXT_MAX];
@@ -770,11 +814,13 @@ char *cobj_text(const struct cobj *o)
 /* ------------------------------------------------------------------ */
 /* interest: what each host needs */
 
-static void interest_mark(struct chost *h, const char *key, uint64_t rev)
+static void
+interest_mark(struct chost *h, const char *key, uint64_t rev)
 {
 	struct hmap_node *n;
 	uint32_t hh = key_hash(key);
-	HMAP_FOR_EACH_WITH_HASH (n, hh, &h->interest) {
+	HMAP_FOR_EACH_WITH_HASH(n, hh, &h->interest)
+	{
 		struct interest *i = CONTAINER_OF(n, struct interest, node);
 		if (!strcmp(i->key, key)) {
 			if (i->until) { /* needed again */
@@ -792,8 +838,9 @@ static void interest_mark(struct chost *h, const char *key, uint64_t rev)
 	hmap_insert(&h->interest, &i->node, hh);
 }
 
-static void rdid_vsids(struct model *md, struct chost *h,
-                       const struct guid *rdid, uint64_t rev)
+static void
+rdid_vsids(struct model *md, struct chost *h, const struct guid *rdid,
+           uint64_t rev)
 {
 	char key[64], g[GUID_STRLEN];
 	snprintf(key, sizeof(key), "r:%s", guid_fmt(rdid, g));
@@ -808,13 +855,14 @@ static void rdid_vsids(struct model *md, struct chost *h,
 	}
 }
 
-static void host_interest(struct model *md, struct chost *h, uint64_t rev)
+static void
+host_interest(struct model *md, struct chost *h, uint64_t rev)
 {
 	struct hmap_node *n;
 	char key[64];
 
-	HMAP_FOR_EACH (n, &h->interest)
-		CONTAINER_OF(n, struct interest, node)->mark = false;
+	HMAP_FOR_EACH(n, &h->interest)
+	CONTAINER_OF(n, struct interest, node)->mark = false;
 	lower(key + 2, h->name, sizeof(key) - 2);
 	key[0] = 'h';
 	key[1] = ':';
@@ -832,18 +880,20 @@ static void host_interest(struct model *md, struct chost *h, uint64_t rev)
 			interest_mark(h, key, rev);
 		}
 	}
-	HMAP_FOR_EACH (n, &h->interest) {
+	HMAP_FOR_EACH(n, &h->interest)
+	{
 		struct interest *i = CONTAINER_OF(n, struct interest, node);
 		if (!i->mark && !i->until)
 			i->until = rev;
 	}
 }
 
-void model_interest_update(struct model *md, uint64_t rev)
+void
+model_interest_update(struct model *md, uint64_t rev)
 {
 	struct hmap_node *n;
-	HMAP_FOR_EACH (n, &md->hosts)
-		host_interest(md, CONTAINER_OF(n, struct chost, node), rev);
+	HMAP_FOR_EACH(n, &md->hosts)
+	host_interest(md, CONTAINER_OF(n, struct chost, node), rev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -865,33 +915,36 @@ struct txn {
 	bool structural; /* adapters, routes or hosts changed */
 };
 
-struct txn *txn_begin(struct model *md)
+struct txn *
+txn_begin(struct model *md)
 {
 	struct txn *t = xcalloc(1, sizeof(*t));
 	t->md = md;
 	return t;
 }
 
-bool txn_empty(const struct txn *t)
+bool
+txn_empty(const struct txn *t)
 {
 	return t->n == 0;
 }
 
-static void txn_push(struct txn *t, enum top_kind k, struct cobj *o,
-                     struct cobj *old)
+static void
+txn_push(struct txn *t, enum top_kind k, struct cobj *o, struct cobj *old)
 {
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 8;
 		t->ops = xrealloc(t->ops, t->cap * sizeof(*t->ops));
 	}
-	t->ops[t->n++] = (struct top){.t = k, .o = o, .old = old,
-	                              .old_rev = o->rev};
+	t->ops[t->n++] =
+	    (struct top){.t = k, .o = o, .old = old, .old_rev = o->rev};
 	if (o->kind == PK_VMA || o->kind == PK_CR || o->kind == CK_HOST)
 		t->structural = true;
 }
 
 /* The host that owns 'pa' (by its provider address object), or NULL. */
-static struct chost *pa_owner(struct model *md, const struct in6_addr *pa)
+static struct chost *
+pa_owner(struct model *md, const struct in6_addr *pa)
 {
 	char key[80], a[IP_ADDR_STRLEN];
 	snprintf(key, sizeof(key), "pa:%s", ip_fmt(pa, a));
@@ -899,8 +952,9 @@ static struct chost *pa_owner(struct model *md, const struct in6_addr *pa)
 	return o ? o->host : NULL;
 }
 
-int txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
-               struct cobj **out, bool *created, struct cerr *e)
+int
+txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
+           struct cobj **out, bool *created, struct cerr *e)
 {
 	struct model *md = t->md;
 	struct cobj *o = xcalloc(1, sizeof(*o));
@@ -909,11 +963,13 @@ int txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 	o->kind = kind;
 	o->host = kind_host_scoped(kind) ? h : NULL;
 	if (kind == CK_HOST) {
-		const char *name = json_string_value(json_object_get(obj, "name"));
+		const char *name =
+		    json_string_value(json_object_get(obj, "name"));
 		size_t len = name ? strlen(name) : 0;
 		if (!name || !len || len > 48 ||
-		    strspn(name, "abcdefghijklmnopqrstuvwxyz"
-		                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len) {
+		    strspn(name,
+		           "abcdefghijklmnopqrstuvwxyz"
+		           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len) {
 			snprintf(e->field, sizeof(e->field), "name");
 			cerr_set(e, 400,
 			         "host: field 'name' must be 1 to 48 letters, "
@@ -963,16 +1019,16 @@ int txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 			         "host: %s already exists (/v1/hosts/%s)",
 			         o->u.host, ex->u.host);
 		else
-			cerr_set(e, 409,
-			         "%s: %s already exists with other values "
-			         "(%s/%llu%s%s)",
-			         pkind_human(kind),
-			         o->key + strcspn(o->key, ":") + 1, url,
-			         (unsigned long long)ex->id,
-			         ex->host && ex->host != o->host ? ", on host "
-			                                         : "",
-			         ex->host && ex->host != o->host ? ex->host->name
-			                                         : "");
+			cerr_set(
+			    e, 409,
+			    "%s: %s already exists with other values "
+			    "(%s/%llu%s%s)",
+			    pkind_human(kind),
+			    o->key + strcspn(o->key, ":") + 1, url,
+			    (unsigned long long)ex->id,
+			    ex->host && ex->host != o->host ? ", on host " : "",
+			    ex->host && ex->host != o->host ? ex->host->name
+			                                    : "");
 		goto fail;
 	}
 	if (kind == PK_VMA) {
@@ -992,9 +1048,10 @@ int txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 			if (q && q->host != h &&
 			    !strcasecmp(q->u.vma.vm, o->u.vma.vm)) {
 				snprintf(e->field, sizeof(e->field), "vmName");
-				cerr_set(e, 409,
-				         "VM %s has adapters on host %s, not %s",
-				         o->u.vma.vm, q->host->name, h->name);
+				cerr_set(
+				    e, 409,
+				    "VM %s has adapters on host %s, not %s",
+				    o->u.vma.vm, q->host->name, h->name);
 				goto fail;
 			}
 		}
@@ -1002,11 +1059,13 @@ int txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 	if (kind == PK_VM) {
 		for (size_t i = 0; i < md->by_kind[PK_VMA].n; i++) {
 			const struct cobj *q = md->by_kind[PK_VMA].objs[i];
-			if (q && q->host != h && !strcasecmp(q->u.vma.vm, o->u.vm)) {
+			if (q && q->host != h &&
+			    !strcasecmp(q->u.vma.vm, o->u.vm)) {
 				snprintf(e->field, sizeof(e->field), "vmName");
-				cerr_set(e, 409,
-				         "VM %s has adapters on host %s, not %s",
-				         o->u.vm, q->host->name, h->name);
+				cerr_set(
+				    e, 409,
+				    "VM %s has adapters on host %s, not %s",
+				    o->u.vm, q->host->name, h->name);
 				goto fail;
 			}
 		}
@@ -1028,8 +1087,8 @@ fail:
 	return -1;
 }
 
-int txn_update(struct txn *t, struct cobj *o, const json_t *merged,
-               struct cerr *e)
+int
+txn_update(struct txn *t, struct cobj *o, const json_t *merged, struct cerr *e)
 {
 	struct cobj *nw = xcalloc(1, sizeof(*nw));
 
@@ -1042,8 +1101,8 @@ int txn_update(struct txn *t, struct cobj *o, const json_t *merged,
 		const json_t *v = json_object_get(merged, host ? "name" : "vm");
 		const char *cur = host ? o->u.host : o->u.vm;
 		free(nw);
-		if (v && (!json_is_string(v) ||
-		          strcmp(json_string_value(v), cur))) {
+		if (v &&
+		    (!json_is_string(v) || strcmp(json_string_value(v), cur))) {
 			snprintf(e->field, sizeof(e->field), "%s",
 			         host ? "name" : "vmName");
 			cerr_set(e, 400,
@@ -1077,7 +1136,8 @@ fail:
 	return -1;
 }
 
-void txn_delete(struct txn *t, struct cobj *o)
+void
+txn_delete(struct txn *t, struct cobj *o)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (t->ops[i].o == o && t->ops[i].t == T_DEL)
@@ -1088,14 +1148,16 @@ void txn_delete(struct txn *t, struct cobj *o)
 	txn_push(t, T_DEL, o, NULL);
 }
 
-void txn_delete_moved(struct txn *t, struct cobj *o)
+void
+txn_delete_moved(struct txn *t, struct cobj *o)
 {
 	txn_delete(t, o);
 	if (t->n && t->ops[t->n - 1].o == o)
 		t->ops[t->n - 1].moved = true;
 }
 
-void txn_abort(struct txn *t)
+void
+txn_abort(struct txn *t)
 {
 	struct model *md = t->md;
 
@@ -1135,7 +1197,8 @@ void txn_abort(struct txn *t)
 	free(t);
 }
 
-int txn_commit(struct txn *t, struct cerr *e)
+int
+txn_commit(struct txn *t, struct cerr *e)
 {
 	struct model *md = t->md;
 	uint64_t rev = md->rev + 1;
@@ -1241,8 +1304,9 @@ struct load_ctx {
 	size_t n, bad;
 };
 
-static int load_obj(int kind, uint64_t id, uint64_t rev, const char *host,
-                    const char *text, void *aux)
+static int
+load_obj(int kind, uint64_t id, uint64_t rev, const char *host,
+         const char *text, void *aux)
 {
 	struct load_ctx *lc = aux;
 	struct model *md = lc->md;
@@ -1259,7 +1323,8 @@ static int load_obj(int kind, uint64_t id, uint64_t rev, const char *host,
 	if (!j)
 		goto bad;
 	if (kind == CK_HOST) {
-		const char *name = json_string_value(json_object_get(j, "name"));
+		const char *name =
+		    json_string_value(json_object_get(j, "name"));
 		if (!name)
 			goto bad;
 		snprintf(o->u.host, sizeof(o->u.host), "%s", name);
@@ -1298,14 +1363,16 @@ bad:
 	return 0;
 }
 
-static void load_change(uint64_t rev, int kind, bool del, const char *scope,
-                        const char *text, void *aux)
+static void
+load_change(uint64_t rev, int kind, bool del, const char *scope,
+            const char *text, void *aux)
 {
 	struct model *md = aux;
 	log_append(md, rev, kind, del, scope, xstrdup(text));
 }
 
-static void new_epoch(char *buf, size_t len)
+static void
+new_epoch(char *buf, size_t len)
 {
 	unsigned char r[16] = {0};
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -1320,7 +1387,8 @@ static void new_epoch(char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, "%02x", r[i]);
 }
 
-int model_open(struct model *md, const char *path, struct cerr *e)
+int
+model_open(struct model *md, const char *path, struct cerr *e)
 {
 	char v[64];
 
@@ -1366,10 +1434,11 @@ int model_open(struct model *md, const char *path, struct cerr *e)
 	/* interest known at start counts as old: agents resuming from a
 	 * revision do not get a dump of what they already have */
 	struct hmap_node *n, *m;
-	HMAP_FOR_EACH (n, &md->hosts) {
+	HMAP_FOR_EACH(n, &md->hosts)
+	{
 		struct chost *h = CONTAINER_OF(n, struct chost, node);
-		HMAP_FOR_EACH (m, &h->interest)
-			CONTAINER_OF(m, struct interest, node)->since = 0;
+		HMAP_FOR_EACH(m, &h->interest)
+		CONTAINER_OF(m, struct interest, node)->since = 0;
 	}
 	log_info("database %s: %zu objects at revision %llu, change log "
 	         "from %llu%s",
@@ -1379,18 +1448,21 @@ int model_open(struct model *md, const char *path, struct cerr *e)
 	return 0;
 }
 
-void model_close(struct model *md)
+void
+model_close(struct model *md)
 {
 	struct hmap_node *n, *next;
 
-	HMAP_FOR_EACH_SAFE (n, next, &md->by_id) {
+	HMAP_FOR_EACH_SAFE(n, next, &md->by_id)
+	{
 		struct cobj *o = CONTAINER_OF(n, struct cobj, by_id);
 		hmap_remove(&md->by_id, n);
 		free(o);
 	}
-	HMAP_FOR_EACH_SAFE (n, next, &md->hosts)
-		host_free(md, CONTAINER_OF(n, struct chost, node));
-	HMAP_FOR_EACH_SAFE (n, next, &md->scopes) {
+	HMAP_FOR_EACH_SAFE(n, next, &md->hosts)
+	host_free(md, CONTAINER_OF(n, struct chost, node));
+	HMAP_FOR_EACH_SAFE(n, next, &md->scopes)
+	{
 		struct scope *s = CONTAINER_OF(n, struct scope, node);
 		hmap_remove(&md->scopes, n);
 		idvec_free(&s->objs);

@@ -37,8 +37,8 @@ static const char schema[] =
     " del INTEGER NOT NULL, scope TEXT NOT NULL, obj TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS changes_rev ON changes(rev);";
 
-static int prep(struct store *s, sqlite3_stmt **st, const char *sql,
-                struct cerr *e)
+static int
+prep(struct store *s, sqlite3_stmt **st, const char *sql, struct cerr *e)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
 		cerr_set(e, 500, "database: %s: %s", sql,
@@ -48,7 +48,8 @@ static int prep(struct store *s, sqlite3_stmt **st, const char *sql,
 	return 0;
 }
 
-int store_open(struct store **out, const char *path, struct cerr *e)
+int
+store_open(struct store **out, const char *path, struct cerr *e)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	char *err = NULL;
@@ -102,7 +103,8 @@ fail:
 	return -1;
 }
 
-void store_close(struct store *s)
+void
+store_close(struct store *s)
 {
 	if (!s)
 		return;
@@ -117,17 +119,19 @@ void store_close(struct store *s)
 	free(s);
 }
 
-int store_meta_get(struct store *s, const char *k, char *v, size_t len)
+int
+store_meta_get(struct store *s, const char *k, char *v, size_t len)
 {
 	sqlite3_stmt *st;
 	int rc = -ENOENT;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k = ?", -1,
-	                       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(v, len, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(v, len, "%s",
+		         (const char *)sqlite3_column_text(st, 0));
 		rc = 0;
 	}
 	sqlite3_finalize(st);
@@ -136,13 +140,14 @@ int store_meta_get(struct store *s, const char *k, char *v, size_t len)
 
 /* Kinds in the order a load must add them: what an object refers to
  * comes before it. */
-static const int load_order[] = {CK_HOST, PK_SW, PK_PA, PK_PR, PK_VM,
-                                 PK_VMA,  PK_CR, PK_LR};
+static const int load_order[] = {CK_HOST, PK_SW,  PK_PA, PK_PR,
+                                 PK_VM,   PK_VMA, PK_CR, PK_LR};
 
-int store_load(struct store *s,
-               int (*cb)(int kind, uint64_t id, uint64_t rev,
-                         const char *host, const char *text, void *aux),
-               void *aux)
+int
+store_load(struct store *s,
+           int (*cb)(int kind, uint64_t id, uint64_t rev, const char *host,
+                     const char *text, void *aux),
+           void *aux)
 {
 	sqlite3_stmt *st;
 	int rc = 0;
@@ -166,11 +171,11 @@ int store_load(struct store *s,
 	return rc;
 }
 
-int store_load_changes(struct store *s, uint64_t after,
-                       void (*cb)(uint64_t rev, int kind, bool del,
-                                  const char *scope, const char *text,
-                                  void *aux),
-                       void *aux)
+int
+store_load_changes(struct store *s, uint64_t after,
+                   void (*cb)(uint64_t rev, int kind, bool del,
+                              const char *scope, const char *text, void *aux),
+                   void *aux)
 {
 	sqlite3_stmt *st;
 
@@ -197,7 +202,8 @@ int store_load_changes(struct store *s, uint64_t after,
 	return 0;
 }
 
-static int step_done(struct store *s, sqlite3_stmt *st)
+static int
+step_done(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -209,12 +215,14 @@ static int step_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
-int store_begin(struct store *s)
+int
+store_begin(struct store *s)
 {
 	return step_done(s, s->begin);
 }
 
-int store_put(struct store *s, const struct cobj *o)
+int
+store_put(struct store *s, const struct cobj *o)
 {
 	json_t *j = cobj_to_json(o);
 	char *text = json_dumps(j, JSON_COMPACT);
@@ -231,13 +239,15 @@ int store_put(struct store *s, const struct cobj *o)
 	return step_done(s, s->put);
 }
 
-int store_del(struct store *s, uint64_t id)
+int
+store_del(struct store *s, uint64_t id)
 {
 	sqlite3_bind_int64(s->del, 1, (sqlite3_int64)id);
 	return step_done(s, s->del);
 }
 
-int store_change(struct store *s, const struct change *c)
+int
+store_change(struct store *s, const struct change *c)
 {
 	sqlite3_bind_int64(s->chg, 1, (sqlite3_int64)c->rev);
 	sqlite3_bind_text(s->chg, 2, ckind_name(c->kind), -1, SQLITE_STATIC);
@@ -247,14 +257,16 @@ int store_change(struct store *s, const struct change *c)
 	return step_done(s, s->chg);
 }
 
-int store_meta_set(struct store *s, const char *k, const char *v)
+int
+store_meta_set(struct store *s, const char *k, const char *v)
 {
 	sqlite3_bind_text(s->meta, 1, k, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->meta, 2, v, -1, SQLITE_TRANSIENT);
 	return step_done(s, s->meta);
 }
 
-int store_trim(struct store *s, uint64_t upto)
+int
+store_trim(struct store *s, uint64_t upto)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -268,7 +280,8 @@ int store_trim(struct store *s, uint64_t upto)
 	return rc;
 }
 
-int store_commit(struct store *s, struct cerr *e)
+int
+store_commit(struct store *s, struct cerr *e)
 {
 	int rc = sqlite3_step(s->commit);
 	sqlite3_reset(s->commit);
@@ -281,7 +294,8 @@ int store_commit(struct store *s, struct cerr *e)
 	return 0;
 }
 
-void store_rollback(struct store *s)
+void
+store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db)) {
 		sqlite3_step(s->rollback);

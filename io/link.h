@@ -31,8 +31,8 @@ struct link_info {
 	int master;          /* ifindex of the bridge it is in, or 0 */
 	struct eth_addr mac; /* zero if the link has no MAC */
 	char name[LINK_NAME_MAX];
-	char kind[16]; /* "tun", "veth", "bridge"; "" if none */
-	int tun_type;  /* IFF_TUN or IFF_TAP if kind is "tun", else 0 */
+	char kind[16];  /* "tun", "veth", "bridge"; "" if none */
+	int tun_type;   /* IFF_TUN or IFF_TAP if kind is "tun", else 0 */
 	char alias[64]; /* IFLA_IFALIAS ("ip link set NAME alias A"), or "" */
 };
 

@@ -89,7 +89,7 @@ const char *drop_desc(enum drop_reason);
 	                   "fragmentation needed, packet too big)")            \
 	X(ICMP_ERROR_LIMITED, "ICMP error not sent: rate limit")               \
 	X(FRAGMENTED, "IPv4 packet without DF fragmented to fit the uplink")   \
-	X(FRAGMENTS_SENT, "fragments made of them")                           \
+	X(FRAGMENTS_SENT, "fragments made of them")                            \
 	X(ARP_FLOODED, "ARP request for a CA no record names sent to the PAs " \
 	               "of the VSID's L2Only records (F4)")                    \
 	X(ARP_FLOOD_LIMITED, "ARP request not sent to the L2Only PAs: rate "   \

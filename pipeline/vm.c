@@ -136,8 +136,10 @@ vm_learn(struct pipeline *pl, uint32_t vsid, const struct in6_addr *ca,
 		    eth_equal(&l->mac, mac) && ip_equal(&l->pa, pa))
 			return; /* queued already */
 	}
-	TR(pl, "learn", "%s vsid %u is at MAC %s behind PA %s: a Dynamic "
-	   "record to add", ip_fmt(ca, ip), vsid, eth_fmt(mac, m),
+	TR(pl, "learn",
+	   "%s vsid %u is at MAC %s behind PA %s: a Dynamic "
+	   "record to add",
+	   ip_fmt(ca, ip), vsid, eth_fmt(mac, m),
 	   ip_fmt(pa, (char[IP_ADDR_STRLEN]){0}));
 	if (pl->tr)
 		return; /* a trace changes nothing */
@@ -156,8 +158,7 @@ pipeline_learnt_take(struct pipeline *pl, struct pl_learnt *out, size_t max)
 	size_t n = MIN(max, pl->n_learnt);
 
 	memcpy(out, pl->learnt, n * sizeof(*out));
-	memmove(pl->learnt, pl->learnt + n,
-	        (pl->n_learnt - n) * sizeof(*out));
+	memmove(pl->learnt, pl->learnt + n, (pl->n_learnt - n) * sizeof(*out));
 	pl->n_learnt -= n;
 	return n;
 }
@@ -434,9 +435,10 @@ arp_flood(struct pipeline *pl, int port, struct pbuf *b,
 		pl->events[PLEV_ARP_FLOOD_LIMITED]++;
 		return;
 	}
-	TR(pl, "arp", "no record names %s: to the %d PA(s) with L2Only "
-	   "records of vsid %u", ip_fmt(&pi->arp_tpa, (char[IP_ADDR_STRLEN]){0}),
-	   f.n, vsid);
+	TR(pl, "arp",
+	   "no record names %s: to the %d PA(s) with L2Only "
+	   "records of vsid %u",
+	   ip_fmt(&pi->arp_tpa, (char[IP_ADDR_STRLEN]){0}), f.n, vsid);
 	pl->events[PLEV_ARP_FLOODED]++;
 	for (int i = 0; i < f.n; i++) {
 		struct pbuf *c = pl_alloc(pl);
@@ -447,9 +449,9 @@ arp_flood(struct pipeline *pl, int port, struct pbuf *b,
 		c->len = b->len;
 		c->in_port = b->in_port;
 		c->vsid = vsid;
-		pl_forward_remote(pl, c, pi, vsid, f.recs[i],
-		                  policy_lr_by_mac(pl->pol, vsid,
-		                                   &pl->ports[port].vma->mac));
+		pl_forward_remote(
+		    pl, c, pi, vsid, f.recs[i],
+		    policy_lr_by_mac(pl->pol, vsid, &pl->ports[port].vma->mac));
 	}
 }
 

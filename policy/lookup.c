@@ -1247,16 +1247,15 @@ policy_lr_mac_types(const struct policy *p, uint32_t vsid,
 }
 
 size_t
-policy_lr_l2only_foreach(const struct policy *p, uint32_t vsid,
-                         policy_lr_cb cb, void *aux)
+policy_lr_l2only_foreach(const struct policy *p, uint32_t vsid, policy_lr_cb cb,
+                         void *aux)
 {
 	const struct vsid_ent *ve = policy_vsid_find(p, vsid);
 	size_t n = 0;
 
 	if (!ve || !ve->n_l2only)
 		return 0;
-	for (const struct plist *e = ve->lrs.next; e != &ve->lrs;
-	     e = e->next) {
+	for (const struct plist *e = ve->lrs.next; e != &ve->lrs; e = e->next) {
 		const struct lr_node *l =
 		    CONTAINER_OF(e, struct lr_node, vsid_order);
 

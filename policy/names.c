@@ -83,7 +83,8 @@ static const struct {
     [PK_VMA] = {"vm-adapter", "VM network adapter", vma_names},
 };
 
-int pkind_parse(const char *s)
+int
+pkind_parse(const char *s)
 {
 	for (int k = 0; k < PK_N; k++)
 		if (s && !strcmp(s, kinds[k].name))
@@ -91,17 +92,20 @@ int pkind_parse(const char *s)
 	return -1;
 }
 
-const char *pkind_name(enum pkind k)
+const char *
+pkind_name(enum pkind k)
 {
 	return kinds[k].name;
 }
 
-const char *pkind_human(enum pkind k)
+const char *
+pkind_human(enum pkind k)
 {
 	return kinds[k].human;
 }
 
-const char *pnames_api(enum pkind k, const char *key)
+const char *
+pnames_api(enum pkind k, const char *key)
 {
 	for (const struct pname *p = kinds[k].names; p->key; p++)
 		if (!strcmp(p->key, key))
@@ -109,7 +113,8 @@ const char *pnames_api(enum pkind k, const char *key)
 	return NULL;
 }
 
-const char *pnames_short(enum pkind k, const char *name)
+const char *
+pnames_short(enum pkind k, const char *name)
 {
 	/* API names are matched case-insensitively: PowerShell users type
 	 * "VirtualSubnetID" as readily as "virtualSubnetId". */
@@ -119,13 +124,15 @@ const char *pnames_short(enum pkind k, const char *name)
 	return NULL;
 }
 
-json_t *pnames_to_api(enum pkind k, const json_t *obj)
+json_t *
+pnames_to_api(enum pkind k, const json_t *obj)
 {
 	json_t *out = json_object();
 	const char *key;
 	json_t *v;
 
-	json_object_foreach ((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		const char *api = pnames_api(k, key);
 		if (api)
 			json_object_set(out, api, v);
@@ -133,7 +140,8 @@ json_t *pnames_to_api(enum pkind k, const json_t *obj)
 	return out;
 }
 
-static bool ignored(const char *key, const char *const *ignore)
+static bool
+ignored(const char *key, const char *const *ignore)
 {
 	for (; ignore && *ignore; ignore++)
 		if (!strcmp(key, *ignore))
@@ -141,8 +149,9 @@ static bool ignored(const char *key, const char *const *ignore)
 	return false;
 }
 
-json_t *pnames_from_api(enum pkind k, const json_t *obj,
-                        const char *const *ignore, struct pmsg *msg)
+json_t *
+pnames_from_api(enum pkind k, const json_t *obj, const char *const *ignore,
+                struct pmsg *msg)
 {
 	if (!json_is_object(obj)) {
 		snprintf(msg->err, sizeof(msg->err),
@@ -153,7 +162,8 @@ json_t *pnames_from_api(enum pkind k, const json_t *obj,
 	const char *key;
 	json_t *v;
 
-	json_object_foreach ((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		if (ignored(key, ignore))
 			continue;
 		const char *sk = pnames_short(k, key);
@@ -182,8 +192,8 @@ json_t *pnames_from_api(enum pkind k, const json_t *obj,
 	return out;
 }
 
-void pnames_msg_to_api(enum pkind k, char *msg, size_t len, char *field,
-                       size_t flen)
+void
+pnames_msg_to_api(enum pkind k, char *msg, size_t len, char *field, size_t flen)
 {
 	char out[1024];
 	size_t o = 0;
@@ -210,8 +220,8 @@ void pnames_msg_to_api(enum pkind k, char *msg, size_t len, char *field,
 			api = key;
 		if (field && flen && !field[0])
 			snprintf(field, flen, "%s", api);
-		o += snprintf(out + o, sizeof(out) - o, "%.*s%s'",
-		              (int)(q - p), p, api);
+		o += snprintf(out + o, sizeof(out) - o, "%.*s%s'", (int)(q - p),
+		              p, api);
 		p = end + 1;
 	}
 	if (o >= sizeof(out))

@@ -92,9 +92,8 @@ test_flood_to_l2only_pas(void)
 		CHECK(ip_equal(&pi.ip_dst, &h2));
 	}
 	CHECK_EQ(pi.gre_key >> 8, 6000);
-	CHECK_EQ(pkt_parse(out + pi.inner_ofs, pi.ip_end - pi.inner_ofs,
-	                   &inner),
-	         0);
+	CHECK_EQ(
+	    pkt_parse(out + pi.inner_ofs, pi.ip_end - pi.inner_ofs, &inner), 0);
 	CHECK_EQ(inner.ethertype, 0x0806);
 	CHECK_EQ(inner.arp_op, 1);
 	CHECK(quiet(l.e.up));
@@ -182,8 +181,8 @@ test_learn_local_and_then_answer(void)
 	CHECK_EQ(drops(&l.e, DROP_SPOOFED_SRC_IP), 1);
 	/* the agent adds the Dynamic record of Contoso4's learnt address:
 	 * Contoso1's ARP for it is answered here, nothing floods */
-	CHECK_EQ(add_lr_full(l.e.pol, "10.0.1.50", 6000, C4_MAC,
-	                     "192.168.0.33", LR_RULE_ENCAP, LR_TYPE_DYNAMIC),
+	CHECK_EQ(add_lr_full(l.e.pol, "10.0.1.50", 6000, C4_MAC, "192.168.0.33",
+	                     LR_RULE_ENCAP, LR_TYPE_DYNAMIC),
 	         0);
 	inject(&l.e, l.e.c1, l.e.v_c1->port, f,
 	       arp_req(f, C1_MAC, "10.0.1.101", "10.0.1.50"));

@@ -374,12 +374,11 @@ static void
 test_moved_vm(void)
 {
 	setup();
-	apply(
-	    "{\"epoch\":\"E1\",\"revision\":5,\"changes\":[" BASE_SMALL
-	    "{\"op\":\"put\",\"kind\":\"vm\",\"obj\":{\"vm\":\"Contoso1\"}},"
-	    "{\"op\":\"put\",\"kind\":\"vm-adapter\",\"obj\":{\"vm\":"
-	    "\"Contoso1\",\"name\":\"eth0\",\"switch\":\"HNVSwitch\","
-	    "\"mac\":\"60:00:60:00:01:01\",\"vsid\":6000}}]}");
+	apply("{\"epoch\":\"E1\",\"revision\":5,\"changes\":[" BASE_SMALL
+	      "{\"op\":\"put\",\"kind\":\"vm\",\"obj\":{\"vm\":\"Contoso1\"}},"
+	      "{\"op\":\"put\",\"kind\":\"vm-adapter\",\"obj\":{\"vm\":"
+	      "\"Contoso1\",\"name\":\"eth0\",\"switch\":\"HNVSwitch\","
+	      "\"mac\":\"60:00:60:00:01:01\",\"vsid\":6000}}]}");
 	CHECK_EQ(n_family("vm_adapters"), 1);
 	apply("{\"epoch\":\"E1\",\"revision\":6,\"changes\":["
 	      "{\"op\":\"del\",\"kind\":\"vm\",\"obj\":{\"vm\":"
@@ -632,12 +631,8 @@ test_token(void)
 }
 
 const struct test_case tests[] = {
-    TEST(test_put_del),
-    TEST(test_moved_vm),
-    TEST(test_tolerant),
-    TEST(test_reset),
-    TEST(test_persist),
-    TEST(test_large),
-    TEST(test_token),
-    {0},
+    TEST(test_put_del),  TEST(test_moved_vm),
+    TEST(test_tolerant), TEST(test_reset),
+    TEST(test_persist),  TEST(test_large),
+    TEST(test_token),    {0},
 };
