@@ -86,6 +86,7 @@ if lab status >/dev/null 2>&1; then
 		mac 101010101207 pa 192.168.2.20 rule encap &&
 	    step "break isolation: RedVM2's port into VSID 6001" \
 		lab ctl Host2 vm-adapter set vm RedVM2 name eth0 vsid 6001 &&
+	    step "every agent has applied it" lab synced &&
 	    lab exec BlueVM1 ip neigh flush all &&
 	    step "check sees the leak" check_sees_leak
 fi

@@ -4,8 +4,10 @@
 # tests/netns/lab-book-wildcard.sh: the book's gateway reached through a
 # GatewayWildcard lookup record instead of the wildcard customer route.
 # The book's simple setup (lab/topologies/book.topo, as lab-book.sh draws
-# it) comes up with the book's scripts; then, on every host, with the
-# book's cmdlets through `hnvctl ps`:
+# it) comes up with the book's scripts, through the lab's controller;
+# then, with the book's cmdlets through `hnvctl ps` (the routing domain's
+# routes and records are the controller's: one removal reaches every
+# host; the record is created from every host's script, identical):
 #
 #   Remove-NetVirtualizationCustomerRoute -DestinationPrefix 0.0.0.0/0
 #   New-NetVirtualizationLookupRecord -CustomerAddress 0.0.0.0
@@ -29,9 +31,16 @@ step "up book --policy ps" lab up "$TOP/lab/topologies/book.topo" --policy ps ||
 	exit 1
 step "check with the book's 0.0.0.0/0 route" lab check
 
-for h in Host1 Host2 GWHost; do
-	step "$h: Remove-NetVirtualizationCustomerRoute 0.0.0.0/0" \
-		sh -c "echo 'Remove-NetVirtualizationCustomerRoute -DestinationPrefix 0.0.0.0/0' | $HNV_LAB --lab $NAME ctl $h ps -"
+step "Remove-NetVirtualizationCustomerRoute 0.0.0.0/0 (through Host1)" \
+	sh -c "echo 'Remove-NetVirtualizationCustomerRoute -DestinationPrefix 0.0.0.0/0' | $HNV_LAB --lab $NAME ctl Host1 ps -"
+step "every agent has applied it" lab synced
+for h in host1 host2 gwhost; do
+	if "$TOP/build/bin/hnvctl" --agent "/run/hnv-lab/$NAME/$h.sock" \
+	    customer-route get | grep -q '0\.0\.0\.0/0'; then
+		fail "$h: its agent still has the route 0.0.0.0/0"
+	else
+		ok "$h: its agent no longer has the route 0.0.0.0/0"
+	fi
 done
 n0=$(drops Host1 no_route)
 step_not "without the route: Contoso1 cannot reach ContosoPhys" \
@@ -47,6 +56,7 @@ for h in Host1 Host2 GWHost; do
 	step "$h: New-NetVirtualizationLookupRecord -Type GatewayWildcard" \
 		sh -c "printf '%s\n' 'New-NetVirtualizationLookupRecord -CustomerAddress 0.0.0.0 -VirtualSubnetID 6001 -MACAddress 600160010301 -ProviderAddress 192.168.0.11 -Rule TranslationMethodEncap -Type GatewayWildcard' | $HNV_LAB --lab $NAME ctl $h ps -"
 done
+step "every agent has applied it" lab synced
 out=$(echo 'Get-NetVirtualizationLookupRecord -CustomerAddress 0.0.0.0 | fl Type,ProviderAddress' |
 	lab ctl Host1 ps - 2>&1)
 if grep -q GatewayWildcard <<<"$out" && grep -q 192.168.0.11 <<<"$out"; then
