@@ -73,6 +73,9 @@ usage(FILE *f)
 	        "hostname)\n"
 	        "  -T, --token-file PATH   the controller's bearer token "
 	        "(one line)\n"
+	        "      --ca-file PATH      CA certificates (PEM) of an https "
+	        "controller\n"
+	        "                          (default: the system's)\n"
 	        "  -d, --foreground        stay in the foreground, log to "
 	        "stderr\n"
 	        "  -n, --check             check the configuration and state "
@@ -267,6 +270,7 @@ main(int argc, char **argv)
 	    {"controller", required_argument, NULL, 'C'},
 	    {"host", required_argument, NULL, 'H'},
 	    {"token-file", required_argument, NULL, 'T'},
+	    {"ca-file", required_argument, NULL, 1001},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -277,7 +281,7 @@ main(int argc, char **argv)
 	                  .netns_prefix = "",
 	                  .listen_fd = -1};
 	struct pipeline_config cfg = {0};
-	const char *pidfile = NULL, *token_file = NULL;
+	const char *pidfile = NULL, *token_file = NULL, *ca_file = NULL;
 	char *token = NULL, hostname[256];
 	bool fg = false, check = false;
 	struct epoll_event ev = {.events = EPOLLIN};
@@ -333,6 +337,9 @@ main(int argc, char **argv)
 		case 'T':
 			token_file = optarg;
 			break;
+		case 1001:
+			ca_file = optarg;
+			break;
 		case 'd':
 			fg = true;
 			break;
@@ -372,9 +379,11 @@ main(int argc, char **argv)
 		        a.controller_url);
 		return 2;
 	}
-	if (!a.controller_url && (a.controller_host || token_file)) {
+	if (!a.controller_url && (a.controller_host || token_file || ca_file)) {
 		fprintf(stderr, "hnv-agent: --%s needs --controller URL\n",
-		        a.controller_host ? "host" : "token-file");
+		        a.controller_host ? "host"
+		        : token_file      ? "token-file"
+		                          : "ca-file");
 		return 2;
 	}
 	if (a.controller_url && !a.controller_host) {
@@ -489,6 +498,7 @@ main(int argc, char **argv)
 		    .token = token,
 		    .version = AGENT_VERSION,
 		    .encap = pipeline_encap_name(a.encap),
+		    .ca_file = ca_file,
 		};
 
 		a.sync = sync_create(&sc, syncapply_revision(a.sa),

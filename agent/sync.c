@@ -58,7 +58,7 @@ struct sync_conn {
 };
 
 struct sync {
-	char *url, *host, *auth, *register_body;
+	char *url, *host, *auth, *register_body, *ca_file;
 	int efd;
 	pthread_t thread;
 	bool started;
@@ -98,6 +98,7 @@ sync_create(const struct sync_config *cfg, uint64_t revision, const char *epoch)
 		n--;
 	s->url = xasprintf("%.*s", (int)n, cfg->url);
 	s->host = xstrdup(cfg->host);
+	s->ca_file = cfg->ca_file ? xstrdup(cfg->ca_file) : NULL;
 	if (cfg->token)
 		s->auth = xasprintf("Authorization: Bearer %s", cfg->token);
 	s->register_body = json_dumps(body, JSON_COMPACT);
@@ -345,6 +346,8 @@ request(struct sync_conn *c, const char *method, const char *url,
 		c->buf[0] = '\0';
 	curl_easy_reset(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	if (s->ca_file)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, s->ca_file);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, timeout);
@@ -658,6 +661,7 @@ sync_destroy(struct sync *s)
 	free(s->rep.buf);
 	free(s->url);
 	free(s->host);
+	free(s->ca_file);
 	free(s->auth);
 	free(s->register_body);
 	close(s->efd);

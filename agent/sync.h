@@ -57,6 +57,7 @@ struct sync_config {
 	const char *token; /* bearer token, or NULL */
 	const char *version;
 	const char *encap; /* "nvgre" or "vxlan" */
+	const char *ca_file; /* CA certificates for https, or NULL */
 };
 
 struct sync;

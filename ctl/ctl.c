@@ -57,6 +57,8 @@ ctl_connect(struct ctl *ctl)
 			free(err);
 			return CTL_EXIT_FAIL;
 		}
+		if (ctl->ca_file)
+			http_set_ca_file(ctl->http, ctl->ca_file);
 		if (ctl->agent_given) {
 			struct ps_backend agent = {agent_call, ctl, NULL};
 

@@ -40,6 +40,7 @@ struct ctl {
 	bool agent_given;       /* --agent or $HNV_AGENT, not the default */
 	const char *controller; /* URL, or NULL: talk to the agent */
 	const char *token_file; /* the controller's token, or NULL */
+	const char *ca_file;    /* CA certificates for https, or NULL */
 	const char *host;       /* the host of host-scoped objects, or NULL */
 	bool json;              /* --json: print results as JSON */
 	struct client *client;

@@ -102,6 +102,7 @@ main(int argc, char **argv)
 	    {"--controller", "a URL"},
 	    {"--token-file", "a path"},
 	    {"--host", "a host name"},
+	    {"--ca-file", "a path"},
 	};
 	struct ctl ctl = {
 	    .agent = env("HNV_AGENT") ? env("HNV_AGENT") : CLIENT_DEFAULT_PATH,
@@ -109,6 +110,7 @@ main(int argc, char **argv)
 	    .controller = env("HNV_CONTROLLER"),
 	    .token_file = env("HNV_TOKEN_FILE"),
 	    .host = env("HNV_HOST"),
+	    .ca_file = env("HNV_CA_FILE"),
 	};
 	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
 	const char *sub;
@@ -147,8 +149,10 @@ main(int argc, char **argv)
 			ctl.controller = *v ? v : NULL;
 		} else if (o == 2) {
 			ctl.token_file = v;
-		} else {
+		} else if (o == 3) {
 			ctl.host = *v ? v : NULL;
+		} else {
+			ctl.ca_file = *v ? v : NULL;
 		}
 	}
 	if (ctl.controller && strncmp(ctl.controller, "http://", 7) &&

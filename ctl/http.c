@@ -29,6 +29,7 @@ struct http {
 	char *token; /* NULL: none */
 	char *host;  /* --host, or NULL */
 	char *cur;   /* http_set_host()'s, or NULL */
+	char *ca;    /* --ca-file, or NULL */
 	struct ps_backend agent;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -126,6 +127,13 @@ http_open(const char *url, const char *token_file, const char *host,
 }
 
 void
+http_set_ca_file(struct http *h, const char *path)
+{
+	free(h->ca);
+	h->ca = path ? xstrdup(path) : NULL;
+}
+
+void
 http_close(struct http *h)
 {
 	if (!h)
@@ -136,6 +144,7 @@ http_close(struct http *h)
 	free(h->token);
 	free(h->host);
 	free(h->cur);
+	free(h->ca);
 	free(h);
 }
 
@@ -219,6 +228,8 @@ perform(struct http *h, const char *method, const char *url, const json_t *body,
 	curl_easy_reset(h->curl);
 	h->errbuf[0] = '\0';
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	if (h->ca)
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->ca);
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT,
 	                 (long)HTTP_CONNECT_TIMEOUT_S);

@@ -44,6 +44,9 @@ struct http;
 int http_open(const char *url, const char *token_file, const char *host,
               struct http **, char **error);
 void http_close(struct http *); /* accepts NULL */
+/* The CA certificates (PEM) an https controller's certificate must chain
+ * to, instead of the system's (NULL: the system's). */
+void http_set_ca_file(struct http *, const char *path);
 /* Where agent-only commands go ('agent' copied; NULL: nowhere). */
 void http_set_agent(struct http *, const struct ps_backend *agent);
 /* The host for the calls that follow (NULL: back to http_open()'s). */
