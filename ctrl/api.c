@@ -470,6 +470,19 @@ delete_host_objs(struct model *md, struct txn *t, struct chost *h)
 		                        : h->name[i]),
 		        key[3 + i] = '\0';
 	struct scope *s = model_scope(md, key, false);
+	/* its default-gateway records ("g:HOST:VSID" scopes) */
+	char gp[72];
+	size_t gl = (size_t)snprintf(gp, sizeof(gp), "g:%s:", key + 2);
+	struct hmap_node *n;
+	HMAP_FOR_EACH(n, &md->scopes)
+	{
+		struct scope *g = CONTAINER_OF(n, struct scope, node);
+		if (strncmp(g->key, gp, gl))
+			continue;
+		for (size_t i = 0; i < g->objs.n; i++)
+			if (g->objs.objs[i])
+				txn_delete(t, g->objs.objs[i]);
+	}
 	/* adapters before switches: undo re-adds in reverse */
 	static const int order[] = {PK_LR, PK_VMA, PK_VM, PK_SW, PK_PR, PK_PA};
 	for (size_t k = 0; s && k < ARRAY_SIZE(order); k++)

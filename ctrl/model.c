@@ -370,6 +370,10 @@ scope_key(const struct cobj *o, char *buf, size_t len)
 
 	if (o->kind == CK_HOST) {
 		buf[0] = '\0';
+	} else if (o->kind == PK_LR && o->gw && o->host) {
+		/* for its host, if that host needs the VSID */
+		lower(hl, o->host->name, sizeof(hl));
+		snprintf(buf, len, "g:%s:%u", hl, o->u.lr.vsid);
 	} else if (o->host) {
 		lower(hl, o->host->name, sizeof(hl));
 		snprintf(buf, len, "h:%s", hl);
@@ -880,6 +884,26 @@ host_interest(struct model *md, struct chost *h, uint64_t rev)
 			interest_mark(h, key, rev);
 		}
 	}
+	/* the default-gateway records of its PAs in the VSIDs it needs
+	 * ("g:HOST:VSID"), not those of VM networks it has no part in */
+	uint32_t *vsids = NULL;
+	size_t nv = 0;
+	HMAP_FOR_EACH(n, &h->interest)
+	{
+		const struct interest *i =
+		    CONTAINER_OF(n, struct interest, node);
+		if (i->mark && i->key[0] == 'v' && i->key[1] == ':') {
+			vsids = xrealloc(vsids, (nv + 1) * sizeof(*vsids));
+			vsids[nv++] = (uint32_t)strtoul(i->key + 2, NULL, 10);
+		}
+	}
+	for (size_t i = 0; i < nv; i++) {
+		char hl[60];
+		lower(hl, h->name, sizeof(hl));
+		snprintf(key, sizeof(key), "g:%s:%u", hl, vsids[i]);
+		interest_mark(h, key, rev);
+	}
+	free(vsids);
 	HMAP_FOR_EACH(n, &h->interest)
 	{
 		struct interest *i = CONTAINER_OF(n, struct interest, node);

@@ -721,6 +721,29 @@ check(snap3 and keyset(ch3, "customer-route") == {("cr", 7000,
       "Host3 (no adapter in R1) gets none of R1's routes and records",
       sorted(keyset(ch3)))
 
+# A default-gateway record of Host1's PA in R2, where Host1 has no adapter:
+# Host1 does not get it (nor anything else of R2), nor does Host3 (not its
+# PA).
+r = post("/v1/lookup-records", {"customerAddress": "10.70.0.1",
+                                 "virtualSubnetId": 7000,
+                                 "macAddress": "02:70:00:00:01:99",
+                                 "providerAddress": "192.168.1.1"})
+check(r.status == 201, "default-gateway record of Host1's PA in R2", r)
+gw_r2 = r.json.get("id") if r.status == 201 else None
+s1 = snapshot("Host1")
+s3 = snapshot("Host3")
+check(s1 and not any(k[2] == 7000 for k in keyset(s1[0], "lookup-record")),
+      "Host1 (no adapter in R2) does not get its own PA's record there",
+      s1 and sorted(keyset(s1[0], "lookup-record")))
+check(s3 and ("lr", "10.70.0.1", 7000, "192.168.1.1")
+      not in keyset(s3[0], "lookup-record"),
+      "Host3 does not get Host1's default-gateway record",
+      s3 and sorted(keyset(s3[0], "lookup-record")))
+if gw_r2:
+    r = delete("/v1/lookup-records/%d" % gw_r2)
+    check(r.status == 204, "... removed again", r)
+r0 = rev()
+
 # paging of a snapshot
 full = keyset(ch) | keyset(ch, op="del")
 paged = snapshot("Host1", limit=2)
