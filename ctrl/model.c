@@ -966,6 +966,23 @@ txn_push(struct txn *t, enum top_kind k, struct cobj *o, struct cobj *old)
 		t->structural = true;
 }
 
+/* Has host 'h' an adapter in 'vsid'? */
+static bool
+host_in_vsid(struct model *md, const struct chost *h, uint32_t vsid)
+{
+	char key[64], hl[60];
+
+	lower(hl, h->name, sizeof(hl));
+	snprintf(key, sizeof(key), "h:%s", hl);
+	struct scope *s = model_scope(md, key, false);
+	for (size_t i = 0; s && i < s->objs.n; i++) {
+		const struct cobj *o = s->objs.objs[i];
+		if (o && o->kind == PK_VMA && o->u.vma.vsid == vsid)
+			return true;
+	}
+	return false;
+}
+
 /* The host that owns 'pa' (by its provider address object), or NULL. */
 static struct chost *
 pa_owner(struct model *md, const struct in6_addr *pa)
@@ -1019,6 +1036,19 @@ txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 			         ip_fmt(&o->u.lr.ca, a), o->u.lr.vsid,
 			         ip_fmt(&o->u.lr.pa, b));
 			goto fail;
+		}
+		if (!host_in_vsid(md, o->host, o->u.lr.vsid)) {
+			/* the book's GWHost typo: Host2's PA for 10.0.2.1 */
+			char w[300];
+			snprintf(w, sizeof(w),
+			         "lookup record %s vsid %u: a default-gateway "
+			         "record on PA %s, which is host %s's, and %s "
+			         "has no adapter in vsid %u (a typo for "
+			         "another host's PA?)",
+			         ip_fmt(&o->u.lr.ca, a), o->u.lr.vsid,
+			         ip_fmt(&o->u.lr.pa, b), o->host->name,
+			         o->host->name, o->u.lr.vsid);
+			cerr_warn(e, w);
 		}
 	}
 	cobj_key(o);
