@@ -716,14 +716,16 @@ macs_build(struct hlw *w)
 			    kinds[k] == PK_VMA ? &o->u.vma.mac : &o->u.lr.mac);
 		}
 	}
-	qsort(w->macs, w->n_macs, sizeof(*w->macs), cmp_u64);
+	if (w->n_macs)
+		qsort(w->macs, w->n_macs, sizeof(*w->macs), cmp_u64);
 }
 
 static bool
 mac_used(struct hlw *w, uint64_t m)
 {
 	macs_build(w);
-	return bsearch(&m, w->macs, w->n_macs, sizeof(m), cmp_u64) != NULL;
+	return w->n_macs &&
+	       bsearch(&m, w->macs, w->n_macs, sizeof(m), cmp_u64) != NULL;
 }
 
 static void
@@ -1260,7 +1262,8 @@ cas_used(struct hlw *w, const struct cobj *vn, size_t *n)
 			v[(*n)++] = o->u.lr.ca;
 		}
 	}
-	qsort(v, *n, sizeof(*v), cmp_ip);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_ip);
 	return v;
 }
 
@@ -1392,7 +1395,8 @@ norm_nic(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			for (ip_inc(&a); ip_cmp(&a, &last) < 0 ||
 			                 (!ip_is_v4(&a) && ip_equal(&a, &last));
 			     ip_inc(&a)) {
-				if (!bsearch(&a, used, n, sizeof(a), cmp_ip)) {
+				if (!n ||
+				    !bsearch(&a, used, n, sizeof(a), cmp_ip)) {
 					have = 1;
 					break;
 				}
@@ -2013,13 +2017,15 @@ reconcile(struct hlw *w)
 		keep = xrealloc(keep, (n_keep + 1) * sizeof(*keep));
 		keep[n_keep++] = ex;
 	}
-	qsort(keep, n_keep, sizeof(*keep), cmp_ptr);
+	if (n_keep)
+		qsort(keep, n_keep, sizeof(*keep), cmp_ptr);
 	/* 3. what the concerned resources own and no longer want */
 	for (size_t i = 0; i < w->n_set; i++) {
 		struct scope *s = model_owned(md, w->set[i].id);
 		for (size_t j = 0; s && j < s->objs.n; j++) {
 			struct cobj *o = s->objs.objs[j];
-			if (!o || bsearch(&o, keep, n_keep, sizeof(o), cmp_ptr))
+			if (!o || (n_keep && bsearch(&o, keep, n_keep,
+			                             sizeof(o), cmp_ptr)))
 				continue;
 			gone = xrealloc(gone, (n_gone + 1) * sizeof(*gone));
 			gone[n_gone++] = o;
