@@ -491,9 +491,8 @@ one(struct model *md, struct http_req *r, const struct coll *c, const char *ids)
 	if (!o)
 		return;
 	if ((!strcmp(r->method, "PATCH") || !strcmp(r->method, "DELETE")) &&
-	    hl_refuse_derived(md, o,
-	                      strcmp(r->method, "PATCH") ? "remove" : "change",
-	                      &e)) {
+	    hl_refuse_derived(
+	        md, o, strcmp(r->method, "PATCH") ? "remove" : "change", &e)) {
 		reply_err(r, &e);
 		return;
 	}

@@ -68,8 +68,7 @@ struct hlres {
 
 static int norm_ln(struct hlw *, const json_t *, const json_t *, json_t *);
 static int norm_mp(struct hlw *, const json_t *, const json_t *, json_t *);
-static int norm_server(struct hlw *, const json_t *, const json_t *,
-                       json_t *);
+static int norm_server(struct hlw *, const json_t *, const json_t *, json_t *);
 static int norm_vnet(struct hlw *, const json_t *, const json_t *, json_t *);
 static int norm_nic(struct hlw *, const json_t *, const json_t *, json_t *);
 
@@ -141,8 +140,8 @@ bad(struct hlw *w, int status, const char *field, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (w->res)
-		cerr_set(w->e, status, "%s %.80s: %s%s%s", w->res->what,
-		         w->rid, field ? field : "", field ? ": " : "", msg);
+		cerr_set(w->e, status, "%s %.80s: %s%s%s", w->res->what, w->rid,
+		         field ? field : "", field ? ": " : "", msg);
 	else
 		cerr_set(w->e, status, "%s%s%s", field ? field : "",
 		         field ? ": " : "", msg);
@@ -162,8 +161,8 @@ pj(char *buf, size_t len, const char *path, const char *key)
 static void
 pi(char *buf, size_t len, const char *path, const char *key, size_t i)
 {
-	if (snprintf(buf, len, "%s%s%s[%zu]", path, *path ? "." : "", key,
-	             i) >= (int)len)
+	if (snprintf(buf, len, "%s%s%s[%zu]", path, *path ? "." : "", key, i) >=
+	    (int)len)
 		buf[len - 1] = '\0';
 }
 
@@ -346,7 +345,8 @@ ref_subnet(struct model *md, const char *ref, int kind, struct cobj **parent)
 	*parent = NULL;
 	if (!strncmp(ref, "/v1/", 4))
 		ref += 3;
-	if (ref[0] != '/' || strncmp(ref + 1, res->path, n) || ref[n + 1] != '/')
+	if (ref[0] != '/' || strncmp(ref + 1, res->path, n) ||
+	    ref[n + 1] != '/')
 		return NULL;
 	const char *a = ref + n + 2, *b = strchr(a, '/');
 	if (!b || (size_t)(b - a) >= sizeof(x) || strncmp(b, "/subnets/", 9) ||
@@ -533,7 +533,8 @@ norm_ln(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 		size_t j;
 
 		pi(p, sizeof(p), "properties", "subnets", i);
-		if (keys_ok(w, sn, p, "resourceId resourceRef etag properties") ||
+		if (keys_ok(w, sn, p,
+		            "resourceId resourceRef etag properties") ||
 		    get_str(w, sn, "resourceId", p, false, &rid))
 			goto fail;
 		if (!rid) {
@@ -565,9 +566,8 @@ norm_ln(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 		json_t *ngw = json_array(), *npools = json_array();
 		json_object_set_new(np, "defaultGateways", ngw);
 		json_object_set_new(np, "ipPools", npools);
-		json_array_append_new(
-		    osn, json_pack("{s:s, s:o}", "resourceId", rid,
-		                   "properties", np));
+		json_array_append_new(osn, json_pack("{s:s, s:o}", "resourceId",
+		                                     rid, "properties", np));
 		json_array_foreach((json_t *)gws, j, x)
 		{
 			pi(f, sizeof(f), pp, "defaultGateways", j);
@@ -633,11 +633,10 @@ norm_ln(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 				goto fail;
 			}
 			json_array_append_new(
-			    npools,
-			    json_pack("{s:s, s:{s:s, s:s}}", "resourceId", prid,
-			              "properties", "startIpAddress",
-			              ip_fmt(&a, c1), "endIpAddress",
-			              ip_fmt(&b, c2)));
+			    npools, json_pack("{s:s, s:{s:s, s:s}}",
+			                      "resourceId", prid, "properties",
+			                      "startIpAddress", ip_fmt(&a, c1),
+			                      "endIpAddress", ip_fmt(&b, c2)));
 		}
 	}
 	json_object_set_new(out, "subnets", osn);
@@ -752,12 +751,12 @@ mac_alloc(struct hlw *w, const char *field, struct eth_addr *out)
 		if (!p)
 			continue;
 		const json_t *pp = props_of(p);
-		if (eth_parse(json_string_value(json_object_get(
-		                  pp, "startMacAddress")),
+		if (eth_parse(json_string_value(
+		                  json_object_get(pp, "startMacAddress")),
 		              &a) ||
-		    eth_parse(json_string_value(
-		                  json_object_get(pp, "endMacAddress")),
-		              &b))
+		    eth_parse(
+		        json_string_value(json_object_get(pp, "endMacAddress")),
+		        &b))
 			continue;
 		for (uint64_t m = mac_u64(&a); m <= mac_u64(&b); m++)
 			if (!mac_used(w, m)) {
@@ -765,9 +764,9 @@ mac_alloc(struct hlw *w, const char *field, struct eth_addr *out)
 				u64_mac(m, out);
 				return 0;
 			}
-		n += (size_t)snprintf(names + strlen(names),
-		                      sizeof(names) - strlen(names), "%s/macPools/%s",
-		                      n ? ", " : "", p->u.hl.rid) > 0;
+		n += (size_t)snprintf(
+		         names + strlen(names), sizeof(names) - strlen(names),
+		         "%s/macPools/%s", n ? ", " : "", p->u.hl.rid) > 0;
 	}
 	if (!n)
 		return bad(w, 409, field,
@@ -792,20 +791,18 @@ vsid_taken(struct hlw *w, uint32_t v, const struct cobj *self,
 	size_t i;
 	const json_t *sn;
 
-	json_array_foreach((json_t *)mine, i, sn)
-	if (json_integer_value(json_object_get(json_object_get(sn, "properties"),
-	                                       "virtualSubnetId")) == v)
-		return true;
+	json_array_foreach((json_t *)mine, i, sn) if (
+	    json_integer_value(json_object_get(
+	        json_object_get(sn, "properties"), "virtualSubnetId")) ==
+	    v) return true;
 	for (size_t k = 0; k < vn->n; k++) {
 		const struct cobj *o = vn->objs[k];
 		if (!o || o == self)
 			continue;
-		json_array_foreach(json_object_get(props_of(o), "subnets"), i,
-		                   sn)
-		if (json_integer_value(json_object_get(
-		        json_object_get(sn, "properties"), "virtualSubnetId")) ==
-		    v)
-			return true;
+		json_array_foreach(json_object_get(props_of(o), "subnets"), i, sn) if (
+		    json_integer_value(
+		        json_object_get(json_object_get(sn, "properties"),
+		                        "virtualSubnetId")) == v) return true;
 	}
 	if (policy_vsid_rdid(md->dc, v, &g))
 		return true;
@@ -854,16 +851,18 @@ pa_used(struct hlw *w, const struct in6_addr *a, const char *self,
 		if (!o || !strcasecmp(o->u.hl.rid, self))
 			continue;
 		json_array_foreach(
-		    json_object_get(props_of(o), "providerAddresses"), i, x)
-		if (!ip_parse(json_string_value(json_object_get(x, "address")),
-		              &b) &&
-		    ip_equal(&b, a))
-			return true;
+		    json_object_get(props_of(o), "providerAddresses"), i,
+		    x) if (!ip_parse(json_string_value(json_object_get(x,
+		                                                       "addres"
+		                                                       "s")),
+		                     &b) &&
+		           ip_equal(&b, a)) return true;
 	}
-	json_array_foreach((json_t *)mine, i, x)
-	if (!ip_parse(json_string_value(json_object_get(x, "address")), &b) &&
-	    ip_equal(&b, a))
-		return true;
+	json_array_foreach(
+	    (json_t *)mine, i,
+	    x) if (!ip_parse(json_string_value(json_object_get(x, "address")),
+	                     &b) &&
+	           ip_equal(&b, a)) return true;
 	return false;
 }
 
@@ -920,9 +919,9 @@ norm_server(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			goto fail;
 		}
 		sp = json_object_get(sn, "properties");
-		prefix_parse(json_string_value(
-		                 json_object_get(sp, "addressPrefix")),
-		             &pfx, &plen);
+		prefix_parse(
+		    json_string_value(json_object_get(sp, "addressPrefix")),
+		    &pfx, &plen);
 		prefix_fmt(&pfx, plen, buf);
 		pj(f, sizeof(f), p, "address");
 		if (!got && old) {
@@ -933,11 +932,11 @@ norm_server(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			    json_object_get(old, "providerAddresses"), j, y)
 			{
 				struct in6_addr b;
-				if (strcasecmp(json_string_value(json_object_get(
-				                   json_object_get(
-				                       y, "logicalSubnet"),
-				                   "resourceRef")),
-				               ref) ||
+				if (strcasecmp(
+				        json_string_value(json_object_get(
+				            json_object_get(y, "logicalSubnet"),
+				            "resourceRef")),
+				        ref) ||
 				    ip_parse(json_string_value(
 				                 json_object_get(y, "address")),
 				             &b) ||
@@ -951,8 +950,8 @@ norm_server(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 		}
 		if (!got) {
 			/* the lowest free address of the subnet's ipPools */
-			const json_t *pools =
-			    json_object_get(sp, "ipPools"), *pl;
+			const json_t *pools = json_object_get(sp, "ipPools"),
+			             *pl;
 			size_t j;
 			char names[240] = "";
 			json_array_foreach((json_t *)pools, j, pl)
@@ -963,8 +962,8 @@ norm_server(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 				ip_parse(json_string_value(json_object_get(
 				             pp, "startIpAddress")),
 				         &s);
-				ip_parse(json_string_value(
-				             json_object_get(pp, "endIpAddress")),
+				ip_parse(json_string_value(json_object_get(
+				             pp, "endIpAddress")),
 				         &e);
 				for (a = s; ip_cmp(&a, &e) <= 0; ip_inc(&a)) {
 					if (!pa_used(w, &a, w->rid, opa)) {
@@ -984,7 +983,8 @@ norm_server(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			if (!got) {
 				if (!json_array_size(pools))
 					bad(w, 409, f,
-					    "logical subnet %s has no ipPools to "
+					    "logical subnet %s has no ipPools "
+					    "to "
 					    "allocate from: give the address",
 					    ref);
 				else
@@ -1001,7 +1001,8 @@ norm_server(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			goto fail;
 		} else if (pa_used(w, &a, w->rid, opa)) {
 			char c[IP_ADDR_STRLEN];
-			bad(w, 409, f, "%s is another server's (or given twice)",
+			bad(w, 409, f,
+			    "%s is another server's (or given twice)",
 			    ip_fmt(&a, c));
 			goto fail;
 		}
@@ -1089,7 +1090,8 @@ norm_vnet(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 
 		pi(p, sizeof(p), "properties", "subnets", i);
 		pj(pp, sizeof(pp), p, "properties");
-		if (keys_ok(w, sn, p, "resourceId resourceRef etag properties") ||
+		if (keys_ok(w, sn, p,
+		            "resourceId resourceRef etag properties") ||
 		    get_str(w, sn, "resourceId", p, false, &rid))
 			goto fail;
 		if (!rid) {
@@ -1128,7 +1130,8 @@ norm_vnet(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 				int l;
 				prefix_parse(json_string_value(x), &a, &l);
 				inside |= ip_is_v4(&a) == ip_is_v4(&pfx) &&
-				          l <= plen && ip_in_prefix(&pfx, &a, l);
+				          l <= plen &&
+				          ip_in_prefix(&pfx, &a, l);
 			}
 			if (!inside) {
 				bad(w, 400, f,
@@ -1166,14 +1169,14 @@ norm_vnet(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			 * subnet of this write */
 			const json_t *os = find_rid(
 			    json_object_get(old, "subnets"), rid, NULL);
-			vsid = json_integer_value(json_object_get(
-			    json_object_get(os, "properties"),
-			    "virtualSubnetId"));
+			vsid = json_integer_value(
+			    json_object_get(json_object_get(os, "properties"),
+			                    "virtualSubnetId"));
 			got = vsid != 0;
-			json_array_foreach(osn, j, x)
-			got &= json_integer_value(json_object_get(
-			           json_object_get(x, "properties"),
-			           "virtualSubnetId")) != vsid;
+			json_array_foreach(osn, j, x) got &=
+			    json_integer_value(json_object_get(
+			        json_object_get(x, "properties"),
+			        "virtualSubnetId")) != vsid;
 		}
 		if (!got) {
 			uint32_t v;
@@ -1195,12 +1198,11 @@ norm_vnet(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 				const struct cobj *o = vn->objs[k];
 				if (!o || o == self)
 					continue;
-				json_array_foreach(
-				    json_object_get(props_of(o), "subnets"), j,
-				    x)
-				if (json_integer_value(json_object_get(
+				json_array_foreach(json_object_get(props_of(o), "subnets"), j, x) if (
+				    json_integer_value(json_object_get(
 				        json_object_get(x, "properties"),
-				        "virtualSubnetId")) == vsid) {
+				        "virtualSubnetId")) == vsid)
+				{
 					bad(w, 409, f,
 					    "VSID %lld is used by "
 					    "/virtualNetworks/%s/subnets/%s",
@@ -1208,10 +1210,11 @@ norm_vnet(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 					goto fail;
 				}
 			}
-			json_array_foreach(osn, j, x)
-			if (json_integer_value(json_object_get(
+			json_array_foreach(osn, j, x) if (
+			    json_integer_value(json_object_get(
 			        json_object_get(x, "properties"),
-			        "virtualSubnetId")) == vsid) {
+			        "virtualSubnetId")) == vsid)
+			{
 				bad(w, 400, f, "VSID %lld is given twice",
 				    vsid);
 				goto fail;
@@ -1249,10 +1252,10 @@ cas_used(struct hlw *w, const struct cobj *vn, size_t *n)
 	json_array_foreach(json_object_get(props_of(vn), "subnets"), i, sn)
 	{
 		char key[32];
-		snprintf(key, sizeof(key), "v:%lld",
-		         (long long)json_integer_value(json_object_get(
-		             json_object_get(sn, "properties"),
-		             "virtualSubnetId")));
+		snprintf(
+		    key, sizeof(key), "v:%lld",
+		    (long long)json_integer_value(json_object_get(
+		        json_object_get(sn, "properties"), "virtualSubnetId")));
 		struct scope *s = model_scope(w->md, key, false);
 		for (size_t k = 0; s && k < s->objs.n; k++) {
 			const struct cobj *o = s->objs.objs[k];
@@ -1321,7 +1324,8 @@ norm_nic(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 
 		pi(p, sizeof(p), "properties", "ipConfigurations", i);
 		pj(pp, sizeof(pp), p, "properties");
-		if (keys_ok(w, x, p, "resourceId resourceRef etag properties") ||
+		if (keys_ok(w, x, p,
+		            "resourceId resourceRef etag properties") ||
 		    get_str(w, x, "resourceId", p, false, &rid))
 			goto fail;
 		if (!rid) {
@@ -1350,9 +1354,9 @@ norm_nic(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			goto fail;
 		}
 		sp = json_object_get(sn, "properties");
-		prefix_parse(json_string_value(
-		                 json_object_get(sp, "addressPrefix")),
-		             &pfx, &plen);
+		prefix_parse(
+		    json_string_value(json_object_get(sp, "addressPrefix")),
+		    &pfx, &plen);
 		prefix_fmt(&pfx, plen, buf);
 		ip_last(&pfx, plen, &last);
 		gw = pfx;
@@ -1413,9 +1417,9 @@ norm_nic(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 				goto fail;
 			}
 		}
-		json_t *np = json_pack("{s:s, s:{s:s}}", "privateIPAddress",
-		                       ip_fmt(&a, c), "subnet", "resourceRef",
-		                       ref);
+		json_t *np =
+		    json_pack("{s:s, s:{s:s}}", "privateIPAddress",
+		              ip_fmt(&a, c), "subnet", "resourceRef", ref);
 		const json_t *am =
 		    json_object_get(props, "privateIPAllocationMethod");
 		if (json_is_string(am))
@@ -1426,9 +1430,9 @@ norm_nic(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 		                                "properties", np));
 	}
 	if (!got && old &&
-	    !eth_parse(json_string_value(
-	                   json_object_get(old, "privateMacAddress")),
-	               &mac))
+	    !eth_parse(
+	        json_string_value(json_object_get(old, "privateMacAddress")),
+	        &mac))
 		got = 1;
 	if (!got && mac_alloc(w, "properties.privateMacAddress", &mac))
 		goto fail;
@@ -1548,11 +1552,11 @@ derive_server(struct hlw *w, struct cobj *s)
 	if (want(w, s->id, CK_HOST, NULL, json_pack("{s:s}", "name", name),
 	         false) ||
 	    want(w, s->id, PK_SW, name,
-	         json_pack("{s:s, s:s}", "name",
-	                   json_string_value(json_object_get(p, "switchName")),
-	                   "netadapter",
-	                   json_string_value(
-	                       json_object_get(p, "netAdapterName"))),
+	         json_pack(
+	             "{s:s, s:s}", "name",
+	             json_string_value(json_object_get(p, "switchName")),
+	             "netadapter",
+	             json_string_value(json_object_get(p, "netAdapterName"))),
 	         false))
 		return -1;
 	json_array_foreach(json_object_get(p, "providerAddresses"), i, x)
@@ -1574,28 +1578,29 @@ derive_server(struct hlw *w, struct cobj *s)
 		}
 		sp = json_object_get(sn, "properties");
 		ip_parse(json_string_value(json_object_get(x, "address")), &a);
-		prefix_parse(json_string_value(
-		                 json_object_get(sp, "addressPrefix")),
-		             &pfx, &plen);
+		prefix_parse(
+		    json_string_value(json_object_get(sp, "addressPrefix")),
+		    &pfx, &plen);
 		if (!ip_in_prefix(&a, &pfx, plen)) {
 			char b[IP_ADDR_STRLEN + 4];
-			cerr_set(w->e, 409,
-			         "/servers/%s: providerAddresses[%zu]: %s is not "
-			         "in %s's prefix %s",
-			         name, i, ip_fmt(&a, c), ref,
-			         prefix_fmt(&pfx, plen, b));
+			cerr_set(
+			    w->e, 409,
+			    "/servers/%s: providerAddresses[%zu]: %s is not "
+			    "in %s's prefix %s",
+			    name, i, ip_fmt(&a, c), ref,
+			    prefix_fmt(&pfx, plen, b));
 			return -1;
 		}
 		if (want(w, s->id, PK_PA, name,
-		         json_pack("{s:s, s:i, s:I, s:i}", "pa", ip_fmt(&a, c),
-		                   "prefix_len", plen, "vlan",
-		                   json_integer_value(
-		                       json_object_get(sp, "vlanID")),
-		                   "ifindex", 0),
+		         json_pack(
+		             "{s:s, s:i, s:I, s:i}", "pa", ip_fmt(&a, c),
+		             "prefix_len", plen, "vlan",
+		             json_integer_value(json_object_get(sp, "vlanID")),
+		             "ifindex", 0),
 		         false))
 			return -1;
-		const char *g = json_string_value(json_array_get(
-		    json_object_get(sp, "defaultGateways"), 0));
+		const char *g = json_string_value(
+		    json_array_get(json_object_get(sp, "defaultGateways"), 0));
 		if (g && !ip_parse(g, &gw) &&
 		    want(w, s->id, PK_PR, name,
 		         json_pack("{s:s, s:s, s:i}", "prefix",
@@ -1640,11 +1645,11 @@ nic_in(const struct cobj *nic, const struct cobj *vn, const char *sid)
 static struct cobj *
 nic_server(struct model *md, const struct cobj *nic)
 {
-	return ref_res(md,
-	               json_string_value(json_object_get(
-	                   json_object_get(props_of(nic), "server"),
-	                   "resourceRef")),
-	               CK_SERVER);
+	return ref_res(
+	    md,
+	    json_string_value(json_object_get(
+	        json_object_get(props_of(nic), "server"), "resourceRef")),
+	    CK_SERVER);
 }
 
 static int
@@ -1652,7 +1657,8 @@ derive_vnet(struct hlw *w, struct cobj *vn)
 {
 	struct model *md = w->md;
 	const json_t *p = props_of(vn), *sn;
-	const char *rd = json_string_value(json_object_get(p, "routingDomainId"));
+	const char *rd =
+	    json_string_value(json_object_get(p, "routingDomainId"));
 	const struct idvec *nics = &md->by_kind[CK_NIC];
 	size_t i;
 
@@ -1717,7 +1723,8 @@ derive_vnet(struct hlw *w, struct cobj *vn)
 			for (char *q = sk; *q; q++)
 				*q = (char)(*q >= 'A' && *q <= 'Z' ? *q + 32
 				                                   : *q);
-			struct scope *hs = h ? model_scope(md, sk, false) : NULL;
+			struct scope *hs =
+			    h ? model_scope(md, sk, false) : NULL;
 			for (size_t j = 0; !ex && hs && j < hs->objs.n; j++) {
 				struct cobj *o = hs->objs.objs[j];
 				if (o && o->kind == PK_LR && o->gw &&
@@ -1783,12 +1790,12 @@ derive_nic(struct hlw *w, struct cobj *nic)
 			return -1;
 		}
 		const json_t *snp = json_object_get(sn, "properties");
-		vsid = json_integer_value(
-		    json_object_get(snp, "virtualSubnetId"));
+		vsid =
+		    json_integer_value(json_object_get(snp, "virtualSubnetId"));
 		ip_parse(ca_s, &ca);
-		prefix_parse(json_string_value(
-		                 json_object_get(snp, "addressPrefix")),
-		             &pfx, &plen);
+		prefix_parse(
+		    json_string_value(json_object_get(snp, "addressPrefix")),
+		    &pfx, &plen);
 		if (!ip_in_prefix(&ca, &pfx, plen)) {
 			char b[IP_ADDR_STRLEN + 4];
 			cerr_set(w->e, 409,
@@ -1878,13 +1885,13 @@ nic_links(struct hlw *w, struct cobj *o)
 		    json_object_get(props_of(o), "ipConfigurations"), i, x)
 		{
 			struct cobj *vn;
-			ref_subnet(md,
-			           json_string_value(json_object_get(
-			               json_object_get(
-			                   json_object_get(x, "properties"),
-			                   "subnet"),
-			               "resourceRef")),
-			           CK_VNET, &vn);
+			ref_subnet(
+			    md,
+			    json_string_value(json_object_get(
+			        json_object_get(
+			            json_object_get(x, "properties"), "subnet"),
+			        "resourceRef")),
+			    CK_VNET, &vn);
 			if (vn)
 				set_add(w, vn);
 		}
@@ -1990,9 +1997,8 @@ reconcile(struct hlw *w)
 			char ref2[200];
 			hl_ref(model_get(md, ex->owner), ref, sizeof(ref));
 			hl_ref(model_get(md, x->owner), ref2, sizeof(ref2));
-			cerr_set(w->e, 409,
-			         "%s: %s %s exists, derived from %s", ref2,
-			         ckind_name(x->kind),
+			cerr_set(w->e, 409, "%s: %s %s exists, derived from %s",
+			         ref2, ckind_name(x->kind),
 			         x->key + strcspn(x->key, ":") + 1, ref);
 			goto out;
 		}
@@ -2064,8 +2070,8 @@ reconcile(struct hlw *w)
 			struct chost *h =
 			    x->host[0] ? model_host(md, x->host) : NULL;
 			txn_owner(w->t, x->owner);
-			int r = txn_create(w->t, x->kind, h, x->obj, &o, &cr,
-			                   w->e);
+			int r =
+			    txn_create(w->t, x->kind, h, x->obj, &o, &cr, w->e);
 			txn_owner(w->t, 0);
 			if (r) {
 				char ref[200], msg[sizeof(w->e->msg)];
@@ -2185,8 +2191,7 @@ fail(struct http_req *r, int status, const char *field, const char *fmt, ...)
 static bool
 dry_run(const struct http_req *r)
 {
-	const char *v =
-	    json_string_value(json_object_get(r->query, "dryRun"));
+	const char *v = json_string_value(json_object_get(r->query, "dryRun"));
 	return v && (!strcasecmp(v, "true") || !strcmp(v, "1") || !*v);
 }
 
@@ -2265,10 +2270,11 @@ refuse_referenced(struct hlw *w, struct cobj *o)
 		set_add_deps(w, o);
 		for (size_t i = before; i < w->n_set; i++)
 			if (w->set[i].o && w->set[i].o->kind == CK_SERVER) {
-				cerr_set(w->e, 409,
-				         "%s is used by /servers/%s: remove that "
-				         "first",
-				         ref, w->set[i].o->u.hl.rid);
+				cerr_set(
+				    w->e, 409,
+				    "%s is used by /servers/%s: remove that "
+				    "first",
+				    ref, w->set[i].o->u.hl.rid);
 				w->n_set = before;
 				return -1;
 			}
@@ -2403,8 +2409,8 @@ hl_write(struct model *md, struct http_req *r, const struct hlres *res,
 		/* built before a dry run's undo frees a new one */
 		rep = sub ? subnet_to_api(o, sub) : hl_to_api(o);
 		if (status == 201)
-			snprintf(r->location, sizeof(r->location),
-			         "/v1/%s/%s", res->path, rid);
+			snprintf(r->location, sizeof(r->location), "/v1/%s/%s",
+			         res->path, rid);
 	}
 	if (finish(md, r, &w)) {
 		json_decref(rep);
@@ -2450,8 +2456,9 @@ hl_list(struct model *md, struct http_req *r, const struct hlres *res)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(r->query, k, v)
-	if (strcmp(k, "limit") && strcmp(k, "after")) {
+	json_object_foreach(r->query, k,
+	                    v) if (strcmp(k, "limit") && strcmp(k, "after"))
+	{
 		fail(r, 400, k,
 		     "query parameter '%.64s' is unknown (known: limit, "
 		     "after)",
@@ -2460,8 +2467,7 @@ hl_list(struct model *md, struct http_req *r, const struct hlres *res)
 	}
 	if ((ls && (!*ls || *end)) || limit < 1 || limit > HL_LIST_MAX) {
 		fail(r, 400, "limit",
-		     "query parameter 'limit': a number in 1..%d",
-		     HL_LIST_MAX);
+		     "query parameter 'limit': a number in 1..%d", HL_LIST_MAX);
 		return;
 	}
 	if (as) {
@@ -2538,7 +2544,8 @@ subnet_write(struct model *md, struct http_req *r, struct cobj *vn,
 	bool existed = cur != NULL;
 	if (!body && !cur) {
 		json_decref(doc);
-		fail(r, 404, NULL, "no subnet /virtualNetworks/%s/subnets/%.80s",
+		fail(r, 404, NULL,
+		     "no subnet /virtualNetworks/%s/subnets/%.80s",
 		     vn->u.hl.rid, sid);
 		return;
 	}
@@ -2565,8 +2572,7 @@ subnet_write(struct model *md, struct http_req *r, struct cobj *vn,
 	 * errors name subnets[i] of it */
 	char rid[80];
 	snprintf(rid, sizeof(rid), "%s", vn->u.hl.rid);
-	hl_write(md, r, res_of(CK_VNET), rid, doc, false,
-	         body ? sid : NULL);
+	hl_write(md, r, res_of(CK_VNET), rid, doc, false, body ? sid : NULL);
 	json_decref(doc);
 	if (!body && r->status == 200) {
 		json_decref(r->reply);
@@ -2586,8 +2592,8 @@ static void
 nic_move(struct model *md, struct http_req *r, struct cobj *nic)
 {
 	struct cerr e = {0};
-	struct hlw w = {.md = md, .e = &e, .res = res_of(CK_NIC),
-	                .rid = nic->u.hl.rid};
+	struct hlw w = {
+	    .md = md, .e = &e, .res = res_of(CK_NIC), .rid = nic->u.hl.rid};
 	json_t *body = parse_body(r);
 	const char *ref;
 	struct cobj *srv;
@@ -2608,7 +2614,8 @@ nic_move(struct model *md, struct http_req *r, struct cobj *nic)
 		return;
 	}
 	if (!if_match_ok(r, nic)) {
-		fail(r, 412, NULL, "/networkInterfaces/%s: etag is %llu, not %.40s",
+		fail(r, 412, NULL,
+		     "/networkInterfaces/%s: etag is %llu, not %.40s",
 		     nic->u.hl.rid, (unsigned long long)nic->rev, r->if_match);
 		json_decref(body);
 		return;
@@ -2691,8 +2698,8 @@ hl_handle(struct model *md, struct http_req *r)
 				fail(r, 400, "resourceId",
 				     "must be a non-empty string");
 			else if (b)
-				hl_write(md, r, res, json_string_value(b),
-				         body, true, NULL);
+				hl_write(md, r, res, json_string_value(b), body,
+				         true, NULL);
 			else {
 				new_rid(rid, sizeof(rid));
 				if (res->kind == CK_SERVER)
@@ -2740,8 +2747,9 @@ hl_handle(struct model *md, struct http_req *r)
 		if (strcmp(m, "POST"))
 			fail(r, 405, NULL, "move takes POST");
 		else if (!o)
-			fail(r, 404, NULL, "no network interface "
-			                   "/networkInterfaces/%.80s",
+			fail(r, 404, NULL,
+			     "no network interface "
+			     "/networkInterfaces/%.80s",
 			     s[2]);
 		else
 			nic_move(md, r, o);
@@ -2750,8 +2758,9 @@ hl_handle(struct model *md, struct http_req *r)
 	if (res->kind == CK_VNET && (n == 4 || n == 5) &&
 	    !strcmp(s[3], "subnets")) {
 		if (!o) {
-			fail(r, 404, NULL, "no virtual network "
-			                   "/virtualNetworks/%.80s",
+			fail(r, 404, NULL,
+			     "no virtual network "
+			     "/virtualNetworks/%.80s",
 			     s[2]);
 			return true;
 		}
@@ -2761,12 +2770,12 @@ hl_handle(struct model *md, struct http_req *r)
 			    json_object_get(all, "properties"), "subnets"));
 			size_t i;
 			json_t *x;
-			json_array_foreach(items, i, x)
-			json_object_set(x, "etag", json_object_get(all, "etag"));
+			json_array_foreach(items, i, x) json_object_set(
+			    x, "etag", json_object_get(all, "etag"));
 			json_decref(all);
 			r->status = 200;
-			r->reply = json_pack("{s:o, s:n}", "items", items,
-			                     "next");
+			r->reply =
+			    json_pack("{s:o, s:n}", "items", items, "next");
 		} else if (n == 4 && !strcmp(m, "POST")) {
 			json_t *body = parse_body(r);
 			if (body)

@@ -164,8 +164,8 @@ static const char *const kind_paths[CK_N] = {
 
 /* The high-level kinds' names in the database (hl.c routes them). */
 static const char *const hl_names[CK_N] = {
-    [CK_LN] = "logicalNetwork", [CK_MACPOOL] = "macPool",
-    [CK_SERVER] = "server",     [CK_VNET] = "virtualNetwork",
+    [CK_LN] = "logicalNetwork",    [CK_MACPOOL] = "macPool",
+    [CK_SERVER] = "server",        [CK_VNET] = "virtualNetwork",
     [CK_NIC] = "networkInterface",
 };
 
@@ -1032,8 +1032,11 @@ txn_push(struct txn *t, enum top_kind k, struct cobj *o, struct cobj *old)
 		t->cap = t->cap ? t->cap * 2 : 8;
 		t->ops = xrealloc(t->ops, t->cap * sizeof(*t->ops));
 	}
-	t->ops[t->n++] = (struct top){
-	    .t = k, .o = o, .old = old, .old_rev = o->rev, .old_owner = o->owner};
+	t->ops[t->n++] = (struct top){.t = k,
+	                              .o = o,
+	                              .old = old,
+	                              .old_rev = o->rev,
+	                              .old_owner = o->owner};
 	if ((o->kind == PK_VMA || o->kind == PK_CR || o->kind == CK_HOST) &&
 	    k != T_OWN)
 		t->structural = true;

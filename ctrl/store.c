@@ -22,7 +22,6 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
-
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *put, *del, *chg, *meta, *begin, *commit, *rollback;
@@ -84,9 +83,10 @@ store_open(struct store **out, const char *path, struct cerr *e)
 		                 "' WHERE k = 'schema';"
 		                 "COMMIT;",
 		                 NULL, NULL, &err) != SQLITE_OK) {
-			cerr_set(e, 500,
-			         "database %s: cannot upgrade schema 1 to %s: %s",
-			         path, STORE_SCHEMA, err ? err : "?");
+			cerr_set(
+			    e, 500,
+			    "database %s: cannot upgrade schema 1 to %s: %s",
+			    path, STORE_SCHEMA, err ? err : "?");
 			sqlite3_free(err);
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			goto fail;
@@ -162,9 +162,9 @@ store_meta_get(struct store *s, const char *k, char *v, size_t len)
 /* Kinds in the order a load must add them: what an object refers to
  * comes before it; the high-level documents, which only name the
  * objects they own (objects.owner), after the low-level ones. */
-static const int load_order[] = {
-    CK_HOST, PK_SW,      PK_PA,     PK_PR,   PK_VM,  PK_VMA, PK_CR,
-    PK_LR,   CK_MACPOOL, CK_LN,     CK_SERVER, CK_VNET, CK_NIC};
+static const int load_order[] = {CK_HOST,   PK_SW,   PK_PA, PK_PR,      PK_VM,
+                                 PK_VMA,    PK_CR,   PK_LR, CK_MACPOOL, CK_LN,
+                                 CK_SERVER, CK_VNET, CK_NIC};
 
 int
 store_load(struct store *s,
