@@ -11,7 +11,8 @@
  *   api.c    the REST resources (low level: the cmdlets' families)
  *   hl.c     the high-level resources (MS-NCNBI: logicalNetworks,
  *            macPools, servers, virtualNetworks, networkInterfaces) and
- *            the low-level objects they derive
+ *            the low-level objects they derive (hl.h)
+ *   hl-doc.c their documents: validation, completion, allocation
  *   model.c  the objects in memory, validation (policy/), writes with
  *            undo, the change log, what each host needs (interest)
  *   feed.c   the agents' change streams and snapshots
