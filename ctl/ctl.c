@@ -156,6 +156,46 @@ ctl_call(struct ctl *ctl, const char *cmd, json_t *args, json_t **result)
 }
 
 int
+ctl_rest(struct ctl *ctl, const char *method, const char *path,
+         const json_t *body, json_t **reply)
+{
+	json_t *rep = NULL;
+	char *err = NULL;
+	long status = 0;
+	int r;
+
+	*reply = NULL;
+	r = ctl_connect(ctl);
+	if (r)
+		return r;
+	if (!ctl->http)
+		return ctl_usage("%s %s needs a controller", method, path);
+	r = http_rest(ctl->http, method, path, body, &status, &rep, &err);
+	if (r < 0) {
+		fprintf(stderr, "hnvctl: %s\n", err ? err : strerror(-r));
+		free(err);
+		return http_unreachable(r) ? CTL_EXIT_NOAGENT : CTL_EXIT_FAIL;
+	}
+	const json_t *w = json_object_get(rep, "warnings");
+	for (size_t i = 0; i < json_array_size(w); i++)
+		fprintf(stderr, "warning: %s\n",
+		        json_string_value(json_array_get(w, i)));
+	if (status < 200 || status > 299) {
+		const char *m = json_string_value(
+		    json_object_get(json_object_get(rep, "error"), "message"));
+		if (m)
+			fprintf(stderr, "hnvctl: %s\n", m);
+		else
+			fprintf(stderr, "hnvctl: %s %s: HTTP %ld\n", method,
+			        path, status);
+		json_decref(rep);
+		return CTL_EXIT_FAIL;
+	}
+	*reply = rep;
+	return 0;
+}
+
+int
 ctl_usage(const char *fmt, ...)
 {
 	va_list ap;

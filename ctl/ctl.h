@@ -65,6 +65,13 @@ int ctl_need_controller(struct ctl *, const char *what);
  * status. */
 int ctl_call(struct ctl *, const char *cmd, json_t *args, json_t **result);
 
+/* A request of the controller's REST API as it is ('body' borrowed,
+ * NULL: none): 0 with '*reply' (the JSON body, NULL for 204; owned by
+ * the caller), or an exit status after printing the controller's error
+ * ("hnvctl: <message>") or why it was not reached.  Needs --controller. */
+int ctl_rest(struct ctl *, const char *method, const char *path,
+             const json_t *body, json_t **reply);
+
 /* ctl_call(), then the result on stdout (--json, or ctl_print_human()).
  * Returns an exit status. */
 int ctl_call_print(struct ctl *, const char *cmd, json_t *args);
@@ -93,5 +100,13 @@ int cmd_policy_main(struct ctl *, int argc, char **argv);
 int cmd_ps_main(struct ctl *, int argc, char **argv);
 int cmd_batch_main(struct ctl *, int argc, char **argv);
 int cmd_host_main(struct ctl *, int argc, char **argv);
+/* The high-level subcommands (cmd-hl.c): vm-network, subnet, server,
+ * and vm for a VM with its network interface. */
+int cmd_vmnet_main(struct ctl *, int argc, char **argv);
+int cmd_subnet_main(struct ctl *, int argc, char **argv);
+int cmd_server_main(struct ctl *, int argc, char **argv);
+/* Is this 'vm' command the high-level one (not 'vm add vm NAME')? */
+bool cmd_hl_vm_wants(const struct ctl *, int argc, char **argv);
+int cmd_hl_vm_main(struct ctl *, int argc, char **argv);
 
 #endif

@@ -2,11 +2,12 @@
 /*
  * hnvctl: the OpenHNV command line.  Global options, then a subcommand:
  * the policy objects (cmd-object.c), status, stats, trace, policy, batch
- * (many lookup record changes at once), ps, the PowerShell front end, and
- * host (the controller's hosts).  Everything talks to hnv-agent over its
- * control socket (doc/control-protocol.md), or with --controller to
- * hnv-controller's REST API (doc/controller.md, ctl/http.h).  See
- * hnvctl(8).
+ * (many lookup record changes at once), ps, the PowerShell front end,
+ * host (the controller's hosts), and the controller's high level
+ * (cmd-hl.c: vm-network, subnet, server, vm NAME).  Everything talks to
+ * hnv-agent over its control socket (doc/control-protocol.md), or with
+ * --controller to hnv-controller's REST API (doc/controller.md, ctl/http.h).
+ * See hnvctl(8).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,12 @@ usage(FILE *f)
 	           "       hnvctl [OPTIONS] [--json] batch FILE|-\n"
 	           "       hnvctl --controller URL [--json] host list | add "
 	           "NAME | remove NAME\n"
+	           "       hnvctl --controller URL [--json] vm-network | "
+	           "subnet | server VERB ...\n"
+	           "       hnvctl --controller URL [--json] vm add NAME host H "
+	           "subnet VMNET/S | vm move\n"
+	           "              NAME host H | vm get [NAME] | vm remove "
+	           "NAME\n"
 	           "\n"
 	           "Objects (alias) and their keys (policy/json.h):\n");
 	cmd_object_usage(f);
@@ -174,6 +181,14 @@ main(int argc, char **argv)
 	} else if (ctl_is_help(sub)) {
 		usage(stdout);
 		r = CTL_EXIT_OK;
+	} else if (!strcmp(sub, "vm") && cmd_hl_vm_wants(&ctl, n, rest)) {
+		r = cmd_hl_vm_main(&ctl, n, rest);
+	} else if (!strcmp(sub, "vm-network")) {
+		r = cmd_vmnet_main(&ctl, n, rest);
+	} else if (!strcmp(sub, "subnet")) {
+		r = cmd_subnet_main(&ctl, n, rest);
+	} else if (!strcmp(sub, "server")) {
+		r = cmd_server_main(&ctl, n, rest);
 	} else if (cmd_object_known(sub)) {
 		r = cmd_object_main(&ctl, n, rest);
 	} else if (!strcmp(sub, "status")) {

@@ -284,6 +284,24 @@ out:
 	return r;
 }
 
+int
+http_rest(struct http *h, const char *method, const char *path,
+          const json_t *body, long *status, json_t **reply, char **error)
+{
+	char *url = rest_next_url(h->base, path);
+	struct body b = {0};
+	int r;
+
+	*reply = NULL;
+	*status = 0;
+	r = perform(h, method, url, body, status, &b, error);
+	if (r == 0 && b.n)
+		*reply = json_loadb(b.p, b.n, 0, NULL);
+	free(b.p);
+	free(url);
+	return r;
+}
+
 /* Sends 'req' and follows its "next" pages: '*result' is every page's
  * items together.  '*warnings' gets the first page's. */
 static int

@@ -60,6 +60,14 @@ int http_ps_call(void *http, const char *cmd, json_t *args, json_t **result,
                  char **error, json_t **warnings);
 void http_ps_set_host(void *http, const char *host);
 
+/* One request of the REST API as it is (the high-level resources,
+ * ctl/cmd-hl.c): 'method' on 'path' (under the controller's URL, with
+ * its query) with 'body' (borrowed; NULL: none).  0 with '*status' and
+ * '*reply' (the body as JSON; NULL if empty or not JSON), or a negative
+ * errno with '*error' (the controller not reached, a reply too large). */
+int http_rest(struct http *, const char *method, const char *path,
+              const json_t *body, long *status, json_t **reply, char **error);
+
 /* Was error 'err' (from http_call) the controller not answering? */
 bool http_unreachable(int err);
 

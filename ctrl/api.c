@@ -353,8 +353,6 @@ create(struct model *md, struct http_req *r, const struct coll *c)
 	r->reply = rep;
 }
 
-static void delete_host_objs(struct model *md, struct txn *t, struct chost *h);
-
 static void
 remove_matching(struct model *md, struct http_req *r, const struct coll *c)
 {
@@ -376,9 +374,15 @@ remove_matching(struct model *md, struct http_req *r, const struct coll *c)
 	for (size_t i = 0; i < v->n; i++) {
 		struct cobj *o = v->objs[i];
 		if (o && in_coll(c, o) && cobj_match(o, &f)) {
+			struct cerr e = {0};
+			if (hl_refuse_derived(md, o, "remove", &e)) {
+				txn_abort(t);
+				reply_err(r, &e);
+				return;
+			}
 			/* a host goes with everything scoped to it */
 			if (o->kind == CK_HOST)
-				delete_host_objs(md, t, o->host);
+				api_delete_host(md, t, o->host);
 			else
 				txn_delete(t, o);
 			n++;
@@ -458,9 +462,8 @@ patch(struct model *md, struct http_req *r, const struct coll *c,
 	r->reply = rep;
 }
 
-/* Deletes a host with everything scoped to it. */
-static void
-delete_host_objs(struct model *md, struct txn *t, struct chost *h)
+void
+api_delete_host(struct model *md, struct txn *t, struct chost *h)
 {
 	char key[64];
 	snprintf(key, sizeof(key), "h:");
@@ -497,8 +500,15 @@ static void
 one(struct model *md, struct http_req *r, const struct coll *c, const char *ids)
 {
 	struct cobj *o = find_id(md, r, c, ids);
+	struct cerr e = {0};
 	if (!o)
 		return;
+	if ((!strcmp(r->method, "PATCH") || !strcmp(r->method, "DELETE")) &&
+	    hl_refuse_derived(
+	        md, o, strcmp(r->method, "PATCH") ? "remove" : "change", &e)) {
+		reply_err(r, &e);
+		return;
+	}
 	if (!strcmp(r->method, "GET")) {
 		reply_obj(r, 200, o);
 	} else if (!strcmp(r->method, "PATCH")) {
@@ -506,7 +516,7 @@ one(struct model *md, struct http_req *r, const struct coll *c, const char *ids)
 	} else if (!strcmp(r->method, "DELETE")) {
 		struct txn *t = txn_begin(md);
 		if (o->kind == CK_HOST)
-			delete_host_objs(md, t, o->host);
+			api_delete_host(md, t, o->host);
 		else
 			txn_delete(t, o);
 		if (commit(md, r, t, qbool(r, "dryRun")))
@@ -702,6 +712,8 @@ batch(struct model *md, struct http_req *r)
 			if (!o || *end || !in_coll(&c, o)) {
 				cerr_set(&e, 404, "no such object");
 				rc = -1;
+			} else if (hl_refuse_derived(md, o, "remove", &e)) {
+				rc = -1;
 			} else {
 				txn_delete(t, o);
 				removed++;
@@ -712,6 +724,8 @@ batch(struct model *md, struct http_req *r)
 			json_t *aj = NULL;
 			if (!o || *end || !in_coll(&c, o)) {
 				cerr_set(&e, 404, "no such object");
+				rc = -1;
+			} else if (hl_refuse_derived(md, o, "change", &e)) {
 				rc = -1;
 			} else if (!json_is_object(ob) ||
 			           !(aj = body_to_agent(&sub, c.kind, ob))) {
@@ -853,6 +867,14 @@ vm_move(struct model *md, struct http_req *r, const char *vm)
 		     vm);
 		return;
 	}
+	for (size_t i = 0; i < n; i++) {
+		struct cerr e = {0};
+		if (hl_refuse_derived(md, objs[i], "move", &e)) {
+			free(objs);
+			reply_err(r, &e);
+			return;
+		}
+	}
 	if (h1 == h2) {
 		free(objs);
 		r->status = 200;
@@ -956,6 +978,9 @@ api_handle(struct model *md, struct http_req *r)
 		     r->url);
 		return;
 	}
+	/* the high-level resources (hl.c) */
+	if (hl_handle(md, r))
+		return;
 	if (n == 2 && !strcmp(s[1], "batch")) {
 		if (strcmp(r->method, "POST"))
 			fail(r, 405, NULL, "/v1/batch takes POST");

@@ -9,6 +9,10 @@
  *   http.c   libmicrohttpd glue: bodies, limits, the token, routing,
  *            JSON replies, long polls
  *   api.c    the REST resources (low level: the cmdlets' families)
+ *   hl.c     the high-level resources (MS-NCNBI: logicalNetworks,
+ *            macPools, servers, virtualNetworks, networkInterfaces) and
+ *            the low-level objects they derive (hl.h)
+ *   hl-doc.c their documents: validation, completion, allocation
  *   model.c  the objects in memory, validation (policy/), writes with
  *            undo, the change log, what each host needs (interest)
  *   feed.c   the agents' change streams and snapshots
@@ -26,9 +30,22 @@
 #include "policy/names.h"
 #include "policy/policy.h"
 
-/* Kinds beyond the policy families of policy/names.h. */
+/* Kinds beyond the policy families of policy/names.h: hosts, then the
+ * high-level documents (hl.c), stored like every object but never pushed
+ * to agents (no scope, no change-log entry). */
 #define CK_HOST PK_N
-#define CK_N (PK_N + 1)
+#define CK_LN (PK_N + 1)      /* logicalNetworks */
+#define CK_MACPOOL (PK_N + 2) /* macPools */
+#define CK_SERVER (PK_N + 3)  /* servers */
+#define CK_VNET (PK_N + 4)    /* virtualNetworks */
+#define CK_NIC (PK_N + 5)     /* networkInterfaces */
+#define CK_N (PK_N + 6)
+
+static inline bool
+ckind_hl(int kind)
+{
+	return kind >= CK_LN && kind < CK_N;
+}
 
 /* Object ids in id order, with holes; binary search by id. */
 struct idvec {
@@ -49,7 +66,10 @@ struct scope {
 struct cobj {
 	struct hmap_node by_id, by_key;
 	uint64_t id, rev;
-	int kind;           /* enum pkind or CK_HOST */
+	/* the high-level object this one is derived from (0: none, made
+	 * through the low-level API): only it changes or removes this one */
+	uint64_t owner;
+	int kind;           /* enum pkind, CK_HOST or a high-level kind */
 	struct chost *host; /* host-scoped objects, default-gateway records */
 	struct scope *scope;
 	bool gw; /* a default-gateway lookup record */
@@ -63,6 +83,10 @@ struct cobj {
 		struct vm_adapter vma;
 		char vm[64];
 		char host[64];
+		struct {
+			char rid[80]; /* resourceId */
+			json_t *doc;  /* the stored document (hl.c) */
+		} hl;
 	} u;
 };
 
@@ -111,6 +135,8 @@ struct model {
 	char epoch[40];
 	struct policy *dc; /* lookup records and customer routes */
 	struct hmap by_id, by_key, scopes, hosts;
+	struct hmap owned; /* struct scope by "o:ID": the objects ID owns */
+	uint32_t vsid_lo, vsid_hi; /* --vsid-range, for the high level */
 	struct idvec by_kind[CK_N];
 	/* the change log: revisions (log_start, rev] */
 	struct change *log;
@@ -135,14 +161,16 @@ void idvec_free(struct idvec *);
 struct cerr {
 	int status;
 	char msg[600];
-	char field[64];
+	char field[128];
 	json_t *warnings; /* array, or NULL */
 };
 void cerr_set(struct cerr *, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void cerr_warn(struct cerr *, const char *msg);
 
-int model_open(struct model *, const char *db_path, struct cerr *);
+/* 'vsid_lo'..'vsid_hi': where the high level allocates VSIDs. */
+int model_open(struct model *, const char *db_path, uint32_t vsid_lo,
+               uint32_t vsid_hi, struct cerr *);
 void model_close(struct model *);
 
 /* A write: ops applied in memory one by one (each validated against what
@@ -163,11 +191,31 @@ void txn_delete(struct txn *, struct cobj *o);
  * ("moved": true) to let it go without destroying it. */
 void txn_delete_moved(struct txn *, struct cobj *o);
 bool txn_empty(const struct txn *);
+/* The owner the following txn_create()s give their objects (0: none). */
+void txn_owner(struct txn *, uint64_t owner);
+/* Gives 'o' to another owner (nothing changes for the agents: no
+ * change-log entry, the object's revision stays). */
+void txn_set_owner(struct txn *, struct cobj *o, uint64_t owner);
+/* Creates a high-level document ('doc' taken) or replaces the document
+ * of the one with that kind and resourceId: the object. */
+struct cobj *txn_hl_put(struct txn *, int kind, const char *rid, json_t *doc);
 /* Commits (0, or -1 with e set: nothing happened) or undoes. */
 int txn_commit(struct txn *, struct cerr *);
 void txn_abort(struct txn *);
 
 struct cobj *model_get(struct model *, uint64_t id);
+struct cobj *model_by_key(struct model *, const char *key);
+/* The high-level object of 'kind' named 'rid' (case-insensitive). */
+struct cobj *model_hl(struct model *, int kind, const char *rid);
+/* The objects 'owner' owns, or NULL. */
+struct scope *model_owned(struct model *, uint64_t owner);
+/* What an object of 'kind' on host 'h' (agent keys 'obj'; 'gw': a
+ * default-gateway record) would be: its key and its normalised JSON (new
+ * reference), or NULL with e set. */
+json_t *cobj_normalize(struct model *, int kind, struct chost *h,
+                       const json_t *obj, bool gw, char *key, size_t keylen,
+                       struct cerr *);
+void cobj_free(struct cobj *);
 struct chost *model_host(struct model *, const char *name);
 /* The object as the agent's JSON (new reference). */
 json_t *cobj_to_json(const struct cobj *);
@@ -191,15 +239,19 @@ struct scope *model_scope(struct model *, const char *key, bool create);
 
 /* ------------------------------------------------------------------ */
 /* store.c */
+/* The schema of the database this controller reads and writes: 2 adds
+ * objects.owner (a schema 1 database is upgraded at open). */
+#define STORE_SCHEMA "2"
 int store_open(struct store **, const char *path, struct cerr *);
 void store_close(struct store *);
 /* meta */
 int store_meta_get(struct store *, const char *k, char *v, size_t len);
 /* Loads objects in the order 'cb' must see them (hosts, then each kind
- * in dependency order, by id): cb(kind, id, rev, host, text, aux). */
+ * in dependency order, by id; the high-level documents last):
+ * cb(kind, id, rev, owner, host, text, aux). */
 int store_load(struct store *,
-               int (*cb)(int kind, uint64_t id, uint64_t rev, const char *host,
-                         const char *text, void *aux),
+               int (*cb)(int kind, uint64_t id, uint64_t rev, uint64_t owner,
+                         const char *host, const char *text, void *aux),
                void *aux);
 int store_load_changes(struct store *, uint64_t after,
                        void (*cb)(uint64_t rev, int kind, bool del,
@@ -265,6 +317,20 @@ struct http_req {
 	void *conn;
 };
 void api_handle(struct model *, struct http_req *);
+/* Deletes host 'h' with everything scoped to it. */
+void api_delete_host(struct model *, struct txn *, struct chost *h);
+
+/* ------------------------------------------------------------------ */
+/* hl.c */
+
+/* Routes /v1/logicalNetworks, macPools, servers, virtualNetworks,
+ * networkInterfaces: true if the path is one of them (reply set). */
+bool hl_handle(struct model *, struct http_req *);
+/* 0, or -1 with e set (409 naming the owner's resourceRef) if 'o' is
+ * derived from a high-level object: the low-level API may not change
+ * or remove it. */
+int hl_refuse_derived(struct model *, const struct cobj *o, const char *verb,
+                      struct cerr *);
 
 /* ------------------------------------------------------------------ */
 /* http.c */

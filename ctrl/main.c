@@ -20,6 +20,8 @@
 #define DEFAULT_LISTEN "127.0.0.1:8470"
 #define DEFAULT_DB "/var/lib/openhnv/controller.db"
 #define MAX_BODY (16u << 20)
+#define DEFAULT_VSID_LO 5000u
+#define DEFAULT_VSID_HI 16777214u
 
 static void
 usage(FILE *f)
@@ -44,6 +46,10 @@ usage(FILE *f)
 	        "      --tls-cert PATH     serve HTTPS with this certificate "
 	        "(PEM)\n"
 	        "      --tls-key PATH      and this key (PEM)\n"
+	        "      --vsid-range LO-HI  where the high-level API allocates "
+	        "VSIDs\n"
+	        "                          (default %u-%u; within "
+	        "4096-16777214)\n"
 	        "  -P, --pidfile PATH      write the daemon's pid here\n"
 	        "  -d, --foreground        stay in the foreground, log to "
 	        "stderr\n"
@@ -51,7 +57,27 @@ usage(FILE *f)
 	        "  -h, --help              this help\n"
 	        "\n"
 	        "See hnv-controller(8).\n",
-	        DEFAULT_LISTEN, DEFAULT_DB);
+	        DEFAULT_LISTEN, DEFAULT_DB, DEFAULT_VSID_LO, DEFAULT_VSID_HI);
+}
+
+/* "LO-HI" within 4096..16777214: 0, or -1. */
+static int
+parse_vsid_range(const char *s, uint32_t *lo, uint32_t *hi)
+{
+	char *end;
+	unsigned long a, b;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	a = strtoul(s, &end, 10);
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
+		return -1;
+	b = strtoul(end + 1, &end, 10);
+	if (*end || a < 4096 || b > 16777214 || a > b)
+		return -1;
+	*lo = (uint32_t)a;
+	*hi = (uint32_t)b;
+	return 0;
 }
 
 /* Reads the token, or creates the file with a new one: NULL on error. */
@@ -123,6 +149,7 @@ main(int argc, char **argv)
 	    {"tls-cert", required_argument, NULL, 'C'},
 	    {"tls-key", required_argument, NULL, 'K'},
 	    {"pidfile", required_argument, NULL, 'P'},
+	    {"vsid-range", required_argument, NULL, 'V'},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -131,6 +158,7 @@ main(int argc, char **argv)
 	struct http_cfg cfg = {.listen = DEFAULT_LISTEN, .max_body = MAX_BODY};
 	const char *db = DEFAULT_DB, *token_file = NULL, *pidfile = NULL;
 	bool fg = false;
+	uint32_t vsid_lo = DEFAULT_VSID_LO, vsid_hi = DEFAULT_VSID_HI;
 	int verbose = 0, c;
 
 	while ((c = getopt_long(argc, argv, "l:b:t:P:dvh", opts, NULL)) != -1) {
@@ -152,6 +180,16 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			pidfile = optarg;
+			break;
+		case 'V':
+			if (parse_vsid_range(optarg, &vsid_lo, &vsid_hi)) {
+				fprintf(stderr,
+				        "hnv-controller: --vsid-range '%s': "
+				        "expected LO-HI with 4096 <= LO <= HI "
+				        "<= 16777214\n",
+				        optarg);
+				return 2;
+			}
 			break;
 		case 'd':
 			fg = true;
@@ -190,7 +228,7 @@ main(int argc, char **argv)
 
 	struct model md;
 	struct cerr e = {0};
-	if (model_open(&md, db, &e)) {
+	if (model_open(&md, db, vsid_lo, vsid_hi, &e)) {
 		log_warnx("%s", e.msg);
 		return 1;
 	}

@@ -162,9 +162,18 @@ static const char *const kind_paths[CK_N] = {
     [PK_VMA] = "vm-adapters",       [CK_HOST] = "hosts",
 };
 
+/* The high-level kinds' names in the database (hl.c routes them). */
+static const char *const hl_names[CK_N] = {
+    [CK_LN] = "logicalNetwork",    [CK_MACPOOL] = "macPool",
+    [CK_SERVER] = "server",        [CK_VNET] = "virtualNetwork",
+    [CK_NIC] = "networkInterface",
+};
+
 const char *
 ckind_name(int kind)
 {
+	if (ckind_hl(kind))
+		return hl_names[kind];
 	return kind == CK_HOST ? "host" : pkind_name(kind);
 }
 
@@ -178,7 +187,7 @@ int
 ckind_from_path(const char *s)
 {
 	for (int k = 0; k < CK_N; k++)
-		if (!strcmp(s, kind_paths[k]))
+		if (kind_paths[k] && !strcmp(s, kind_paths[k]))
 			return k;
 	return -1;
 }
@@ -222,6 +231,8 @@ cobj_to_json(const struct cobj *o)
 	case PK_VM:
 		return json_pack("{s:s}", "vm", o->u.vm);
 	default:
+		if (ckind_hl(o->kind))
+			return json_deep_copy(o->u.hl.doc);
 		return json_pack("{s:s}", "name", o->u.host);
 	}
 }
@@ -357,6 +368,12 @@ cobj_key(struct cobj *o)
 		snprintf(o->key, sizeof(o->key), "vma:%s/%s", l, l2);
 		break;
 	default:
+		if (ckind_hl(o->kind)) {
+			char r[80];
+			lower(r, o->u.hl.rid, sizeof(r));
+			snprintf(o->key, sizeof(o->key), "hl%d:%s", o->kind, r);
+			break;
+		}
 		lower(l, o->u.host, sizeof(l));
 		snprintf(o->key, sizeof(o->key), "host:%s", l);
 		break;
@@ -368,7 +385,7 @@ scope_key(const struct cobj *o, char *buf, size_t len)
 {
 	char g[GUID_STRLEN], hl[60];
 
-	if (o->kind == CK_HOST) {
+	if (o->kind == CK_HOST || ckind_hl(o->kind)) {
 		buf[0] = '\0';
 	} else if (o->kind == PK_LR && o->gw && o->host) {
 		/* for its host, if that host needs the VSID */
@@ -490,6 +507,78 @@ by_key(struct model *md, const char *key)
 }
 
 struct cobj *
+model_by_key(struct model *md, const char *key)
+{
+	return by_key(md, key);
+}
+
+struct cobj *
+model_hl(struct model *md, int kind, const char *rid)
+{
+	char key[192], r[80];
+	if (strlen(rid) >= sizeof(r))
+		return NULL;
+	lower(r, rid, sizeof(r));
+	snprintf(key, sizeof(key), "hl%d:%s", kind, r);
+	return by_key(md, key);
+}
+
+static struct scope *
+owned_vec(struct model *md, uint64_t owner, bool create)
+{
+	struct hmap_node *n;
+	uint32_t h = hash_2words((uint32_t)owner, (uint32_t)(owner >> 32), 1);
+	HMAP_FOR_EACH_WITH_HASH(n, h, &md->owned)
+	{
+		struct scope *s = CONTAINER_OF(n, struct scope, node);
+		if (strtoull(s->key + 2, NULL, 10) == owner)
+			return s;
+	}
+	if (!create)
+		return NULL;
+	struct scope *s = xcalloc(1, sizeof(*s));
+	snprintf(s->key, sizeof(s->key), "o:%llu", (unsigned long long)owner);
+	hmap_insert(&md->owned, &s->node, h);
+	return s;
+}
+
+struct scope *
+model_owned(struct model *md, uint64_t owner)
+{
+	return owned_vec(md, owner, false);
+}
+
+json_t *
+cobj_normalize(struct model *md, int kind, struct chost *h, const json_t *obj,
+               bool gw, char *key, size_t keylen, struct cerr *e)
+{
+	struct cobj o = {.kind = kind, .host = h, .gw = gw};
+	(void)md;
+	if (kind == CK_HOST) {
+		const char *name =
+		    json_string_value(json_object_get(obj, "name"));
+		if (!name || strlen(name) >= sizeof(o.u.host)) {
+			cerr_set(e, 400, "host: a name of 1 to 63 characters");
+			return NULL;
+		}
+		snprintf(o.u.host, sizeof(o.u.host), "%s", name);
+	} else if (cobj_parse(&o, obj, e)) {
+		return NULL;
+	}
+	cobj_key(&o);
+	snprintf(key, keylen, "%s", o.key);
+	return cobj_to_json(&o);
+}
+
+void
+cobj_free(struct cobj *o)
+{
+	if (o && ckind_hl(o->kind))
+		json_decref(o->u.hl.doc);
+	free(o);
+}
+
+struct cobj *
 model_get(struct model *md, uint64_t id)
 {
 	struct hmap_node *n;
@@ -549,6 +638,8 @@ index_add(struct model *md, struct cobj *o)
 	o->scope = sk[0] ? model_scope(md, sk, true) : NULL;
 	if (o->scope)
 		idvec_push(&o->scope->objs, o);
+	if (o->owner)
+		idvec_push(&owned_vec(md, o->owner, true)->objs, o);
 }
 
 static void
@@ -559,6 +650,9 @@ index_del(struct model *md, struct cobj *o)
 	idvec_del(&md->by_kind[o->kind], o);
 	if (o->scope)
 		idvec_del(&o->scope->objs, o);
+	struct scope *ow = o->owner ? owned_vec(md, o->owner, false) : NULL;
+	if (ow)
+		idvec_del(&ow->objs, o);
 }
 
 /* ------------------------------------------------------------------ */
@@ -923,13 +1017,14 @@ model_interest_update(struct model *md, uint64_t rev)
 /* ------------------------------------------------------------------ */
 /* writes */
 
-enum top_kind { T_ADD, T_DEL, T_SET };
+enum top_kind { T_ADD, T_DEL, T_SET, T_OWN };
 struct top {
 	enum top_kind t;
 	struct cobj *o;
 	struct cobj *old; /* T_SET: a copy of the object before */
 	bool moved;       /* T_DEL of a VM that moves to another host */
 	uint64_t old_rev;
+	uint64_t old_owner; /* T_OWN */
 };
 
 struct txn {
@@ -937,6 +1032,7 @@ struct txn {
 	struct top *ops;
 	size_t n, cap;
 	bool structural; /* adapters, routes or hosts changed */
+	uint64_t owner;  /* of the objects txn_create() makes */
 };
 
 struct txn *
@@ -960,9 +1056,13 @@ txn_push(struct txn *t, enum top_kind k, struct cobj *o, struct cobj *old)
 		t->cap = t->cap ? t->cap * 2 : 8;
 		t->ops = xrealloc(t->ops, t->cap * sizeof(*t->ops));
 	}
-	t->ops[t->n++] =
-	    (struct top){.t = k, .o = o, .old = old, .old_rev = o->rev};
-	if (o->kind == PK_VMA || o->kind == PK_CR || o->kind == CK_HOST)
+	t->ops[t->n++] = (struct top){.t = k,
+	                              .o = o,
+	                              .old = old,
+	                              .old_rev = o->rev,
+	                              .old_owner = o->owner};
+	if ((o->kind == PK_VMA || o->kind == PK_CR || o->kind == CK_HOST) &&
+	    k != T_OWN)
 		t->structural = true;
 }
 
@@ -981,6 +1081,58 @@ host_in_vsid(struct model *md, const struct chost *h, uint32_t vsid)
 			return true;
 	}
 	return false;
+}
+
+void
+txn_owner(struct txn *t, uint64_t owner)
+{
+	t->owner = owner;
+}
+
+/* Moves 'o' to the owner index of 'owner'. */
+static void
+reown(struct model *md, struct cobj *o, uint64_t owner)
+{
+	struct scope *ow = o->owner ? owned_vec(md, o->owner, false) : NULL;
+	if (ow)
+		idvec_del(&ow->objs, o);
+	o->owner = owner;
+	if (owner)
+		idvec_push(&owned_vec(md, owner, true)->objs, o);
+}
+
+void
+txn_set_owner(struct txn *t, struct cobj *o, uint64_t owner)
+{
+	if (o->owner == owner)
+		return;
+	txn_push(t, T_OWN, o, NULL);
+	reown(t->md, o, owner);
+}
+
+struct cobj *
+txn_hl_put(struct txn *t, int kind, const char *rid, json_t *doc)
+{
+	struct model *md = t->md;
+	struct cobj *o = model_hl(md, kind, rid);
+
+	if (o) {
+		struct cobj *old = xcalloc(1, sizeof(*old));
+		old->kind = kind;
+		old->u = o->u; /* keeps the old document for undo */
+		o->u.hl.doc = doc;
+		txn_push(t, T_SET, o, old);
+		return o;
+	}
+	o = xcalloc(1, sizeof(*o));
+	o->kind = kind;
+	snprintf(o->u.hl.rid, sizeof(o->u.hl.rid), "%s", rid);
+	o->u.hl.doc = doc;
+	cobj_key(o);
+	o->id = ++md->next_id;
+	index_add(md, o);
+	txn_push(t, T_ADD, o, NULL);
+	return o;
 }
 
 /* The host that owns 'pa' (by its provider address object), or NULL. */
@@ -1131,6 +1283,7 @@ txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 		goto fail;
 	}
 	o->id = ++md->next_id;
+	o->owner = t->owner;
 	index_add(md, o);
 	txn_push(t, T_ADD, o, NULL);
 	*out = o;
@@ -1196,7 +1349,7 @@ txn_delete(struct txn *t, struct cobj *o)
 	for (size_t i = 0; i < t->n; i++)
 		if (t->ops[i].o == o && t->ops[i].t == T_DEL)
 			return;
-	if (o->kind != CK_HOST && o->kind != PK_VM)
+	if (o->kind != CK_HOST && o->kind != PK_VM && !ckind_hl(o->kind))
 		pol_del(t->md, o);
 	index_del(t->md, o);
 	txn_push(t, T_DEL, o, NULL);
@@ -1223,24 +1376,31 @@ txn_abort(struct txn *t)
 			index_del(md, op->o);
 			if (op->o->kind == CK_HOST)
 				host_free(md, op->o->host);
-			else if (op->o->kind != PK_VM)
+			else if (op->o->kind != PK_VM && !ckind_hl(op->o->kind))
 				pol_del(md, op->o);
-			free(op->o);
+			cobj_free(op->o);
 			md->next_id--;
+			break;
+		case T_OWN:
+			reown(md, op->o, op->old_owner);
 			break;
 		case T_DEL:
 			if (op->o->kind != CK_HOST && op->o->kind != PK_VM &&
-			    pol_add(md, op->o, &e))
+			    !ckind_hl(op->o->kind) && pol_add(md, op->o, &e))
 				log_warnx("undo of a remove: %s", e.msg);
 			index_add(md, op->o);
 			break;
 		case T_SET: {
 			/* op->old holds the contents before */
-			struct cobj cur = *op->o;
+			if (ckind_hl(op->o->kind)) {
+				json_decref(op->o->u.hl.doc);
+				op->o->u = op->old->u;
+				free(op->old);
+				break;
+			}
 			if (pol_set(md, op->o, op->old, &e))
 				log_warnx("undo of a change: %s", e.msg);
 			op->o->u = op->old->u;
-			(void)cur;
 			free(op->old);
 			break;
 		}
@@ -1272,6 +1432,12 @@ txn_commit(struct txn *t, struct cerr *e)
 	for (size_t i = 0; i < t->n && !rc; i++) {
 		struct top *op = &t->ops[i];
 		struct cobj *o = op->o;
+		bool pushed = o->kind < PK_N && op->t != T_OWN;
+		if (op->t == T_OWN) {
+			/* only the database learns: the object is the same */
+			rc = store_put(md->db, o);
+			continue;
+		}
 		chg[i].rev = rev;
 		chg[i].kind = o->kind;
 		chg[i].del = op->t == T_DEL;
@@ -1298,7 +1464,7 @@ txn_commit(struct txn *t, struct cerr *e)
 			if (rc)
 				o->rev = keep;
 		}
-		if (!rc && o->kind != CK_HOST)
+		if (!rc && pushed)
 			rc = store_change(md->db, &chg[i]);
 	}
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)rev);
@@ -1314,7 +1480,7 @@ txn_commit(struct txn *t, struct cerr *e)
 		}
 		for (size_t i = 0; i < t->n; i++) {
 			free(chg[i].text);
-			if (t->ops[i].t != T_DEL)
+			if (t->ops[i].t != T_DEL && t->ops[i].t != T_OWN)
 				t->ops[i].o->rev = t->ops[i].old_rev;
 		}
 		free(chg);
@@ -1324,7 +1490,7 @@ txn_commit(struct txn *t, struct cerr *e)
 	md->rev = rev;
 	for (size_t i = 0; i < t->n; i++) {
 		struct top *op = &t->ops[i];
-		if (op->o->kind != CK_HOST)
+		if (op->o->kind < PK_N && op->t != T_OWN)
 			log_append(md, rev, chg[i].kind, chg[i].del,
 			           chg[i].scope, chg[i].text);
 		else
@@ -1332,9 +1498,9 @@ txn_commit(struct txn *t, struct cerr *e)
 		if (op->t == T_DEL) {
 			if (op->o->kind == CK_HOST)
 				host_free(md, op->o->host);
-			free(op->o);
+			cobj_free(op->o);
 		} else if (op->t == T_SET) {
-			free(op->old);
+			cobj_free(op->old);
 		}
 	}
 	free(chg);
@@ -1359,7 +1525,7 @@ struct load_ctx {
 };
 
 static int
-load_obj(int kind, uint64_t id, uint64_t rev, const char *host,
+load_obj(int kind, uint64_t id, uint64_t rev, uint64_t owner, const char *host,
          const char *text, void *aux)
 {
 	struct load_ctx *lc = aux;
@@ -1373,10 +1539,18 @@ load_obj(int kind, uint64_t id, uint64_t rev, const char *host,
 	o->kind = kind;
 	o->id = id;
 	o->rev = rev;
+	o->owner = owner;
 	o->host = h;
 	if (!j)
 		goto bad;
-	if (kind == CK_HOST) {
+	if (ckind_hl(kind)) {
+		const char *rid =
+		    json_string_value(json_object_get(j, "resourceId"));
+		if (!rid || strlen(rid) >= sizeof(o->u.hl.rid))
+			goto bad;
+		snprintf(o->u.hl.rid, sizeof(o->u.hl.rid), "%s", rid);
+		o->u.hl.doc = json_incref(j);
+	} else if (kind == CK_HOST) {
 		const char *name =
 		    json_string_value(json_object_get(j, "name"));
 		if (!name)
@@ -1442,12 +1616,16 @@ new_epoch(char *buf, size_t len)
 }
 
 int
-model_open(struct model *md, const char *path, struct cerr *e)
+model_open(struct model *md, const char *path, uint32_t vsid_lo,
+           uint32_t vsid_hi, struct cerr *e)
 {
 	char v[64];
 
 	memset(md, 0, sizeof(*md));
+	md->vsid_lo = vsid_lo;
+	md->vsid_hi = vsid_hi;
 	md->dc = policy_create();
+	hmap_init(&md->owned);
 	hmap_init(&md->by_id);
 	hmap_init(&md->by_key);
 	hmap_init(&md->scopes);
@@ -1461,7 +1639,7 @@ model_open(struct model *md, const char *path, struct cerr *e)
 		new_epoch(md->epoch, sizeof(md->epoch));
 		if (store_begin(md->db) ||
 		    store_meta_set(md->db, "epoch", md->epoch) ||
-		    store_meta_set(md->db, "schema", "1") ||
+		    store_meta_set(md->db, "schema", STORE_SCHEMA) ||
 		    store_commit(md->db, e)) {
 			if (!e->msg[0])
 				cerr_set(e, 500, "database %s: cannot write",
@@ -1511,8 +1689,16 @@ model_close(struct model *md)
 	{
 		struct cobj *o = CONTAINER_OF(n, struct cobj, by_id);
 		hmap_remove(&md->by_id, n);
-		free(o);
+		cobj_free(o);
 	}
+	HMAP_FOR_EACH_SAFE(n, next, &md->owned)
+	{
+		struct scope *s = CONTAINER_OF(n, struct scope, node);
+		hmap_remove(&md->owned, n);
+		idvec_free(&s->objs);
+		free(s);
+	}
+	hmap_uninit(&md->owned);
 	HMAP_FOR_EACH_SAFE(n, next, &md->hosts)
 	host_free(md, CONTAINER_OF(n, struct chost, node));
 	HMAP_FOR_EACH_SAFE(n, next, &md->scopes)

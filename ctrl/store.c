@@ -4,7 +4,9 @@
  * a write is answered after its transaction's fsync, so a kill -9 at any
  * moment loses no acknowledged write.  Tables:
  *   meta(k, v)                          epoch, revision, next_id, schema
- *   objects(id, kind, host, rev, obj)   every object, agent keys JSON
+ *   objects(id, kind, host, rev, obj, owner)   every object, agent keys
+ *                  JSON (high-level documents: theirs); owner: the id of
+ *                  the high-level object it is derived from, or NULL
  *   changes(seq, rev, kind, del, scope, obj)   the change log
  * The controller keeps everything in memory and reads the database only
  * at start.
@@ -20,8 +22,6 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
-#define SCHEMA_VERSION "1"
-
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *put, *del, *chg, *meta, *begin, *commit, *rollback;
@@ -31,7 +31,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS objects(id INTEGER PRIMARY KEY,"
     " kind TEXT NOT NULL, host TEXT, rev INTEGER NOT NULL,"
-    " obj TEXT NOT NULL);"
+    " obj TEXT NOT NULL, owner INTEGER);"
     "CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY"
     " AUTOINCREMENT, rev INTEGER NOT NULL, kind TEXT NOT NULL,"
     " del INTEGER NOT NULL, scope TEXT NOT NULL, obj TEXT NOT NULL);"
@@ -73,17 +73,38 @@ store_open(struct store **out, const char *path, struct cerr *e)
 		goto fail;
 	}
 	char v[32] = "";
-	if (!store_meta_get(s, "schema", v, sizeof(v)) &&
-	    strcmp(v, SCHEMA_VERSION)) {
+	if (!store_meta_get(s, "schema", v, sizeof(v)) && !strcmp(v, "1")) {
+		/* schema 1 -> 2: objects.owner (every object so far was made
+		 * through the low-level API: owner NULL) */
+		if (sqlite3_exec(s->db,
+		                 "BEGIN IMMEDIATE;"
+		                 "ALTER TABLE objects ADD COLUMN owner INTEGER;"
+		                 "UPDATE meta SET v = '" STORE_SCHEMA
+		                 "' WHERE k = 'schema';"
+		                 "COMMIT;",
+		                 NULL, NULL, &err) != SQLITE_OK) {
+			cerr_set(
+			    e, 500,
+			    "database %s: cannot upgrade schema 1 to %s: %s",
+			    path, STORE_SCHEMA, err ? err : "?");
+			sqlite3_free(err);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
+		log_info("database %s: schema 1 upgraded to %s", path,
+		         STORE_SCHEMA);
+		snprintf(v, sizeof(v), "%s", STORE_SCHEMA);
+	}
+	if (v[0] && strcmp(v, STORE_SCHEMA)) {
 		cerr_set(e, 500,
 		         "database %s: schema version %s, this controller "
 		         "reads %s",
-		         path, v, SCHEMA_VERSION);
+		         path, v, STORE_SCHEMA);
 		goto fail;
 	}
 	if (prep(s, &s->put,
-	         "INSERT OR REPLACE INTO objects(id, kind, host, rev, obj)"
-	         " VALUES(?, ?, ?, ?, ?)",
+	         "INSERT OR REPLACE INTO objects(id, kind, host, rev, obj,"
+	         " owner) VALUES(?, ?, ?, ?, ?, ?)",
 	         e) ||
 	    prep(s, &s->del, "DELETE FROM objects WHERE id = ?", e) ||
 	    prep(s, &s->chg,
@@ -139,21 +160,23 @@ store_meta_get(struct store *s, const char *k, char *v, size_t len)
 }
 
 /* Kinds in the order a load must add them: what an object refers to
- * comes before it. */
-static const int load_order[] = {CK_HOST, PK_SW,  PK_PA, PK_PR,
-                                 PK_VM,   PK_VMA, PK_CR, PK_LR};
+ * comes before it; the high-level documents, which only name the
+ * objects they own (objects.owner), after the low-level ones. */
+static const int load_order[] = {CK_HOST,   PK_SW,   PK_PA, PK_PR,      PK_VM,
+                                 PK_VMA,    PK_CR,   PK_LR, CK_MACPOOL, CK_LN,
+                                 CK_SERVER, CK_VNET, CK_NIC};
 
 int
 store_load(struct store *s,
-           int (*cb)(int kind, uint64_t id, uint64_t rev, const char *host,
-                     const char *text, void *aux),
+           int (*cb)(int kind, uint64_t id, uint64_t rev, uint64_t owner,
+                     const char *host, const char *text, void *aux),
            void *aux)
 {
 	sqlite3_stmt *st;
 	int rc = 0;
 
 	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT id, rev, host, obj FROM objects"
+	                       "SELECT id, rev, host, obj, owner FROM objects"
 	                       " WHERE kind = ? ORDER BY id",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
@@ -164,6 +187,7 @@ store_load(struct store *s,
 		while (!rc && sqlite3_step(st) == SQLITE_ROW)
 			rc = cb(k, (uint64_t)sqlite3_column_int64(st, 0),
 			        (uint64_t)sqlite3_column_int64(st, 1),
+			        (uint64_t)sqlite3_column_int64(st, 4),
 			        (const char *)sqlite3_column_text(st, 2),
 			        (const char *)sqlite3_column_text(st, 3), aux);
 	}
@@ -236,6 +260,10 @@ store_put(struct store *s, const struct cobj *o)
 		sqlite3_bind_null(s->put, 3);
 	sqlite3_bind_int64(s->put, 4, (sqlite3_int64)o->rev);
 	sqlite3_bind_text(s->put, 5, text, -1, free);
+	if (o->owner)
+		sqlite3_bind_int64(s->put, 6, (sqlite3_int64)o->owner);
+	else
+		sqlite3_bind_null(s->put, 6);
 	return step_done(s, s->put);
 }
 

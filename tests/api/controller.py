@@ -615,7 +615,8 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
 check(r.status == 200 and r.json == spec,
       "/openapi.json without a token: doc/openapi.json", r.status)
 # every described operation is routed: no 404 "no such path", no 405
-sub = {"{host}": "Host1", "{id}": "999999", "{vmName}": "Nobody"}
+sub = {"{host}": "Host1", "{id}": "999999", "{vmName}": "Nobody",
+       "{resourceId}": "Nobody", "{subnetId}": "Nothing"}
 for p, item in sorted(spec["paths"].items()):
     for meth in ("get", "post", "put", "patch", "delete"):
         if meth not in item or p == "/openapi.json":
