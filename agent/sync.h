@@ -56,7 +56,7 @@ struct sync_config {
 	const char *host;  /* this host's name at the controller */
 	const char *token; /* bearer token, or NULL */
 	const char *version;
-	const char *encap; /* "nvgre" or "vxlan" */
+	const char *encap;   /* "nvgre" or "vxlan" */
 	const char *ca_file; /* CA certificates for https, or NULL */
 };
 

@@ -105,10 +105,8 @@ main(int argc, char **argv)
 	static const struct {
 		const char *name, *what;
 	} opts[] = {
-	    {"--agent", "a path"},
-	    {"--controller", "a URL"},
-	    {"--token-file", "a path"},
-	    {"--host", "a host name"},
+	    {"--agent", "a path"},      {"--controller", "a URL"},
+	    {"--token-file", "a path"}, {"--host", "a host name"},
 	    {"--ca-file", "a path"},
 	};
 	struct ctl ctl = {
