@@ -16,7 +16,8 @@
  *   model.c  the objects in memory, validation (policy/), writes with
  *            undo, the change log, what each host needs (interest)
  *   feed.c   the agents' change streams and snapshots
- *   store.c  the SQLite database (objects, change log, meta)
+ *   store.h  the store interface: what a backend (store-sqlite.c, the
+ *            embedded default; etcd later) must do
  */
 #ifndef CTRL_CTRL_H
 #define CTRL_CTRL_H
@@ -238,35 +239,8 @@ void model_interest_update(struct model *, uint64_t rev);
 struct scope *model_scope(struct model *, const char *key, bool create);
 
 /* ------------------------------------------------------------------ */
-/* store.c */
-/* The schema of the database this controller reads and writes: 2 adds
- * objects.owner (a schema 1 database is upgraded at open). */
-#define STORE_SCHEMA "2"
-int store_open(struct store **, const char *path, struct cerr *);
-void store_close(struct store *);
-/* meta */
-int store_meta_get(struct store *, const char *k, char *v, size_t len);
-/* Loads objects in the order 'cb' must see them (hosts, then each kind
- * in dependency order, by id; the high-level documents last):
- * cb(kind, id, rev, owner, host, text, aux). */
-int store_load(struct store *,
-               int (*cb)(int kind, uint64_t id, uint64_t rev, uint64_t owner,
-                         const char *host, const char *text, void *aux),
-               void *aux);
-int store_load_changes(struct store *, uint64_t after,
-                       void (*cb)(uint64_t rev, int kind, bool del,
-                                  const char *scope, const char *text,
-                                  void *aux),
-                       void *aux);
-int store_begin(struct store *);
-int store_put(struct store *, const struct cobj *);
-int store_del(struct store *, uint64_t id);
-int store_change(struct store *, const struct change *);
-int store_meta_set(struct store *, const char *k, const char *v);
-/* Deletes changes with rev <= 'upto'. */
-int store_trim(struct store *, uint64_t upto);
-int store_commit(struct store *, struct cerr *);
-void store_rollback(struct store *);
+/* store.h: the store interface (store-sqlite.c implements it) */
+#include "ctrl/store.h"
 
 /* ------------------------------------------------------------------ */
 /* feed.c */

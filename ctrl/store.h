@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store: where the controller keeps its objects, its change log and a few
+ * named values (epoch, revision, next id), behind one interface, so that
+ * a clustered backend (etcd: several controllers, one policy) comes in as
+ * another struct store_ops without touching the API (api.c, hl.c) or the
+ * validation (model.c, policy/).
+ *
+ * What model.c relies on:
+ *  - one transaction per write: begin, then puts, deletes, changes and
+ *    meta sets, then commit; a commit that returns 0 is durable (a
+ *    kill -9 right after loses nothing), one that fails left nothing
+ *    behind; rollback abandons an open transaction;
+ *  - load gives every object once, in the order its callback must see
+ *    them (what an object refers to first: hosts, switches, provider
+ *    addresses and routes, VMs, adapters, customer routes, lookup
+ *    records, then the high-level documents);
+ *  - load_changes gives the change log after a revision, in order;
+ *    trim drops it up to a revision;
+ *  - the controller holds everything in memory and reads the store only
+ *    at start (a backend shared by several controllers will also need a
+ *    watch; that comes with it).
+ */
+#ifndef CTRL_STORE_H
+#define CTRL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cerr;
+struct cobj;
+struct change;
+
+/* The schema of the database this controller reads and writes: 2 adds
+ * objects.owner (a schema 1 database is upgraded at open). */
+#define STORE_SCHEMA "2"
+
+typedef int (*store_load_cb)(int kind, uint64_t id, uint64_t rev,
+                             uint64_t owner, const char *host, const char *text,
+                             void *aux);
+typedef void (*store_change_cb)(uint64_t rev, int kind, bool del,
+                                const char *scope, const char *text, void *aux);
+
+struct store;
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *);
+	int (*meta_get)(struct store *, const char *k, char *v, size_t len);
+	int (*load)(struct store *, store_load_cb, void *aux);
+	int (*load_changes)(struct store *, uint64_t after, store_change_cb,
+	                    void *aux);
+	int (*begin)(struct store *);
+	int (*put)(struct store *, const struct cobj *);
+	int (*del)(struct store *, uint64_t id);
+	int (*change)(struct store *, const struct change *);
+	int (*meta_set)(struct store *, const char *k, const char *v);
+	int (*trim)(struct store *, uint64_t upto);
+	int (*commit)(struct store *, struct cerr *);
+	void (*rollback)(struct store *);
+};
+
+/* A backend's object starts with this. */
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Opens the store named by 'where': a path is a SQLite database
+ * (store-sqlite.c).  0, or -1 with 'e' set. */
+int store_open(struct store **, const char *where, struct cerr *e);
+int store_open_sqlite(struct store **, const char *path, struct cerr *e);
+
+static inline void
+store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+/* 0, or -ENOENT (no such value), -EIO. */
+static inline int
+store_meta_get(struct store *s, const char *k, char *v, size_t len)
+{
+	return s->ops->meta_get(s, k, v, len);
+}
+static inline int
+store_load(struct store *s, store_load_cb cb, void *aux)
+{
+	return s->ops->load(s, cb, aux);
+}
+static inline int
+store_load_changes(struct store *s, uint64_t after, store_change_cb cb,
+                   void *aux)
+{
+	return s->ops->load_changes(s, after, cb, aux);
+}
+static inline int
+store_begin(struct store *s)
+{
+	return s->ops->begin(s);
+}
+static inline int
+store_put(struct store *s, const struct cobj *o)
+{
+	return s->ops->put(s, o);
+}
+static inline int
+store_del(struct store *s, uint64_t id)
+{
+	return s->ops->del(s, id);
+}
+static inline int
+store_change(struct store *s, const struct change *c)
+{
+	return s->ops->change(s, c);
+}
+static inline int
+store_meta_set(struct store *s, const char *k, const char *v)
+{
+	return s->ops->meta_set(s, k, v);
+}
+/* Deletes changes with rev <= 'upto'. */
+static inline int
+store_trim(struct store *s, uint64_t upto)
+{
+	return s->ops->trim(s, upto);
+}
+static inline int
+store_commit(struct store *s, struct cerr *e)
+{
+	return s->ops->commit(s, e);
+}
+static inline void
+store_rollback(struct store *s)
+{
+	s->ops->rollback(s);
+}
+
+#endif
