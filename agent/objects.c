@@ -280,7 +280,13 @@ obj_vm_add(struct agent *a, const char *vm, struct pmsg *m)
 static int
 release_cb(struct vm_adapter *vma, void *aux)
 {
-	ports_release(aux, vma);
+	struct agent *a = aux;
+
+	ports_release(a, vma);
+	/* frames for it from senders with the old record go on to its new
+	 * PA for a while (F9) */
+	if (vma->vsid && a->pl)
+		pipeline_departed(a->pl, vma->vsid, &vma->mac);
 	return 0;
 }
 

@@ -482,6 +482,11 @@ lr_put(struct sync_job *s, const json_t *obj, struct pmsg *m)
 	old = lr_held(pol, &r);
 	if (old && lr_same(old, &r))
 		return 0;
+	if (s->a->pl && old && !ip_equal(&old->pa, &r.pa) &&
+	    policy_pa_find(pol, &r.pa) && !policy_pa_find(pol, &old->pa))
+		/* the VM moved here from the host of the old PA (F9): accept
+		 * what that host forwards for a while */
+		pipeline_arrived(s->a->pl, r.vsid, &r.mac, &old->pa);
 	return old ? policy_lr_set(pol, &r, m) : policy_lr_add(pol, &r, m);
 }
 

@@ -97,7 +97,11 @@ const char *drop_desc(enum drop_reason);
 	X(CA_LEARNT, "CA learnt from the ARP of an L2Only MAC (F4), queued "   \
 	             "for a Dynamic record")                                   \
 	X(LEARN_QUEUE_FULL, "CA not learnt: the agent has not taken the "      \
-	                    "queue")
+	                    "queue")                                           \
+	X(MOVED_FORWARDED, "frame for a VM that moved away sent on to its "    \
+	                   "new PA (F9, a sender with the old record)")        \
+	X(MOVED_ACCEPTED, "frame for a VM that moved here accepted from its "  \
+	                  "old host, which forwarded it (F9)")
 
 enum pl_event {
 #define X(n, d) PLEV_##n,

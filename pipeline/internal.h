@@ -60,6 +60,14 @@ struct pipeline {
 	uint32_t flood_count;
 	struct pl_learnt learnt[PIPELINE_LEARNT_MAX];
 	size_t n_learnt;
+	/* F9 (vm.c): departed[] and arrived[] VMs, rings */
+	struct pl_move {
+		uint32_t vsid;
+		struct eth_addr mac;
+		struct in6_addr from;
+		uint64_t until_ns;
+	} departed[PIPELINE_MOVES_MAX], arrived[PIPELINE_MOVES_MAX];
+	size_t n_departed, n_arrived;
 };
 
 #define TR(pl, stage, ...)                                                     \
@@ -78,6 +86,10 @@ const char *pl_port_name(const struct pipeline *, int port, char *buf,
 
 /* vm.c */
 void vm_input(struct pipeline *, int port, struct pbuf *);
+/* F9: the live entry for (vsid, mac) of departed[] or arrived[], or
+ * NULL. */
+const struct pl_move *vm_moved(const struct pipeline *, bool arrived,
+                               uint32_t vsid, const struct eth_addr *mac);
 /* F4: queues (vsid, ca, mac, pa) for the agent, once. */
 void vm_learn(struct pipeline *, uint32_t vsid, const struct in6_addr *ca,
               const struct eth_addr *mac, const struct in6_addr *pa);

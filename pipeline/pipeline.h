@@ -128,6 +128,23 @@ struct pl_learnt {
 size_t pipeline_learnt_take(struct pipeline *, struct pl_learnt *out,
                             size_t max);
 
+/* Flow F9, while senders still have a moved VM's old record (a grace
+ * period of PIPELINE_MOVE_GRACE_S seconds):
+ *  - departed: the adapter with 'mac' in 'vsid' left this host (its VM
+ *    moved away): a tunnelled frame for it is sent on to the PA its
+ *    lookup record now gives (not back to where it came from);
+ *  - arrived: it came here from the host of PA 'from' (its record's PA
+ *    was 'from' before): a frame for it tunnelled from 'from' is
+ *    accepted although 'from' does not own the frame's source (that
+ *    host forwards for senders with the old record).
+ * At most PIPELINE_MOVES_MAX of each; the oldest goes first. */
+#define PIPELINE_MOVE_GRACE_S 30
+#define PIPELINE_MOVES_MAX 256
+void pipeline_departed(struct pipeline *, uint32_t vsid,
+                       const struct eth_addr *mac);
+void pipeline_arrived(struct pipeline *, uint32_t vsid,
+                      const struct eth_addr *mac, const struct in6_addr *from);
+
 typedef void (*pipeline_neigh_cb)(const struct neigh_info *, void *);
 void pipeline_neigh_foreach(const struct pipeline *, pipeline_neigh_cb, void *);
 

@@ -34,7 +34,12 @@
  *        and an advertised CA's record must live at the outer source;
  *     h. F4: a source address no record owns is the sender's when its
  *        MAC has an L2Only record whose PA is the outer source (as at
- *        its own port); an ARP from it is learnt (vm.c rule 10b).
+ *        its own port); an ARP from it is learnt (vm.c rule 10b);
+ *     i. F9, for PIPELINE_MOVE_GRACE_S after a VM moves (pipeline.h): a
+ *        unicast frame for a VM that left this host goes on to the PA its
+ *        record now gives (d'); one for a VM that came here is accepted
+ *        from its old host's PA although that PA does not own the
+ *        source (e).
  *  5. decapsulates VXLAN (RFC 7348, pkt/vxlan.h) addressed to a local PA,
  *     whatever the host's own --encap (a receiver takes both):
  *     a. UDP to port 4789, unfragmented, with the I flag;
@@ -315,6 +320,38 @@ vsid_search_cb(struct vm_adapter *vma, void *aux)
 	return 0;
 }
 
+/* Rule 4d' (F9): a frame for a VM that left this host in the grace period
+ * goes on to the PA its record now gives, unless that is where it came
+ * from or a local PA; the source must still be the sender's (4e-4h).
+ * True if 'b' was taken. */
+static bool
+moved_forward(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
+              uint32_t vsid, const struct in6_addr *outer_src)
+{
+	const struct lookup_record *rec;
+	enum drop_reason reason;
+	char m[ETH_ADDR_STRLEN], ip[IP_ADDR_STRLEN];
+
+	if (!vm_moved(pl, false, vsid, &pi->eth_dst))
+		return false;
+	rec = policy_lr_by_mac(pl->pol, vsid, &pi->eth_dst);
+	if (!rec || policy_pa_find(pl->pol, &rec->pa) ||
+	    ip_equal(&rec->pa, outer_src))
+		return false;
+	reason = src_check(pl, vsid, pi, outer_src);
+	if (reason != DROP_MAX) {
+		pl_drop(pl, b, reason);
+		return true;
+	}
+	TR(pl, "decap",
+	   "%s moved away from this host; its record now gives PA %s: sent "
+	   "on for a sender with the old record",
+	   eth_fmt(&pi->eth_dst, m), ip_fmt(&rec->pa, ip));
+	pl->events[PLEV_MOVED_FORWARDED]++;
+	pl_forward_remote(pl, b, pi, vsid, rec, NULL);
+	return true;
+}
+
 /* Rules 4c-4h for the inner frame at 'inner_ofs' of the tunnel packet
  * 'b' (outer headers parsed in 'po') of 'vsid'. */
 static void
@@ -348,6 +385,9 @@ decap_inner(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po,
 	if (!eth_is_multicast(&pi.eth_dst) &&
 	    !policy_vma_by_mac(pl->pol, vsid, &pi.eth_dst)) {
 		struct vsid_search s = {.vsid = vsid, .mac = &pi.eth_dst};
+
+		if (moved_forward(pl, b, &pi, vsid, &outer_src))
+			return;
 		struct policy_filter f = {0};
 
 		policy_vma_foreach(pl->pol, &f, vsid_search_cb, &s);
@@ -363,6 +403,21 @@ decap_inner(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po,
 		return;
 	}
 	reason = src_check(pl, vsid, &pi, &outer_src);
+	if (reason == DROP_SRC_PA_MISMATCH && !eth_is_multicast(&pi.eth_dst)) {
+		/* 4i (F9): the VM came here from 'outer_src', whose host
+		 * forwards for senders that still have the old record */
+		const struct pl_move *mv =
+		    vm_moved(pl, true, vsid, &pi.eth_dst);
+
+		if (mv && ip_equal(&mv->from, &outer_src)) {
+			TR(pl, "decap",
+			   "%s moved here from PA %s, which forwards for "
+			   "senders with the old record: accepted",
+			   eth_fmt(&pi.eth_dst, m), ip_fmt(&outer_src, ip));
+			pl->events[PLEV_MOVED_ACCEPTED]++;
+			reason = DROP_MAX;
+		}
+	}
 	if (reason != DROP_MAX) {
 		if (reason == DROP_SRC_PA_MISMATCH)
 			TR(pl, "decap", "PA %s does not own the inner source",

@@ -152,6 +152,62 @@ vm_learn(struct pipeline *pl, uint32_t vsid, const struct in6_addr *ca,
 	pl->events[PLEV_CA_LEARNT]++;
 }
 
+static void
+move_note(struct pl_move *ring, size_t *n, uint32_t vsid,
+          const struct eth_addr *mac, const struct in6_addr *from)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (ring[i].vsid == vsid && eth_equal(&ring[i].mac, mac))
+			break;
+	if (i == *n) {
+		if (*n == PIPELINE_MOVES_MAX) {
+			memmove(ring, ring + 1, (*n - 1) * sizeof(*ring));
+			i = *n - 1;
+		} else {
+			(*n)++;
+		}
+	}
+	memset(&ring[i], 0, sizeof(ring[i]));
+	ring[i].vsid = vsid;
+	ring[i].mac = *mac;
+	if (from)
+		ring[i].from = *from;
+	ring[i].until_ns = time_ns() + PIPELINE_MOVE_GRACE_S * 1000000000ull;
+}
+
+void
+pipeline_departed(struct pipeline *pl, uint32_t vsid, const struct eth_addr *mac)
+{
+	move_note(pl->departed, &pl->n_departed, vsid, mac, NULL);
+}
+
+void
+pipeline_arrived(struct pipeline *pl, uint32_t vsid, const struct eth_addr *mac,
+                 const struct in6_addr *from)
+{
+	move_note(pl->arrived, &pl->n_arrived, vsid, mac, from);
+}
+
+const struct pl_move *
+vm_moved(const struct pipeline *pl, bool arrived, uint32_t vsid,
+         const struct eth_addr *mac)
+{
+	const struct pl_move *ring = arrived ? pl->arrived : pl->departed;
+	size_t n = arrived ? pl->n_arrived : pl->n_departed;
+	uint64_t now;
+
+	if (!n)
+		return NULL;
+	now = time_ns();
+	for (size_t i = 0; i < n; i++)
+		if (ring[i].vsid == vsid && eth_equal(&ring[i].mac, mac) &&
+		    ring[i].until_ns > now)
+			return &ring[i];
+	return NULL;
+}
+
 size_t
 pipeline_learnt_take(struct pipeline *pl, struct pl_learnt *out, size_t max)
 {
