@@ -19,7 +19,8 @@ usage(FILE *f)
 	           "       hnvctl --controller URL [--json] host add NAME\n"
 	           "       hnvctl --controller URL host remove NAME\n"
 	           "The controller's hosts: list them (name, agent connected, "
-	           "revision the\nagent applied), add one, or remove one with "
+	           "current: it has\napplied all of its policy, the revision "
+	           "it last asked after), add one, or remove one with "
 	           "its provider addresses and\nroutes, switches, VMs and VM "
 	           "adapters.\n");
 }
@@ -27,25 +28,28 @@ usage(FILE *f)
 static void
 print_hosts(const json_t *arr, FILE *f)
 {
-	struct table *t = table_create(3, 2, false);
+	struct table *t = table_create(4, 2, false);
 	const json_t *h;
 	size_t i;
 
 	table_header(t, 0, "NAME", false);
 	table_header(t, 1, "CONNECTED", false);
-	table_header(t, 2, "REVISION", false);
+	table_header(t, 2, "CURRENT", false);
+	table_header(t, 3, "REVISION", false);
 	json_array_foreach((json_t *)arr, i, h)
 	{
 		const json_t *agent = json_object_get(h, "agent");
 		const json_t *conn = json_object_get(agent, "connected");
-		char *cells[3] = {
+		const json_t *cur = json_object_get(agent, "current");
+		char *cells[4] = {
 		    ctl_scalar(json_object_get(h, "name")),
 		    xstrdup(json_is_true(conn) ? "yes" : "no"),
+		    xstrdup(json_is_true(cur) ? "yes" : "no"),
 		    ctl_scalar(json_object_get(agent, "revision")),
 		};
 
 		table_add(t, (const char *const *)cells);
-		for (size_t c = 0; c < 3; c++)
+		for (size_t c = 0; c < 4; c++)
 			free(cells[c]);
 	}
 	if (table_n_rows(t))

@@ -107,8 +107,8 @@ run "${C[@]}" host add Host1
 expect "host add" 0
 run "${C[@]}" host add Host2
 run "${C[@]}" host list
-expect "host list: a table" 0 '^NAME +CONNECTED +REVISION$' &&
-	expect "host list: both hosts" 0 '^Host2 +no +0$'
+expect "host list: a table" 0 '^NAME +CONNECTED +CURRENT +REVISION$' &&
+	expect "host list: both hosts" 0 '^Host2 +no +no +0$'
 run "${C[@]}" --json host list
 expect "host list --json: the controller's objects" 0 '"connected": false'
 run "${C[@]}" status

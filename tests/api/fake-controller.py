@@ -320,7 +320,7 @@ class Api:
         if method == "GET":
             items = [{"name": h["name"], "id": h["name"],
                       "revision": h["revision"],
-                      "agent": {"connected": False, "revision": 0,
+                      "agent": {"connected": False, "current": False, "revision": 0,
                                 "lastSeen": None}}
                      for h in self.store.hosts.values()
                      if "name" not in query or
