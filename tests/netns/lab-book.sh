@@ -4,7 +4,9 @@
 # tests/netns/lab-book.sh: the book's simple setup (DESIGN.md section 7,
 # lab/topologies/book.topo) built by hnv-lab under a lab name of its own,
 # once with the book's PowerShell scripts (hnvctl ps) and once with the
-# native hnvctl command files; each time `hnv-lab check` must pass (all
+# native hnvctl command files, both through the lab's controller, then
+# with the scripts straight to each agent (--no-controller); each time
+# `hnv-lab check` must pass (all
 # five machines ping each other, every VM pings its ".1").  Then `down`
 # must leave no namespace and no run directory behind.
 #
@@ -65,6 +67,19 @@ for policy in ps native; do
 	step "$policy: exec contoso1 ping 10.0.1.103" \
 	    lab exec Contoso1 ping -c 1 -W 2 10.0.1.103
 done
+
+# Without a controller: each host's script straight to its agent.
+if step "up book --policy ps --no-controller" \
+    lab up "$TOP/lab/topologies/book.topo" --policy ps --no-controller; then
+	if [[ ! -e /run/hnv-lab/$NAME/controller.url ]]; then
+		ok "no controller in this lab"
+	else
+		fail "a controller was started although --no-controller"
+	fi
+	step "no controller: check (all pairs reach, gateways answer)" \
+	    lab check
+	step "no controller: check --json" check_json
+fi
 
 step "down" lab down
 left=$(lab_namespaces)
