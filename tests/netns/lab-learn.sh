@@ -111,3 +111,32 @@ if [[ $(stat_of host2 .learn.learnt) == 1 ]]; then
 else
 	fail "Host2 learnt $(stat_of host2 .learn.learnt) addresses"
 fi
+
+# A guest may not claim addresses without end: Bob sends ARPs from 80
+# more addresses; a MAC has one address in a routing domain (DESIGN.md
+# section 1), so none is learnt (each refused and counted), and the
+# controller still has one record of Bob's MAC.
+lab exec Bob ip addr del 10.0.1.10/24 dev eth0 2>/dev/null
+c0=$(stat_of host2 .learn.conflicts)
+lab exec Bob "$PY" -c '
+from scapy.all import Ether, ARP, sendp
+m = "60:00:60:00:02:20"
+sendp([Ether(src=m, dst="ff:ff:ff:ff:ff:ff") /
+       ARP(op=1, hwsrc=m, psrc="10.0.1.%d" % i, pdst="10.0.1.10")
+       for i in range(100, 180)], iface="eth0", verbose=0)
+' >/dev/null 2>&1
+sleep 1
+learnt=$(stat_of host2 .learn.learnt)
+c1=$(stat_of host2 .learn.conflicts)
+if [[ $learnt == 1 ]] && ((c1 - c0 >= 80)); then
+	ok "Bob's 80 other addresses are refused ($((c1 - c0)) conflicts), none learnt"
+else
+	fail "Host2 learnt $learnt, refused $((c1 - c0)) of Bob's 80 addresses"
+fi
+n=$(lab cctl --json lookup-record get vsid 6000 mac 600060000220 |
+	jq '[.[] | select(.type == "dynamic")] | length')
+if [[ $n == 1 ]]; then
+	ok "the controller has one Dynamic record of Bob's MAC"
+else
+	fail "the controller has $n Dynamic records of Bob's MAC"
+fi
