@@ -178,7 +178,8 @@ move_note(struct pl_move *ring, size_t *n, uint32_t vsid,
 }
 
 void
-pipeline_departed(struct pipeline *pl, uint32_t vsid, const struct eth_addr *mac)
+pipeline_departed(struct pipeline *pl, uint32_t vsid,
+                  const struct eth_addr *mac)
 {
 	move_note(pl->departed, &pl->n_departed, vsid, mac, NULL);
 }

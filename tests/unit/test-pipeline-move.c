@@ -86,9 +86,8 @@ test_departed_forwards(void)
 		CHECK(ip_equal(&pi.ip_dst, &h2));
 	}
 	CHECK_EQ(pi.gre_key >> 8, 6000);
-	CHECK_EQ(pkt_parse(out + pi.inner_ofs, pi.ip_end - pi.inner_ofs,
-	                   &inner),
-	         0);
+	CHECK_EQ(
+	    pkt_parse(out + pi.inner_ofs, pi.ip_end - pi.inner_ofs, &inner), 0);
 	{
 		struct eth_addr d = mac(C2_MAC);
 		struct in6_addr s = ip("10.0.1.104");
