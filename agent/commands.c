@@ -442,13 +442,15 @@ io_stats_json(const struct io_stats *s, uint64_t drops)
 {
 
 	return json_pack(
-	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets",
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets",
 	    (json_int_t)s->rx_packets, "rx_bytes", (json_int_t)s->rx_bytes,
 	    "tx_packets", (json_int_t)s->tx_packets, "tx_bytes",
 	    (json_int_t)s->tx_bytes, "rx_errors",
 	    (json_int_t)(s->rx_errors + s->rx_oversize), "tx_errors",
 	    (json_int_t)(s->tx_errors + s->tx_dropped), "drops",
-	    (json_int_t)drops, "rx_oversize", (json_int_t)s->rx_oversize);
+	    (json_int_t)drops, "rx_oversize", (json_int_t)s->rx_oversize,
+	    "rx_super", (json_int_t)s->rx_super, "tx_super",
+	    (json_int_t)s->tx_super);
 }
 
 struct stats_walk {

@@ -63,6 +63,10 @@ usage(FILE *f)
 	        "  -f, --flowid MODE       NVGRE FlowID (VXLAN source port): "
 	        "hash\n"
 	        "                          (default) or zero\n"
+	        "      --tap-offload on|off  TSO and checksum offload on the "
+	        "VMs' TAPs\n"
+	        "                          (default on: TCP super-frames "
+	        "both ways)\n"
 	        "  -C, --controller URL    follow the controller at URL "
 	        "(http or https):\n"
 	        "                          its changes only; local policy "
@@ -271,6 +275,7 @@ main(int argc, char **argv)
 	    {"host", required_argument, NULL, 'H'},
 	    {"token-file", required_argument, NULL, 'T'},
 	    {"ca-file", required_argument, NULL, 1001},
+	    {"tap-offload", required_argument, NULL, 1002},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -339,6 +344,16 @@ main(int argc, char **argv)
 			break;
 		case 1001:
 			ca_file = optarg;
+			break;
+		case 1002:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr,
+				        "hnv-agent: --tap-offload: '%s' is "
+				        "not on or off\n",
+				        optarg);
+				return 2;
+			}
+			io_tap_set_offload(!strcmp(optarg, "on"));
 			break;
 		case 'd':
 			fg = true;

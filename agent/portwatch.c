@@ -118,8 +118,16 @@ port_lost(struct agent *a, int port)
 void
 ports_event(struct agent *a, int port, uint32_t events)
 {
-	if (events & EPOLLIN)
-		pipeline_poll(a->pl, port, 256);
+	if (events & EPOLLIN) {
+		struct io_port *io;
+
+		/* The rest of a TAP's super-frame is no longer signalled by
+		 * its descriptor: take it all now. */
+		do {
+			pipeline_poll(a->pl, port, 256);
+			io = pipeline_port_io(a->pl, port);
+		} while (io && io->rx_pending);
+	}
 	if (!(events & (EPOLLERR | EPOLLHUP)))
 		return;
 	if (port == PIPELINE_UPLINK)

@@ -9,9 +9,10 @@
  *  - tap: a VM adapter.  A persistent TAP (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR,
  *    TUNSETPERSIST) created *inside* a VM's network namespace, so the
  *    guest's interface survives the agent: io_tap_open() on an existing
- *    TAP re-attaches to it.  Offloads are off (TUNSETOFFLOAD 0): frames are
- *    at most MTU + 14 bytes and checksums complete; a frame that still
- *    carries VIRTIO_NET_HDR_F_NEEDS_CSUM gets its checksum completed.
+ *    TAP re-attaches to it.  With offloads (the default) the guest's TCP
+ *    super-frames are cut into segments on rx and runs of segments merged
+ *    on tx (io/offload.h); either way rx gives frames of at most MTU + 14
+ *    bytes with complete checksums.
  *  - afpacket: the uplink.  AF_PACKET SOCK_RAW, promiscuous, PACKET_MMAP
  *    rings (TPACKET_V2 rx and tx rings), ignores frames we sent
  *    (PACKET_OUTGOING), PACKET_AUXDATA to restore a VLAN tag the kernel
@@ -39,6 +40,9 @@ struct io_port;
 struct io_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t rx_errors, tx_errors, rx_oversize, tx_dropped;
+	/* TAP with offloads: super-frames received (each cut into several
+	 * rx_packets) and written (each merging several tx_packets). */
+	uint64_t rx_super, tx_super;
 };
 
 struct io_class {
@@ -53,6 +57,9 @@ struct io_class {
 struct io_port {
 	const struct io_class *cls;
 	int fd; /* pollable for input, or -1 */
+	/* rx holds frames back that 'fd' no longer signals (the rest of a
+	 * super-frame): call rx again before waiting on 'fd'. */
+	bool rx_pending;
 	char name[32];
 	struct io_stats stats;
 };
@@ -77,6 +84,11 @@ io_flush(struct io_port *p)
 }
 
 void io_destroy(struct io_port *); /* accepts NULL; a TAP persists */
+
+/* TAPs opened from now on: offloads on (the default: TCP super-frames
+ * both ways, partial checksums, io/offload.h) or off (frames at most
+ * MTU + 14 bytes with complete checksums, one read or write each). */
+void io_tap_set_offload(bool on);
 
 /* TAP in network namespace 'netns' (a name under /run/netns, or NULL for
  * the current one).  Creates it if missing (persistent, owner root), else

@@ -11,12 +11,17 @@
  * returns; the descriptor keeps working from the agent's namespace.
  *
  * Frames carry a virtio-net header (IFF_VNET_HDR, 10 bytes, native byte
- * order: legacy virtio, no TUNSETVNETLE).  With TUNSETOFFLOAD 0 the
- * kernel completes checksums and segments before handing frames to us,
- * so the header is normally all zero; a frame that still says
- * VIRTIO_NET_HDR_F_NEEDS_CSUM has its checksum completed here, and one
- * with a GSO type (which cannot happen with offloads off) is dropped as
- * oversize.
+ * order: legacy virtio, no TUNSETVNETLE).  Offloads are on by default
+ * (io_tap_set_offload()): TUNSETOFFLOAD TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6,
+ * so the guest's stack hands over TCP super-frames of up to 64 KB with
+ * their checksum left partial, as it would to a NIC with TSO, and takes
+ * super-frames back.  The agent does what the NIC would (io/offload.h):
+ * cuts a super-frame into wire-sized segments with complete checksums
+ * (the pipeline sees only those), completes a partial checksum, and on
+ * the way to the guest merges consecutive segments of a TCP flow into one
+ * super-frame written at once.  With offloads off (TUNSETOFFLOAD 0) the
+ * kernel segments and checksums before handing frames to us; a frame
+ * with a GSO type is then dropped as oversize.
  */
 #include "io/io.h"
 
@@ -29,12 +34,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "io/link.h"
 #include "io/netns.h"
+#include "io/offload.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "pkt/csum.h"
 
 #define TAP_VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr))
 #define TAP_FLAGS (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)
@@ -44,31 +52,30 @@ BUILD_ASSERT(sizeof(struct virtio_net_hdr) == 10, "legacy virtio-net header");
 BUILD_ASSERT(PBUF_HEADROOM >= sizeof(struct virtio_net_hdr),
              "pbuf headroom holds the virtio-net header");
 
+/* The largest super-frame a guest hands over: 64 KB of IP (a TAP's
+ * gso_max_size) and its Ethernet header, with room to spare. */
+#define TAP_SUPER_MAX (65536 + 256)
+/* Segments merged into one write at most (a queue's worth). */
+#define TAP_TX_RUN 64
+
 struct tap_port {
 	struct io_port up; /* first: io_port <-> tap_port */
 	char netns[64];    /* "" for the agent's own namespace */
+	bool offload;      /* TSO and checksum offload on the TAP */
+	bool in_tso;       /* cutting the super-frame in 'super' */
+	struct tso tso;
+	uint8_t *super; /* PBUF_FRAME_MAX + TAP_SUPER_MAX, with offload */
 };
 
-static const struct io_class tap_class;
+static bool tap_offload = true;
 
-/*
- * RFC 1071 sum of 'len' bytes as big-endian 16-bit words, an odd last
- * byte padded with zero.  Local so the backend does not depend on pkt/.
- */
-static uint32_t
-tap_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+void
+io_tap_set_offload(bool on)
 {
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-		if (sum & 0x80000000u)
-			sum = (sum & 0xffff) + (sum >> 16);
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
+	tap_offload = on;
 }
+
+static const struct io_class tap_class;
 
 /*
  * Completes a partial checksum as virtio-net describes it:
@@ -83,17 +90,13 @@ tap_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 static bool
 tap_csum_complete(uint8_t *frame, size_t len, size_t start, size_t off)
 {
-	uint32_t sum;
 	uint16_t csum;
 	uint8_t *field;
 
 	if (start > len || off > len - start || len - start - off < 2)
 		return false;
 	field = frame + start + off;
-	sum = tap_csum_add(0, frame + start, len - start);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	csum = (uint16_t)~sum;
+	csum = csum_fold(csum_add(0, frame + start, len - start));
 	if (csum == 0)
 		csum = 0xffff;
 	field[0] = (uint8_t)(csum >> 8);
@@ -101,29 +104,53 @@ tap_csum_complete(uint8_t *frame, size_t len, size_t start, size_t off)
 	return true;
 }
 
+/* Emits the next segment of the super-frame being cut into 'b'. */
+static void
+tap_tso_next(struct tap_port *t, struct pbuf *b)
+{
+	pbuf_reset(b);
+	b->len = (uint32_t)tso_next(&t->tso, b->data);
+	t->in_tso = tso_more(&t->tso);
+	t->up.stats.rx_packets++;
+	t->up.stats.rx_bytes += b->len;
+}
+
 /*
  * Reads frames until 'n' buffers are full or the TAP has nothing more.
  * Each read lands TAP_VNET_HDR_LEN bytes before b->data, in the headroom,
- * so the frame itself starts at b->data without a copy.
+ * so an ordinary frame starts at b->data without a copy; what does not
+ * fit goes on into the port's super-frame buffer right behind.  A
+ * super-frame (offloads on) is gathered there and cut into segments, as
+ * many as there are buffers; the rest come out of the next call
+ * (io_port.rx_pending says so meanwhile).
  */
 static int
 tap_rx(struct io_port *p, struct pbuf **bufs, int n)
 {
+	struct tap_port *t = (struct tap_port *)p;
 	int got = 0;
 
 	while (got < n) {
 		struct pbuf *b = bufs[got];
 		struct virtio_net_hdr vh;
-		uint8_t *start;
+		struct iovec iov[2];
 		size_t cap;
 		ssize_t r;
+		int err;
 
+		if (t->in_tso) {
+			tap_tso_next(t, bufs[got++]);
+			continue;
+		}
 		if (pbuf_headroom(b) < TAP_VNET_HDR_LEN)
 			pbuf_reset(b);
 		b->len = 0;
-		start = b->data - TAP_VNET_HDR_LEN;
-		cap = pbuf_tailroom(b) + TAP_VNET_HDR_LEN;
-		r = read(p->fd, start, cap);
+		cap = pbuf_tailroom(b);
+		iov[0].iov_base = b->data - TAP_VNET_HDR_LEN;
+		iov[0].iov_len = cap + TAP_VNET_HDR_LEN;
+		iov[1].iov_base = t->super + cap;
+		iov[1].iov_len = TAP_SUPER_MAX;
+		r = readv(p->fd, iov, t->offload ? 2 : 1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -132,8 +159,9 @@ tap_rx(struct io_port *p, struct pbuf **bufs, int n)
 			break;
 		}
 		/* The kernel reports a frame's full length even when it
-		 * had to truncate it to our buffer. */
-		if ((size_t)r > cap) {
+		 * had to truncate it to our buffers. */
+		if ((size_t)r > iov[0].iov_len + (t->offload ? iov[1].iov_len
+		                                             : 0)) {
 			p->stats.rx_oversize++;
 			continue;
 		}
@@ -141,12 +169,38 @@ tap_rx(struct io_port *p, struct pbuf **bufs, int n)
 			p->stats.rx_errors++;
 			continue;
 		}
-		memcpy(&vh, start, sizeof(vh));
-		b->len = (uint32_t)(r - TAP_VNET_HDR_LEN);
+		memcpy(&vh, iov[0].iov_base, sizeof(vh));
 		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			if (!t->offload) {
+				p->stats.rx_oversize++;
+				continue;
+			}
+			/* The whole super-frame in one place: its head
+			 * joins the rest. */
+			if ((size_t)r > iov[0].iov_len)
+				memcpy(t->super, b->data, cap);
+			else
+				memcpy(t->super, b->data,
+				       (size_t)r - TAP_VNET_HDR_LEN);
+			err = tso_init(&t->tso, t->super,
+			               (size_t)r - TAP_VNET_HDR_LEN,
+			               vh.gso_type, vh.gso_size, cap);
+			if (err) {
+				if (err == -EMSGSIZE)
+					p->stats.rx_oversize++;
+				else
+					p->stats.rx_errors++;
+				continue;
+			}
+			p->stats.rx_super++;
+			t->in_tso = true;
+			continue;
+		}
+		if ((size_t)r > iov[0].iov_len) {
 			p->stats.rx_oversize++;
 			continue;
 		}
+		b->len = (uint32_t)(r - TAP_VNET_HDR_LEN);
 		if ((vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 		    !tap_csum_complete(b->data, b->len, vh.csum_start,
 		                       vh.csum_offset)) {
@@ -157,46 +211,77 @@ tap_rx(struct io_port *p, struct pbuf **bufs, int n)
 		p->stats.rx_bytes += b->len;
 		got++;
 	}
+	p->rx_pending = t->in_tso;
 	return got;
 }
 
+/* Writes one frame behind a virtio-net header; 0 or -errno. */
+static int
+tap_write(struct io_port *p, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r;
+
+	do {
+		r = writev(p->fd, iov, iovcnt);
+	} while (r < 0 && errno == EINTR);
+	if (r >= 0)
+		return 0;
+	if (errno == EAGAIN || errno == EIO || errno == ENOBUFS ||
+	    errno == ENOMEM)
+		p->stats.tx_dropped++;
+	else
+		p->stats.tx_errors++;
+	return -errno;
+}
+
 /*
- * Writes each frame behind a zeroed virtio-net header pushed into its
- * headroom, then restores data/len.  Frames the kernel refuses are
- * dropped and counted: tx_dropped when the guest cannot take them now
- * (interface down: EIO; no buffer space), tx_errors otherwise.
+ * Writes each frame behind a virtio-net header.  With offloads on, a run
+ * of segments of one TCP flow goes as one super-frame (offload.h
+ * "coalesce"): one write instead of one per segment, and one trip
+ * through the guest's stack.  Frames the kernel refuses are dropped and
+ * counted: tx_dropped when the guest cannot take them now (interface
+ * down: EIO; no buffer space), tx_errors otherwise.
  */
 static int
 tap_tx(struct io_port *p, struct pbuf **bufs, int n)
 {
+	struct tap_port *t = (struct tap_port *)p;
+	struct iovec iov[TAP_TX_RUN + 1];
 	int sent = 0;
 
-	for (int i = 0; i < n; i++) {
-		struct pbuf *b = bufs[i];
-		uint8_t *hdr;
-		ssize_t r;
+	for (int i = 0; i < n;) {
+		struct virtio_net_hdr vh = {0};
+		struct coalesce c = {.count = 1, .len = bufs[i]->len};
 
-		hdr = pbuf_push(b, TAP_VNET_HDR_LEN);
-		if (!hdr) {
-			p->stats.tx_errors++;
-			continue;
+		if (t->offload)
+			coalesce_scan(bufs + i, MIN(n - i, TAP_TX_RUN),
+			              TAP_SUPER_MAX, &c);
+		iov[0].iov_base = &vh;
+		iov[0].iov_len = sizeof(vh);
+		iov[1].iov_base = bufs[i]->data;
+		iov[1].iov_len = bufs[i]->len;
+		if (c.count > 1) {
+			coalesce_head(bufs + i, &c);
+			vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			vh.gso_type = c.v6 ? VIRTIO_NET_HDR_GSO_TCPV6
+			                   : VIRTIO_NET_HDR_GSO_TCPV4;
+			vh.hdr_len = c.hlen;
+			vh.gso_size = c.mss;
+			vh.csum_start = c.l4;
+			vh.csum_offset = 16;
+			for (int k = 1; k < c.count; k++) {
+				iov[k + 1].iov_base = bufs[i + k]->data + c.hlen;
+				iov[k + 1].iov_len = bufs[i + k]->len - c.hlen;
+			}
 		}
-		memset(hdr, 0, TAP_VNET_HDR_LEN);
-		do {
-			r = write(p->fd, b->data, b->len);
-		} while (r < 0 && errno == EINTR);
-		pbuf_pull(b, TAP_VNET_HDR_LEN);
-		if (r < 0) {
-			if (errno == EAGAIN || errno == EIO ||
-			    errno == ENOBUFS || errno == ENOMEM)
-				p->stats.tx_dropped++;
-			else
-				p->stats.tx_errors++;
-			continue;
+		if (!tap_write(p, iov, c.count + 1)) {
+			p->stats.tx_packets += (uint64_t)c.count;
+			p->stats.tx_bytes += c.len;
+			if (c.count > 1)
+				p->stats.tx_super++;
+			sent += c.count;
 		}
-		p->stats.tx_packets++;
-		p->stats.tx_bytes += b->len;
-		sent++;
+		i += c.count;
 	}
 	return sent;
 }
@@ -204,10 +289,13 @@ tap_tx(struct io_port *p, struct pbuf **bufs, int n)
 static void
 tap_destroy(struct io_port *p)
 {
+	struct tap_port *t = (struct tap_port *)p;
+
 	/* Closing detaches; the persistent device stays in the VM. */
 	if (p->fd >= 0)
 		close(p->fd);
-	free(p);
+	free(t->super);
+	free(t);
 }
 
 static const struct io_class tap_class = {
@@ -265,19 +353,21 @@ tap_attach(const char *ifname, char *actual, size_t actual_size)
 	return fd;
 }
 
-/* Sets the vnet header size, turns offloads off and makes the device
- * persistent.  Logs and returns -errno on failure. */
+/* Sets the vnet header size, the offloads (checksum and TSO for IPv4
+ * and IPv6, or none) and makes the device persistent.  Logs and returns
+ * -errno on failure. */
 static int
-tap_setup_fd(int fd, const char *where)
+tap_setup_fd(int fd, bool offload, const char *where)
 {
+	unsigned long off = offload ? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 : 0;
 	int hdr_len = TAP_VNET_HDR_LEN;
 
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len)) {
 		log_warn("tap %s: TUNSETVNETHDRSZ %d", where, hdr_len);
 		return -errno;
 	}
-	if (ioctl(fd, TUNSETOFFLOAD, 0UL)) {
-		log_warn("tap %s: TUNSETOFFLOAD 0", where);
+	if (ioctl(fd, TUNSETOFFLOAD, off)) {
+		log_warn("tap %s: TUNSETOFFLOAD %#lx", where, off);
 		return -errno;
 	}
 	if (ioctl(fd, TUNSETPERSIST, 1UL)) {
@@ -407,7 +497,7 @@ io_tap_open_owned(const char *netns, const char *ifname,
 			          strerror(-err));
 		goto out;
 	}
-	err = tap_setup_fd(fd, where);
+	err = tap_setup_fd(fd, tap_offload, where);
 	if (!err)
 		err = tap_setup_link(actual, mac, mtu, where);
 	if (!err && owner && (!existed || strcmp(li.alias, owner)) &&
@@ -420,6 +510,9 @@ out:
 	if (err)
 		goto fail;
 	t = xcalloc(1, sizeof(*t));
+	t->offload = tap_offload;
+	if (t->offload)
+		t->super = xmalloc(PBUF_FRAME_MAX + TAP_SUPER_MAX);
 	t->up.cls = &tap_class;
 	t->up.fd = fd;
 	strlcpy_(t->up.name, actual, sizeof(t->up.name));
