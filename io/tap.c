@@ -62,6 +62,7 @@ struct tap_port {
 	struct io_port up; /* first: io_port <-> tap_port */
 	char netns[64];    /* "" for the agent's own namespace */
 	bool offload;      /* TSO and checksum offload on the TAP */
+	bool uso;          /* UDP super-frames too (Linux >= 6.2) */
 	bool in_tso;       /* cutting the super-frame in 'super' */
 	struct tso tso;
 	uint8_t *super; /* PBUF_FRAME_MAX + TAP_SUPER_MAX, with offload */
@@ -160,8 +161,8 @@ tap_rx(struct io_port *p, struct pbuf **bufs, int n)
 		}
 		/* The kernel reports a frame's full length even when it
 		 * had to truncate it to our buffers. */
-		if ((size_t)r > iov[0].iov_len + (t->offload ? iov[1].iov_len
-		                                             : 0)) {
+		if ((size_t)r >
+		    iov[0].iov_len + (t->offload ? iov[1].iov_len : 0)) {
 			p->stats.rx_oversize++;
 			continue;
 		}
@@ -255,7 +256,7 @@ tap_tx(struct io_port *p, struct pbuf **bufs, int n)
 
 		if (t->offload)
 			coalesce_scan(bufs + i, MIN(n - i, TAP_TX_RUN),
-			              TAP_SUPER_MAX, &c);
+			              TAP_SUPER_MAX, t->uso, &c);
 		iov[0].iov_base = &vh;
 		iov[0].iov_len = sizeof(vh);
 		iov[1].iov_base = bufs[i]->data;
@@ -263,14 +264,16 @@ tap_tx(struct io_port *p, struct pbuf **bufs, int n)
 		if (c.count > 1) {
 			coalesce_head(bufs + i, &c);
 			vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-			vh.gso_type = c.v6 ? VIRTIO_NET_HDR_GSO_TCPV6
-			                   : VIRTIO_NET_HDR_GSO_TCPV4;
+			vh.gso_type = c.udp  ? VIRTIO_NET_HDR_GSO_UDP_L4
+			              : c.v6 ? VIRTIO_NET_HDR_GSO_TCPV6
+			                     : VIRTIO_NET_HDR_GSO_TCPV4;
 			vh.hdr_len = c.hlen;
 			vh.gso_size = c.mss;
 			vh.csum_start = c.l4;
-			vh.csum_offset = 16;
+			vh.csum_offset = c.udp ? 6 : 16;
 			for (int k = 1; k < c.count; k++) {
-				iov[k + 1].iov_base = bufs[i + k]->data + c.hlen;
+				iov[k + 1].iov_base =
+				    bufs[i + k]->data + c.hlen;
 				iov[k + 1].iov_len = bufs[i + k]->len - c.hlen;
 			}
 		}
@@ -353,20 +356,32 @@ tap_attach(const char *ifname, char *actual, size_t actual_size)
 	return fd;
 }
 
-/* Sets the vnet header size, the offloads (checksum and TSO for IPv4
- * and IPv6, or none) and makes the device persistent.  Logs and returns
- * -errno on failure. */
+/* Linux 6.2's UDP segmentation offload on TAPs; older headers lack it. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+/* Sets the vnet header size, the offloads (checksum, TSO for IPv4 and
+ * IPv6 and, where the kernel has it, USO; or none) and makes the device
+ * persistent.  *uso says whether USO is on.  Logs and returns -errno on
+ * failure. */
 static int
-tap_setup_fd(int fd, bool offload, const char *where)
+tap_setup_fd(int fd, bool offload, bool *uso, const char *where)
 {
 	unsigned long off = offload ? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 : 0;
 	int hdr_len = TAP_VNET_HDR_LEN;
+
+	*uso = false;
 
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len)) {
 		log_warn("tap %s: TUNSETVNETHDRSZ %d", where, hdr_len);
 		return -errno;
 	}
-	if (ioctl(fd, TUNSETOFFLOAD, off)) {
+	if (offload &&
+	    !ioctl(fd, TUNSETOFFLOAD, off | TUN_F_USO4 | TUN_F_USO6)) {
+		*uso = true;
+	} else if (ioctl(fd, TUNSETOFFLOAD, off)) {
 		log_warn("tap %s: TUNSETOFFLOAD %#lx", where, off);
 		return -errno;
 	}
@@ -446,7 +461,7 @@ io_tap_open_owned(const char *netns, const char *ifname,
 	struct tap_port *t = NULL;
 	struct link_info li;
 	char where[128], actual[IFNAMSIZ];
-	bool existed;
+	bool existed, uso = false;
 	int saved, fd = -1, err;
 
 	snprintf(where, sizeof(where), "%s%s%s", netns ? netns : "",
@@ -497,7 +512,7 @@ io_tap_open_owned(const char *netns, const char *ifname,
 			          strerror(-err));
 		goto out;
 	}
-	err = tap_setup_fd(fd, tap_offload, where);
+	err = tap_setup_fd(fd, tap_offload, &uso, where);
 	if (!err)
 		err = tap_setup_link(actual, mac, mtu, where);
 	if (!err && owner && (!existed || strcmp(li.alias, owner)) &&
@@ -511,6 +526,7 @@ out:
 		goto fail;
 	t = xcalloc(1, sizeof(*t));
 	t->offload = tap_offload;
+	t->uso = uso;
 	if (t->offload)
 		t->super = xmalloc(PBUF_FRAME_MAX + TAP_SUPER_MAX);
 	t->up.cls = &tap_class;

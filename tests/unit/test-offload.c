@@ -84,7 +84,8 @@ build_tcp(uint8_t *f, bool v6, uint32_t seq, size_t plen, uint8_t flags)
 	tcp[12] = (uint8_t)((thl / 4) << 4);
 	tcp[13] = flags;
 	wr16(tcp + 14, 501);
-	memcpy(tcp + 20, "\x01\x01\x08\x0a\x00\x00\x00\x07\x00\x00\x00\x09", 12);
+	memcpy(tcp + 20, "\x01\x01\x08\x0a\x00\x00\x00\x07\x00\x00\x00\x09",
+	       12);
 	for (size_t i = 0; i < plen; i++)
 		tcp[thl + i] = (uint8_t)((seq + i) * 7 + 3);
 	if (v6) {
@@ -137,11 +138,11 @@ cut(bool v6, size_t plen, uint8_t flags, struct pbuf *out, int max)
 	struct tso t;
 	int n = 0;
 
-	CHECK_EQ(tso_init(&t, super, len,
-	                  v6 ? VIRTIO_NET_HDR_GSO_TCPV6
-	                     : VIRTIO_NET_HDR_GSO_TCPV4,
-	                  MSS, PBUF_FRAME_MAX),
-	         0);
+	CHECK_EQ(
+	    tso_init(&t, super, len,
+	             v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4,
+	             MSS, PBUF_FRAME_MAX),
+	    0);
 	while (tso_more(&t) && n < max) {
 		struct pbuf *b = &out[n];
 		const uint8_t *tcp;
@@ -163,8 +164,8 @@ cut(bool v6, size_t plen, uint8_t flags, struct pbuf *out, int max)
 			CHECK(csum_ok(csum_add(0, b->data + 14, 20)));
 		}
 		/* payload bytes are the super-frame's */
-		CHECK(!memcmp(tcp + 32, super + (v6 ? 54 : 34) + 32 +
-		                            (size_t)n * MSS,
+		CHECK(!memcmp(tcp + 32,
+		              super + (v6 ? 54 : 34) + 32 + (size_t)n * MSS,
 		              exp));
 		n++;
 	}
@@ -176,7 +177,8 @@ static void
 test_tso_v4(void)
 {
 	static struct pbuf out[80];
-	int n = cut(false, 64000, 0x18 | 0x01 | 0x80, out, 80); /* PSH FIN CWR */
+	int n =
+	    cut(false, 64000, 0x18 | 0x01 | 0x80, out, 80); /* PSH FIN CWR */
 
 	CHECK_EQ(n, 64);
 	for (int i = 0; i < n; i++) {
@@ -220,8 +222,7 @@ test_tso_bad(void)
 	CHECK_EQ(tso_init(&t, super, 40, VIRTIO_NET_HDR_GSO_TCPV4, MSS,
 	                  PBUF_FRAME_MAX),
 	         -EINVAL);
-	CHECK_EQ(tso_init(&t, super, len, VIRTIO_NET_HDR_GSO_TCPV4, 9000,
-	                  1500),
+	CHECK_EQ(tso_init(&t, super, len, VIRTIO_NET_HDR_GSO_TCPV4, 9000, 1500),
 	         -EMSGSIZE);
 	super[14 + 9] = 17; /* UDP */
 	CHECK_EQ(tso_init(&t, super, len, VIRTIO_NET_HDR_GSO_TCPV4, MSS,
@@ -259,7 +260,7 @@ roundtrip(bool v6)
 
 	for (int i = 0; i < n; i++)
 		bufs[i] = &seg[i];
-	coalesce_scan(bufs, n, 65536, &c);
+	coalesce_scan(bufs, n, 65536, true, &c);
 	CHECK_EQ(c.count, n);
 	CHECK_EQ(c.len, len);
 	CHECK_EQ(c.mss, MSS);
@@ -280,8 +281,8 @@ roundtrip(bool v6)
 	              len - (hl - 32 + 18)));
 	/* completing the partial checksum gives the super-frame's */
 	{
-		uint16_t full = csum_fold(
-		    csum_add(0, merged + hl - 32, len - (hl - 32)));
+		uint16_t full =
+		    csum_fold(csum_add(0, merged + hl - 32, len - (hl - 32)));
 
 		CHECK_EQ(full, rd16(super + hl - 32 + 16));
 	}
@@ -315,7 +316,7 @@ scan3(void (*mod)(struct pbuf *), size_t max_len)
 	}
 	if (mod)
 		mod(&seg[1]);
-	coalesce_scan(bufs, 3, max_len, &c);
+	coalesce_scan(bufs, 3, max_len, true, &c);
 	return c.count;
 }
 
@@ -342,8 +343,7 @@ mod_syn(struct pbuf *b)
 static void
 mod_gap(struct pbuf *b)
 {
-	b->len = (uint32_t)build_tcp(b->data, false, 5000 + MSS + 1, MSS,
-	                             0x10);
+	b->len = (uint32_t)build_tcp(b->data, false, 5000 + MSS + 1, MSS, 0x10);
 }
 static void
 mod_short(struct pbuf *b)
@@ -406,19 +406,19 @@ test_coalesce_other(void)
 		seg[i].len = (uint32_t)build_tcp(
 		    seg[i].data, false, 5000 + (uint32_t)i * MSS, MSS, 0x10);
 	}
-	coalesce_scan(bufs, 1, 65536, &c);
+	coalesce_scan(bufs, 1, 65536, true, &c);
 	CHECK_EQ(c.count, 1);
 	CHECK_EQ(c.len, seg[0].len);
 	seg[0].data[14 + 9] = 17;
-	coalesce_scan(bufs, 2, 65536, &c);
+	coalesce_scan(bufs, 2, 65536, true, &c);
 	CHECK_EQ(c.count, 1);
 	seg[0].len = 10; /* runt */
-	coalesce_scan(bufs, 2, 65536, &c);
+	coalesce_scan(bufs, 2, 65536, true, &c);
 	CHECK_EQ(c.count, 1);
 	/* a pure ACK heads nothing */
 	seg[0].len = (uint32_t)build_tcp(seg[0].data, false, 5000, 0, 0x10);
 	seg[1].len = (uint32_t)build_tcp(seg[1].data, false, 5000, 0, 0x10);
-	coalesce_scan(bufs, 2, 65536, &c);
+	coalesce_scan(bufs, 2, 65536, true, &c);
 	CHECK_EQ(c.count, 1);
 }
 
@@ -454,19 +454,146 @@ test_random(void)
 				n++;
 			}
 			if (n > 1)
-				coalesce_scan(bufs, n, 65536, &c);
+				coalesce_scan(bufs, n, 65536, true, &c);
 		}
 		for (int i = 0; i < 4; i++) {
 			pbuf_reset(&seg[i]);
 			memcpy(seg[i].data, super, 200);
 			seg[i].len = (uint32_t)(rand_r(&seed) % 200);
 		}
-		coalesce_scan(bufs, 4, 65536, &c);
+		coalesce_scan(bufs, 4, 65536, true, &c);
 		CHECK(c.count >= 1 && c.count <= 4);
 	}
 }
 
+/* Ethernet + IP + UDP + 'plen' payload bytes; checksum valid unless
+ * 'nocsum' (IPv4: 0, no checksum). */
+static size_t
+build_udp(uint8_t *f, bool v6, size_t plen, uint16_t sport, bool nocsum)
+{
+	size_t l4 = v6 ? 54 : 34, len = l4 + 8 + plen;
+	uint8_t *ip = f + 14, *udp = f + l4;
+	uint32_t sum;
+
+	memset(f, 0, l4 + 8);
+	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	wr16(f + 12, v6 ? 0x86dd : 0x0800);
+	if (v6) {
+		ip[0] = 0x60;
+		wr16(ip + 4, (uint16_t)(8 + plen));
+		ip[6] = 17;
+		ip[7] = 64;
+		ip[8] = 0xfd;
+		ip[23] = 1;
+		ip[24] = 0xfd;
+		ip[39] = 2;
+	} else {
+		ip[0] = 0x45;
+		wr16(ip + 2, (uint16_t)(20 + 8 + plen));
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, "\x0a\x00\x01\x65\x0a\x00\x01\xc9", 8);
+		wr16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+	}
+	wr16(udp, sport);
+	wr16(udp + 2, 5201);
+	wr16(udp + 4, (uint16_t)(8 + plen));
+	for (size_t i = 0; i < plen; i++)
+		udp[8 + i] = (uint8_t)(i * 13 + 1);
+	if (nocsum)
+		return len;
+	if (v6) {
+		struct in6_addr s6, d6;
+
+		memcpy(&s6, ip + 8, 16);
+		memcpy(&d6, ip + 24, 16);
+		sum = csum_pseudo6(&s6, &d6, 17, (uint32_t)(8 + plen));
+	} else {
+		uint32_t s4, d4;
+
+		memcpy(&s4, ip + 12, 4);
+		memcpy(&d4, ip + 16, 4);
+		sum = csum_pseudo4(s4, d4, 17, (uint32_t)(8 + plen));
+	}
+	wr16(udp + 6, csum_fold(csum_add(sum, udp, 8 + plen)));
+	return len;
+}
+
+/* A UDP_SEGMENT super-frame cut into datagrams, and datagrams merged. */
+static void
+test_udp(void)
+{
+	static struct pbuf seg[8];
+	struct pbuf *bufs[8];
+	struct coalesce c;
+	struct tso t;
+	size_t len;
+	int n = 0;
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		size_t l4 = v6 ? 54 : 34;
+
+		len = build_udp(super, v6, 3 * 64 + 10, 40000, false);
+		CHECK_EQ(tso_init(&t, super, len, VIRTIO_NET_HDR_GSO_UDP_L4, 64,
+		                  PBUF_FRAME_MAX),
+		         0);
+		n = 0;
+		while (tso_more(&t) && n < 8) {
+			pbuf_reset(&seg[n]);
+			seg[n].len = (uint32_t)tso_next(&t, seg[n].data);
+			bufs[n] = &seg[n];
+			n++;
+		}
+		CHECK_EQ(n, 4);
+		CHECK_EQ(seg[3].len, l4 + 8 + 10);
+		for (int i = 0; i < n; i++) {
+			/* each datagram equals one built directly */
+			uint8_t ref[200];
+			size_t rl =
+			    build_udp(ref, v6, i < 3 ? 64 : 10, 40000, false);
+
+			CHECK_EQ(seg[i].len, rl);
+			CHECK(!memcmp(seg[i].data + l4, ref + l4, 8) ||
+			      i > 0); /* payload differs beyond the first */
+			CHECK_EQ(rd16(seg[i].data + l4 + 4), rl - l4);
+		}
+		/* the datagrams of one flow merge back into one */
+		coalesce_scan(bufs, n, 65536, true, &c);
+		CHECK_EQ(c.count, 4);
+		CHECK(c.udp);
+		CHECK_EQ(c.mss, 64);
+		CHECK_EQ(c.len, len);
+		coalesce_scan(bufs, n, 65536, false, &c);
+		CHECK_EQ(c.count, 1); /* the guest takes no UDP super-frames */
+	}
+	/* another flow, or no checksum, goes alone */
+	for (int i = 0; i < 3; i++) {
+		pbuf_reset(&seg[i]);
+		seg[i].len = (uint32_t)build_udp(seg[i].data, false, 64,
+		                                 i == 1 ? 40001 : 40000, false);
+		bufs[i] = &seg[i];
+	}
+	coalesce_scan(bufs, 3, 65536, true, &c);
+	CHECK_EQ(c.count, 1);
+	seg[1].len = (uint32_t)build_udp(seg[1].data, false, 64, 40000, true);
+	coalesce_scan(bufs, 3, 65536, true, &c);
+	CHECK_EQ(c.count, 1);
+	seg[1].len = (uint32_t)build_udp(seg[1].data, false, 64, 40000, false);
+	coalesce_scan(bufs, 3, 65536, true, &c);
+	CHECK_EQ(c.count, 3);
+	coalesce_head(bufs, &c);
+	CHECK_EQ(rd16(seg[0].data + 34 + 4), 8 + 3 * 64);
+	CHECK_EQ(rd16(seg[0].data + 16), 20 + 8 + 3 * 64);
+	/* a UDP length that disagrees with the IP length */
+	len = build_udp(super, false, 500, 40000, false);
+	wr16(super + 34 + 4, 100);
+	CHECK_EQ(tso_init(&t, super, len, VIRTIO_NET_HDR_GSO_UDP_L4, 64,
+	                  PBUF_FRAME_MAX),
+	         -EINVAL);
+}
+
 const struct test_case tests[] = {
+    TEST(test_udp),
     TEST(test_tso_v4),
     TEST(test_tso_v6_short_last),
     TEST(test_tso_bad),
