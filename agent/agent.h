@@ -37,6 +37,11 @@ struct agent {
 	const char *netns_prefix;
 	bool flowid_zero;
 	enum pipeline_encap encap;
+	/* Busy polling (--busy-poll): after a port had traffic, the loop
+	 * keeps polling without sleeping for this long (ns; 0: never), so
+	 * a reply arriving soon after does not wait for a wake-up. */
+	uint64_t busy_poll_ns;
+	uint64_t port_active_ns; /* when a port last had traffic */
 
 	/* uplink facts (uplink.c keeps them current) */
 	int uplink_ifindex; /* 0 while no interface has the name */

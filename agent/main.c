@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,6 +64,10 @@ usage(FILE *f)
 	        "  -f, --flowid MODE       NVGRE FlowID (VXLAN source port): "
 	        "hash\n"
 	        "                          (default) or zero\n"
+	        "      --busy-poll USECS   after traffic, poll without "
+	        "sleeping this long\n"
+	        "                          (default 200; 0: always sleep "
+	        "in between)\n"
 	        "      --tap-offload on|off  TSO and checksum offload on the "
 	        "VMs' TAPs\n"
 	        "                          (default on: TCP super-frames "
@@ -195,6 +200,7 @@ loop(struct agent *a, int sfd, int tfd)
 			switch (type) {
 			case EV_PORT:
 				ports_event(a, id, evs[i].events);
+				a->port_active_ns = t0;
 				break;
 			case EV_LINK:
 				uplink_link_event(a);
@@ -254,6 +260,13 @@ loop(struct agent *a, int sfd, int tfd)
 			if (t >= 0 && (timeout < 0 || t < timeout))
 				timeout = t;
 		}
+		/* Busy polling: soon after traffic, look again at once
+		 * (letting anything else runnable on this CPU go first). */
+		if (a->busy_poll_ns && timeout != 0 &&
+		    time_ns() - a->port_active_ns < a->busy_poll_ns) {
+			timeout = 0;
+			sched_yield();
+		}
 		/* How long the loop was away from epoll_wait: the longest
 		 * time no port could be polled (stats: control). */
 		a->lat.max_loop = MAX(a->lat.max_loop, time_ns() - t0);
@@ -276,12 +289,14 @@ main(int argc, char **argv)
 	    {"token-file", required_argument, NULL, 'T'},
 	    {"ca-file", required_argument, NULL, 1001},
 	    {"tap-offload", required_argument, NULL, 1002},
+	    {"busy-poll", required_argument, NULL, 1003},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	struct agent a = {.control_path = DEFAULT_CONTROL,
+	struct agent a = {.busy_poll_ns = 200000,
+	                  .control_path = DEFAULT_CONTROL,
 	                  .state_path = DEFAULT_STATE,
 	                  .netns_prefix = "",
 	                  .listen_fd = -1};
@@ -355,6 +370,24 @@ main(int argc, char **argv)
 			}
 			io_tap_set_offload(!strcmp(optarg, "on"));
 			break;
+		case 1003: {
+			char *end;
+			unsigned long us;
+
+			errno = 0;
+			us = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || us > 100000 ||
+			    optarg[0] == '-') {
+				fprintf(stderr,
+				        "hnv-agent: --busy-poll: '%s' is not "
+				        "a number of microseconds from 0 to "
+				        "100000\n",
+				        optarg);
+				return 2;
+			}
+			a.busy_poll_ns = us * 1000;
+			break;
+		}
 		case 'd':
 			fg = true;
 			break;
