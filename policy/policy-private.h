@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/hmap.h"
 #include "lib/util.h"
 #include "policy/lpm.h"
@@ -255,8 +256,31 @@ policy_str_fits(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-uint32_t policy_hash_vsid_ip(uint32_t vsid, const struct in6_addr *);
-uint32_t policy_hash_vsid_mac(uint32_t vsid, const struct eth_addr *);
+/* The hashes of the (VSID, address) indexes, inline: the data path
+ * takes several a packet.  An IPv4(-mapped) address is hashed as its 4
+ * bytes (the other 12 are the same for all of them). */
+static inline uint32_t
+policy_hash_vsid_ip(uint32_t vsid, const struct in6_addr *a)
+{
+	uint32_t w[4], h = vsid;
+
+	memcpy(w, a, 16);
+	if (ip_is_v4(a))
+		return hash_finish(hash_add(h, w[3]), 8);
+	for (int i = 0; i < 4; i++)
+		h = hash_add(h, w[i]);
+	return hash_finish(h, 20);
+}
+
+static inline uint32_t
+policy_hash_vsid_mac(uint32_t vsid, const struct eth_addr *m)
+{
+	uint32_t w0, w1 = 0;
+
+	memcpy(&w0, m->b, 4);
+	memcpy(&w1, m->b + 4, 2);
+	return hash_finish(hash_add(hash_add(vsid, w0), w1), 10);
+}
 
 /* Message helpers: 'msg' may be NULL. */
 void policy_msg_reset(struct pmsg *);

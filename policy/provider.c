@@ -21,7 +21,7 @@
 static uint32_t
 pa_hash(const struct in6_addr *a)
 {
-	return hash_bytes(a, sizeof(*a), 0);
+	return policy_hash_vsid_ip(0, a);
 }
 
 static struct pa_node *
