@@ -356,7 +356,8 @@ pkt_parse_ipv4(struct cursor *fc, struct pkt_info *pi)
 	h = cursor_peek(fc, hlen);
 	if (!h)
 		return -PKT_ERR_TRUNC_IP;
-	if (!csum_ok(csum_add(0, h, hlen)))
+	if (hlen == IPV4_HDR_LEN ? csum_ipv4_hdr20(h) != 0xffff
+	                         : !csum_ok(csum_add(0, h, hlen)))
 		return -PKT_ERR_BAD_IP_CSUM;
 
 	/* The header is all there (peeked above): read it in place. */
