@@ -132,6 +132,24 @@ ip_in_prefix(const struct in6_addr *a, const struct in6_addr *pfx, int plen)
 	return diff == 0;
 }
 
+bool
+ip_same_prefix(const struct in6_addr *a, const struct in6_addr *b, int plen)
+{
+	int bits = ip_plen128(a, plen);
+	uint32_t diff = 0;
+
+	if (ip_is_v4(a) != ip_is_v4(b))
+		return false;
+	for (int i = 0; i < 4; i++) {
+		uint32_t x, y;
+
+		memcpy(&x, a->s6_addr + 4 * i, 4);
+		memcpy(&y, b->s6_addr + 4 * i, 4);
+		diff |= (x ^ y) & ip_word_mask(bits, i);
+	}
+	return diff == 0;
+}
+
 int
 prefix_parse(const char *s, struct in6_addr *pfx, int *plen)
 {

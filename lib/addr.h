@@ -122,6 +122,11 @@ ip_plen128(const struct in6_addr *a, int plen)
 void ip_mask(struct in6_addr *, int plen);
 bool ip_in_prefix(const struct in6_addr *a, const struct in6_addr *pfx,
                   int plen);
+/* Are 'a' and 'b' of one family and equal in their first 'plen' bits
+ * (family terms)?  Neither needs its host bits zero: "is 'a' on the
+ * subnet of address 'b'/plen". */
+bool ip_same_prefix(const struct in6_addr *a, const struct in6_addr *b,
+                    int plen);
 /* "10.0.1.0/24": 0, or -EINVAL (syntax, range, or host bits set). */
 int prefix_parse(const char *s, struct in6_addr *pfx, int *plen);
 const char *prefix_fmt(const struct in6_addr *, int plen,

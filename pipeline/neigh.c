@@ -173,10 +173,8 @@ static int
 pa_prefix_cb(const struct provider_address *pa, void *aux)
 {
 	struct pa_prefix_search *s = aux;
-	struct in6_addr net = pa->pa;
 
-	ip_mask(&net, pa->plen);
-	if (ip_in_prefix(s->ip, &net, pa->plen)) {
+	if (ip_same_prefix(s->ip, &pa->pa, pa->plen)) {
 		s->found = pa;
 		return 1;
 	}
