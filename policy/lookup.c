@@ -1182,6 +1182,10 @@ policy_lr_by_mac(const struct policy *p, uint32_t vsid,
 			continue;
 		if (!best || lr_mac_rank(&l->rec) > lr_mac_rank(best))
 			best = &l->rec;
+		/* Nothing outranks a record with a CA: stop at the first
+		 * (the rest of the chain is a cache miss each at scale). */
+		if (lr_mac_rank(best) == 2)
+			break;
 	}
 	return best;
 }
