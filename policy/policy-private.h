@@ -69,8 +69,9 @@ plist_insert_after(struct plist *pos, struct plist *e)
 	pos->next = e;
 }
 
-/* The hash nodes come first so that a probe touches the node's first
- * cache line for the chain link, the VSID and the CA.
+/* The hash nodes come first, then the flags and the record, so that a
+ * probe touches the node's first two cache lines only: the chain links,
+ * the flags, the CA, VSID, MAC and PA, the rule and the type.
  *
  * 'seq' orders records (insertion order: both lists are sorted by it) and
  * names a record across restarts (the agent's store keys rows by it).  A
@@ -85,6 +86,7 @@ struct lr_node {
 	struct hmap_node ca_node;  /* lr_by_ca, unless L2Only */
 	struct hmap_node mac_node; /* lr_by_mac */
 	struct hmap_node nat_node; /* lr_nat_by_pa, if TranslationMethodNat */
+	uint8_t flags;             /* here: a probe reads it (lr_visible) */
 	struct lookup_record rec;
 	struct plist order;         /* policy->lrs */
 	struct plist vsid_order;    /* vsid_ent->lrs */
@@ -93,7 +95,6 @@ struct lr_node {
 	uint64_t dom;               /* the domain key it is indexed under */
 	uint64_t seq;
 	uint32_t stage_idx; /* LR_STAGED: index in the stage's 'added' */
-	uint8_t flags;
 };
 
 /* The changes of a stage (lookup.c), kept for rollback and finalize. */
