@@ -133,7 +133,7 @@ ip_in_prefix(const struct in6_addr *a, const struct in6_addr *pfx, int plen)
 }
 
 bool
-ip_same_prefix(const struct in6_addr *a, const struct in6_addr *b, int plen)
+ip_same_prefix__(const struct in6_addr *a, const struct in6_addr *b, int plen)
 {
 	int bits = ip_plen128(a, plen);
 	uint32_t diff = 0;

@@ -124,9 +124,22 @@ bool ip_in_prefix(const struct in6_addr *a, const struct in6_addr *pfx,
                   int plen);
 /* Are 'a' and 'b' of one family and equal in their first 'plen' bits
  * (family terms)?  Neither needs its host bits zero: "is 'a' on the
- * subnet of address 'b'/plen". */
-bool ip_same_prefix(const struct in6_addr *a, const struct in6_addr *b,
-                    int plen);
+ * subnet of address 'b'/plen".  Inline for two IPv4 addresses (the
+ * encapsulator asks it of every packet). */
+bool ip_same_prefix__(const struct in6_addr *a, const struct in6_addr *b,
+                      int plen);
+static inline bool
+ip_same_prefix(const struct in6_addr *a, const struct in6_addr *b, int plen)
+{
+	if (ip_is_v4(a) && ip_is_v4(b)) {
+		uint32_t m = plen <= 0    ? 0
+		             : plen >= 32 ? 0xffffffffu
+		                          : 0xffffffffu << (32 - plen);
+
+		return ((ip_get_v4(a) ^ ip_get_v4(b)) & htonl(m)) == 0;
+	}
+	return ip_same_prefix__(a, b, plen);
+}
 /* "10.0.1.0/24": 0, or -EINVAL (syntax, range, or host bits set). */
 int prefix_parse(const char *s, struct in6_addr *pfx, int *plen);
 const char *prefix_fmt(const struct in6_addr *, int plen,
