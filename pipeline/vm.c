@@ -333,6 +333,19 @@ port_in_vsid(const struct pl_port *p, uint32_t vsid)
 }
 
 void
+vm_deliver_to(struct pipeline *pl, struct pbuf *b, struct vm_adapter *vma)
+{
+	if (vma->port <= 0 || vma->port >= pl->n_ports ||
+	    !pl->ports[vma->port].used) {
+		pl_drop(pl, b, DROP_UNKNOWN_DST);
+		return;
+	}
+	TR(pl, "l2", "destination %s/%s is a local adapter of vsid %u", vma->vm,
+	   vma->name, vma->vsid);
+	pl_emit(pl, vma->port, b);
+}
+
+void
 vm_deliver(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
            uint32_t vsid, int except)
 {
@@ -341,13 +354,11 @@ vm_deliver(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
 
 	if (!eth_is_multicast(&pi->eth_dst)) {
 		vma = policy_vma_by_mac(pl->pol, vsid, &pi->eth_dst);
-		if (!vma || vma->port <= 0 || !pl->ports[vma->port].used) {
+		if (!vma) {
 			pl_drop(pl, b, DROP_UNKNOWN_DST);
 			return;
 		}
-		TR(pl, "l2", "destination %s/%s is a local adapter of vsid %u",
-		   vma->vm, vma->name, vsid);
-		pl_emit(pl, vma->port, b);
+		vm_deliver_to(pl, b, vma);
 		return;
 	}
 	/* Broadcast domain = the VSID's adapters on this host. */

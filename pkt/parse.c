@@ -268,25 +268,29 @@ pkt_parse_nd(const struct cursor *c, size_t ofs, struct pkt_info *pi)
 static int
 pkt_parse_gre(struct cursor *c, struct pkt_info *pi)
 {
+	const uint8_t *p = cursor_peek(c, GRE_HDR_LEN);
+	size_t hlen, key_at = GRE_HDR_LEN;
 	uint16_t flags;
-	uint32_t key;
 
-	if (!cursor_peek(c, GRE_HDR_LEN))
+	if (!p)
 		return -PKT_ERR_TRUNC_GRE;
-	flags = cursor_u16(c);
+	flags = pkt_be16(p);
 	pi->gre_flags = flags;
-	pi->gre_proto = cursor_u16(c);
+	pi->gre_proto = pkt_be16(p + 2);
 	if (flags & (GRE_VERSION_MASK | GRE_FLAG_ROUTING))
 		return -PKT_ERR_BAD_GRE;
 	if (flags & GRE_FLAG_CSUM)
-		cursor_skip(c, 4);
-	key = flags & GRE_FLAG_KEY ? cursor_u32(c) : 0;
-	if (flags & GRE_FLAG_SEQ)
-		cursor_skip(c, 4);
-	if (c->err)
+		key_at += 4;
+	hlen = key_at + (flags & GRE_FLAG_KEY ? 4 : 0) +
+	       (flags & GRE_FLAG_SEQ ? 4 : 0);
+	p = cursor_peek(c, hlen);
+	if (!p)
 		return -PKT_ERR_TRUNC_GRE;
 	pi->gre_has_key = (flags & GRE_FLAG_KEY) != 0;
-	pi->gre_key = key;
+	pi->gre_key = pi->gre_has_key ? (uint32_t)pkt_be16(p + key_at) << 16 |
+	                                    pkt_be16(p + key_at + 2)
+	                              : 0;
+	cursor_skip(c, hlen);
 	pi->inner_ofs = (uint16_t)c->off;
 	return 0;
 }

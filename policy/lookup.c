@@ -143,8 +143,12 @@ lr_find_key(const struct policy *p, const struct lookup_record *r)
 static struct lr_node *
 lr_find_nat(const struct policy *p, const struct in6_addr *pa, bool reader)
 {
-	uint32_t h = policy_hash_vsid_ip(0, pa);
+	uint32_t h;
 
+	/* Most hosts have no IP Rewrite record; every tunnel asks. */
+	if (hmap_is_empty(&p->lr_nat_by_pa))
+		return NULL;
+	h = policy_hash_vsid_ip(0, pa);
 	for (struct hmap_node *n = hmap_first_with_hash(&p->lr_nat_by_pa, h); n;
 	     n = hmap_next_with_hash(n)) {
 		struct lr_node *l = CONTAINER_OF(n, struct lr_node, nat_node);
