@@ -45,13 +45,13 @@ CTL_LIB := $(O)/libhnvctl.a
 ALIB := $(O)/asan/libhnv.a
 ACTL_LIB := $(O)/asan/libhnvctl.a
 BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl $(if $(CTRL_SRCS),$(O)/bin/hnv-controller)
-BENCH_BINS := $(O)/bench/udp-gap $(O)/bench/ctrl-load
+BENCH_BINS := $(O)/bench/udp-gap $(O)/bench/ctrl-load $(O)/bench/pipeline
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(O)/tests/asan-%,$(UNIT_SRCS))
 REPLAYERS := $(patsubst tests/fuzz/fuzz-%.c,$(O)/tests/replay-%,$(FUZZ_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all test unit demo fuzz bench bench-controller install lint format deps clean golden-refresh
+.PHONY: all test unit demo fuzz bench bench-controller bench-pipeline install lint format deps clean golden-refresh
 all: $(BINS) $(UNIT_BINS) $(REPLAYERS) $(BENCH_BINS)
 
 # The test programs' objects are reached only through pattern rules, so
@@ -117,6 +117,11 @@ $(O)/bench/%: $(O)/obj/bench/%.o
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^
+# bench/pipeline runs the data plane itself (doc/PERFORMANCE.md).
+$(O)/bench/pipeline: $(O)/obj/bench/pipeline.o $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # test-store exercises the agent's state database (agent/store.c).
 $(O)/tests/test-store: $(O)/obj/tests/unit/test-store.o $(O)/obj/tests/unit/harness.o $(call obj,agent/store.c) $(CTL_LIB) $(LIB)
@@ -166,6 +171,12 @@ bench: deps all
 # BENCH_ARGS=--quick for a short run.
 bench-controller: all
 	$(Q)bench/controller $(BENCH_ARGS)
+
+# The pipeline alone, no kernel: ns and instructions per packet
+# (doc/PERFORMANCE.md "The pipeline alone"); BENCH_ARGS=--quick for a
+# short run.
+bench-pipeline: all
+	$(Q)bench/pipeline $(BENCH_ARGS)
 
 lint:
 	$(Q)scripts/check-format

@@ -9,35 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool
-eth_is_zero(const struct eth_addr *e)
-{
-	static const struct eth_addr zero;
-
-	return !memcmp(e, &zero, sizeof(zero));
-}
-
-bool
-eth_is_multicast(const struct eth_addr *e)
-{
-	return e->b[0] & 1;
-}
-
-bool
-eth_is_broadcast(const struct eth_addr *e)
-{
-	static const struct eth_addr bc = {
-	    {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-
-	return !memcmp(e, &bc, sizeof(bc));
-}
-
-bool
-eth_equal(const struct eth_addr *a, const struct eth_addr *b)
-{
-	return !memcmp(a, b, sizeof(*a));
-}
-
 static int
 hexval(int c)
 {
@@ -91,44 +62,6 @@ eth_fmt_ps(const struct eth_addr *e, char buf[ETH_ADDR_STRLEN])
 	return buf;
 }
 
-bool
-ip_is_v4(const struct in6_addr *a)
-{
-	return IN6_IS_ADDR_V4MAPPED(a);
-}
-
-void
-ip_set_v4(struct in6_addr *a, uint32_t be_addr)
-{
-	memset(a, 0, sizeof(*a));
-	a->s6_addr[10] = 0xff;
-	a->s6_addr[11] = 0xff;
-	memcpy(&a->s6_addr[12], &be_addr, 4);
-}
-
-uint32_t
-ip_get_v4(const struct in6_addr *a)
-{
-	uint32_t v;
-
-	memcpy(&v, &a->s6_addr[12], 4);
-	return v;
-}
-
-bool
-ip_is_unspec(const struct in6_addr *a)
-{
-	if (ip_is_v4(a))
-		return ip_get_v4(a) == 0;
-	return IN6_IS_ADDR_UNSPECIFIED(a);
-}
-
-bool
-ip_equal(const struct in6_addr *a, const struct in6_addr *b)
-{
-	return !memcmp(a, b, sizeof(*a));
-}
-
 int
 ip_parse(const char *s, struct in6_addr *out)
 {
@@ -155,10 +88,16 @@ ip_fmt(const struct in6_addr *a, char buf[IP_ADDR_STRLEN])
 	return buf;
 }
 
-int
-ip_plen128(const struct in6_addr *a, int plen)
+/* The big-endian mask of the 32-bit word 'i' (0..3) of a 128-bit prefix
+ * of 'bits' bits. */
+static uint32_t
+ip_word_mask(int bits, int i)
 {
-	return ip_is_v4(a) ? plen + 96 : plen;
+	int keep = bits - i * 32;
+
+	if (keep >= 32)
+		return 0xffffffffu;
+	return keep <= 0 ? 0 : htonl(0xffffffffu << (32 - keep));
 }
 
 void
@@ -166,24 +105,49 @@ ip_mask(struct in6_addr *a, int plen)
 {
 	int bits = ip_plen128(a, plen);
 
-	for (int i = 0; i < 16; i++) {
-		int keep = bits - i * 8;
+	for (int i = 0; i < 4; i++) {
+		uint32_t w;
 
-		if (keep >= 8)
-			continue;
-		a->s6_addr[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
+		memcpy(&w, a->s6_addr + 4 * i, 4);
+		w &= ip_word_mask(bits, i);
+		memcpy(a->s6_addr + 4 * i, &w, 4);
 	}
 }
 
 bool
 ip_in_prefix(const struct in6_addr *a, const struct in6_addr *pfx, int plen)
 {
-	struct in6_addr m = *a;
+	int bits = ip_plen128(a, plen);
+	uint32_t diff = 0;
 
 	if (ip_is_v4(a) != ip_is_v4(pfx))
 		return false;
-	ip_mask(&m, plen);
-	return ip_equal(&m, pfx);
+	for (int i = 0; i < 4; i++) {
+		uint32_t x, y;
+
+		memcpy(&x, a->s6_addr + 4 * i, 4);
+		memcpy(&y, pfx->s6_addr + 4 * i, 4);
+		diff |= (x & ip_word_mask(bits, i)) ^ y;
+	}
+	return diff == 0;
+}
+
+bool
+ip_same_prefix__(const struct in6_addr *a, const struct in6_addr *b, int plen)
+{
+	int bits = ip_plen128(a, plen);
+	uint32_t diff = 0;
+
+	if (ip_is_v4(a) != ip_is_v4(b))
+		return false;
+	for (int i = 0; i < 4; i++) {
+		uint32_t x, y;
+
+		memcpy(&x, a->s6_addr + 4 * i, 4);
+		memcpy(&y, b->s6_addr + 4 * i, 4);
+		diff |= (x ^ y) & ip_word_mask(bits, i);
+	}
+	return diff == 0;
 }
 
 int

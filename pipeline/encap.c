@@ -96,12 +96,7 @@ pipeline_encap_overhead(enum pipeline_encap e, bool v6_pa)
 static bool
 pa_holds(const struct provider_address *pa, const struct in6_addr *ip)
 {
-	struct in6_addr net = pa->pa;
-
-	if (ip_is_v4(ip) != ip_is_v4(&pa->pa))
-		return false;
-	ip_mask(&net, pa->plen);
-	return ip_in_prefix(ip, &net, pa->plen);
+	return ip_same_prefix(ip, &pa->pa, pa->plen);
 }
 
 /* Rules 2-3.  False if the packet was dropped. */

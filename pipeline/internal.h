@@ -106,6 +106,9 @@ bool vm_is_router_mac(const struct pipeline *, uint32_t vsid,
  * broadcast/multicast.  Takes ownership of 'b'. */
 void vm_deliver(struct pipeline *, struct pbuf *, const struct pkt_info *,
                 uint32_t vsid, int except);
+/* vm_deliver() of a unicast frame whose destination adapter the caller
+ * has looked up already (policy_vma_by_mac of its VSID and eth_dst). */
+void vm_deliver_to(struct pipeline *, struct pbuf *, struct vm_adapter *vma);
 /* The lookup record that owns 'ip' in the routing domain of 'vsid': its
  * own record, or the record of the next hop of the customer route that
  * covers it (a gateway owns what lies behind it), or else the domain's

@@ -45,6 +45,9 @@ static const struct eth_addr eth_bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 static uint32_t
 neigh_hash(const struct in6_addr *ip)
 {
+	/* An IPv4(-mapped) address by its 4 bytes: one round, not four. */
+	if (ip_is_v4(ip))
+		return hash_uint32(ip_get_v4(ip), 0);
 	return hash_bytes(ip, sizeof(*ip), 0);
 }
 
@@ -170,10 +173,8 @@ static int
 pa_prefix_cb(const struct provider_address *pa, void *aux)
 {
 	struct pa_prefix_search *s = aux;
-	struct in6_addr net = pa->pa;
 
-	ip_mask(&net, pa->plen);
-	if (ip_in_prefix(s->ip, &net, pa->plen)) {
+	if (ip_same_prefix(s->ip, &pa->pa, pa->plen)) {
 		s->found = pa;
 		return 1;
 	}

@@ -361,6 +361,7 @@ decap_inner(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po,
 	struct in6_addr outer_src = po->ip_src;
 	char ip[IP_ADDR_STRLEN], m[ETH_ADDR_STRLEN];
 	enum drop_reason reason;
+	struct vm_adapter *dst = NULL; /* the unicast destination */
 	struct pkt_info pi;
 	int err;
 
@@ -383,7 +384,7 @@ decap_inner(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po,
 	if (b->flags & PBUF_F_CSUM_PARTIAL)
 		build_l4_csum(b->data, &pi);
 	if (!eth_is_multicast(&pi.eth_dst) &&
-	    !policy_vma_by_mac(pl->pol, vsid, &pi.eth_dst)) {
+	    !(dst = policy_vma_by_mac(pl->pol, vsid, &pi.eth_dst))) {
 		struct vsid_search s = {.vsid = vsid, .mac = &pi.eth_dst};
 
 		if (moved_forward(pl, b, &pi, vsid, &outer_src))
@@ -426,7 +427,10 @@ decap_inner(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po,
 		return;
 	}
 	TR(pl, "egress", "vsid %u matches the destination adapter", vsid);
-	vm_deliver(pl, b, &pi, vsid, -1);
+	if (dst)
+		vm_deliver_to(pl, b, dst);
+	else
+		vm_deliver(pl, b, &pi, vsid, -1);
 }
 
 /* Rules 4a-4b for NVGRE. */

@@ -304,25 +304,45 @@ pipeline_router_mac(const struct pipeline *pl, uint32_t vsid,
 		derived_router_mac(vsid, mac);
 }
 
-bool
-vm_is_router_mac(const struct pipeline *pl, uint32_t vsid,
-                 const struct eth_addr *mac)
+/* vm_is_router_mac() with 'r' = policy_lr_by_mac(vsid, mac) at hand. */
+static bool
+is_router_mac_rec(const struct pipeline *pl, uint32_t vsid,
+                  const struct eth_addr *mac, const struct lookup_record *r)
 {
-	const struct lookup_record *r;
 	struct eth_addr d;
 
 	derived_router_mac(vsid, &d);
 	if (eth_equal(&d, mac))
 		return true;
-	r = policy_lr_by_mac(pl->pol, vsid, mac);
 	return r && !ip_is_unspec(&r->ca) &&
 	       policy_is_gateway_ca(pl->pol, vsid, &r->ca);
+}
+
+bool
+vm_is_router_mac(const struct pipeline *pl, uint32_t vsid,
+                 const struct eth_addr *mac)
+{
+	return is_router_mac_rec(pl, vsid, mac,
+	                         policy_lr_by_mac(pl->pol, vsid, mac));
 }
 
 static bool
 port_in_vsid(const struct pl_port *p, uint32_t vsid)
 {
 	return p->used && p->vma && p->vma->vsid == vsid;
+}
+
+void
+vm_deliver_to(struct pipeline *pl, struct pbuf *b, struct vm_adapter *vma)
+{
+	if (vma->port <= 0 || vma->port >= pl->n_ports ||
+	    !pl->ports[vma->port].used) {
+		pl_drop(pl, b, DROP_UNKNOWN_DST);
+		return;
+	}
+	TR(pl, "l2", "destination %s/%s is a local adapter of vsid %u", vma->vm,
+	   vma->name, vma->vsid);
+	pl_emit(pl, vma->port, b);
 }
 
 void
@@ -334,13 +354,11 @@ vm_deliver(struct pipeline *pl, struct pbuf *b, const struct pkt_info *pi,
 
 	if (!eth_is_multicast(&pi->eth_dst)) {
 		vma = policy_vma_by_mac(pl->pol, vsid, &pi->eth_dst);
-		if (!vma || vma->port <= 0 || !pl->ports[vma->port].used) {
+		if (!vma) {
 			pl_drop(pl, b, DROP_UNKNOWN_DST);
 			return;
 		}
-		TR(pl, "l2", "destination %s/%s is a local adapter of vsid %u",
-		   vma->vm, vma->name, vsid);
-		pl_emit(pl, vma->port, b);
+		vm_deliver_to(pl, b, vma);
 		return;
 	}
 	/* Broadcast domain = the VSID's adapters on this host. */
@@ -682,7 +700,9 @@ vm_input(struct pipeline *pl, int port, struct pbuf *b)
 		vm_deliver(pl, b, &pi, vsid, port);
 		return;
 	}
-	if (vm_is_router_mac(pl, vsid, &pi.eth_dst)) {
+	/* One lookup of the destination MAC serves rules 11 and 13. */
+	rec = policy_lr_by_mac(pl->pol, vsid, &pi.eth_dst);
+	if (is_router_mac_rec(pl, vsid, &pi.eth_dst, rec)) {
 		TR(pl, "l2", "destination MAC %s is the router: route",
 		   eth_fmt(&pi.eth_dst, m));
 		if (not_routable(&pi.ip_src)) {
@@ -694,7 +714,6 @@ vm_input(struct pipeline *pl, int port, struct pbuf *b)
 		    owner ? owner : policy_lr_by_mac(pl->pol, vsid, &vma->mac));
 		return;
 	}
-	rec = policy_lr_by_mac(pl->pol, vsid, &pi.eth_dst);
 	if (rec && !pl_rule_allows(pl, b, rec))
 		return;
 	if (policy_vma_by_mac(pl->pol, vsid, &pi.eth_dst)) {

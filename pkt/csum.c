@@ -24,15 +24,30 @@ csum_fold64(uint64_t s)
 }
 
 /* Adds 'data' as big-endian 16-bit words; an odd last byte is padded with
- * a zero byte.  Only the last chunk of a chained sum may have odd length. */
+ * a zero byte.  Only the last chunk of a chained sum may have odd length.
+ * The sum runs in native word order: 'sum' joins it folded and swapped
+ * (htons), the odd byte at its own address, and one fold and swap at the
+ * end give it back in big-endian word order. */
 uint32_t
 csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t acc = 0;
-	uint16_t w;
+	uint64_t acc;
 
-	while (len >= 4) {
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	acc = htons((uint16_t)sum);
+	/* 8 bytes a step as two native 32-bit words: the 64-bit
+	 * accumulator cannot overflow below 2^32 words. */
+	while (len >= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		acc += (v & 0xffffffff) + (v >> 32);
+		p += 8;
+		len -= 8;
+	}
+	if (len >= 4) {
 		uint32_t v;
 
 		memcpy(&v, p, 4);
@@ -48,11 +63,13 @@ csum_add(uint32_t sum, const void *data, size_t len)
 		p += 2;
 		len -= 2;
 	}
-	w = ntohs(csum_fold64(acc));
-	acc = (uint64_t)sum + w;
-	if (len)
-		acc += (uint32_t)p[0] << 8;
-	return csum_fold64(acc);
+	if (len) {
+		uint16_t v = 0;
+
+		memcpy(&v, p, 1);
+		acc += v;
+	}
+	return ntohs(csum_fold64(acc));
 }
 
 uint16_t

@@ -64,7 +64,7 @@ tun_outer_write(uint8_t *hdr, const struct nvgre_outer *o, uint8_t proto,
 		ip->csum = 0;
 		ip->src = ip_get_v4(&o->pa_src);
 		ip->dst = ip_get_v4(&o->pa_dst);
-		ip->csum = htons(csum_fold(csum_add(0, ip, IPV4_HDR_LEN)));
+		ip->csum = htons((uint16_t)~csum_ipv4_hdr20(ip));
 		return l2 + IPV4_HDR_LEN;
 	}
 	{

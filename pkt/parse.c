@@ -118,6 +118,13 @@ pkt_parse_arp(struct cursor *c, struct pkt_info *pi)
 	return 0;
 }
 
+/* Big-endian 16 bits at 'p' (bytes a cursor_peek() vouched for). */
+static inline uint16_t
+pkt_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 static int
 pkt_parse_tcp(struct cursor *c, struct pkt_info *pi)
 {
@@ -129,18 +136,22 @@ pkt_parse_tcp(struct cursor *c, struct pkt_info *pi)
 	hlen = (size_t)(p[12] >> 4) * 4;
 	if (hlen < TCP_HDR_LEN || !cursor_peek(c, hlen))
 		return -PKT_ERR_TRUNC_L4;
-	pi->sport = cursor_u16(c);
-	pi->dport = cursor_u16(c);
+	pi->sport = pkt_be16(p);
+	pi->dport = pkt_be16(p + 2);
+	cursor_skip(c, 4);
 	return 0;
 }
 
 static int
 pkt_parse_udp(struct cursor *c, struct pkt_info *pi)
 {
-	if (!cursor_peek(c, UDP_HDR_LEN))
+	const uint8_t *p = cursor_peek(c, UDP_HDR_LEN);
+
+	if (!p)
 		return -PKT_ERR_TRUNC_L4;
-	pi->sport = cursor_u16(c);
-	pi->dport = cursor_u16(c);
+	pi->sport = pkt_be16(p);
+	pi->dport = pkt_be16(p + 2);
+	cursor_skip(c, 4);
 	return 0;
 }
 
@@ -257,25 +268,29 @@ pkt_parse_nd(const struct cursor *c, size_t ofs, struct pkt_info *pi)
 static int
 pkt_parse_gre(struct cursor *c, struct pkt_info *pi)
 {
+	const uint8_t *p = cursor_peek(c, GRE_HDR_LEN);
+	size_t hlen, key_at = GRE_HDR_LEN;
 	uint16_t flags;
-	uint32_t key;
 
-	if (!cursor_peek(c, GRE_HDR_LEN))
+	if (!p)
 		return -PKT_ERR_TRUNC_GRE;
-	flags = cursor_u16(c);
+	flags = pkt_be16(p);
 	pi->gre_flags = flags;
-	pi->gre_proto = cursor_u16(c);
+	pi->gre_proto = pkt_be16(p + 2);
 	if (flags & (GRE_VERSION_MASK | GRE_FLAG_ROUTING))
 		return -PKT_ERR_BAD_GRE;
 	if (flags & GRE_FLAG_CSUM)
-		cursor_skip(c, 4);
-	key = flags & GRE_FLAG_KEY ? cursor_u32(c) : 0;
-	if (flags & GRE_FLAG_SEQ)
-		cursor_skip(c, 4);
-	if (c->err)
+		key_at += 4;
+	hlen = key_at + (flags & GRE_FLAG_KEY ? 4 : 0) +
+	       (flags & GRE_FLAG_SEQ ? 4 : 0);
+	p = cursor_peek(c, hlen);
+	if (!p)
 		return -PKT_ERR_TRUNC_GRE;
 	pi->gre_has_key = (flags & GRE_FLAG_KEY) != 0;
-	pi->gre_key = key;
+	pi->gre_key = pi->gre_has_key ? (uint32_t)pkt_be16(p + key_at) << 16 |
+	                                    pkt_be16(p + key_at + 2)
+	                              : 0;
+	cursor_skip(c, hlen);
 	pi->inner_ofs = (uint16_t)c->off;
 	return 0;
 }
@@ -332,6 +347,7 @@ pkt_parse_ipv4(struct cursor *fc, struct pkt_info *pi)
 	const uint8_t *h;
 	size_t l3 = fc->off, avail = cursor_left(fc), hlen, tot;
 	uint16_t frag;
+	uint32_t be;
 
 	h = cursor_peek(fc, IPV4_HDR_LEN);
 	if (!h)
@@ -344,19 +360,21 @@ pkt_parse_ipv4(struct cursor *fc, struct pkt_info *pi)
 	h = cursor_peek(fc, hlen);
 	if (!h)
 		return -PKT_ERR_TRUNC_IP;
-	if (!csum_ok(csum_add(0, h, hlen)))
+	if (hlen == IPV4_HDR_LEN ? csum_ipv4_hdr20(h) != 0xffff
+	                         : !csum_ok(csum_add(0, h, hlen)))
 		return -PKT_ERR_BAD_IP_CSUM;
 
+	/* The header is all there (peeked above): read it in place. */
 	pi->is_ip = true;
-	cursor_skip(fc, 2); /* version/IHL, TOS */
-	tot = cursor_u16(fc);
-	cursor_skip(fc, 2); /* id */
-	frag = cursor_u16(fc);
-	pi->ttl = cursor_u8(fc);
-	pi->l4_proto = cursor_u8(fc);
-	cursor_skip(fc, 2); /* checksum */
-	pkt_read_ip4(fc, &pi->ip_src);
-	pkt_read_ip4(fc, &pi->ip_dst);
+	tot = pkt_be16(h + 2);
+	frag = pkt_be16(h + 6);
+	pi->ttl = h[8];
+	pi->l4_proto = h[9];
+	memcpy(&be, h + 12, 4);
+	ip_set_v4(&pi->ip_src, be);
+	memcpy(&be, h + 16, 4);
+	ip_set_v4(&pi->ip_dst, be);
+	cursor_skip(fc, IPV4_HDR_LEN);
 	if (tot < hlen || tot > avail)
 		return -PKT_ERR_BAD_IP_LEN;
 	pi->ip_end = (uint16_t)(l3 + tot);
@@ -448,6 +466,7 @@ pkt_parse_ipv6(struct cursor *fc, struct pkt_info *pi)
 int
 pkt_parse(const uint8_t *frame, size_t len, struct pkt_info *pi)
 {
+	const uint8_t *eh;
 	struct cursor c;
 	uint16_t type;
 
@@ -458,11 +477,13 @@ pkt_parse(const uint8_t *frame, size_t len, struct pkt_info *pi)
 		len = UINT16_MAX;
 	cursor_init(&c, frame, len);
 
-	if (!cursor_peek(&c, ETH_HDR_LEN))
+	eh = cursor_peek(&c, ETH_HDR_LEN);
+	if (!eh)
 		return -PKT_ERR_TRUNC_ETH;
-	pkt_read_eth(&c, &pi->eth_dst);
-	pkt_read_eth(&c, &pi->eth_src);
-	type = cursor_u16(&c);
+	memcpy(&pi->eth_dst, eh, sizeof(pi->eth_dst));
+	memcpy(&pi->eth_src, eh + 6, sizeof(pi->eth_src));
+	type = pkt_be16(eh + 12);
+	cursor_skip(&c, ETH_HDR_LEN);
 	if (type == ETH_TYPE_VLAN) {
 		pi->vlan_tci = cursor_u16(&c);
 		type = cursor_u16(&c);
@@ -505,19 +526,34 @@ pkt_hash_add(uint32_t h, uint32_t k)
 	return h * 5 + 0xe6546b64;
 }
 
+/* Big-endian 32-bit words, then any bytes left one at a time. */
 static uint32_t
 pkt_hash_bytes(uint32_t h, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	size_t i;
 
-	for (i = 0; i + 4 <= len; i += 4)
-		h = pkt_hash_add(h, (uint32_t)p[i] << 24 |
-		                        (uint32_t)p[i + 1] << 16 |
-		                        (uint32_t)p[i + 2] << 8 | p[i + 3]);
+	for (i = 0; i + 4 <= len; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, p + i, 4);
+		h = pkt_hash_add(h, ntohl(w));
+	}
 	for (; i < len; i++)
 		h = pkt_hash_add(h, p[i]);
 	return h;
+}
+
+/* An address: IPv4 (IPv4-mapped) as its 4 bytes, IPv6 as all 16. */
+static uint32_t
+pkt_hash_ip(uint32_t h, const struct in6_addr *a, uint32_t *n)
+{
+	if (ip_is_v4(a)) {
+		*n += 1;
+		return pkt_hash_add(h, ntohl(ip_get_v4(a)));
+	}
+	*n += 4;
+	return pkt_hash_bytes(h, a, sizeof(*a));
 }
 
 static uint32_t
@@ -533,9 +569,10 @@ pkt_hash_finish(uint32_t h, uint32_t len)
 }
 
 /*
- * IP: addresses, protocol and (TCP/UDP) ports; every fragment of a
- * datagram leaves the ports out, so all its pieces take one path.  ARP:
- * the protocol addresses.  Anything else: the MACs and EtherType.
+ * IP: addresses (an IPv4 one as its 4 bytes), protocol and (TCP/UDP)
+ * ports; every fragment of a datagram leaves the ports out, so all its
+ * pieces take one path.  ARP: the protocol addresses.  Anything else:
+ * the MACs and EtherType.
  */
 uint32_t
 pkt_flow_hash(const struct pkt_info *pi)
@@ -544,10 +581,10 @@ pkt_flow_hash(const struct pkt_info *pi)
 	uint32_t n = 0;
 
 	if (pi->is_ip) {
-		h = pkt_hash_bytes(h, &pi->ip_src, sizeof(pi->ip_src));
-		h = pkt_hash_bytes(h, &pi->ip_dst, sizeof(pi->ip_dst));
+		h = pkt_hash_ip(h, &pi->ip_src, &n);
+		h = pkt_hash_ip(h, &pi->ip_dst, &n);
 		h = pkt_hash_add(h, pi->l4_proto);
-		n = 33;
+		n++;
 		if (!pi->is_fragment) {
 			h = pkt_hash_add(h,
 			                 (uint32_t)pi->sport << 16 | pi->dport);

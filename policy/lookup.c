@@ -12,6 +12,7 @@
 #include "policy/policy.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,8 +143,12 @@ lr_find_key(const struct policy *p, const struct lookup_record *r)
 static struct lr_node *
 lr_find_nat(const struct policy *p, const struct in6_addr *pa, bool reader)
 {
-	uint32_t h = policy_hash_vsid_ip(0, pa);
+	uint32_t h;
 
+	/* Most hosts have no IP Rewrite record; every tunnel asks. */
+	if (hmap_is_empty(&p->lr_nat_by_pa))
+		return NULL;
+	h = policy_hash_vsid_ip(0, pa);
 	for (struct hmap_node *n = hmap_first_with_hash(&p->lr_nat_by_pa, h); n;
 	     n = hmap_next_with_hash(n)) {
 		struct lr_node *l = CONTAINER_OF(n, struct lr_node, nat_node);
@@ -1146,6 +1151,44 @@ policy_lr_reserve(struct policy *p, size_t n)
 	hmap_reserve(&p->lr_by_dmac, n);
 }
 
+/* Step 0: the bucket of 'h'; step 1: the first node of that chain, whose
+ * hmap_node is 'ofs' bytes into its lr_node: the lines a probe reads
+ * (up to the record's type, policy-private.h). */
+static void
+lr_prefetch(const struct hmap *map, uint32_t h, size_t ofs, int step)
+{
+	struct hmap_node *const *bucket = hmap_bucket__(map, h);
+	const char *l;
+
+	if (step == 0) {
+		__builtin_prefetch(bucket);
+	} else if (*bucket) {
+		l = (const char *)*bucket - ofs;
+		__builtin_prefetch(l);
+		__builtin_prefetch(l + 64);
+		__builtin_prefetch(l + offsetof(struct lr_node, rec.type));
+	}
+	/* GCC counts a prefetch as no side effect, would find the callers
+	 * "const" and drop their calls: an empty volatile asm keeps them. */
+	__asm__ volatile("");
+}
+
+void
+policy_lr_prefetch_ca(const struct policy *p, uint32_t vsid,
+                      const struct in6_addr *ca, int step)
+{
+	lr_prefetch(&p->lr_by_ca, policy_hash_vsid_ip(vsid, ca),
+	            offsetof(struct lr_node, ca_node), step);
+}
+
+void
+policy_lr_prefetch_mac(const struct policy *p, uint32_t vsid,
+                       const struct eth_addr *mac, int step)
+{
+	lr_prefetch(&p->lr_by_mac, policy_hash_vsid_mac(vsid, mac),
+	            offsetof(struct lr_node, mac_node), step);
+}
+
 const struct lookup_record *
 policy_lr_by_ca(const struct policy *p, uint32_t vsid,
                 const struct in6_addr *ca)
@@ -1182,6 +1225,10 @@ policy_lr_by_mac(const struct policy *p, uint32_t vsid,
 			continue;
 		if (!best || lr_mac_rank(&l->rec) > lr_mac_rank(best))
 			best = &l->rec;
+		/* Nothing outranks a record with a CA: stop at the first
+		 * (the rest of the chain is a cache miss each at scale). */
+		if (lr_mac_rank(best) == 2)
+			break;
 	}
 	return best;
 }

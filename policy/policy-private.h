@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/hmap.h"
 #include "lib/util.h"
 #include "policy/lpm.h"
@@ -68,8 +69,9 @@ plist_insert_after(struct plist *pos, struct plist *e)
 	pos->next = e;
 }
 
-/* The hash nodes come first so that a probe touches the node's first
- * cache line for the chain link, the VSID and the CA.
+/* The hash nodes come first, then the flags and the record, so that a
+ * probe touches the node's first two cache lines only: the chain links,
+ * the flags, the CA, VSID, MAC and PA, the rule and the type.
  *
  * 'seq' orders records (insertion order: both lists are sorted by it) and
  * names a record across restarts (the agent's store keys rows by it).  A
@@ -84,6 +86,7 @@ struct lr_node {
 	struct hmap_node ca_node;  /* lr_by_ca, unless L2Only */
 	struct hmap_node mac_node; /* lr_by_mac */
 	struct hmap_node nat_node; /* lr_nat_by_pa, if TranslationMethodNat */
+	uint8_t flags;             /* here: a probe reads it (lr_visible) */
 	struct lookup_record rec;
 	struct plist order;         /* policy->lrs */
 	struct plist vsid_order;    /* vsid_ent->lrs */
@@ -92,7 +95,6 @@ struct lr_node {
 	uint64_t dom;               /* the domain key it is indexed under */
 	uint64_t seq;
 	uint32_t stage_idx; /* LR_STAGED: index in the stage's 'added' */
-	uint8_t flags;
 };
 
 /* The changes of a stage (lookup.c), kept for rollback and finalize. */
@@ -255,8 +257,31 @@ policy_str_fits(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-uint32_t policy_hash_vsid_ip(uint32_t vsid, const struct in6_addr *);
-uint32_t policy_hash_vsid_mac(uint32_t vsid, const struct eth_addr *);
+/* The hashes of the (VSID, address) indexes, inline: the data path
+ * takes several a packet.  An IPv4(-mapped) address is hashed as its 4
+ * bytes (the other 12 are the same for all of them). */
+static inline uint32_t
+policy_hash_vsid_ip(uint32_t vsid, const struct in6_addr *a)
+{
+	uint32_t w[4], h = vsid;
+
+	memcpy(w, a, 16);
+	if (ip_is_v4(a))
+		return hash_finish(hash_add(h, w[3]), 8);
+	for (int i = 0; i < 4; i++)
+		h = hash_add(h, w[i]);
+	return hash_finish(h, 20);
+}
+
+static inline uint32_t
+policy_hash_vsid_mac(uint32_t vsid, const struct eth_addr *m)
+{
+	uint32_t w0, w1 = 0;
+
+	memcpy(&w0, m->b, 4);
+	memcpy(&w1, m->b + 4, 2);
+	return hash_finish(hash_add(hash_add(vsid, w0), w1), 10);
+}
 
 /* Message helpers: 'msg' may be NULL. */
 void policy_msg_reset(struct pmsg *);

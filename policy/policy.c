@@ -253,27 +253,6 @@ policy_vma_match(const struct vm_adapter *a, const struct policy_filter *f)
 	return true;
 }
 
-uint32_t
-policy_hash_vsid_ip(uint32_t vsid, const struct in6_addr *a)
-{
-	uint32_t w[4], h = vsid;
-
-	memcpy(w, a, 16);
-	for (int i = 0; i < 4; i++)
-		h = hash_add(h, w[i]);
-	return hash_finish(h, 20);
-}
-
-uint32_t
-policy_hash_vsid_mac(uint32_t vsid, const struct eth_addr *m)
-{
-	uint32_t w0 = (uint32_t)m->b[0] | (uint32_t)m->b[1] << 8 |
-	              (uint32_t)m->b[2] << 16 | (uint32_t)m->b[3] << 24;
-	uint32_t w1 = (uint32_t)m->b[4] | (uint32_t)m->b[5] << 8;
-
-	return hash_finish(hash_add(hash_add(vsid, w0), w1), 10);
-}
-
 void
 policy_msg_reset(struct pmsg *msg)
 {

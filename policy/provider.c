@@ -21,7 +21,7 @@
 static uint32_t
 pa_hash(const struct in6_addr *a)
 {
-	return hash_bytes(a, sizeof(*a), 0);
+	return policy_hash_vsid_ip(0, a);
 }
 
 static struct pa_node *
@@ -210,10 +210,8 @@ policy_pa_reachable(const struct policy *p, const struct in6_addr *a)
 	for (const struct plist *e = p->pas.next; e != &p->pas; e = e->next) {
 		const struct pa_node *pn =
 		    CONTAINER_OF(e, struct pa_node, order);
-		struct in6_addr net = pn->pa.pa;
 
-		ip_mask(&net, pn->pa.plen);
-		if (ip_in_prefix(a, &net, pn->pa.plen))
+		if (ip_same_prefix(a, &pn->pa.pa, pn->pa.plen))
 			return true;
 	}
 	return false;

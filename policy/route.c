@@ -516,6 +516,10 @@ bool
 policy_is_gateway_ca(const struct policy *p, uint32_t vsid,
                      const struct in6_addr *a)
 {
+	/* Every gateway CA is a prefix + 1 (cr_gateway): its last bit is
+	 * set, so half of all addresses need no probe. */
+	if (!(a->s6_addr[15] & 1))
+		return false;
 	return gw_find(p, vsid, a) != NULL;
 }
 

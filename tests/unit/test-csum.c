@@ -137,6 +137,24 @@ test_lengths(void)
 	}
 }
 
+/* The inline 20-byte IPv4 header sum is csum_add's, for random headers,
+ * all zeroes and all ones. */
+static void
+test_ipv4_hdr20(void)
+{
+	uint8_t h[24];
+
+	for (int iter = 0; iter < 100000; iter++) {
+		const uint8_t *p = h + iter % 4;
+
+		for (size_t i = 0; i < sizeof(h); i++)
+			h[i] = iter == 0   ? 0
+			       : iter == 1 ? 0xff
+			                   : (uint8_t)rng();
+		CHECK_EQ(csum_ipv4_hdr20(p), csum_add(0, p, 20));
+	}
+}
+
 /*
  * A 40-byte random "header" with its checksum at bytes 10..11: change a
  * random aligned 16- or 32-bit field, update the stored checksum, and
@@ -221,11 +239,8 @@ test_ttl_update(void)
 }
 
 const struct test_case tests[] = {
-    TEST(test_rfc1071),
-    TEST(test_ipv4_header),
-    TEST(test_pseudo),
-    TEST(test_lengths),
-    TEST(test_incremental),
-    TEST(test_ttl_update),
-    {0},
+    TEST(test_rfc1071),    TEST(test_ipv4_header),
+    TEST(test_pseudo),     TEST(test_lengths),
+    TEST(test_ipv4_hdr20), TEST(test_incremental),
+    TEST(test_ttl_update), {0},
 };

@@ -228,6 +228,67 @@ test_decap(void)
 	env_uninit(&e);
 }
 
+/* At 32768 lookup records and more the pipeline prefetches the lookups
+ * of each batch (pipeline.c): the flows come out the same, and frames
+ * of every shape in a batch (truncated, tunnels cut short, VXLAN,
+ * broadcast) are handled as without it. */
+static void
+test_big_table_prefetch(void)
+{
+	struct env e;
+	struct pkt_info pi;
+	uint8_t f[256], in[128];
+	size_t n;
+	int got;
+
+	env_init(&e);
+	add_cr(e.pol, RDID, 6100, "10.100.0.0/16", "0.0.0.0");
+	for (int i = 0; i < 40000; i++) {
+		struct lookup_record r = {0};
+		struct pmsg msg = {0};
+
+		ip_set_v4(&r.ca, htonl(0x0a640002u + (uint32_t)i));
+		r.vsid = 6100;
+		r.mac = (struct eth_addr){{0x02, 0x61, 0, (uint8_t)(i >> 16),
+		                           (uint8_t)(i >> 8), (uint8_t)i}};
+		r.pa = ip("192.168.0.33");
+		CHECK_EQ(policy_lr_add(e.pol, &r, &msg), 0);
+	}
+	resolve_host2(&e);
+	/* A batch from Contoso1: 4 pings to Contoso3 among odd frames. */
+	for (int k = 0; k < 4; k++) {
+		n = ping(f, "600060000101", "600060000203", "10.0.1.101",
+		         "10.0.1.103", 64);
+		CHECK_EQ(io_mem_inject(e.c1, f, n), 0);
+		CHECK_EQ(io_mem_inject(e.c1, f, 6 + (size_t)k), 0);
+	}
+	n = arp_req(f, "600060000101", "10.0.1.101", "10.0.1.102");
+	CHECK_EQ(io_mem_inject(e.c1, f, n), 0);
+	pipeline_poll(e.pl, e.v_c1->port, 64);
+	for (got = 0; (n = (size_t)take(e.up, out, &pi)) > 0; got++)
+		CHECK_EQ(pi.gre_key >> 8, 6000);
+	CHECK_EQ(got, 4);
+	CHECK_EQ(drops(&e, DROP_TRUNC_ETH), 4);
+	/* A batch on the uplink: NVGRE for Contoso1, the same cut short at
+	 * every length from 1 to 79 bytes, and a VXLAN one. */
+	n = ping(in, "600060000203", "600060000101", "10.0.1.103", "10.0.1.101",
+	         64);
+	n = nvgre(f, 6000, "192.168.0.33", in, n);
+	for (size_t cut = 1; cut < 80; cut += 13) {
+		CHECK_EQ(io_mem_inject(e.up, f, n), 0);
+		CHECK_EQ(io_mem_inject(e.up, f, cut), 0);
+	}
+	n = ping(in, "600060000203", "600060000101", "10.0.1.103", "10.0.1.101",
+	         64);
+	n = tunnel(f, true, 6000, "192.168.0.33", in, n);
+	CHECK_EQ(io_mem_inject(e.up, f, n), 0);
+	pipeline_poll(e.pl, PIPELINE_UPLINK, 64);
+	for (got = 0; take(e.c1, out, &pi) > 0; got++)
+		CHECK_EQ(ip_get_v4(&pi.ip_src), inet_addr("10.0.1.103"));
+	CHECK_EQ(got, 8);
+	env_uninit(&e);
+}
+
 static void
 test_isolation_and_spoofing(void)
 {
@@ -442,6 +503,7 @@ const struct test_case tests[] = {
     TEST(test_f5_route_remote),
     TEST(test_decap),
     TEST(test_isolation_and_spoofing),
+    TEST(test_big_table_prefetch),
     TEST(test_ttl_exceeded),
     TEST(test_trace_explains_encap),
     TEST(test_ipv6_flows),
