@@ -66,7 +66,7 @@ usage(FILE *f)
 	        "                          (default) or zero\n"
 	        "      --busy-poll USECS   after traffic, poll without "
 	        "sleeping this long\n"
-	        "                          (default 200; 0: always sleep "
+	        "                          (default 0: always sleep "
 	        "in between)\n"
 	        "      --tap-offload on|off  TSO and checksum offload on the "
 	        "VMs' TAPs\n"
@@ -295,7 +295,7 @@ main(int argc, char **argv)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	struct agent a = {.busy_poll_ns = 200000,
+	struct agent a = {.busy_poll_ns = 0,
 	                  .control_path = DEFAULT_CONTROL,
 	                  .state_path = DEFAULT_STATE,
 	                  .netns_prefix = "",
