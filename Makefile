@@ -5,6 +5,8 @@
 #   agent/*.c                        -> build/bin/hnv-agent
 #   ctrl/*.c                         -> build/bin/hnv-controller
 #   ctl/hnvctl.c                     -> build/bin/hnvctl
+#   gw/ (all but main.c)             -> build/libhnvgw.a (gateway, -lnftables)
+#   gw/main.c                        -> build/bin/hnv-gateway
 #   tests/unit/test-*.c              -> build/tests/test-*      (+ ASan/UBSan)
 #   tests/fuzz/fuzz-*.c              -> build/tests/replay-*    (corpus replay)
 #                                       build/fuzz/fuzz-*       (libFuzzer, clang)
@@ -34,6 +36,8 @@ LIB_SRCS := $(wildcard lib/*.c pkt/*.c policy/*.c pipeline/*.c io/*.c)
 CTL_LIB_SRCS := $(filter-out ctl/hnvctl.c,$(wildcard ctl/*.c ctl/ps/*.c))
 AGENT_SRCS := $(wildcard agent/*.c)
 CTRL_SRCS := $(wildcard ctrl/*.c)
+GW_LIB_SRCS := $(filter-out gw/main.c,$(wildcard gw/*.c))
+GW_LDLIBS := -lnftables
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 
@@ -44,7 +48,10 @@ LIB := $(O)/libhnv.a
 CTL_LIB := $(O)/libhnvctl.a
 ALIB := $(O)/asan/libhnv.a
 ACTL_LIB := $(O)/asan/libhnvctl.a
-BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl $(if $(CTRL_SRCS),$(O)/bin/hnv-controller)
+GW_LIB := $(O)/libhnvgw.a
+AGW_LIB := $(O)/asan/libhnvgw.a
+BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl $(if $(CTRL_SRCS),$(O)/bin/hnv-controller) \
+	$(if $(wildcard gw/main.c),$(O)/bin/hnv-gateway)
 BENCH_BINS := $(O)/bench/udp-gap $(O)/bench/ctrl-load $(O)/bench/pipeline
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(O)/tests/asan-%,$(UNIT_SRCS))
@@ -52,7 +59,7 @@ REPLAYERS := $(patsubst tests/fuzz/fuzz-%.c,$(O)/tests/replay-%,$(FUZZ_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 
 .PHONY: all test unit demo fuzz bench bench-controller bench-pipeline install lint format deps clean golden-refresh
-all: $(BINS) $(UNIT_BINS) $(REPLAYERS) $(BENCH_BINS)
+all: $(BINS) $(GW_LIB) $(UNIT_BINS) $(REPLAYERS) $(BENCH_BINS)
 
 # The test programs' objects are reached only through pattern rules, so
 # make would take them for intermediate files, delete them after linking
@@ -74,6 +81,12 @@ $(LIB): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(CTL_LIB): $(call obj,$(CTL_LIB_SRCS))
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(GW_LIB): $(call obj,$(GW_LIB_SRCS))
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(AGW_LIB): $(call aobj,$(GW_LIB_SRCS))
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(ALIB): $(call aobj,$(LIB_SRCS))
@@ -101,17 +114,21 @@ $(O)/asan/bin/hnv-controller: $(call aobj,$(CTRL_SRCS)) $(O)/gen/openapi.o $(ALI
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD-SAN  $@")
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+$(O)/bin/hnv-gateway: $(call obj,gw/main.c) $(GW_LIB) $(CTL_LIB) $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(GW_LDLIBS)
 $(O)/bin/hnvctl: $(call obj,ctl/hnvctl.c) $(CTL_LIB) $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/harness.o $(CTL_LIB) $(LIB)
+$(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/harness.o $(GW_LIB) $(CTL_LIB) $(LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-$(O)/tests/asan-test-%: $(O)/asan/tests/unit/test-%.o $(O)/asan/tests/unit/harness.o $(ACTL_LIB) $(ALIB)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(GW_LDLIBS)
+$(O)/tests/asan-test-%: $(O)/asan/tests/unit/test-%.o $(O)/asan/tests/unit/harness.o $(AGW_LIB) $(ACTL_LIB) $(ALIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS) $(GW_LDLIBS)
 # bench/ helpers (bench/agent and bench/controller run them).
 $(O)/bench/%: $(O)/obj/bench/%.o
 	@mkdir -p $(@D)
@@ -191,7 +208,7 @@ golden-refresh: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/openhnv
-	install -m 755 $(O)/bin/hnv-agent $(O)/bin/hnv-controller $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(O)/bin/hnv-agent $(O)/bin/hnv-controller $(O)/bin/hnv-gateway $(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(O)/bin/hnvctl lab/hnv-lab $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	cp -r lab/topologies $(DESTDIR)$(PREFIX)/share/openhnv/
