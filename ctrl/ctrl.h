@@ -13,6 +13,8 @@
  *            macPools, servers, virtualNetworks, networkInterfaces) and
  *            the low-level objects they derive (hl.h)
  *   hl-doc.c their documents: validation, completion, allocation
+ *   hl-gw.c  the gateways and virtualGateways of doc/gateway.md: their
+ *            documents, heartbeats, and the config a gateway reads
  *   model.c  the objects in memory, validation (policy/), writes with
  *            undo, the change log, what each host needs (interest)
  *   feed.c   the agents' change streams and snapshots
@@ -40,7 +42,9 @@
 #define CK_SERVER (PK_N + 3)  /* servers */
 #define CK_VNET (PK_N + 4)    /* virtualNetworks */
 #define CK_NIC (PK_N + 5)     /* networkInterfaces */
-#define CK_N (PK_N + 6)
+#define CK_GW (PK_N + 6)      /* gateways (doc/gateway.md) */
+#define CK_VGW (PK_N + 7)     /* virtualGateways */
+#define CK_N (PK_N + 8)
 
 static inline bool
 ckind_hl(int kind)
@@ -138,6 +142,9 @@ struct model {
 	struct hmap by_id, by_key, scopes, hosts;
 	struct hmap owned; /* struct scope by "o:ID": the objects ID owns */
 	uint32_t vsid_lo, vsid_hi; /* --vsid-range, for the high level */
+	/* --gateway-dead-after (ns), and when the controller started
+	 * (time_ns()): the heartbeat failover of doc/gateway.md */
+	uint64_t gw_dead_after, started;
 	struct idvec by_kind[CK_N];
 	/* the change log: revisions (log_start, rev] */
 	struct change *log;
@@ -288,6 +295,7 @@ struct http_req {
 	uint64_t wait_deadline;
 	struct chost *wait_host;
 	uint64_t wait_after;
+	bool wait_any; /* not a host's feed: any commit wakes it */
 	void *conn;
 };
 void api_handle(struct model *, struct http_req *);

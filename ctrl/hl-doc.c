@@ -1306,31 +1306,8 @@ hl_norm_nic(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			}
 		} else {
 			/* the lowest free address after the .1 */
-			size_t n;
-			struct in6_addr *used = cas_used(w, vn, &n);
-			unsigned tries = 0;
-			a = gw;
-			for (hl_ip_inc(&a);
-			     ip_cmp(&a, &last) < 0 ||
-			     (!ip_is_v4(&a) && ip_equal(&a, &last));
-			     hl_ip_inc(&a)) {
-				if (!n ||
-				    !bsearch(&a, used, n, sizeof(a), cmp_ip)) {
-					have = 1;
-					break;
-				}
-				if (ip_equal(&a, &last) ||
-				    ++tries > HL_V6_TRIES)
-					break;
-			}
-			free(used);
-			if (!have) {
-				hl_bad(w, 409, f,
-				       "no address to allocate: subnet %s (%s) "
-				       "exhausted (every address in use)",
-				       ref, buf);
+			if (hl_ca_alloc(w, vn, &pfx, plen, f, ref, &a))
 				goto fail;
-			}
 		}
 		json_t *np =
 		    json_pack("{s:s, s:{s:s}}", "privateIPAddress",
@@ -1362,4 +1339,100 @@ hl_norm_nic(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 fail:
 	json_decref(oipc);
 	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* what ctrl/hl-gw.c shares */
+
+int
+hl_ca_alloc(struct hlw *w, const struct cobj *vn, const struct in6_addr *pfx,
+            int plen, const char *field, const char *ref, struct in6_addr *out)
+{
+	size_t n;
+	struct in6_addr *used = cas_used(w, vn, &n), a = *pfx, last;
+	unsigned tries = 0;
+	char buf[IP_ADDR_STRLEN + 4];
+
+	ip_last(pfx, plen, &last);
+	hl_ip_inc(&a); /* the .1 */
+	for (hl_ip_inc(&a);
+	     ip_cmp(&a, &last) < 0 || (!ip_is_v4(&a) && ip_equal(&a, &last));
+	     hl_ip_inc(&a)) {
+		if (!n || !bsearch(&a, used, n, sizeof(a), cmp_ip)) {
+			free(used);
+			*out = a;
+			return 0;
+		}
+		if (ip_equal(&a, &last) || ++tries > HL_V6_TRIES)
+			break;
+	}
+	free(used);
+	return hl_bad(w, 409, field,
+	              "no address to allocate: subnet %s (%s) exhausted "
+	              "(every address in use)",
+	              ref, prefix_fmt(pfx, plen, buf));
+}
+
+bool
+hl_ca_reserved(const struct in6_addr *a, const struct in6_addr *pfx, int plen)
+{
+	struct in6_addr gw = *pfx, last;
+
+	hl_ip_inc(&gw);
+	ip_last(pfx, plen, &last);
+	return ip_cmp(a, &gw) <= 0 || (ip_is_v4(a) && ip_equal(a, &last));
+}
+
+void
+hl_pj(char *buf, size_t len, const char *path, const char *key)
+{
+	pj(buf, len, path, key);
+}
+
+void
+hl_pi(char *buf, size_t len, const char *path, const char *key, size_t i)
+{
+	pi(buf, len, path, key, i);
+}
+
+int
+hl_get_str(struct hlw *w, const json_t *o, const char *key, const char *path,
+           bool required, const char **out)
+{
+	return get_str(w, o, key, path, required, out);
+}
+
+int
+hl_get_num(struct hlw *w, const json_t *o, const char *key, const char *path,
+           long long lo, long long hi, long long *out)
+{
+	return get_num(w, o, key, path, lo, hi, out);
+}
+
+int
+hl_get_arr(struct hlw *w, const json_t *o, const char *key, const char *path,
+           const json_t **out)
+{
+	return get_arr(w, o, key, path, out);
+}
+
+int
+hl_get_ip(struct hlw *w, const json_t *o, const char *key, const char *path,
+          bool required, struct in6_addr *a)
+{
+	return get_ip(w, o, key, path, required, a);
+}
+
+int
+hl_get_prefix(struct hlw *w, const json_t *o, const char *key,
+              const char *path, struct in6_addr *pfx, int *plen)
+{
+	return get_prefix(w, o, key, path, pfx, plen);
+}
+
+int
+hl_get_mac(struct hlw *w, const json_t *o, const char *key, const char *path,
+           bool required, struct eth_addr *m)
+{
+	return get_mac(w, o, key, path, required, m);
 }

@@ -49,6 +49,7 @@
 #include <strings.h>
 
 #include "ctrl/hl.h"
+#include "lib/log.h"
 #include "lib/util.h"
 
 #define HL_LIST_DEFAULT 1000
@@ -60,6 +61,8 @@ static const struct hlres hlres[] = {
     {CK_SERVER, "servers", "server", hl_norm_server},
     {CK_VNET, "virtualNetworks", "virtual network", hl_norm_vnet},
     {CK_NIC, "networkInterfaces", "network interface", hl_norm_nic},
+    {CK_GW, "gateways", "gateway", hl_norm_gw},
+    {CK_VGW, "virtualGateways", "virtual gateway", hl_norm_vgw},
 };
 
 const struct hlres *
@@ -265,12 +268,48 @@ nic_in(const struct cobj *nic, const struct cobj *vn, const char *sid)
 }
 
 static struct cobj *
+gw_server(struct model *md, const struct cobj *gw)
+{
+	return hl_ref_res(
+	    md,
+	    json_string_value(json_object_get(
+	        json_object_get(hl_props(gw), "server"), "resourceRef")),
+	    CK_SERVER);
+}
+
+static struct cobj *
 nic_server(struct model *md, const struct cobj *nic)
 {
 	return hl_ref_res(
 	    md,
 	    json_string_value(json_object_get(
 	        json_object_get(hl_props(nic), "server"), "resourceRef")),
+	    CK_SERVER);
+}
+
+/* The server of virtual gateway 'vgw''s active gateway if its gateway
+ * subnet is 'vn''s subnet 'sid', else NULL. */
+static struct cobj *
+vgw_server_in(struct model *md, const struct cobj *vgw, const struct cobj *vn,
+              const char *sid)
+{
+	struct cobj *pvn, *gw;
+	const json_t *sn;
+
+	if (!vgw)
+		return NULL;
+	sn = hl_ref_subnet(md,
+	                   json_string_value(json_object_get(
+	                       json_object_get(hl_props(vgw), "gatewaySubnet"),
+	                       "resourceRef")),
+	                   CK_VNET, &pvn);
+	if (!sn || pvn != vn || strcasecmp(hl_rid(sn), sid) ||
+	    !(gw = hl_vgw_active(md, vgw)))
+		return NULL;
+	return hl_ref_res(
+	    md,
+	    json_string_value(json_object_get(
+	        json_object_get(hl_props(gw), "server"), "resourceRef")),
 	    CK_SERVER);
 }
 
@@ -282,6 +321,7 @@ derive_vnet(struct hlw *w, struct cobj *vn)
 	const char *rd =
 	    json_string_value(json_object_get(p, "routingDomainId"));
 	const struct idvec *nics = &md->by_kind[CK_NIC];
+	const struct idvec *vgws = &md->by_kind[CK_VGW];
 	size_t i;
 
 	json_array_foreach(json_object_get(p, "subnets"), i, sn)
@@ -303,18 +343,23 @@ derive_vnet(struct hlw *w, struct cobj *vn)
 		prefix_parse(pfx_s, &pfx, &plen);
 		gw = pfx;
 		hl_ip_inc(&gw);
-		/* a default-gateway record per server with an interface in
-		 * this subnet */
-		for (size_t k = 0; k < nics->n; k++) {
-			const struct cobj *nic = nics->objs[k];
-			struct cobj *srv;
+		/* a default-gateway record per server with an interface (or
+		 * a virtual gateway's compartment) in this subnet */
+		for (size_t k = 0; k < nics->n + vgws->n; k++) {
+			const struct cobj *nic =
+			    k < nics->n ? nics->objs[k] : NULL;
+			struct cobj *srv = NULL;
 			struct in6_addr pa;
 			struct eth_addr mac = {{0}};
 			char key[192], m[ETH_ADDR_STRLEN], a[IP_ADDR_STRLEN];
 			bool done = false;
 
-			if (!nic || !nic_in(nic, vn, hl_rid(sn)) ||
-			    !(srv = nic_server(md, nic)))
+			if (k >= nics->n)
+				srv = vgw_server_in(md, vgws->objs[k - nics->n],
+				                    vn, hl_rid(sn));
+			else if (nic && nic_in(nic, vn, hl_rid(sn)))
+				srv = nic_server(md, nic);
+			if (!srv)
 				continue;
 			for (size_t j = 0; j < w->n_wants && !done; j++)
 				done = w->wants[j].gw &&
@@ -453,6 +498,113 @@ derive_nic(struct hlw *w, struct cobj *nic)
 	return 0;
 }
 
+/* A virtual gateway (doc/gateway.md): on its active gateway's server,
+ * the compartment VM and its adapter int0 in the gateway subnet's VSID,
+ * the lookup record of its CA, and a customer route to it per route,
+ * site-to-site remote prefix and point-to-site pool. */
+static int
+derive_vgw(struct hlw *w, struct cobj *g)
+{
+	struct model *md = w->md;
+	const json_t *p = hl_props(g), *sn, *snp, *x, *y;
+	const char *vref = json_string_value(json_object_get(
+	    json_object_get(p, "virtualNetwork"), "resourceRef"));
+	const char *sref = json_string_value(json_object_get(
+	    json_object_get(p, "gatewaySubnet"), "resourceRef"));
+	const char *vm = json_string_value(json_object_get(p, "vmName"));
+	const char *mac = json_string_value(json_object_get(p, "macAddress"));
+	const char *ca_s =
+	    json_string_value(json_object_get(p, "gatewayAddress"));
+	struct cobj *vn = hl_ref_res(md, vref, CK_VNET), *svn, *gw, *srv;
+	struct in6_addr ca, pa, pfx;
+	int plen;
+	char ref[200], a[IP_ADDR_STRLEN];
+	size_t i, j;
+
+	hl_ref(g, ref, sizeof(ref));
+	sn = hl_ref_subnet(md, sref, CK_VNET, &svn);
+	if (!vn || !sn || svn != vn) {
+		cerr_set(w->e, 409, "%s: its gateway subnet %s is gone", ref,
+		         sref);
+		return -1;
+	}
+	if (hl_vgw_recheck(w, g))
+		return -1;
+	gw = hl_vgw_active(md, g);
+	srv = gw ? hl_ref_res(md,
+	                      json_string_value(json_object_get(
+	                          json_object_get(hl_props(gw), "server"),
+	                          "resourceRef")),
+	                      CK_SERVER)
+	         : NULL;
+	if (!srv) {
+		cerr_set(w->e, 409,
+		         "%s: its active gateway or that gateway's server is "
+		         "gone",
+		         ref);
+		return -1;
+	}
+	snp = json_object_get(sn, "properties");
+	json_int_t vsid =
+	    json_integer_value(json_object_get(snp, "virtualSubnetId"));
+	prefix_parse(json_string_value(json_object_get(snp, "addressPrefix")),
+	             &pfx, &plen);
+	ip_parse(ca_s, &ca);
+	if (!ip_in_prefix(&ca, &pfx, plen)) {
+		char b[IP_ADDR_STRLEN + 4];
+		cerr_set(w->e, 409, "%s: its gatewayAddress %s is not in %s's "
+		         "prefix %s",
+		         ref, ca_s, sref, prefix_fmt(&pfx, plen, b));
+		return -1;
+	}
+	if (server_pa(srv, &ca, &pa)) {
+		cerr_set(w->e, 409,
+		         "%s: the server /servers/%s of its active gateway has "
+		         "no provider address",
+		         ref, srv->u.hl.rid);
+		return -1;
+	}
+	const char *host = srv->u.hl.rid;
+	const char *rd = json_string_value(
+	    json_object_get(hl_props(vn), "routingDomainId"));
+	if (want(w, g->id, PK_VM, host, json_pack("{s:s}", "vm", vm), false) ||
+	    want(w, g->id, PK_VMA, host,
+	         json_pack("{s:s, s:s, s:s, s:s, s:I}", "vm", vm, "name",
+	                   "int0", "switch",
+	                   json_string_value(json_object_get(hl_props(srv),
+	                                                     "switchName")),
+	                   "mac", mac, "vsid", vsid),
+	         false) ||
+	    want(w, g->id, PK_LR, NULL,
+	         json_pack("{s:s, s:I, s:s, s:s, s:s}", "ca", ca_s, "vsid",
+	                   vsid, "mac", mac, "pa", ip_fmt(&pa, a), "vm_name",
+	                   vm),
+	         false))
+		return -1;
+	/* the routes: each of 'routes', the VPNs' remote prefixes */
+	json_t *pfxs = json_deep_copy(json_object_get(p, "routes"));
+	json_array_foreach(json_object_get(p, "siteToSite"), i, x)
+	    json_array_foreach(json_object_get(json_object_get(x, "properties"),
+	                                       "remotePrefixes"),
+	                       j, y) json_array_append(pfxs, (json_t *)y);
+	y = json_object_get(json_object_get(p, "pointToSite"), "addressPool");
+	if (y)
+		json_array_append(pfxs, (json_t *)y);
+	json_array_foreach(pfxs, i, x)
+	{
+		if (want(w, g->id, PK_CR, NULL,
+		         json_pack("{s:s, s:I, s:s, s:s}", "rdid", rd, "vsid",
+		                   vsid, "prefix", json_string_value(x),
+		                   "nexthop", ca_s),
+		         false)) {
+			json_decref(pfxs);
+			return -1;
+		}
+	}
+	json_decref(pfxs);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* the concerned resources */
 
@@ -489,6 +641,16 @@ set_add(struct hlw *w, struct cobj *o)
 	w->set[w->n_set++] = (struct member){o->id, o};
 	if (o->kind == CK_NIC)
 		nic_links(w, o);
+	if (o->kind == CK_VGW) {
+		/* its network owns the default-gateway record of its
+		 * compartment's server */
+		const char *r = json_string_value(json_object_get(
+		    json_object_get(hl_props(o), "virtualNetwork"),
+		    "resourceRef"));
+		struct cobj *vn = r ? hl_ref_res(w->md, r, CK_VNET) : NULL;
+		if (vn)
+			set_add(w, vn);
+	}
 }
 
 /* What interface 'o' shares with others: its VM (the other interfaces
@@ -527,9 +689,23 @@ set_add_deps(struct hlw *w, struct cobj *o)
 	struct model *md = w->md;
 	const struct idvec *nics = &md->by_kind[CK_NIC];
 	const struct idvec *srvs = &md->by_kind[CK_SERVER];
+	const struct idvec *gws = &md->by_kind[CK_GW];
+	const struct idvec *vgws = &md->by_kind[CK_VGW];
 	const json_t *x;
 	size_t i;
 
+	/* the virtual gateways of a network, of a gateway, of the
+	 * gateways of a server */
+	if (o->kind == CK_VNET || o->kind == CK_GW)
+		for (size_t k = 0; k < vgws->n; k++)
+			if (vgws->objs[k] && hl_vgw_uses(md, vgws->objs[k], o))
+				set_add(w, vgws->objs[k]);
+	if (o->kind == CK_SERVER)
+		for (size_t k = 0; k < gws->n; k++)
+			if (gws->objs[k] && gw_server(md, gws->objs[k]) == o) {
+				set_add(w, gws->objs[k]);
+				set_add_deps(w, gws->objs[k]);
+			}
 	if (o->kind == CK_SERVER || o->kind == CK_VNET) {
 		for (size_t k = 0; k < nics->n; k++) {
 			struct cobj *n = nics->objs[k];
@@ -588,7 +764,7 @@ reconcile(struct hlw *w)
 
 	w->res = NULL;
 	/* 1. the wants: servers (they make hosts), networks, interfaces */
-	static const int kinds[] = {CK_SERVER, CK_VNET, CK_NIC};
+	static const int kinds[] = {CK_SERVER, CK_VNET, CK_NIC, CK_VGW};
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
 		for (size_t i = 0; i < w->n_set; i++) {
 			struct cobj *o = w->set[i].o;
@@ -596,7 +772,8 @@ reconcile(struct hlw *w)
 				continue;
 			if ((o->kind == CK_SERVER && derive_server(w, o)) ||
 			    (o->kind == CK_VNET && derive_vnet(w, o)) ||
-			    (o->kind == CK_NIC && derive_nic(w, o)))
+			    (o->kind == CK_NIC && derive_nic(w, o)) ||
+			    (o->kind == CK_VGW && derive_vgw(w, o)))
 				goto out;
 		}
 	/* 2. each want against what exists */
@@ -749,7 +926,7 @@ add_refs(json_t *arr, const char *base, const char *sub)
 }
 
 static json_t *
-hl_to_api(const struct cobj *o)
+hl_to_api(struct model *md, const struct cobj *o)
 {
 	char ref[200], etag[32];
 	json_t *p = json_deep_copy(hl_props(o));
@@ -761,6 +938,9 @@ hl_to_api(const struct cobj *o)
 	if (json_object_get(p, "ipConfigurations"))
 		add_refs(json_object_get(p, "ipConfigurations"), ref,
 		         "ipConfigurations");
+	if (o->kind == CK_GW)
+		json_object_set_new(p, "heartbeat",
+		                    hl_gw_heartbeat_json(md, o));
 	json_object_set_new(p, "provisioningState", json_string("Succeeded"));
 	return json_pack("{s:s, s:s, s:s, s:o}", "resourceId", o->u.hl.rid,
 	                 "resourceRef", ref, "etag", etag, "properties", p);
@@ -768,9 +948,9 @@ hl_to_api(const struct cobj *o)
 
 /* The reply for a subnet of virtual network 'vn'. */
 static json_t *
-subnet_to_api(const struct cobj *vn, const char *sid)
+subnet_to_api(struct model *md, const struct cobj *vn, const char *sid)
 {
-	json_t *all = hl_to_api(vn), *out = NULL;
+	json_t *all = hl_to_api(md, vn), *out = NULL;
 	const json_t *s = hl_find_rid(
 	    json_object_get(json_object_get(all, "properties"), "subnets"), sid,
 	    NULL);
@@ -886,6 +1066,27 @@ refuse_referenced(struct hlw *w, struct cobj *o)
 				         ref, n->u.hl.rid);
 				return -1;
 			}
+		}
+	/* gateways on a server; virtual gateways of a network or a
+	 * gateway */
+	const struct idvec *gws = &md->by_kind[CK_GW];
+	const struct idvec *vgws = &md->by_kind[CK_VGW];
+	for (size_t k = 0; o->kind == CK_SERVER && k < gws->n; k++)
+		if (gws->objs[k] && gw_server(md, gws->objs[k]) == o) {
+			cerr_set(w->e, 409,
+			         "%s is used by /gateways/%s: remove that first",
+			         ref, gws->objs[k]->u.hl.rid);
+			return -1;
+		}
+	for (size_t k = 0; (o->kind == CK_VNET || o->kind == CK_GW) &&
+	                   k < vgws->n;
+	     k++)
+		if (vgws->objs[k] && hl_vgw_uses(md, vgws->objs[k], o)) {
+			cerr_set(w->e, 409,
+			         "%s is used by /virtualGateways/%s: remove "
+			         "that first",
+			         ref, vgws->objs[k]->u.hl.rid);
+			return -1;
 		}
 	if (o->kind == CK_LN) {
 		size_t before = w->n_set;
@@ -1029,7 +1230,7 @@ hl_write(struct model *md, struct http_req *r, const struct hlres *res,
 		goto err;
 	if (o) {
 		/* built before a dry run's undo frees a new one */
-		rep = sub ? subnet_to_api(o, sub) : hl_to_api(o);
+		rep = sub ? subnet_to_api(md, o, sub) : hl_to_api(md, o);
 		if (status == 201)
 			snprintf(r->location, sizeof(r->location), "/v1/%s/%s",
 			         res->path, rid);
@@ -1112,7 +1313,7 @@ hl_list(struct model *md, struct http_req *r, const struct hlres *res)
 			more = true;
 			break;
 		}
-		json_array_append_new(items, hl_to_api(o));
+		json_array_append_new(items, hl_to_api(md, o));
 		last = o->id;
 	}
 	json_t *next = json_null();
@@ -1264,7 +1465,7 @@ nic_move(struct model *md, struct http_req *r, struct cobj *nic)
 		hlw_free(&w);
 		return;
 	}
-	json_t *rep = hl_to_api(nic);
+	json_t *rep = hl_to_api(md, nic);
 	if (finish(md, r, &w)) {
 		json_decref(rep);
 		hlw_free(&w);
@@ -1280,6 +1481,231 @@ nic_move(struct model *md, struct http_req *r, struct cobj *nic)
 	r->status = 200;
 	r->reply = rep;
 	hlw_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* gateways: failover, heartbeats, config (doc/gateway.md) */
+
+/* Makes 'gw' the active gateway of 'vgw' in one write (its compartment
+ * VM and adapter move to gw's server, its record's PA follows); '*rep'
+ * (when asked) the virtual gateway as the reply gives it: 0, or -1 with
+ * e set. */
+static int
+vgw_activate(struct model *md, struct cobj *vgw, struct cobj *gw, bool dry,
+             json_t **rep, struct cerr *e)
+{
+	struct hlw w = {
+	    .md = md, .e = e, .res = hl_res_of(CK_VGW), .rid = vgw->u.hl.rid};
+	char to[120];
+
+	w.t = txn_begin(md);
+	if (hl_vgw_active(md, vgw) != gw) {
+		json_t *doc = json_deep_copy(vgw->u.hl.doc);
+		snprintf(to, sizeof(to), "/gateways/%s", gw->u.hl.rid);
+		json_object_set_new(json_object_get(doc, "properties"),
+		                    "activeGateway",
+		                    json_pack("{s:s}", "resourceRef", to));
+		txn_hl_put(w.t, CK_VGW, vgw->u.hl.rid, doc);
+	}
+	set_add(&w, vgw);
+	set_add_deps(&w, vgw);
+	if (reconcile(&w)) {
+		txn_abort(w.t);
+		hlw_free(&w);
+		return -1;
+	}
+	if (rep)
+		*rep = hl_to_api(md, vgw);
+	if (dry) {
+		txn_abort(w.t);
+	} else if (txn_commit(w.t, e)) {
+		if (rep) {
+			json_decref(*rep);
+			*rep = NULL;
+		}
+		hlw_free(&w);
+		return -1;
+	} else {
+		http_wake(md);
+		if (rep) {
+			char etag[32];
+			snprintf(etag, sizeof(etag), "%llu",
+			         (unsigned long long)vgw->rev);
+			json_object_set_new(*rep, "etag", json_string(etag));
+		}
+	}
+	hlw_free(&w);
+	return 0;
+}
+
+/* POST /v1/virtualGateways/ID/failover {"activeGateway": {"resourceRef":
+ * "/gateways/G"}} */
+static void
+vgw_failover(struct model *md, struct http_req *r, struct cobj *vgw)
+{
+	struct cerr e = {0};
+	struct hlw w = {
+	    .md = md, .e = &e, .res = hl_res_of(CK_VGW), .rid = vgw->u.hl.rid};
+	json_t *body = parse_body(r), *rep = NULL;
+	const char *ref;
+	struct cobj *gw, *g[2];
+	size_t n;
+
+	if (!body)
+		return;
+	if (hl_keys_ok(&w, body, "", "activeGateway") ||
+	    hl_get_ref(&w, body, "activeGateway", "", true, &ref)) {
+		json_decref(body);
+		reply_err(r, &e);
+		return;
+	}
+	gw = hl_ref_res(md, ref, CK_GW);
+	n = hl_vgw_gateways(md, vgw, g);
+	if (!gw || (gw != g[0] && (n < 2 || gw != g[1]))) {
+		fail(r, 400, "activeGateway.resourceRef",
+		     "failover: %.100s is not one of /virtualGateways/%s's "
+		     "gateways",
+		     ref, vgw->u.hl.rid);
+		json_decref(body);
+		return;
+	}
+	json_decref(body);
+	if (!if_match_ok(r, vgw)) {
+		fail(r, 412, NULL, "/virtualGateways/%s: etag is %llu, not %.40s",
+		     vgw->u.hl.rid, (unsigned long long)vgw->rev, r->if_match);
+		return;
+	}
+	bool was = hl_vgw_active(md, vgw) == gw;
+	if (vgw_activate(md, vgw, gw, dry_run(r), &rep, &e)) {
+		json_decref(e.warnings);
+		reply_err(r, &e);
+		return;
+	}
+	if (!was && !dry_run(r))
+		log_info("/virtualGateways/%s: failover to /gateways/%s (by "
+		         "hand)",
+		         vgw->u.hl.rid, gw->u.hl.rid);
+	json_decref(e.warnings);
+	r->status = 200;
+	r->reply = rep;
+}
+
+/* PUT /v1/gateways/ID/heartbeat {} or {"status": {...}}: in memory; then
+ * the failover rule of doc/gateway.md: each virtual gateway of which
+ * this gateway is the standby and whose active gateway is dead
+ * (hl_gw_dead()) fails over to it. */
+static void
+gw_heartbeat(struct model *md, struct http_req *r, struct cobj *gw)
+{
+	struct cerr e = {0};
+	struct hlw w = {
+	    .md = md, .e = &e, .res = hl_res_of(CK_GW), .rid = gw->u.hl.rid};
+	json_t *body = r->body_len ? parse_body(r) : json_object();
+	const json_t *st;
+
+	if (!body)
+		return;
+	if (hl_keys_ok(&w, body, "", "status")) {
+		json_decref(body);
+		reply_err(r, &e);
+		return;
+	}
+	st = json_object_get(body, "status");
+	if (st && !json_is_object(st) && !json_is_null(st)) {
+		json_decref(body);
+		fail(r, 400, "status", "must be an object");
+		return;
+	}
+	hl_gw_heartbeat(md, gw, st && json_is_object(st) ? st : NULL);
+	json_decref(body);
+
+	json_t *moved = json_array();
+	const struct idvec *vgws = &md->by_kind[CK_VGW];
+	for (size_t k = 0; k < vgws->n; k++) {
+		struct cobj *v = vgws->objs[k], *act;
+		if (!v || !hl_vgw_uses(md, v, gw) ||
+		    (act = hl_vgw_active(md, v)) == gw ||
+		    (act && !hl_gw_dead(md, act)))
+			continue;
+		struct cerr e2 = {0};
+		if (vgw_activate(md, v, gw, false, NULL, &e2)) {
+			log_warnx("/virtualGateways/%s: failover from "
+			          "/gateways/%s to /gateways/%s failed: %s",
+			          v->u.hl.rid, act ? act->u.hl.rid : "?",
+			          gw->u.hl.rid, e2.msg);
+		} else {
+			log_info("/virtualGateways/%s: /gateways/%s is dead "
+			         "(no heartbeat for --gateway-dead-after): "
+			         "failover to /gateways/%s",
+			         v->u.hl.rid, act ? act->u.hl.rid : "?",
+			         gw->u.hl.rid);
+			json_array_append_new(moved,
+			                      json_string(v->u.hl.rid));
+		}
+		json_decref(e2.warnings);
+	}
+	r->status = 200;
+	r->reply = json_pack("{s:s, s:o, s:o, s:I}", "resourceId",
+	                     gw->u.hl.rid, "heartbeat",
+	                     hl_gw_heartbeat_json(md, gw), "failedOver", moved,
+	                     "revision", (json_int_t)md->rev);
+}
+
+/* A query parameter: a number in lo..hi (1 with it), absent (0), or -1
+ * with the reply set. */
+static int
+qnum(struct http_req *r, const char *k, long long lo, long long hi,
+     long long *out)
+{
+	const char *v = json_string_value(json_object_get(r->query, k));
+	char *end;
+
+	if (!v)
+		return 0;
+	*out = strtoll(v, &end, 10);
+	if (!*v || *end || *out < lo || *out > hi) {
+		fail(r, 400, k, "query parameter '%s': a number in %lld..%lld",
+		     k, lo, hi);
+		return -1;
+	}
+	return 1;
+}
+
+/* GET /v1/gateways/ID/config?after=REV&wait=SECONDS: at once when the
+ * controller's revision is not REV (anything changed after it, or REV
+ * is not this controller's), else when a write comes or after 'wait'
+ * seconds (at most 60), with the same content. */
+static void
+gw_config(struct model *md, struct http_req *r, struct cobj *gw)
+{
+	long long after = 0, wait = 0;
+	int has_after;
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(r->query, k, v) if (strcmp(k, "after") &&
+	                                        strcmp(k, "wait"))
+	{
+		fail(r, 400, k,
+		     "query parameter '%.64s' is unknown (known: after, wait)",
+		     k);
+		return;
+	}
+	if ((has_after = qnum(r, "after", 0, INT64_MAX, &after)) < 0 ||
+	    qnum(r, "wait", 0, 60, &wait) < 0)
+		return;
+	uint64_t now = time_ns();
+	if (!r->wait_deadline)
+		r->wait_deadline = now + (uint64_t)wait * 1000000000ull;
+	if (has_after && (uint64_t)after == md->rev && now < r->wait_deadline) {
+		r->wait = true;
+		r->wait_any = true;
+		r->wait_after = (uint64_t)after;
+		return;
+	}
+	r->wait = false;
+	r->status = 200;
+	r->reply = hl_gw_config(md, gw);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1349,7 +1775,7 @@ hl_handle(struct model *md, struct http_req *r)
 				return true;
 			}
 			r->status = 200;
-			r->reply = hl_to_api(o);
+			r->reply = hl_to_api(md, o);
 		} else if (!strcmp(m, "PUT")) {
 			json_t *body = parse_body(r);
 			if (body)
@@ -1377,6 +1803,31 @@ hl_handle(struct model *md, struct http_req *r)
 			nic_move(md, r, o);
 		return true;
 	}
+	if (res->kind == CK_VGW && n == 4 && !strcmp(s[3], "failover")) {
+		if (strcmp(m, "POST"))
+			fail(r, 405, NULL, "failover takes POST");
+		else if (!o)
+			fail(r, 404, NULL,
+			     "no virtual gateway /virtualGateways/%.80s", s[2]);
+		else
+			vgw_failover(md, r, o);
+		return true;
+	}
+	if (res->kind == CK_GW && n == 4 &&
+	    (!strcmp(s[3], "heartbeat") || !strcmp(s[3], "config"))) {
+		bool hb = !strcmp(s[3], "heartbeat");
+		if (hb ? strcmp(m, "PUT") && strcmp(m, "POST")
+		       : strcmp(m, "GET"))
+			fail(r, 405, NULL, "%s takes %s", s[3],
+			     hb ? "PUT" : "GET");
+		else if (!o)
+			fail(r, 404, NULL, "no gateway /gateways/%.80s", s[2]);
+		else if (hb)
+			gw_heartbeat(md, r, o);
+		else
+			gw_config(md, r, o);
+		return true;
+	}
 	if (res->kind == CK_VNET && (n == 4 || n == 5) &&
 	    !strcmp(s[3], "subnets")) {
 		if (!o) {
@@ -1387,7 +1838,7 @@ hl_handle(struct model *md, struct http_req *r)
 			return true;
 		}
 		if (n == 4 && !strcmp(m, "GET")) {
-			json_t *all = hl_to_api(o);
+			json_t *all = hl_to_api(md, o);
 			json_t *items = json_deep_copy(json_object_get(
 			    json_object_get(all, "properties"), "subnets"));
 			size_t i;
@@ -1404,7 +1855,7 @@ hl_handle(struct model *md, struct http_req *r)
 				subnet_write(md, r, o, NULL, body);
 			json_decref(body);
 		} else if (n == 5 && !strcmp(m, "GET")) {
-			json_t *sn = subnet_to_api(o, s[4]);
+			json_t *sn = subnet_to_api(md, o, s[4]);
 			if (!sn) {
 				fail(r, 404, NULL,
 				     "no subnet /virtualNetworks/%s/subnets/"

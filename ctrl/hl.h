@@ -79,6 +79,10 @@ int hl_norm_server(struct hlw *, const json_t *in, const json_t *old,
 int hl_norm_vnet(struct hlw *, const json_t *in, const json_t *old,
                  json_t *out);
 int hl_norm_nic(struct hlw *, const json_t *in, const json_t *old, json_t *out);
+/* hl-gw.c */
+int hl_norm_gw(struct hlw *, const json_t *in, const json_t *old, json_t *out);
+int hl_norm_vgw(struct hlw *, const json_t *in, const json_t *old,
+                json_t *out);
 
 /* An error of w's resource at JSON path 'field' (NULL: none): -1. */
 int hl_bad(struct hlw *w, int status, const char *field, const char *fmt, ...)
@@ -111,5 +115,53 @@ void hl_rand_guid(struct guid *g);
 /* The lowest free MAC of the macPools, in order: 0, or -1 (409 naming
  * them, at 'field'). */
 int hl_mac_alloc(struct hlw *w, const char *field, struct eth_addr *out);
+
+/* hl-doc.c, for hl-gw.c: the field readers (see hl-doc.c), JSON paths
+ * (path.key, path.key[i]), and CAs: the lowest free one of the subnet
+ * pfx/plen after its .1 in the routing domain of 'vn' (0, or -1 with a
+ * 409 at 'field' naming the subnet 'ref'); is 'a' the subnet's network
+ * address, .1 or broadcast? */
+void hl_pj(char *buf, size_t len, const char *path, const char *key);
+void hl_pi(char *buf, size_t len, const char *path, const char *key, size_t i);
+int hl_get_str(struct hlw *w, const json_t *o, const char *key,
+               const char *path, bool required, const char **out);
+int hl_get_num(struct hlw *w, const json_t *o, const char *key,
+               const char *path, long long lo, long long hi, long long *out);
+int hl_get_arr(struct hlw *w, const json_t *o, const char *key,
+               const char *path, const json_t **out);
+int hl_get_ip(struct hlw *w, const json_t *o, const char *key, const char *path,
+              bool required, struct in6_addr *a);
+int hl_get_prefix(struct hlw *w, const json_t *o, const char *key,
+                  const char *path, struct in6_addr *pfx, int *plen);
+int hl_get_mac(struct hlw *w, const json_t *o, const char *key,
+               const char *path, bool required, struct eth_addr *m);
+int hl_ca_alloc(struct hlw *w, const struct cobj *vn, const struct in6_addr *pfx,
+                int plen, const char *field, const char *ref,
+                struct in6_addr *out);
+bool hl_ca_reserved(const struct in6_addr *a, const struct in6_addr *pfx,
+                    int plen);
+
+/* hl-gw.c: gateways and virtualGateways (doc/gateway.md) */
+/* The gateways of virtual gateway 'vgw' ('out', up to 2): how many. */
+size_t hl_vgw_gateways(struct model *md, const struct cobj *vgw,
+                       struct cobj *out[2]);
+/* Its active gateway (NULL: gone). */
+struct cobj *hl_vgw_active(struct model *md, const struct cobj *vgw);
+/* Does virtual gateway 'vgw' use virtual network 'vn' / gateway 'gw'? */
+bool hl_vgw_uses(struct model *md, const struct cobj *vgw,
+                 const struct cobj *o);
+/* What a write must re-check of virtual gateway 'vgw' (its gateways
+ * may have changed): its gateways exist, its external addresses are in
+ * their externalPrefix and none is an externalGateway: 0, or -1 (409). */
+int hl_vgw_recheck(struct hlw *w, const struct cobj *vgw);
+/* properties.heartbeat of gateway 'gw' (new reference). */
+json_t *hl_gw_heartbeat_json(struct model *md, const struct cobj *gw);
+/* Records a heartbeat of gateway 'gw' ('status' borrowed, or NULL). */
+void hl_gw_heartbeat(struct model *md, const struct cobj *gw,
+                     const json_t *status);
+/* Is gateway 'gw' dead by the rule of --gateway-dead-after? */
+bool hl_gw_dead(struct model *md, const struct cobj *gw);
+/* The reply of GET /v1/gateways/ID/config (new reference). */
+json_t *hl_gw_config(struct model *md, const struct cobj *gw);
 
 #endif

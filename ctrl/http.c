@@ -40,6 +40,7 @@ struct conn_ctx {
 	uint64_t deadline; /* of a long poll */
 	char host[64];     /* and whose, after which revision */
 	uint64_t after;
+	bool any; /* woken by any commit (a gateway's config) */
 	struct conn_ctx *wnext;
 	struct MHD_Connection *conn;
 };
@@ -116,7 +117,8 @@ http_wake(struct model *md)
 	pthread_mutex_lock(&H.wlock);
 	struct conn_ctx **pp = &H.waiters;
 	while (*pp) {
-		if (feed_wakes(md, &fc, (*pp)->host, (*pp)->after))
+		if ((*pp)->any ||
+		    feed_wakes(md, &fc, (*pp)->host, (*pp)->after))
 			waiter_resume(pp);
 		else
 			pp = &(*pp)->wnext;
@@ -318,7 +320,9 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 	enum MHD_Result ret = MHD_YES;
 	if (r.wait) {
 		c->deadline = r.wait_deadline;
-		snprintf(c->host, sizeof(c->host), "%s", r.wait_host->name);
+		c->any = r.wait_any;
+		snprintf(c->host, sizeof(c->host), "%s",
+		         r.wait_host ? r.wait_host->name : "");
 		c->after = r.wait_after;
 		if (!waiter_add(c))
 			ret =

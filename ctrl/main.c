@@ -50,6 +50,11 @@ usage(FILE *f)
 	        "VSIDs\n"
 	        "                          (default %u-%u; within "
 	        "4096-16777214)\n"
+	        "      --gateway-dead-after SECONDS\n"
+	        "                          a gateway without a heartbeat for "
+	        "this long is\n"
+	        "                          dead: its standby takes over "
+	        "(default 3)\n"
 	        "  -P, --pidfile PATH      write the daemon's pid here\n"
 	        "  -d, --foreground        stay in the foreground, log to "
 	        "stderr\n"
@@ -150,6 +155,7 @@ main(int argc, char **argv)
 	    {"tls-key", required_argument, NULL, 'K'},
 	    {"pidfile", required_argument, NULL, 'P'},
 	    {"vsid-range", required_argument, NULL, 'V'},
+	    {"gateway-dead-after", required_argument, NULL, 'G'},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -160,6 +166,8 @@ main(int argc, char **argv)
 	bool fg = false;
 	uint32_t vsid_lo = DEFAULT_VSID_LO, vsid_hi = DEFAULT_VSID_HI;
 	int verbose = 0, c;
+	double dead_after = 3;
+	char *end;
 
 	while ((c = getopt_long(argc, argv, "l:b:t:P:dvh", opts, NULL)) != -1) {
 		switch (c) {
@@ -187,6 +195,18 @@ main(int argc, char **argv)
 				        "hnv-controller: --vsid-range '%s': "
 				        "expected LO-HI with 4096 <= LO <= HI "
 				        "<= 16777214\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'G':
+			dead_after = strtod(optarg, &end);
+			if (end == optarg || *end || !(dead_after > 0) ||
+			    dead_after > 86400) {
+				fprintf(stderr,
+				        "hnv-controller: --gateway-dead-after "
+				        "'%s': seconds, more than 0 and at most "
+				        "86400\n",
 				        optarg);
 				return 2;
 			}
@@ -232,6 +252,8 @@ main(int argc, char **argv)
 		log_warnx("%s", e.msg);
 		return 1;
 	}
+	md.gw_dead_after = (uint64_t)(dead_after * 1e9);
+	md.started = time_ns();
 	if (!fg && daemon(0, 0)) {
 		log_warn("daemon");
 		return 1;

@@ -166,7 +166,8 @@ static const char *const kind_paths[CK_N] = {
 static const char *const hl_names[CK_N] = {
     [CK_LN] = "logicalNetwork",    [CK_MACPOOL] = "macPool",
     [CK_SERVER] = "server",        [CK_VNET] = "virtualNetwork",
-    [CK_NIC] = "networkInterface",
+    [CK_NIC] = "networkInterface", [CK_GW] = "gateway",
+    [CK_VGW] = "virtualGateway",
 };
 
 const char *
