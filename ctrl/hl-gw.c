@@ -1152,11 +1152,9 @@ flatten(const json_t *arr)
 
 	json_array_foreach((json_t *)arr, i, x)
 	{
-		json_t *o = json_deep_copy(json_object_get(x, "properties"));
-		if (!o)
-			o = json_object();
-		json_object_del(o, "provisioningState");
-		json_object_set(o, "resourceId", json_object_get(x, "resourceId"));
+		json_t *o = json_pack("{s:O}", "resourceId",
+		                      json_object_get(x, "resourceId"));
+		json_object_update(o, json_object_get(x, "properties"));
 		json_array_append_new(out, o);
 	}
 	return out;
