@@ -14,6 +14,13 @@
  *   vm add NAME host H subnet VMNET/S [ip A] [mac M] [adapter NAME]
  *          PUT /v1/networkInterfaces/NAME (one interface of VM NAME)
  *   vm get [NAME] | remove NAME | move NAME host H
+ *   gateway add NAME server S external-prefix P [external-gateway A]
+ *          [external-interface IF]   PUT /v1/gateways/NAME
+ *   gateway get [NAME] | remove NAME
+ *   vgateway add NAME vm-network VN subnet VN/S gateways G1[,G2]
+ *          external-address A [mode nat|forwarding]
+ *          PUT /v1/virtualGateways/NAME
+ *   vgateway get [NAME] | remove NAME | failover NAME to G
  *
  * (A subnet can also be named "NAME vm-network VMNET".)  Results are
  * tables, or with --json the controller's resources.  `vm` is also the
@@ -22,6 +29,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctl/ctl.h"
 #include "ctl/http.h"
@@ -701,4 +709,260 @@ cmd_hl_vm_main(struct ctl *ctl, int argc, char **argv)
 	if (r || verb == 'r')
 		return r;
 	return show(ctl, rep, print_vms);
+}
+
+/* ------------------------------------------------------------------ */
+/* gateway, vgateway (doc/gateway.md) */
+
+static void
+print_gateways(const json_t *arr, FILE *f)
+{
+	struct table *t = table_create(6, 2, false);
+	const json_t *x;
+	size_t i;
+
+	table_header(t, 0, "NAME", false);
+	table_header(t, 1, "SERVER", false);
+	table_header(t, 2, "EXTERNAL-PREFIX", false);
+	table_header(t, 3, "EXTERNAL-GATEWAY", false);
+	table_header(t, 4, "INTERFACE", false);
+	table_header(t, 5, "ALIVE", false);
+	json_array_foreach((json_t *)arr, i, x)
+	{
+		const json_t *p = props(x);
+		const json_t *hb = json_object_get(p, "heartbeat");
+		const char *cells[] = {
+		    str(x, "resourceId"),
+		    ref_last(json_object_get(p, "server")),
+		    str(p, "externalPrefix"),
+		    str(p, "externalGateway"),
+		    str(p, "externalInterface"),
+		    json_is_true(json_object_get(hb, "alive")) ? "yes" : "no"};
+		table_add(t, cells);
+	}
+	print_table(t, f);
+}
+
+static void
+print_vgateways(const json_t *arr, FILE *f)
+{
+	struct table *t = table_create(8, 2, false);
+	const json_t *x, *y;
+	size_t i, j;
+
+	table_header(t, 0, "NAME", false);
+	table_header(t, 1, "VM-NETWORK", false);
+	table_header(t, 2, "GATEWAYS", false);
+	table_header(t, 3, "ACTIVE", false);
+	table_header(t, 4, "MODE", false);
+	table_header(t, 5, "EXTERNAL-ADDRESS", false);
+	table_header(t, 6, "GATEWAY-ADDRESS", false);
+	table_header(t, 7, "VM", false);
+	json_array_foreach((json_t *)arr, i, x)
+	{
+		char gws[256] = "";
+		const json_t *p = props(x);
+		json_array_foreach(json_object_get(p, "gateways"), j, y)
+		    join(gws, sizeof(gws), ref_last(y));
+		const char *cells[] = {
+		    str(x, "resourceId"),
+		    ref_last(json_object_get(p, "virtualNetwork")),
+		    gws[0] ? gws : "-",
+		    ref_last(json_object_get(p, "activeGateway")),
+		    str(p, "mode"),
+		    str(p, "externalAddress"),
+		    str(p, "gatewayAddress"),
+		    str(p, "vmName")};
+		table_add(t, cells);
+	}
+	print_table(t, f);
+}
+
+static void
+gateway_usage(FILE *f)
+{
+	fprintf(f, "usage: hnvctl --controller URL [--json] gateway add NAME "
+	           "server S external-prefix P\n"
+	           "              [external-gateway A] [external-interface "
+	           "IF]\n"
+	           "       hnvctl --controller URL [--json] gateway get "
+	           "[NAME]\n"
+	           "       hnvctl --controller URL gateway remove NAME\n"
+	           "A gateway host (the controller's gateways, doc/"
+	           "gateway.md): the server it runs\non, its NIC on the "
+	           "external network (default Ethernet2), that network's\n"
+	           "prefix and router.  get shows whether its hnv-gateway "
+	           "is alive (heartbeats).\n");
+}
+
+int
+cmd_gateway_main(struct ctl *ctl, int argc, char **argv)
+{
+	struct hlargs a;
+	json_t *rep = NULL;
+	char *path;
+	int verb, r = start(ctl, argc, argv, gateway_usage, "agr", &verb);
+
+	if (r)
+		return r < 0 ? CTL_EXIT_OK : r;
+	if ((r = parse("gateway", argc, argv, true,
+	               verb == 'a' ? "server external-prefix external-gateway "
+	                             "external-interface"
+	                           : "",
+	               NULL, &a)))
+		return r;
+	if (verb != 'g' && !a.name)
+		return ctl_usage("gateway %s: give the NAME", argv[1]);
+	if (verb == 'a') {
+		if (!arg(&a, "server") || !arg(&a, "external-prefix"))
+			return ctl_usage("gateway add: give its server and "
+			                 "external-prefix");
+		char *sref = xasprintf("/servers/%s", arg(&a, "server"));
+		json_t *p =
+		    json_pack("{s:{s:s}, s:s}", "server", "resourceRef", sref,
+		              "externalPrefix", arg(&a, "external-prefix"));
+		free(sref);
+		if (arg(&a, "external-gateway"))
+			json_object_set_new(
+			    p, "externalGateway",
+			    json_string(arg(&a, "external-gateway")));
+		if (arg(&a, "external-interface"))
+			json_object_set_new(
+			    p, "externalInterface",
+			    json_string(arg(&a, "external-interface")));
+		json_t *body = json_pack("{s:o}", "properties", p);
+		path = path_of("gateways", a.name, NULL);
+		r = ctl_rest(ctl, "PUT", path, body, &rep);
+		json_decref(body);
+	} else if (verb == 'g') {
+		path = a.name ? path_of("gateways", a.name, NULL)
+		              : xstrdup("/v1/gateways?limit=10000");
+		r = ctl_rest(ctl, "GET", path, NULL, &rep);
+	} else {
+		path = path_of("gateways", a.name, NULL);
+		r = ctl_rest(ctl, "DELETE", path, NULL, &rep);
+		free(path);
+		json_decref(rep);
+		return r;
+	}
+	free(path);
+	return r ? r : show(ctl, rep, print_gateways);
+}
+
+static void
+vgateway_usage(FILE *f)
+{
+	fprintf(f, "usage: hnvctl --controller URL [--json] vgateway add NAME "
+	           "vm-network VN subnet VN/S\n"
+	           "              gateways G1[,G2] external-address A [mode "
+	           "nat|forwarding]\n"
+	           "       hnvctl --controller URL [--json] vgateway get "
+	           "[NAME]\n"
+	           "       hnvctl --controller URL vgateway remove NAME\n"
+	           "       hnvctl --controller URL [--json] vgateway failover "
+	           "NAME to G\n"
+	           "A tenant's gateway (the controller's virtualGateways, "
+	           "doc/gateway.md): one per\nVM network, in its gateway "
+	           "subnet S, on gateway G1 (active) and G2 (standby),\nwith "
+	           "its address on the external network.  The controller "
+	           "allocates its CA\nand MAC and places its compartment on "
+	           "the active gateway's server; failover\nmakes G active.  "
+	           "add writes the whole resource: NAT rules, load balancers\n"
+	           "and VPNs are set by PUTting the document to /v1/"
+	           "virtualGateways/NAME (curl).\n");
+}
+
+int
+cmd_vgateway_main(struct ctl *ctl, int argc, char **argv)
+{
+	struct hlargs a;
+	json_t *rep = NULL, *body = NULL;
+	char *path = NULL;
+	int verb = 0, r;
+	const char *v = argc > 1 ? argv[1] : NULL;
+
+	/* failover is this command's own verb */
+	if (v && !strcmp(v, "failover")) {
+		if ((r = ctl_need_controller(ctl, argv[0])))
+			return r;
+		verb = 'f';
+	} else if ((r = start(ctl, argc, argv, vgateway_usage, "agr", &verb))) {
+		return r < 0 ? CTL_EXIT_OK : r;
+	}
+	if ((r = parse("vgateway", argc, argv, true,
+	               verb == 'a'   ? "vm-network subnet gateways "
+	                               "external-address mode"
+	               : verb == 'f' ? "to"
+	                             : "",
+	               NULL, &a)))
+		return r;
+	if (verb != 'g' && !a.name)
+		return ctl_usage("vgateway %s: give the NAME", argv[1]);
+	if (verb == 'a') {
+		char vn[128], sn[128];
+		const char *vmn = arg(&a, "vm-network"),
+		           *sub = arg(&a, "subnet"), *gws = arg(&a, "gateways");
+		if (!vmn || !sub || !gws || !arg(&a, "external-address"))
+			return ctl_usage("vgateway add: give vm-network, "
+			                 "subnet, gateways and "
+			                 "external-address");
+		if ((r = split_subnet("vgateway add", sub,
+		                      strchr(sub, '/') ? NULL : vmn, vn,
+		                      sizeof(vn), sn, sizeof(sn))))
+			return r;
+		if (strcasecmp(vn, vmn))
+			return ctl_usage("vgateway add: subnet %s is not of "
+			                 "vm-network %s",
+			                 sub, vmn);
+		json_t *ga = json_array();
+		char *list = xstrdup(gws), *save = NULL;
+		for (char *g = strtok_r(list, ",", &save); g;
+		     g = strtok_r(NULL, ",", &save)) {
+			char *gref = xasprintf("/gateways/%s", g);
+			json_array_append_new(
+			    ga, json_pack("{s:s}", "resourceRef", gref));
+			free(gref);
+		}
+		free(list);
+		char *vref = xasprintf("/virtualNetworks/%s", vmn);
+		char *sref =
+		    xasprintf("/virtualNetworks/%s/subnets/%s", vn, sn);
+		json_t *p =
+		    json_pack("{s:{s:s}, s:{s:s}, s:o, s:s}", "virtualNetwork",
+		              "resourceRef", vref, "gatewaySubnet",
+		              "resourceRef", sref, "gateways", ga,
+		              "externalAddress", arg(&a, "external-address"));
+		free(vref);
+		free(sref);
+		if (arg(&a, "mode"))
+			json_object_set_new(p, "mode",
+			                    json_string(arg(&a, "mode")));
+		body = json_pack("{s:o}", "properties", p);
+		path = path_of("virtualGateways", a.name, NULL);
+		r = ctl_rest(ctl, "PUT", path, body, &rep);
+	} else if (verb == 'f') {
+		if (!arg(&a, "to"))
+			return ctl_usage("vgateway failover: give the gateway "
+			                 "(to G)");
+		char *gref = xasprintf("/gateways/%s", arg(&a, "to"));
+		body = json_pack("{s:{s:s}}", "activeGateway", "resourceRef",
+		                 gref);
+		free(gref);
+		path = path_of("virtualGateways", a.name, "/failover");
+		r = ctl_rest(ctl, "POST", path, body, &rep);
+	} else if (verb == 'g') {
+		path = a.name ? path_of("virtualGateways", a.name, NULL)
+		              : xstrdup("/v1/virtualGateways?limit=10000");
+		r = ctl_rest(ctl, "GET", path, NULL, &rep);
+	} else {
+		path = path_of("virtualGateways", a.name, NULL);
+		r = ctl_rest(ctl, "DELETE", path, NULL, &rep);
+		json_decref(rep);
+		rep = NULL;
+	}
+	json_decref(body);
+	free(path);
+	if (r || verb == 'r')
+		return r;
+	return show(ctl, rep, print_vgateways);
 }

@@ -108,5 +108,8 @@ int cmd_server_main(struct ctl *, int argc, char **argv);
 /* Is this 'vm' command the high-level one (not 'vm add vm NAME')? */
 bool cmd_hl_vm_wants(const struct ctl *, int argc, char **argv);
 int cmd_hl_vm_main(struct ctl *, int argc, char **argv);
+/* gateway and vgateway (cmd-hl.c, doc/gateway.md) */
+int cmd_gateway_main(struct ctl *, int argc, char **argv);
+int cmd_vgateway_main(struct ctl *, int argc, char **argv);
 
 #endif

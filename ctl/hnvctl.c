@@ -4,8 +4,9 @@
  * the policy objects (cmd-object.c), status, stats, trace, policy, batch
  * (many lookup record changes at once), ps, the PowerShell front end,
  * host (the controller's hosts), and the controller's high level
- * (cmd-hl.c: vm-network, subnet, server, vm NAME).  Everything talks to
- * hnv-agent over its control socket (doc/control-protocol.md), or with
+ * (cmd-hl.c: vm-network, subnet, server, vm NAME, gateway, vgateway).
+ * Everything talks to hnv-agent over its control socket
+ * (doc/control-protocol.md), or with
  * --controller to hnv-controller's REST API (doc/controller.md, ctl/http.h).
  * See hnvctl(8).
  */
@@ -38,6 +39,8 @@ usage(FILE *f)
 	           "subnet VMNET/S | vm move\n"
 	           "              NAME host H | vm get [NAME] | vm remove "
 	           "NAME\n"
+	           "       hnvctl --controller URL [--json] gateway | vgateway "
+	           "VERB ...\n"
 	           "\n"
 	           "Objects (alias) and their keys (policy/json.h):\n");
 	cmd_object_usage(f);
@@ -187,6 +190,10 @@ main(int argc, char **argv)
 		r = cmd_subnet_main(&ctl, n, rest);
 	} else if (!strcmp(sub, "server")) {
 		r = cmd_server_main(&ctl, n, rest);
+	} else if (!strcmp(sub, "gateway")) {
+		r = cmd_gateway_main(&ctl, n, rest);
+	} else if (!strcmp(sub, "vgateway")) {
+		r = cmd_vgateway_main(&ctl, n, rest);
 	} else if (cmd_object_known(sub)) {
 		r = cmd_object_main(&ctl, n, rest);
 	} else if (!strcmp(sub, "status")) {

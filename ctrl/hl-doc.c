@@ -1424,8 +1424,8 @@ hl_get_ip(struct hlw *w, const json_t *o, const char *key, const char *path,
 }
 
 int
-hl_get_prefix(struct hlw *w, const json_t *o, const char *key,
-              const char *path, struct in6_addr *pfx, int *plen)
+hl_get_prefix(struct hlw *w, const json_t *o, const char *key, const char *path,
+              struct in6_addr *pfx, int *plen)
 {
 	return get_prefix(w, o, key, path, pfx, plen);
 }

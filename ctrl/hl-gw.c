@@ -92,9 +92,9 @@ vn_space(const struct cobj *vn)
 	if (json_array_size(out))
 		return out;
 	json_array_foreach(json_object_get(p, "subnets"), i, x)
-	    json_array_append(out, json_object_get(
-	                               json_object_get(x, "properties"),
-	                               "addressPrefix"));
+	    json_array_append(out,
+	                      json_object_get(json_object_get(x, "properties"),
+	                                      "addressPrefix"));
 	return out;
 }
 
@@ -142,10 +142,8 @@ hl_norm_gw(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 	               "server externalInterface externalPrefix "
 	               "externalGateway heartbeat provisioningState") ||
 	    hl_get_ref(w, in, "server", "properties", true, &sref) ||
-	    hl_get_str(w, in, "externalInterface", "properties", false,
-	               &ifn) ||
-	    hl_get_prefix(w, in, "externalPrefix", "properties", &pfx,
-	                  &plen) ||
+	    hl_get_str(w, in, "externalInterface", "properties", false, &ifn) ||
+	    hl_get_prefix(w, in, "externalPrefix", "properties", &pfx, &plen) ||
 	    (got = hl_get_ip(w, in, "externalGateway", "properties", false,
 	                     &gw)) < 0)
 		return -1;
@@ -182,7 +180,7 @@ hl_norm_gw(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 
 struct hb {
 	char rid[80];
-	uint64_t seen;   /* time_ns(), 0: never */
+	uint64_t seen; /* time_ns(), 0: never */
 	struct timespec wall;
 	json_t *status;
 };
@@ -325,8 +323,8 @@ ext_add(struct vgwv *v, const struct in6_addr *a, const char *field, int what)
 		if (!ip_equal(&x->a, a) ||
 		    (what != 1 && x->what != 1 && (what == 2 || x->what == 2)))
 			continue;
-		return hl_bad(v->w, 400, field, "%s is also %s",
-		              ip_fmt(a, c), x->field);
+		return hl_bad(v->w, 400, field, "%s is also %s", ip_fmt(a, c),
+		              x->field);
 	}
 	v->ext = xrealloc(v->ext, (v->n_ext + 1) * sizeof(*v->ext));
 	struct ext *x = &v->ext[v->n_ext++];
@@ -405,16 +403,17 @@ prefixes(struct vgwv *v, const json_t *o, const char *key, const char *path,
 		hl_pi(f, sizeof(f), path, key, i);
 		if (!json_is_string(x) ||
 		    prefix_parse(json_string_value(x), &p, &l))
-			return hl_bad(v->w, 400, f,
-			              "not a prefix (ADDRESS/LENGTH without host "
-			              "bits)");
+			return hl_bad(
+			    v->w, 400, f,
+			    "not a prefix (ADDRESS/LENGTH without host "
+			    "bits)");
 		if (fn && fn(v, &p, l, f))
 			return -1;
 		prefix_fmt(&p, l, b);
 		size_t j;
 		json_t *y;
-		json_array_foreach(out, j, y) if (!strcmp(json_string_value(y),
-		                                          b))
+		json_array_foreach(out, j,
+		                   y) if (!strcmp(json_string_value(y), b))
 		{
 			return hl_bad(v->w, 400, f, "%s is given twice", b);
 		}
@@ -426,9 +425,9 @@ prefixes(struct vgwv *v, const json_t *o, const char *key, const char *path,
 /* An element of natRules, loadBalancers, siteToSite: its resourceId
  * (default PREFIX + index) and properties: 0, or -1. */
 static int
-item(struct vgwv *v, const json_t *x, const char *p, const char *defp,
-     size_t i, const json_t *seen, char *rid, size_t ridlen,
-     const json_t **props, char *pp, size_t pplen)
+item(struct vgwv *v, const json_t *x, const char *p, const char *defp, size_t i,
+     const json_t *seen, char *rid, size_t ridlen, const json_t **props,
+     char *pp, size_t pplen)
 {
 	const char *r;
 	char f[200];
@@ -487,10 +486,10 @@ nat_rules(struct vgwv *v, const json_t *in, json_t *out)
 		if (int_check(v, &n, f))
 			return -1;
 		json_array_append_new(
-		    out, json_pack("{s:s, s:{s:s, s:s}}", "resourceId", rid,
-		                   "properties", "externalAddress",
-		                   ip_fmt(&e, c1), "internalAddress",
-		                   ip_fmt(&n, c2)));
+		    out,
+		    json_pack("{s:s, s:{s:s, s:s}}", "resourceId", rid,
+		              "properties", "externalAddress", ip_fmt(&e, c1),
+		              "internalAddress", ip_fmt(&n, c2)));
 	}
 	return 0;
 }
@@ -559,7 +558,8 @@ probe(struct vgwv *v, const json_t *lp, const char *pp, long long bport,
 	*out = json_pack("{s:s, s:I}", "protocol", proto, "port",
 	                 (json_int_t)port);
 	if (!strcmp(proto, "http"))
-		json_object_set_new(*out, "path", json_string(path ? path : "/"));
+		json_object_set_new(*out, "path",
+		                    json_string(path ? path : "/"));
 	json_object_set_new(*out, "intervalMs", json_integer(iv));
 	json_object_set_new(*out, "timeoutMs", json_integer(to));
 	json_object_set_new(*out, "unhealthyThreshold", json_integer(unh));
@@ -622,8 +622,8 @@ load_balancers(struct vgwv *v, const json_t *in, json_t *out)
 			if (ip_equal(&b, &fa) &&
 			    !strcmp(proto, json_string_value(json_object_get(
 			                       yp, "protocol"))) &&
-			    json_integer_value(json_object_get(
-			        yp, "frontendPort")) == fport) {
+			    json_integer_value(
+			        json_object_get(yp, "frontendPort")) == fport) {
 				hl_pj(f, sizeof(f), pp, "frontendPort");
 				return hl_bad(v->w, 400, f,
 				              "%s %s port %lld is also "
@@ -652,12 +652,12 @@ load_balancers(struct vgwv *v, const json_t *in, json_t *out)
 				return -1;
 			}
 			ip_fmt(&b, c);
-			json_array_foreach(obe, k, z) if (!strcmp(
-			    json_string_value(z), c))
+			json_array_foreach(
+			    obe, k, z) if (!strcmp(json_string_value(z), c))
 			{
 				json_decref(obe);
-				return hl_bad(v->w, 400, f,
-				              "%s is given twice", c);
+				return hl_bad(v->w, 400, f, "%s is given twice",
+				              c);
 			}
 			json_array_append_new(obe, json_string(c));
 		}
@@ -666,13 +666,13 @@ load_balancers(struct vgwv *v, const json_t *in, json_t *out)
 			return -1;
 		}
 		json_array_append_new(
-		    out, json_pack("{s:s, s:{s:s, s:s, s:I, s:I, s:o, s:o}}",
-		                   "resourceId", rid, "properties",
-		                   "frontendAddress", ip_fmt(&fa, c),
-		                   "protocol", proto, "frontendPort",
-		                   (json_int_t)fport, "backendPort",
-		                   (json_int_t)bport, "backendAddresses", obe,
-		                   "probe", pr));
+		    out,
+		    json_pack("{s:s, s:{s:s, s:s, s:I, s:I, s:o, s:o}}",
+		              "resourceId", rid, "properties",
+		              "frontendAddress", ip_fmt(&fa, c), "protocol",
+		              proto, "frontendPort", (json_int_t)fport,
+		              "backendPort", (json_int_t)bport,
+		              "backendAddresses", obe, "probe", pr));
 	}
 	return 0;
 }
@@ -699,7 +699,8 @@ site_to_site(struct vgwv *v, const json_t *in, json_t *out)
 		    hl_keys_ok(v->w, props, pp,
 		               "peerAddress remotePrefixes localPrefixes psk "
 		               "provisioningState") ||
-		    hl_get_ip(v->w, props, "peerAddress", pp, true, &peer) < 0 ||
+		    hl_get_ip(v->w, props, "peerAddress", pp, true, &peer) <
+		        0 ||
 		    prefixes(v, props, "remotePrefixes", pp, true, rem,
 		             vpn_prefix) ||
 		    prefixes(v, props, "localPrefixes", pp, false, loc, NULL) ||
@@ -714,10 +715,10 @@ site_to_site(struct vgwv *v, const json_t *in, json_t *out)
 		}
 		json_array_append_new(
 		    out,
-		    json_pack("{s:s, s:{s:s, s:o, s:o, s:s}}", "resourceId", rid,
-		              "properties", "peerAddress", ip_fmt(&peer, c),
-		              "remotePrefixes", rem, "localPrefixes", loc,
-		              "psk", psk));
+		    json_pack("{s:s, s:{s:s, s:o, s:o, s:s}}", "resourceId",
+		              rid, "properties", "peerAddress",
+		              ip_fmt(&peer, c), "remotePrefixes", rem,
+		              "localPrefixes", loc, "psk", psk));
 	}
 	return 0;
 }
@@ -750,7 +751,8 @@ point_to_site(struct vgwv *v, const json_t *in, json_t *out)
 	    hl_get_str(v->w, p2s, "serverKey", pp, true, &key))
 		return -1;
 	if (!pem_like(cert))
-		return hl_bad(v->w, 400, "properties.pointToSite.serverCertificate",
+		return hl_bad(v->w, 400,
+		              "properties.pointToSite.serverCertificate",
 		              "not PEM (-----BEGIN ...----- ... -----END "
 		              "...-----)");
 	if (!pem_like(key))
@@ -770,12 +772,15 @@ point_to_site(struct vgwv *v, const json_t *in, json_t *out)
 			json_decref(ou);
 			return -1;
 		}
-		json_array_foreach(ou, j, y) if (!strcmp(
-		    json_string_value(json_object_get(y, "name")), name))
+		json_array_foreach(
+		    ou, j,
+		    y) if (!strcmp(json_string_value(json_object_get(y,
+		                                                     "name")),
+		                   name))
 		{
 			json_decref(ou);
-			return hl_bad(v->w, 400, f, "user '%.60s' is given twice",
-			              name);
+			return hl_bad(v->w, 400, f,
+			              "user '%.60s' is given twice", name);
 		}
 		json_array_append_new(
 		    ou, json_pack("{s:s, s:s}", "name", name, "password", pw));
@@ -799,13 +804,13 @@ vgw_externals(const struct cobj *o)
 
 	json_array_append(out, json_object_get(p, "externalAddress"));
 	json_array_foreach(json_object_get(p, "natRules"), i, x)
-	    json_array_append(out, json_object_get(
-	                               json_object_get(x, "properties"),
-	                               "externalAddress"));
+	    json_array_append(out,
+	                      json_object_get(json_object_get(x, "properties"),
+	                                      "externalAddress"));
 	json_array_foreach(json_object_get(p, "loadBalancers"), i, x)
-	    json_array_append(out, json_object_get(
-	                               json_object_get(x, "properties"),
-	                               "frontendAddress"));
+	    json_array_append(out,
+	                      json_object_get(json_object_get(x, "properties"),
+	                                      "frontendAddress"));
 	return out;
 }
 
@@ -974,10 +979,11 @@ hl_norm_vgw(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			prefix_parse(json_string_value(x), &p, &l);
 			if (ip_is_v4(&p) != v.v4) {
 				hl_pi(f, sizeof(f), "properties", "routes", i);
-				hl_bad(w, 400, f,
-				       "%s: the virtual network's addresses are "
-				       "IPv%d",
-				       json_string_value(x), v.v4 ? 4 : 6);
+				hl_bad(
+				    w, 400, f,
+				    "%s: the virtual network's addresses are "
+				    "IPv%d",
+				    json_string_value(x), v.v4 ? 4 : 6);
 				goto out;
 			}
 		}
@@ -1029,8 +1035,8 @@ hl_norm_vgw(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 	                       sref, &ca)) {
 		goto out;
 	}
-	if ((got = hl_get_mac(w, in, "macAddress", "properties", false,
-	                      &mac)) < 0)
+	if ((got = hl_get_mac(w, in, "macAddress", "properties", false, &mac)) <
+	    0)
 		goto out;
 	if (!got && old &&
 	    !eth_parse(json_string_value(json_object_get(old, "macAddress")),
@@ -1082,8 +1088,10 @@ hl_vgw_recheck(struct hlw *w, const struct cobj *vgw)
 	int rc = 0;
 
 	if (n != json_array_size(json_object_get(hl_props(vgw), "gateways"))) {
-		cerr_set(w->e, 409, "/virtualGateways/%s: one of its gateways "
-		         "is gone", vgw->u.hl.rid);
+		cerr_set(w->e, 409,
+		         "/virtualGateways/%s: one of its gateways "
+		         "is gone",
+		         vgw->u.hl.rid);
 		rc = -1;
 	}
 	json_array_foreach(ext, i, x)
@@ -1108,7 +1116,8 @@ hl_vgw_recheck(struct hlw *w, const struct cobj *vgw)
 				         vgw->u.hl.rid, json_string_value(x),
 				         g[k]->u.hl.rid, ps);
 				rc = -1;
-			} else if (gs && !ip_parse(gs, &b) && ip_equal(&a, &b)) {
+			} else if (gs && !ip_parse(gs, &b) &&
+			           ip_equal(&a, &b)) {
 				cerr_set(w->e, 409,
 				         "/virtualGateways/%s: its external "
 				         "address %s is /gateways/%s's "
@@ -1210,12 +1219,12 @@ hl_gw_config(struct model *md, const struct cobj *gw)
 	const json_t *p = hl_props(gw);
 	const char *sref = ref_of(p, "server");
 	const char *srv = sref ? strrchr(sref, '/') : NULL;
-	json_t *g = json_pack(
-	    "{s:O, s:s, s:O, s:O}", "resourceId",
-	    json_object_get(gw->u.hl.doc, "resourceId"), "server",
-	    srv ? srv + 1 : "", "externalInterface",
-	    json_object_get(p, "externalInterface"), "externalPrefix",
-	    json_object_get(p, "externalPrefix"));
+	json_t *g =
+	    json_pack("{s:O, s:s, s:O, s:O}", "resourceId",
+	              json_object_get(gw->u.hl.doc, "resourceId"), "server",
+	              srv ? srv + 1 : "", "externalInterface",
+	              json_object_get(p, "externalInterface"), "externalPrefix",
+	              json_object_get(p, "externalPrefix"));
 	if (json_object_get(p, "externalGateway"))
 		json_object_set(g, "externalGateway",
 		                json_object_get(p, "externalGateway"));

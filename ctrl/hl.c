@@ -552,7 +552,8 @@ derive_vgw(struct hlw *w, struct cobj *g)
 	ip_parse(ca_s, &ca);
 	if (!ip_in_prefix(&ca, &pfx, plen)) {
 		char b[IP_ADDR_STRLEN + 4];
-		cerr_set(w->e, 409, "%s: its gatewayAddress %s is not in %s's "
+		cerr_set(w->e, 409,
+		         "%s: its gatewayAddress %s is not in %s's "
 		         "prefix %s",
 		         ref, ca_s, sref, prefix_fmt(&pfx, plen, b));
 		return -1;
@@ -565,14 +566,14 @@ derive_vgw(struct hlw *w, struct cobj *g)
 		return -1;
 	}
 	const char *host = srv->u.hl.rid;
-	const char *rd = json_string_value(
-	    json_object_get(hl_props(vn), "routingDomainId"));
+	const char *rd =
+	    json_string_value(json_object_get(hl_props(vn), "routingDomainId"));
 	if (want(w, g->id, PK_VM, host, json_pack("{s:s}", "vm", vm), false) ||
 	    want(w, g->id, PK_VMA, host,
 	         json_pack("{s:s, s:s, s:s, s:s, s:I}", "vm", vm, "name",
 	                   "int0", "switch",
-	                   json_string_value(json_object_get(hl_props(srv),
-	                                                     "switchName")),
+	                   json_string_value(
+	                       json_object_get(hl_props(srv), "switchName")),
 	                   "mac", mac, "vsid", vsid),
 	         false) ||
 	    want(w, g->id, PK_LR, NULL,
@@ -1073,14 +1074,14 @@ refuse_referenced(struct hlw *w, struct cobj *o)
 	const struct idvec *vgws = &md->by_kind[CK_VGW];
 	for (size_t k = 0; o->kind == CK_SERVER && k < gws->n; k++)
 		if (gws->objs[k] && gw_server(md, gws->objs[k]) == o) {
-			cerr_set(w->e, 409,
-			         "%s is used by /gateways/%s: remove that first",
-			         ref, gws->objs[k]->u.hl.rid);
+			cerr_set(
+			    w->e, 409,
+			    "%s is used by /gateways/%s: remove that first",
+			    ref, gws->objs[k]->u.hl.rid);
 			return -1;
 		}
-	for (size_t k = 0; (o->kind == CK_VNET || o->kind == CK_GW) &&
-	                   k < vgws->n;
-	     k++)
+	for (size_t k = 0;
+	     (o->kind == CK_VNET || o->kind == CK_GW) && k < vgws->n; k++)
 		if (vgws->objs[k] && hl_vgw_uses(md, vgws->objs[k], o)) {
 			cerr_set(w->e, 409,
 			         "%s is used by /virtualGateways/%s: remove "
@@ -1571,7 +1572,8 @@ vgw_failover(struct model *md, struct http_req *r, struct cobj *vgw)
 	}
 	json_decref(body);
 	if (!if_match_ok(r, vgw)) {
-		fail(r, 412, NULL, "/virtualGateways/%s: etag is %llu, not %.40s",
+		fail(r, 412, NULL,
+		     "/virtualGateways/%s: etag is %llu, not %.40s",
 		     vgw->u.hl.rid, (unsigned long long)vgw->rev, r->if_match);
 		return;
 	}
@@ -1639,16 +1641,15 @@ gw_heartbeat(struct model *md, struct http_req *r, struct cobj *gw)
 			         "failover to /gateways/%s",
 			         v->u.hl.rid, act ? act->u.hl.rid : "?",
 			         gw->u.hl.rid);
-			json_array_append_new(moved,
-			                      json_string(v->u.hl.rid));
+			json_array_append_new(moved, json_string(v->u.hl.rid));
 		}
 		json_decref(e2.warnings);
 	}
 	r->status = 200;
-	r->reply = json_pack("{s:s, s:o, s:o, s:I}", "resourceId",
-	                     gw->u.hl.rid, "heartbeat",
-	                     hl_gw_heartbeat_json(md, gw), "failedOver", moved,
-	                     "revision", (json_int_t)md->rev);
+	r->reply =
+	    json_pack("{s:s, s:o, s:o, s:I}", "resourceId", gw->u.hl.rid,
+	              "heartbeat", hl_gw_heartbeat_json(md, gw), "failedOver",
+	              moved, "revision", (json_int_t)md->rev);
 }
 
 /* A query parameter: a number in lo..hi (1 with it), absent (0), or -1
@@ -1683,8 +1684,8 @@ gw_config(struct model *md, struct http_req *r, struct cobj *gw)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(r->query, k, v) if (strcmp(k, "after") &&
-	                                        strcmp(k, "wait"))
+	json_object_foreach(r->query, k,
+	                    v) if (strcmp(k, "after") && strcmp(k, "wait"))
 	{
 		fail(r, 400, k,
 		     "query parameter '%.64s' is unknown (known: after, wait)",

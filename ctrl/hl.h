@@ -81,8 +81,7 @@ int hl_norm_vnet(struct hlw *, const json_t *in, const json_t *old,
 int hl_norm_nic(struct hlw *, const json_t *in, const json_t *old, json_t *out);
 /* hl-gw.c */
 int hl_norm_gw(struct hlw *, const json_t *in, const json_t *old, json_t *out);
-int hl_norm_vgw(struct hlw *, const json_t *in, const json_t *old,
-                json_t *out);
+int hl_norm_vgw(struct hlw *, const json_t *in, const json_t *old, json_t *out);
 
 /* An error of w's resource at JSON path 'field' (NULL: none): -1. */
 int hl_bad(struct hlw *w, int status, const char *field, const char *fmt, ...)
@@ -135,9 +134,9 @@ int hl_get_prefix(struct hlw *w, const json_t *o, const char *key,
                   const char *path, struct in6_addr *pfx, int *plen);
 int hl_get_mac(struct hlw *w, const json_t *o, const char *key,
                const char *path, bool required, struct eth_addr *m);
-int hl_ca_alloc(struct hlw *w, const struct cobj *vn, const struct in6_addr *pfx,
-                int plen, const char *field, const char *ref,
-                struct in6_addr *out);
+int hl_ca_alloc(struct hlw *w, const struct cobj *vn,
+                const struct in6_addr *pfx, int plen, const char *field,
+                const char *ref, struct in6_addr *out);
 bool hl_ca_reserved(const struct in6_addr *a, const struct in6_addr *pfx,
                     int plen);
 

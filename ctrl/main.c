@@ -203,11 +203,12 @@ main(int argc, char **argv)
 			dead_after = strtod(optarg, &end);
 			if (end == optarg || *end || !(dead_after > 0) ||
 			    dead_after > 86400) {
-				fprintf(stderr,
-				        "hnv-controller: --gateway-dead-after "
-				        "'%s': seconds, more than 0 and at most "
-				        "86400\n",
-				        optarg);
+				fprintf(
+				    stderr,
+				    "hnv-controller: --gateway-dead-after "
+				    "'%s': seconds, more than 0 and at most "
+				    "86400\n",
+				    optarg);
 				return 2;
 			}
 			break;

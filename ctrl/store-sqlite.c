@@ -172,10 +172,9 @@ sq_meta_get(struct store *up, const char *k, char *v, size_t len)
 /* Kinds in the order a load must add them: what an object refers to
  * comes before it; the high-level documents, which only name the
  * objects they own (objects.owner), after the low-level ones. */
-static const int load_order[] = {CK_HOST,   PK_SW,   PK_PA, PK_PR,      PK_VM,
-                                 PK_VMA,    PK_CR,   PK_LR, CK_MACPOOL, CK_LN,
-                                 CK_SERVER, CK_VNET, CK_NIC, CK_GW,
-                                 CK_VGW};
+static const int load_order[] = {
+    CK_HOST,    PK_SW, PK_PA,     PK_PR,   PK_VM,  PK_VMA, PK_CR, PK_LR,
+    CK_MACPOOL, CK_LN, CK_SERVER, CK_VNET, CK_NIC, CK_GW,  CK_VGW};
 
 static int
 sq_load(struct store *up,
