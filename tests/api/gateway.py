@@ -642,9 +642,31 @@ r = req("DELETE", "/v1/lookup-records/%s" % lr[0]["id"])
 check(r.status == 409 and "/virtualGateways/" in r.err().get("message", ""),
       "the low-level API may not remove a derived record", r)
 
+# re-derived when a gateway's server or the virtual network changes
+r0 = rev()
+r = req("PUT", "/v1/gateways/gw1", gateway("GWHost2"))
+check(r.status == 200 and rev() == r0 + 1 and sorted(
+    v["vmName"] for v in items("/v1/hosts/GWHost2/vms")) ==
+    ["gw-contoso", "gw-v2"] and items("/v1/hosts/GWHost/vms") == [],
+    "gw1 moved to GWHost2: its compartments follow, in one write", r)
+check(req("PUT", "/v1/gateways/gw1", gateway("GWHost")).status == 200
+      and len(items("/v1/hosts/GWHost/vms")) == 2, "and back")
+NEWRD = "{12345678-1000-2000-3000-123456780009}"
+b = req("GET", "/v1/virtualNetworks/Contoso").json
+b["properties"]["routingDomainId"] = NEWRD
+r = req("PUT", "/v1/virtualNetworks/Contoso", b)
+check(r.status == 200 and sorted(
+    c["destinationPrefix"] for c in items("/v1/customer-routes")
+    if c["routingDomainId"] == NEWRD and c["nextHop"] == "10.0.2.2") ==
+    ["0.0.0.0/0", "172.16.200.0/24", "192.168.50.0/24"]
+    and config("gw1").json["compartments"][0]["routingDomainId"] == NEWRD,
+    "a new routing domain for Contoso: the gateway's routes follow", r)
+b["properties"]["routingDomainId"] = RD
+check(req("PUT", "/v1/virtualNetworks/Contoso", b).status == 200, "and back")
+
+before = req("GET", "/v1/virtualGateways/contoso").json
 C.restart()
-check(req("GET", "/v1/virtualGateways/contoso").json["properties"] ==
-      req("GET", "/v1/virtualGateways/contoso").json["properties"]
+check(req("GET", "/v1/virtualGateways/contoso").json == before
       and config("gw1").json["compartments"] == CONFIG["compartments"]
       and [x["role"] for x in config("gw1").json["compartments"]] ==
       ["active", "active"],
