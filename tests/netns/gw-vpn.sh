@@ -205,7 +205,7 @@ CL_DIR="$TMPD/client"
 peer_start "${P}sa" "$SA_DIR"
 peer_start "${P}sb" "$SB_DIR"
 peer_start "${P}cl" "$CL_DIR"
-site_conf "$SA_DIR" 198.51.100.20 198.51.100.10 192.168.50.0/24 '"psk of \\"A\\" {x}"'
+site_conf "$SA_DIR" 198.51.100.20 198.51.100.10 192.168.50.0/24 '"psk of \"A\" {x}"'
 site_conf "$SB_DIR" 198.51.100.21 198.51.100.11 192.168.60.0/24 psk-of-b
 
 # The hostile EAP user name, as swanctl.conf must carry it.
