@@ -111,7 +111,8 @@ venc_section(struct venc *e, const json_t *obj, int depth)
 		e->bad = true;
 		return;
 	}
-	json_object_foreach ((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		if (json_is_string(v)) {
 			venc_u8(e, VICI_KEY_VALUE);
 			venc_name(e, key);
@@ -127,7 +128,8 @@ venc_section(struct venc *e, const json_t *obj, int depth)
 
 			venc_u8(e, VICI_LIST_START);
 			venc_name(e, key);
-			json_array_foreach (v, i, item) {
+			json_array_foreach(v, i, item)
+			{
 				if (!json_is_string(item)) {
 					e->bad = true;
 					return;

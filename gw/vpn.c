@@ -231,7 +231,8 @@ render_prefixes(struct sbuf *b, const json_t *obj, const char *key,
 		                key);
 	if (json_array_size(arr) == 0)
 		return verr_set(e, "%s.%s: empty", where, key);
-	json_array_foreach (arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		char buf[IP_ADDR_STRLEN + 4];
 		struct in6_addr pfx;
 		int plen;
@@ -257,7 +258,7 @@ render_prefixes(struct sbuf *b, const json_t *obj, const char *key,
  * MSCHAPv2, which OpenSSL 3 keeps in its legacy provider. */
 #define VPN_PLUGINS                                                            \
 	"random nonce openssl gcrypt aes sha1 sha2 hmac kdf gcm curve25519 "   \
-	"pem pkcs1 pkcs8 x509 pubkey revocation constraints "                \
+	"pem pkcs1 pkcs8 x509 pubkey revocation constraints "                  \
 	"eap-identity eap-mschapv2 socket-default vici"
 
 static char *
@@ -320,8 +321,9 @@ render_s2s(struct sbuf *conns, struct sbuf *secrets, const json_t *list,
 		return verr_set(e, "siteToSite: not an array");
 	n = json_array_size(list);
 	seen = xcalloc(n + 1, sizeof(*seen));
-	json_array_foreach (list, i, ent) {
-		char where[32], peer_s[IP_ADDR_STRLEN];
+	json_array_foreach(list, i, ent)
+	{
+		char where[48], peer_s[IP_ADDR_STRLEN];
 		const char *id, *peer, *psk;
 		json_t *props;
 		struct in6_addr pa;
@@ -349,8 +351,10 @@ render_s2s(struct sbuf *conns, struct sbuf *secrets, const json_t *list,
 		if (get_str(props, "peerAddress", where, false, &peer, e) < 0)
 			goto out;
 		if (ip_parse(peer, &pa) < 0 || ip_is_unspec(&pa)) {
-			verr_set(e, "%s.peerAddress: \"%.64s\" is not an "
-			         "address", where, peer);
+			verr_set(e,
+			         "%s.peerAddress: \"%.64s\" is not an "
+			         "address",
+			         where, peer);
 			goto out;
 		}
 		if (get_str(props, "psk", where, false, &psk, e) < 0)
@@ -362,14 +366,18 @@ render_s2s(struct sbuf *conns, struct sbuf *secrets, const json_t *list,
 		name = gw_vpn_conn_name(id);
 		for (j = 0; j < i; j++) {
 			if (!strcmp(seen[j].name, name)) {
-				verr_set(e, "%s.resourceId: \"%s\" also in "
-				         "siteToSite[%zu]", where, id, j);
+				verr_set(e,
+				         "%s.resourceId: \"%s\" also in "
+				         "siteToSite[%zu]",
+				         where, id, j);
 				free(name);
 				goto out;
 			}
 			if (ip_equal(&seen[j].peer, &pa)) {
-				verr_set(e, "%s.peerAddress: %s also in "
-				         "siteToSite[%zu]", where, peer, j);
+				verr_set(e,
+				         "%s.peerAddress: %s also in "
+				         "siteToSite[%zu]",
+				         where, peer, j);
 				free(name);
 				goto out;
 			}
@@ -401,8 +409,8 @@ render_s2s(struct sbuf *conns, struct sbuf *secrets, const json_t *list,
 		          name, local, peer_s, libipsec ? "yes" : "no", local,
 		          peer_s, name);
 		snprintf(where, sizeof(where), "siteToSite[%zu]", i);
-		if (render_prefixes(conns, props, "localPrefixes", where,
-		                    false, e) < 0)
+		if (render_prefixes(conns, props, "localPrefixes", where, false,
+		                    e) < 0)
 			goto out;
 		sb_printf(conns, "\n\t\t\t\tremote_ts = ");
 		if (render_prefixes(conns, props, "remotePrefixes", where,
@@ -435,8 +443,7 @@ out:
 }
 
 static int
-check_pem(const char *pem, const char *what, const char *where,
-          struct verr *e)
+check_pem(const char *pem, const char *what, const char *where, struct verr *e)
 {
 	char begin[64];
 
@@ -458,10 +465,10 @@ render_p2s(struct sbuf *conns, struct sbuf *pools, struct sbuf *secrets,
 
 	if (!json_is_object(p2s))
 		return verr_set(e, "pointToSite: not an object");
-	if (get_str(p2s, "serverCertificate", "pointToSite", false, &cert,
-	            e) < 0 ||
-	    check_pem(cert, "CERTIFICATE", "pointToSite.serverCertificate",
-	              e) < 0)
+	if (get_str(p2s, "serverCertificate", "pointToSite", false, &cert, e) <
+	        0 ||
+	    check_pem(cert, "CERTIFICATE", "pointToSite.serverCertificate", e) <
+	        0)
 		return -1;
 	if (get_str(p2s, "serverKey", "pointToSite", false, &key, e) < 0 ||
 	    check_pem(key, "", "pointToSite.serverKey", e) < 0 ||
@@ -484,8 +491,10 @@ render_p2s(struct sbuf *conns, struct sbuf *pools, struct sbuf *secrets,
 			                "pointToSite.addressPool: not a prefix "
 			                "(address/length, host bits zero)");
 		if (plen > (ip_is_v4(&pfx) ? 30 : 126))
-			return verr_set(e, "pointToSite.addressPool: %s is "
-			                "too small", json_string_value(pool));
+			return verr_set(e,
+			                "pointToSite.addressPool: %s is "
+			                "too small",
+			                json_string_value(pool));
 		sb_printf(pools, "%s\n\t}\n", prefix_fmt(&pfx, plen, buf));
 	}
 
@@ -532,8 +541,9 @@ render_p2s(struct sbuf *conns, struct sbuf *pools, struct sbuf *secrets,
 		return verr_set(e, "pointToSite.users: missing");
 	if (!json_is_array(users))
 		return verr_set(e, "pointToSite.users: not an array");
-	json_array_foreach (users, i, u) {
-		char where[40];
+	json_array_foreach(users, i, u)
+	{
+		char where[48];
 		const char *name, *pw;
 
 		snprintf(where, sizeof(where), "pointToSite.users[%zu]", i);
@@ -546,17 +556,20 @@ render_p2s(struct sbuf *conns, struct sbuf *pools, struct sbuf *secrets,
 			return verr_set(e, "%s.name: must be 1 to %d bytes",
 			                where, VPN_MAX_NAME);
 		if (has_ctrl(name))
-			return verr_set(e, "%s.name: contains a control "
-			                "character", where);
+			return verr_set(e,
+			                "%s.name: contains a control "
+			                "character",
+			                where);
 		if (!*pw)
 			return verr_set(e, "%s.password: empty", where);
 		for (j = 0; j < i; j++) {
 			json_t *o = json_array_get(users, j);
 
-			if (!strcmp(json_string_value(json_object_get(o,
-			                                              "name")),
-			            name))
-				return verr_set(e, "%s.name: \"%s\" also in "
+			if (!strcmp(
+			        json_string_value(json_object_get(o, "name")),
+			        name))
+				return verr_set(e,
+				                "%s.name: \"%s\" also in "
 				                "pointToSite.users[%zu]",
 				                where, name, j);
 		}
@@ -615,11 +628,14 @@ gw_vpn_render(const char *local_addr, const json_t *vpn, bool libipsec,
 	if (vpn && !json_is_object(vpn) && !json_is_null(vpn))
 		return verr_set(&e, "vpn: not an object");
 	if (vpn && json_is_object(vpn)) {
-		json_object_foreach ((json_t *)vpn, key, v) {
+		json_object_foreach((json_t *)vpn, key, v)
+		{
 			if (strcmp(key, "siteToSite") &&
 			    strcmp(key, "pointToSite"))
-				return verr_set(&e, "vpn.%.40s: unknown "
-				                "member", key);
+				return verr_set(&e,
+				                "vpn.%.40s: unknown "
+				                "member",
+				                key);
 		}
 	}
 	if (!vpn_wanted(vpn))
@@ -635,15 +651,16 @@ gw_vpn_render(const char *local_addr, const json_t *vpn, bool libipsec,
 		goto out;
 	v = json_object_get(vpn, "pointToSite");
 	if (v && !json_is_null(v) &&
-	    render_p2s(&conns, &pools, &secrets, v, local, libipsec, out,
-	               &e) < 0)
+	    render_p2s(&conns, &pools, &secrets, v, local, libipsec, out, &e) <
+	        0)
 		goto out;
 
-	sb_printf(&all, "# Connections of one hnv-gateway compartment "
-	                "(generated by hnv-gateway).\n"
-	                "connections {\n%s}\n"
-	                "pools {\n%s}\n"
-	                "secrets {\n%s}\n",
+	sb_printf(&all,
+	          "# Connections of one hnv-gateway compartment "
+	          "(generated by hnv-gateway).\n"
+	          "connections {\n%s}\n"
+	          "pools {\n%s}\n"
+	          "secrets {\n%s}\n",
 	          conns.s ? conns.s : "", pools.s ? pools.s : "",
 	          secrets.s ? secrets.s : "");
 	out->swanctl_conf = sb_steal(&all);
@@ -883,17 +900,35 @@ bool
 gw_vpn_kernel_esp(const char *netns)
 {
 	const char *ip = env_or("HNV_GW_IP", VPN_IP_DEFAULT);
-	char *add[] = {(char *)ip, "-n", (char *)netns, "xfrm", "state",
-	               "add", "src", "192.0.2.1", "dst", "192.0.2.2", "proto",
-	               "esp", "spi", "0x4e560001", "mode", "tunnel", "enc",
-	               "cbc(aes)", "0x000102030405060708090a0b0c0d0e0f",
-	               "auth-trunc", "hmac(sha256)",
+	char *add[] = {(char *)ip,
+	               "-n",
+	               (char *)netns,
+	               "xfrm",
+	               "state",
+	               "add",
+	               "src",
+	               "192.0.2.1",
+	               "dst",
+	               "192.0.2.2",
+	               "proto",
+	               "esp",
+	               "spi",
+	               "0x4e560001",
+	               "mode",
+	               "tunnel",
+	               "enc",
+	               "cbc(aes)",
+	               "0x000102030405060708090a0b0c0d0e0f",
+	               "auth-trunc",
+	               "hmac(sha256)",
 	               "0x000102030405060708090a0b0c0d0e0f"
 	               "101112131415161718191a1b1c1d1e1f",
-	               "128", NULL};
-	char *del[] = {(char *)ip, "-n", (char *)netns, "xfrm", "state",
-	               "delete", "src", "192.0.2.1", "dst", "192.0.2.2",
-	               "proto", "esp", "spi", "0x4e560001", NULL};
+	               "128",
+	               NULL};
+	char *del[] = {(char *)ip, "-n",         (char *)netns, "xfrm",
+	               "state",    "delete",     "src",         "192.0.2.1",
+	               "dst",      "192.0.2.2",  "proto",       "esp",
+	               "spi",      "0x4e560001", NULL};
 	int r = run_cmd(add, NULL, NULL);
 
 	if (r == 0)
@@ -1082,7 +1117,7 @@ swanctl_load(const char *dir, char *err, size_t errlen)
 	char *uri = xasprintf("unix://%s/run/charon.vici", dir);
 	char *envdir = xasprintf("SWANCTL_DIR=%s", dir);
 	char *argv[] = {(char *)swanctl, "--load-all", "--noprompt",
-	                "--uri", uri, NULL};
+	                "--uri",         uri,          NULL};
 	char *envp[] = {envdir, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 	char *out = NULL;
 	int r = run_cmd(argv, envp, &out);
@@ -1110,9 +1145,15 @@ swanctl_load(const char *dir, char *err, size_t errlen)
 /* Apply and stop */
 
 static const char *const vpn_files[] = {
-	"swanctl.conf", "x509/server.pem", "private/server.key",
-	"run/strongswan.conf", "run/charon.log", "run/charon.vici",
-	"run/charon.pid", "esp", NULL,
+    "swanctl.conf",
+    "x509/server.pem",
+    "private/server.key",
+    "run/strongswan.conf",
+    "run/charon.log",
+    "run/charon.vici",
+    "run/charon.pid",
+    "esp",
+    NULL,
 };
 static const char *const vpn_dirs[] = {"x509", "private", "run", NULL};
 
@@ -1154,8 +1195,7 @@ use_libipsec(const char *netns, const char *dir)
 		lib = true;
 	else if (force && !strcmp(force, "xfrm"))
 		lib = false;
-	else if (txt && (!strcmp(txt, "xfrm\n") ||
-	                 !strcmp(txt, "libipsec\n")))
+	else if (txt && (!strcmp(txt, "xfrm\n") || !strcmp(txt, "libipsec\n")))
 		lib = !strcmp(txt, "libipsec\n");
 	else
 		lib = !gw_vpn_kernel_esp(netns);
@@ -1182,11 +1222,13 @@ terminate_stale(const char *dir, const struct gw_vpn_files *f)
 	resp = vpn_vici_call(v, "list-sas", NULL, "list-sa", &events, err,
 	                     sizeof(err));
 	json_decref(resp);
-	json_array_foreach (events, i, ev) {
+	json_array_foreach(events, i, ev)
+	{
 		const char *ike;
 		json_t *sa;
 
-		json_object_foreach (ev, ike, sa) {
+		json_object_foreach(ev, ike, sa)
+		{
 			char *needle = xasprintf("\n\t%s {\n", ike);
 			json_t *req, *r2;
 
@@ -1195,12 +1237,13 @@ terminate_stale(const char *dir, const struct gw_vpn_files *f)
 				continue;
 			}
 			free(needle);
-			req = json_pack("{s:s, s:s, s:s}", "ike-id",
-			                json_string_value(json_object_get(
-			                    sa, "uniqueid")) ?: "0",
-			                "timeout", "-1", "force", "yes");
-			r2 = vpn_vici_call(v, "terminate", req, NULL, NULL,
-			                   err, sizeof(err));
+			req = json_pack(
+			    "{s:s, s:s, s:s}", "ike-id",
+			    json_string_value(json_object_get(sa, "uniqueid"))
+			        ?: "0",
+			    "timeout", "-1", "force", "yes");
+			r2 = vpn_vici_call(v, "terminate", req, NULL, NULL, err,
+			                   sizeof(err));
 			json_decref(r2);
 			json_decref(req);
 		}
@@ -1339,24 +1382,24 @@ child_status(const json_t *children)
 	json_t *arr = json_array(), *c;
 	const char *k;
 
-	json_object_foreach ((json_t *)children, k, c) {
+	json_object_foreach((json_t *)children, k, c)
+	{
 		json_t *lts = json_object_get(c, "local-ts");
 		json_t *rts = json_object_get(c, "remote-ts");
 
 		json_array_append_new(
-		    arr,
-		    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-		              "s:o, s:o}",
-		              "name", jstr(c, "name"), "uniqueId",
-		              jnum(c, "uniqueid"), "state", jstr(c, "state"),
-		              "spiIn", jstr(c, "spi-in"), "spiOut",
-		              jstr(c, "spi-out"), "bytesIn", jnum(c, "bytes-in"),
-		              "bytesOut", jnum(c, "bytes-out"), "packetsIn",
-		              jnum(c, "packets-in"), "packetsOut",
-		              jnum(c, "packets-out"), "localTs",
-		              lts ? json_incref(lts) : json_array(),
-		              "remoteTs",
-		              rts ? json_incref(rts) : json_array()));
+		    arr, json_pack(
+		             "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+		             "s:o, s:o}",
+		             "name", jstr(c, "name"), "uniqueId",
+		             jnum(c, "uniqueid"), "state", jstr(c, "state"),
+		             "spiIn", jstr(c, "spi-in"), "spiOut",
+		             jstr(c, "spi-out"), "bytesIn", jnum(c, "bytes-in"),
+		             "bytesOut", jnum(c, "bytes-out"), "packetsIn",
+		             jnum(c, "packets-in"), "packetsOut",
+		             jnum(c, "packets-out"), "localTs",
+		             lts ? json_incref(lts) : json_array(), "remoteTs",
+		             rts ? json_incref(rts) : json_array()));
 	}
 	return arr;
 }
@@ -1375,7 +1418,8 @@ state_rank(const char *s)
 json_t *
 gw_vpn_status(const char *dir)
 {
-	json_t *st = json_object(), *conns = json_array(), *users = json_array();
+	json_t *st = json_object(), *conns = json_array(),
+	       *users = json_array();
 	json_t *events = NULL, *resp, *ev, *cevents = NULL;
 	char err[256], *sock, *esp;
 	struct vpn_vici *v;
@@ -1388,11 +1432,11 @@ gw_vpn_status(const char *dir)
 	{
 		char *txt = read_text(esp);
 
-		json_object_set_new(
-		    st, "esp",
-		    json_string(!txt                        ? "unknown"
-		                : !strcmp(txt, "libipsec\n") ? "kernel-libipsec"
-		                                             : "xfrm"));
+		json_object_set_new(st, "esp",
+		                    json_string(!txt ? "unknown"
+		                                : !strcmp(txt, "libipsec\n")
+		                                    ? "kernel-libipsec"
+		                                    : "xfrm"));
 		free(txt);
 	}
 	free(esp);
@@ -1421,11 +1465,13 @@ gw_vpn_status(const char *dir)
 		json_decref(events);
 		return st;
 	}
-	json_array_foreach (cevents, i, ev) {
+	json_array_foreach(cevents, i, ev)
+	{
 		const char *name;
 		json_t *c;
 
-		json_object_foreach (ev, name, c) {
+		json_object_foreach(ev, name, c)
+		{
 			char *rid = gw_vpn_conn_resource_id(name);
 			json_t *ra = json_object_get(c, "remote_addrs");
 
@@ -1440,21 +1486,21 @@ gw_vpn_status(const char *dir)
 				continue;
 			json_array_append_new(
 			    conns,
-			    json_pack("{s:s, s:s, s:s, s:s, s:i, s:[]}",
-			              "name", rid, "type", "siteToSite",
-			              "peerAddress",
-			              json_string_value(json_array_get(ra, 0))
-			                  ?: "",
-			              "state", "DOWN", "uniqueId", 0,
-			              "childSas"));
+			    json_pack(
+			        "{s:s, s:s, s:s, s:s, s:i, s:[]}", "name", rid,
+			        "type", "siteToSite", "peerAddress",
+			        json_string_value(json_array_get(ra, 0)) ?: "",
+			        "state", "DOWN", "uniqueId", 0, "childSas"));
 			free(rid);
 		}
 	}
-	json_array_foreach (events, i, ev) {
+	json_array_foreach(events, i, ev)
+	{
 		const char *name;
 		json_t *sa;
 
-		json_object_foreach (ev, name, sa) {
+		json_object_foreach(ev, name, sa)
+		{
 			const char *state =
 			    json_string_value(json_object_get(sa, "state"))
 			        ?: "";
@@ -1465,29 +1511,30 @@ gw_vpn_status(const char *dir)
 			json_t *c;
 
 			if (!strcmp(name, VPN_P2S_CONN) && p2s) {
-				json_t *vips = json_object_get(sa,
-				                               "remote-vips");
-				json_t *eap = json_object_get(sa,
-				                              "remote-eap-id");
+				json_t *vips =
+				    json_object_get(sa, "remote-vips");
+				json_t *eap =
+				    json_object_get(sa, "remote-eap-id");
 
 				json_array_append_new(
 				    json_object_get(p2s, "users"),
-				    json_pack("{s:o, s:o, s:o, s:o, s:s, s:o}",
-				              "name",
-				              eap ? jstr(sa, "remote-eap-id")
-				                  : jstr(sa, "remote-id"),
-				              "virtualIps",
-				              vips ? json_incref(vips)
-				                   : json_array(),
-				              "remoteHost", jstr(sa, "remote-host"),
-				              "uniqueId", jnum(sa, "uniqueid"),
-				              "state", state, "childSas",
-				              child_status(kids)));
+				    json_pack(
+				        "{s:o, s:o, s:o, s:o, s:s, s:o}",
+				        "name",
+				        eap ? jstr(sa, "remote-eap-id")
+				            : jstr(sa, "remote-id"),
+				        "virtualIps",
+				        vips ? json_incref(vips) : json_array(),
+				        "remoteHost", jstr(sa, "remote-host"),
+				        "uniqueId", jnum(sa, "uniqueid"),
+				        "state", state, "childSas",
+				        child_status(kids)));
 				continue;
 			}
 			if (!rid)
 				continue;
-			json_array_foreach (conns, j, c) {
+			json_array_foreach(conns, j, c)
+			{
 				const char *cn = json_string_value(
 				    json_object_get(c, "name"));
 				const char *cs = json_string_value(

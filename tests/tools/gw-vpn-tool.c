@@ -71,7 +71,8 @@ main(int argc, char **argv)
 		gw_vpn_files_uninit(&f);
 		return 0;
 	}
-	fprintf(stderr, "usage: gw-vpn-tool apply NETNS DIR LOCAL_ADDR FILE | "
-	                "status DIR | stop NETNS DIR | render LOCAL_ADDR FILE\n");
+	fprintf(stderr,
+	        "usage: gw-vpn-tool apply NETNS DIR LOCAL_ADDR FILE | "
+	        "status DIR | stop NETNS DIR | render LOCAL_ADDR FILE\n");
 	return 1;
 }
