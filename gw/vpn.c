@@ -507,7 +507,6 @@ render_p2s(struct sbuf *conns, struct sbuf *pools, struct sbuf *secrets,
 	          "\t\tpools = p2s-pool\n"
 	          "\t\tsend_certreq = no\n"
 	          "\t\tdpd_delay = 30s\n"
-	          "\t\tunique = replace\n"
 	          "\t\tlocal {\n"
 	          "\t\t\tauth = pubkey\n"
 	          "\t\t\tcerts = server.pem\n"
