@@ -1261,8 +1261,15 @@ gw_vpn_apply(const char *netns, const char *dir, const char *local_addr,
 	int r, i;
 	static const char *const subdirs[] = {"x509", "private", "run", NULL};
 
-	if (!netns || !*netns || strchr(netns, '/') || !dir || !*dir) {
-		snprintf(err, errlen, "vpn: bad namespace or directory");
+	if (!netns || !*netns || strchr(netns, '/')) {
+		snprintf(err, errlen, "vpn: bad namespace name \"%.64s\"",
+		         netns ? netns : "");
+		return -1;
+	}
+	if (!dir || dir[0] != '/') {
+		snprintf(err, errlen,
+		         "vpn: directory \"%.64s\" is not absolute",
+		         dir ? dir : "");
 		return -1;
 	}
 	/* Validate before touching anything. */

@@ -29,10 +29,10 @@
 /* Makes the compartment's IPsec what 'vpn' says (the "vpn" object of a
  * compartment in doc/gateway.md: siteToSite, pointToSite; NULL or {}:
  * none, stop charon).  netns: the compartment's namespace name (under
- * /run/netns); dir: a directory private to this compartment (created if
- * missing, mode 0700); local_addr: the compartment's external address (the
- * IKE endpoint, already on ext0).  Starts charon when needed, (re)loads
- * connections and secrets, and site-to-site children are initiated
+ * /run/netns); dir: a directory private to this compartment (absolute path,
+ * created if missing, mode 0700); local_addr: the compartment's external
+ * address (the IKE endpoint, already on ext0).  Starts charon when needed,
+ * (re)loads connections and secrets, and site-to-site children are initiated
  * (start_action = start).  Idempotent: unchanged config does nothing (no
  * SA is touched).  0, or -1 with a message in err. */
 int gw_vpn_apply(const char *netns, const char *dir, const char *local_addr,
