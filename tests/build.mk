@@ -29,3 +29,10 @@ $(O)/tests/asan-test-fuzz-pipeline-seeds: \
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 unit: $(O)/tests/asan-test-fuzz-pipeline-seeds
+
+# tests/netns/gw-vpn.sh drives gw/vpn.c (the compartments' strongSwan)
+# through this small program.
+$(O)/tests/gw-vpn-tool: $(O)/obj/tests/tools/gw-vpn-tool.o $(GW_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(GW_LDLIBS)
+all: $(O)/tests/gw-vpn-tool
