@@ -548,6 +548,11 @@ gw_comp_apply(const struct gw_config *c, const struct gw_comp *cp,
 	if (gw_nft_apply(ns, rules, err, len))
 		rc = -1;
 	free(rules);
+	if (!rc && cp->active && !ip_link_in(ns, cp->adapter))
+		return fail(err, len,
+		            "waiting for hnv-agent to make the compartment's "
+		            "adapter %s in %s",
+		            cp->adapter, ns);
 	return rc;
 }
 

@@ -65,6 +65,8 @@ struct crt {
 	size_t n_lbs;
 	bool vpn_on;
 	bool dirty; /* apply again (health changed, retry) */
+	uint64_t retry_at,
+	    retry_ms; /* after a failure: 200 ms doubling to 5 s */
 };
 
 static struct opts o;
@@ -256,6 +258,8 @@ apply_one(struct crt *r, const struct gw_comp *cp)
 			log_warnx("compartment %s: %s", r->id, err);
 		snprintf(r->err, sizeof(r->err), "%s", err);
 		r->ok = false;
+		r->retry_ms = r->retry_ms ? MIN(r->retry_ms * 2, 5000) : 200;
+		r->retry_at = time_ns() + r->retry_ms * MS;
 		return;
 	}
 	if (!r->ok || r->was_active != cp->active)
@@ -263,6 +267,7 @@ apply_one(struct crt *r, const struct gw_comp *cp)
 		         cp->active ? "active" : "standby", r->ns);
 	r->err[0] = 0;
 	r->ok = true;
+	r->retry_ms = 0;
 	r->was_active = cp->active;
 	r->dirty = false;
 }
@@ -318,6 +323,8 @@ take_config(json_t *j, const char *from)
 		}
 		json_decref(r->raw);
 		r->raw = json_incref((json_t *)x);
+		if (!same)
+			r->retry_ms = 0;
 		if (!same || !r->ok || r->dirty)
 			apply_one(r, cp);
 	}
@@ -338,7 +345,8 @@ retry_all(void)
 {
 	for (size_t i = 0; i < n_crts; i++) {
 		const struct gw_comp *cp = gw_config_find(&cfg, crts[i].id);
-		if (cp && (!crts[i].ok || crts[i].dirty))
+		if (cp && (crts[i].dirty ||
+		           (!crts[i].ok && time_ns() >= crts[i].retry_at)))
 			apply_one(&crts[i], cp);
 	}
 }
@@ -661,7 +669,7 @@ main(int argc, char **argv)
 	pthread_t tp, th;
 	sigset_t ss;
 	int sfd, ch;
-	uint64_t next_tick = 0;
+	uint64_t next_tick = 0, next_retry = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "status"))
 		return status_cmd(argc, argv);
@@ -793,7 +801,7 @@ main(int argc, char **argv)
 			size_t l;
 		} who[MAX_POLL];
 		size_t n = 0;
-		uint64_t now = time_ns(), deadline = next_tick;
+		uint64_t now = time_ns(), deadline = MIN(next_tick, next_retry);
 		int timeout;
 
 		pf[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
@@ -818,6 +826,7 @@ main(int argc, char **argv)
 				}
 		}
 		timeout = deadline > now ? (int)((deadline - now) / MS) + 1 : 0;
+		bool retaken = false;
 		if (poll(pf, n, MIN(timeout, 1000)) < 0 && errno != EINTR)
 			fatal("poll");
 		now = time_ns();
@@ -827,8 +836,10 @@ main(int argc, char **argv)
 				if (si.ssi_signo == SIGHUP && o.config_file) {
 					json_t *j =
 					    load_file(o.config_file, false);
-					if (j)
+					if (j) {
 						take_config(j, o.config_file);
+						retaken = true;
+					}
 				} else if (si.ssi_signo != SIGHUP) {
 					log_info(
 					    "signal %d: exiting (the "
@@ -847,10 +858,13 @@ main(int argc, char **argv)
 			j = pending;
 			pending = NULL;
 			pthread_mutex_unlock(&mu);
-			if (j)
+			if (j) {
 				take_config(j, "the controller");
+				retaken = true;
+			}
 		}
-		for (size_t i = 2; i < n; i++) {
+		/* a new configuration may have freed the probes polled */
+		for (size_t i = 2; i < n && !retaken; i++) {
 			struct gw_probe *p = who[i].p;
 			if (gw_probe_run(p, pf[i].revents, now)) {
 				struct crt *r = who[i].r;
@@ -874,8 +888,13 @@ main(int argc, char **argv)
 				if (cp)
 					apply_one(&crts[i], cp);
 			}
-		if (now >= next_tick) {
+		if (now >= next_retry) {
+			/* what waits for the agent, soon: a takeover waits
+			 * on it */
 			retry_all();
+			next_retry = now + 200 * MS;
+		}
+		if (now >= next_tick) {
 			publish_status();
 			next_tick = now + 1000 * MS;
 		}

@@ -36,27 +36,9 @@ SD="$TMPD/state"
 nx() { ip netns exec "$@"; }	# not for background jobs: $! is then a subshell
 
 # srv NS NAME ADDR PORT: an HTTP server answering "NAME PEER-ADDRESS".
-cat >"$TMPD/srv.py" <<'EOF'
-import socket, sys
-name, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((addr, port))
-s.listen(64)
-while True:
-    c, a = s.accept()
-    try:
-        c.settimeout(2)
-        c.recv(4096)
-        c.sendall(("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
-                   "%s %s\n" % (name, a[0])).encode())
-    except Exception:
-        pass
-    c.close()
-EOF
 declare -A SRV
 srv() {
-	ip netns exec "$1" "$PY" "$TMPD/srv.py" "$2" "$3" "$4" >/dev/null 2>&1 &
+	ip netns exec "$1" "$PY" "$HNV_TOP/tests/netns/http-echo.py" "$2" "$3" "$4" >/dev/null 2>&1 &
 	SRV[$2]=$!
 	BG_PIDS+=("$!")
 }
