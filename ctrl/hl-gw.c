@@ -348,6 +348,29 @@ int_check(struct vgwv *v, const struct in6_addr *a, const char *field)
 	              ip_fmt(a, c));
 }
 
+/* A local VPN prefix (what a tunnel or a remote user reaches): inside
+ * the virtual network's address space, so that tunnels only join
+ * prefixes the network routes. */
+static int
+local_prefix(struct vgwv *v, const struct in6_addr *p, int l, const char *field)
+{
+	const json_t *x;
+	size_t i;
+	char b[IP_ADDR_STRLEN + 4];
+
+	json_array_foreach((json_t *)v->space, i, x)
+	{
+		struct in6_addr sp;
+		int sl;
+		if (!prefix_parse(json_string_value(x), &sp, &sl) && l >= sl &&
+		    ip_in_prefix(p, &sp, sl))
+			return 0;
+	}
+	return hl_bad(v->w, 400, field,
+	              "%s is not inside the virtual network's address space",
+	              prefix_fmt(p, l, b));
+}
+
 /* A VPN prefix (a remote prefix, the point-to-site pool): of the
  * network's family, overlapping neither its address space nor another
  * VPN prefix. */
@@ -703,7 +726,8 @@ site_to_site(struct vgwv *v, const json_t *in, json_t *out)
 		        0 ||
 		    prefixes(v, props, "remotePrefixes", pp, true, rem,
 		             vpn_prefix) ||
-		    prefixes(v, props, "localPrefixes", pp, false, loc, NULL) ||
+		    prefixes(v, props, "localPrefixes", pp, false, loc,
+		             local_prefix) ||
 		    hl_get_str(v->w, props, "psk", pp, true, &psk)) {
 			json_decref(rem);
 			json_decref(loc);
@@ -743,7 +767,8 @@ point_to_site(struct vgwv *v, const json_t *in, json_t *out)
 	if (!p2s || json_is_null(p2s))
 		return 0;
 	if (hl_keys_ok(v->w, p2s, pp,
-	               "addressPool users serverCertificate serverKey") ||
+	               "addressPool users serverCertificate serverKey "
+	               "localPrefixes") ||
 	    hl_get_prefix(v->w, p2s, "addressPool", pp, &pool, &plen) ||
 	    vpn_prefix(v, &pool, plen, "properties.pointToSite.addressPool") ||
 	    hl_get_arr(v->w, p2s, "users", pp, &users) ||
@@ -785,11 +810,23 @@ point_to_site(struct vgwv *v, const json_t *in, json_t *out)
 		json_array_append_new(
 		    ou, json_pack("{s:s, s:s}", "name", name, "password", pw));
 	}
-	json_object_set_new(out, "pointToSite",
-	                    json_pack("{s:s, s:o, s:s, s:s}", "addressPool",
-	                              prefix_fmt(&pool, plen, b), "users", ou,
-	                              "serverCertificate", cert, "serverKey",
-	                              key));
+	/* What the remote users reach: the virtual network's address
+	 * space unless the operator narrows it. */
+	json_t *loc = json_array();
+	if (prefixes(v, p2s, "localPrefixes", pp, false, loc, local_prefix)) {
+		json_decref(ou);
+		json_decref(loc);
+		return -1;
+	}
+	if (!json_array_size(loc)) {
+		json_decref(loc);
+		loc = json_deep_copy(v->space);
+	}
+	json_object_set_new(
+	    out, "pointToSite",
+	    json_pack("{s:s, s:o, s:o, s:s, s:s}", "addressPool",
+	              prefix_fmt(&pool, plen, b), "users", ou, "localPrefixes",
+	              loc, "serverCertificate", cert, "serverKey", key));
 	return 0;
 }
 

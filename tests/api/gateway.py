@@ -375,6 +375,12 @@ bad("the point-to-site pool overlapping a site's prefix",
     v2(siteToSite=s2s({}), pointToSite=dict(
         P2S, addressPool="192.168.60.0/23")), 400,
     P + "pointToSite.addressPool")
+bad("a point-to-site local prefix outside the address space",
+    v2(pointToSite=dict(P2S, localPrefixes=["10.0.0.0/8"])), 400,
+    P + "pointToSite.localPrefixes[0]")
+bad("a site-to-site local prefix outside the address space",
+    v2(siteToSite=s2s({"localPrefixes": ["10.0.1.0/24", "10.9.0.0/16"]})),
+    400, P + "siteToSite[0].properties.localPrefixes[1]")
 bad("the point-to-site certificate not PEM",
     v2(pointToSite=dict(P2S, serverCertificate="MIIB")), 400,
     P + "pointToSite.serverCertificate")
@@ -476,6 +482,7 @@ exp = {"resourceId": "contoso", "role": "active", "vmName": "gw-contoso",
            "localPrefixes": ["10.0.0.0/16"], "psk": "s3cret"}],
            "pointToSite": {"addressPool": "172.16.200.0/24",
                            "users": [{"name": "alice", "password": "pw"}],
+                           "localPrefixes": ["10.0.0.0/16"],
                            "serverCertificate": CERT, "serverKey": KEY}}}
 check(cc == exp, "gw1's compartment for contoso: every field of "
       "doc/gateway.md", cc)
