@@ -193,12 +193,19 @@ gw_render_nft(const struct gw_config *c, const struct gw_comp *cp,
 	/* nat_post */
 	put(&b, "\tchain gw_snat {\n\t\ttype nat hook postrouting priority "
 	        "srcnat; policy accept;\n");
+	/* Neither translation for traffic to the VPN's remote prefixes
+	 * (with the kernel's xfrm it leaves through ext0 too, and must keep
+	 * its inside source to match the tunnel's policy). */
 	for (size_t i = 0; i < cp->n_nat1 && same; i++)
 		put(&b,
-		    "\t\toifname \"" GW_EXTNAME "\" %s saddr %s snat %s to %s "
-		    "comment \"nat %s\"\n",
-		    tf, ipf(&cp->nat1[i].in, a), fam(&cp->nat1[i].ext),
-		    ipf(&cp->nat1[i].ext, d), cp->nat1[i].id);
+		    "\t\toifname \"" GW_EXTNAME "\" %s saddr %s %s"
+		    "snat %s to %s comment \"nat %s\"\n",
+		    tf, ipf(&cp->nat1[i].in, a),
+		    remote ? (v4 ? "ip daddr != @remote "
+		                 : "ip6 daddr != @remote ")
+		           : "",
+		    fam(&cp->nat1[i].ext), ipf(&cp->nat1[i].ext, d),
+		    cp->nat1[i].id);
 	if (!cp->forwarding && same)
 		put(&b,
 		    "\t\toifname \"" GW_EXTNAME "\" %s saddr @tenant %s"
