@@ -128,6 +128,8 @@ space_hit(const json_t *space, const struct in6_addr *a, int al, bool inside)
 /* ------------------------------------------------------------------ */
 /* gateways */
 
+static void hb_note_new(const char *rid);
+
 int
 hl_norm_gw(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 {
@@ -137,7 +139,6 @@ hl_norm_gw(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 	int plen, got;
 	char buf[IP_ADDR_STRLEN + 4], c[IP_ADDR_STRLEN];
 
-	(void)old;
 	if (hl_keys_ok(w, in, "properties",
 	               "server externalInterface externalPrefix "
 	               "externalGateway heartbeat provisioningState") ||
@@ -172,6 +173,8 @@ hl_norm_gw(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 	if (got)
 		json_object_set_new(out, "externalGateway",
 		                    json_string(ip_fmt(&gw, c)));
+	if (!old)
+		hb_note_new(w->rid);
 	return 0;
 }
 
@@ -181,6 +184,7 @@ hl_norm_gw(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 struct hb {
 	char rid[80];
 	uint64_t seen; /* time_ns(), 0: never */
+	uint64_t born; /* time_ns() the resource was made here, 0: before */
 	struct timespec wall;
 	json_t *status;
 };
@@ -188,24 +192,31 @@ static struct hb *hbs;
 static size_t n_hbs;
 
 static struct hb *
-hb_find(const struct cobj *gw, bool create)
+hb_find(const char *rid, bool create)
 {
 	for (size_t i = 0; i < n_hbs; i++)
-		if (!strcasecmp(hbs[i].rid, gw->u.hl.rid))
+		if (!strcasecmp(hbs[i].rid, rid))
 			return &hbs[i];
 	if (!create)
 		return NULL;
 	hbs = xrealloc(hbs, (n_hbs + 1) * sizeof(*hbs));
 	struct hb *h = &hbs[n_hbs++];
 	memset(h, 0, sizeof(*h));
-	snprintf(h->rid, sizeof(h->rid), "%s", gw->u.hl.rid);
+	snprintf(h->rid, sizeof(h->rid), "%s", rid);
 	return h;
+}
+
+/* A gateway just made: hl_gw_dead() gives it time to speak. */
+static void
+hb_note_new(const char *rid)
+{
+	hb_find(rid, true)->born = time_ns();
 }
 
 void
 hl_gw_heartbeat(struct model *md, const struct cobj *gw, const json_t *status)
 {
-	struct hb *h = hb_find(gw, true);
+	struct hb *h = hb_find(gw->u.hl.rid, true);
 
 	(void)md;
 	h->seen = time_ns();
@@ -219,18 +230,25 @@ hl_gw_heartbeat(struct model *md, const struct cobj *gw, const json_t *status)
 bool
 hl_gw_dead(struct model *md, const struct cobj *gw)
 {
-	const struct hb *h = hb_find(gw, false);
+	const struct hb *h = hb_find(gw->u.hl.rid, false);
 	uint64_t now = time_ns();
 
 	if (h && h->seen)
 		return now - h->seen > md->gw_dead_after;
-	return now - md->started >= md->gw_dead_after;
+	/* Never seen: dead once it has had --gateway-dead-after to speak
+	 * since the controller started or the gateway was made, so that
+	 * the first of two gateways started together does not take every
+	 * tenant from the other. */
+	uint64_t since = md->started;
+	if (h && h->born > since)
+		since = h->born;
+	return now - since >= md->gw_dead_after;
 }
 
 json_t *
 hl_gw_heartbeat_json(struct model *md, const struct cobj *gw)
 {
-	const struct hb *h = hb_find(gw, false);
+	const struct hb *h = hb_find(gw->u.hl.rid, false);
 	json_t *seen = json_null();
 
 	if (h && h->seen) {

@@ -707,6 +707,27 @@ r = D.req("PUT", "/v1/gateways/gw2/heartbeat")
 check(r.status == 200 and r.json["failedOver"] == ["t"],
       "2 s after the start, gw1 still never seen: gw2's heartbeat takes "
       "over", r)
+
+# 5c. gateways made later get their own --gateway-dead-after to speak:
+# of two gateways started together, the first heard does not take the
+# other's tenants at once
+ok = (D.req("PUT", "/v1/virtualNetworks/Fabrikam", vnet()).status == 201
+      and D.req("PUT", "/v1/gateways/gw3", gateway("GWHost")).status == 201
+      and D.req("PUT", "/v1/gateways/gw4", gateway("GWHost2")).status == 201
+      and D.req("PUT", "/v1/virtualGateways/t2", vgw(
+          vn="Fabrikam", ext="203.0.113.20", gws=("gw3", "gw4"),
+          full=False)).status == 201)
+t1 = time.time()
+r = D.req("PUT", "/v1/gateways/gw4/heartbeat")
+early = time.time() - t1
+check(ok and r.status == 200 and (r.json["failedOver"] == []
+                                  or early > 1.8),
+      "gw3 made just now, never seen: gw4's heartbeat does not take t2 "
+      "(%.2f s)" % early, r)
+time.sleep(max(0, 2.2 - (time.time() - t1)))
+r = D.req("PUT", "/v1/gateways/gw4/heartbeat")
+check(r.status == 200 and r.json["failedOver"] == ["t2"],
+      "2 s after it was made, gw3 still never seen: gw4 takes t2", r)
 D.stop()
 
 finish()
