@@ -57,7 +57,7 @@ ip -n "$SW" link set x-inet master ext up
 ip -n "$INET" addr add 203.0.113.1/24 dev eth0
 ip -n "$INET" link set eth0 up
 
-ip netns exec "$INET" "$PY" "$HNV_TOP/tests/netns/http-echo.py" inet 203.0.113.1 80 >/dev/null 2>&1 &
+ip netns exec "$INET" "$PY" "$HNV_TOP/lab/tools/http-echo" inet 203.0.113.1 80 >/dev/null 2>&1 &
 BG_PIDS+=("$!")
 
 # ---- the controller ----

@@ -38,7 +38,7 @@ nx() { ip netns exec "$@"; }	# not for background jobs: $! is then a subshell
 # srv NS NAME ADDR PORT: an HTTP server answering "NAME PEER-ADDRESS".
 declare -A SRV
 srv() {
-	ip netns exec "$1" "$PY" "$HNV_TOP/tests/netns/http-echo.py" "$2" "$3" "$4" >/dev/null 2>&1 &
+	ip netns exec "$1" "$PY" "$HNV_TOP/lab/tools/http-echo" "$2" "$3" "$4" >/dev/null 2>&1 &
 	SRV[$2]=$!
 	BG_PIDS+=("$!")
 }
