@@ -52,7 +52,8 @@ GW_LIB := $(O)/libhnvgw.a
 AGW_LIB := $(O)/asan/libhnvgw.a
 BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl $(if $(CTRL_SRCS),$(O)/bin/hnv-controller) \
 	$(if $(wildcard gw/main.c),$(O)/bin/hnv-gateway)
-BENCH_BINS := $(O)/bench/udp-gap $(O)/bench/ctrl-load $(O)/bench/pipeline
+BENCH_BINS := $(O)/bench/udp-gap $(O)/bench/ctrl-load $(O)/bench/pipeline \
+	$(O)/bench/conn-rate
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(O)/tests/asan-%,$(UNIT_SRCS))
 REPLAYERS := $(patsubst tests/fuzz/fuzz-%.c,$(O)/tests/replay-%,$(FUZZ_SRCS))
