@@ -52,13 +52,14 @@ GW_LIB := $(O)/libhnvgw.a
 AGW_LIB := $(O)/asan/libhnvgw.a
 BINS := $(O)/bin/hnv-agent $(O)/bin/hnvctl $(if $(CTRL_SRCS),$(O)/bin/hnv-controller) \
 	$(if $(wildcard gw/main.c),$(O)/bin/hnv-gateway)
-BENCH_BINS := $(O)/bench/udp-gap $(O)/bench/ctrl-load $(O)/bench/pipeline
+BENCH_BINS := $(O)/bench/udp-gap $(O)/bench/ctrl-load $(O)/bench/pipeline \
+	$(O)/bench/conn-rate
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(O)/tests/asan-%,$(UNIT_SRCS))
 REPLAYERS := $(patsubst tests/fuzz/fuzz-%.c,$(O)/tests/replay-%,$(FUZZ_SRCS))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all test unit demo fuzz bench bench-controller bench-pipeline install lint format deps clean golden-refresh
+.PHONY: all test unit demo fuzz bench bench-controller bench-pipeline bench-gateway install lint format deps clean golden-refresh
 all: $(BINS) $(GW_LIB) $(UNIT_BINS) $(REPLAYERS) $(BENCH_BINS)
 
 # The test programs' objects are reached only through pattern rules, so
@@ -194,6 +195,12 @@ bench-controller: all
 # short run.
 bench-pipeline: all
 	$(Q)bench/pipeline $(BENCH_ARGS)
+
+# The gateway: NAT and VIP connections/s, TCP and IPsec throughput through
+# hnv-gateway and the same ruleset by hand; writes doc/PERFORMANCE.md's
+# "Gateway" section.  BENCH_ARGS=--quick checks the script (~1 minute).
+bench-gateway: deps all
+	$(Q)bench/gateway --write-doc $(BENCH_ARGS)
 
 lint:
 	$(Q)scripts/check-format

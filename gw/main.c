@@ -870,14 +870,16 @@ main(int argc, char **argv)
 				struct crt *r = who[i].r;
 				size_t l = who[i].l,
 				       b = (size_t)(p - r->probes[l]);
+				char pa[IP_ADDR_STRLEN];
+
 				r->healthy[l][b] = p->healthy;
-				log_info(
-				    "compartment %s: backend %s of %s is "
-				    "%s (%s)",
-				    r->id, p->last_error[0] ? "down" : "up",
-				    gw_config_find(&cfg, r->id)->lbs[l].id,
-				    p->healthy ? "healthy" : "down",
-				    p->last_error[0] ? p->last_error : "ok");
+				log_info("compartment %s: backend %s of %s is "
+				         "%s (%s)",
+				         r->id, ip_fmt(&p->addr, pa),
+				         gw_config_find(&cfg, r->id)->lbs[l].id,
+				         p->healthy ? "healthy" : "down",
+				         p->last_error[0] ? p->last_error
+				                          : "ok");
 				r->dirty = true;
 			}
 		}
