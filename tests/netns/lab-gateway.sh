@@ -80,7 +80,11 @@ step "status shows the gateways" \
     bash -c "'$HNV_LAB' --lab '$NAME' status | grep -q 'gateway GW1 pid [0-9]*: contoso active ready'"
 
 # GW1 dies while Contoso-Web1 pings the Internet every 50 ms.
-lab exec Contoso-Web1 ping -D -n -i 0.05 -W 1 203.0.113.1 >"$RUN/ping.txt" 2>&1 &
+# exec all the way down (hnv-lab and ip netns exec exec too), so $PING
+# is ping itself: a background subshell would ignore the SIGINT below.
+# -w bounds it should anything go wrong.
+(exec "$HNV_LAB" --lab "$NAME" exec Contoso-Web1 \
+    ping -D -n -i 0.05 -W 1 -w 90 203.0.113.1 >"$RUN/ping.txt" 2>&1) &
 PING=$!
 sleep 1
 step "kill GW1" lab kill GW1
@@ -96,6 +100,7 @@ else
 fi
 sleep 1
 kill -INT "$PING" 2>/dev/null
+wait_until 5 bash -c "! kill -0 $PING" || kill -KILL "$PING" 2>/dev/null
 wait "$PING" 2>/dev/null
 gap=$(awk '/bytes from/ { gsub(/[\[\]]/, "", $1); t = $1 * 1000; if (p && t - p > g) g = t - p; p = t } END { printf "%d", g }' "$RUN/ping.txt")
 echo "# failover of Contoso from GW1 to GW2: longest gap between replies ${gap} ms (ping every 50 ms)"
