@@ -152,6 +152,12 @@ struct model {
 	uint64_t log_start;
 	uint64_t structural_rev; /* the last write that changed interest */
 	struct store *db;
+	/* a commit lost to another controller's (shared stores): catch up
+	 * with model_follow() and run the request again */
+	bool stale;
+	/* held by whoever reads or changes the model: the HTTP thread for
+	 * each request, the store's watch thread while it follows */
+	pthread_mutex_t lock;
 };
 
 /* ------------------------------------------------------------------ */
@@ -210,6 +216,14 @@ struct cobj *txn_hl_put(struct txn *, int kind, const char *rid, json_t *doc);
 /* Commits (0, or -1 with e set: nothing happened) or undoes. */
 int txn_commit(struct txn *, struct cerr *);
 void txn_abort(struct txn *);
+
+/* Shared stores: applies the revisions other controllers wrote since
+ * md->rev (call with md->lock held): how many, or -1 (the store did not
+ * answer; try again later). */
+int model_follow(struct model *);
+/* Shared stores: follows them from now on (a thread of the store's
+ * calls model_follow() and wakes the long polls). */
+int model_watch(struct model *);
 
 struct cobj *model_get(struct model *, uint64_t id);
 struct cobj *model_by_key(struct model *, const char *key);

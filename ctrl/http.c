@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http: libmicrohttpd glue.  One internal polling thread (epoll) runs
- * every request, so api.c and model.c need no locks.  Limits against
+ * every request, under the model's lock (which a shared store's watch
+ * thread takes too, to follow the other controllers' writes).  Limits against
  * hostile or broken clients: bodies over the limit are read and thrown
  * away (413), idle connections close after 30 s, at most 4096
  * connections.  Long polls (an agent's GET .../changes with nothing to
@@ -316,7 +317,22 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
 	r.wait_deadline = c->deadline;
 	r.conn = conn;
+	pthread_mutex_lock(&H.md->lock);
 	api_handle(H.md, &r);
+	/* a shared store: another controller wrote first; catch up and
+	 * run the request again on the new state */
+	for (int tries = 1; H.md->stale && tries < 5; tries++) {
+		json_decref(r.reply);
+		json_decref(r.warnings);
+		free(r.reply_text);
+		r.reply = r.warnings = NULL;
+		r.reply_text = NULL;
+		r.status = 0;
+		r.location[0] = '\0';
+		r.wait = false;
+		model_follow(H.md);
+		api_handle(H.md, &r);
+	}
 	enum MHD_Result ret = MHD_YES;
 	if (r.wait) {
 		c->deadline = r.wait_deadline;
@@ -333,6 +349,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 			text = json_dumps(r.reply, JSON_COMPACT);
 		ret = send_text(conn, r.status ? r.status : 500, text, &r);
 	}
+	pthread_mutex_unlock(&H.md->lock);
 	json_decref(r.reply);
 	json_decref(r.query);
 	json_decref(r.warnings);

@@ -2,6 +2,7 @@
 /*
  * hnv-controller: the OpenHNV central policy store (doc/controller.md).
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -31,18 +32,27 @@ usage(FILE *f)
 	        "\n"
 	        "The OpenHNV central policy store: a REST API (doc/"
 	        "controller.md, /openapi.json)\n"
-	        "over a SQLite database; agents started with --controller "
-	        "follow it.\n"
+	        "over a SQLite database, or an etcd cluster that several "
+	        "controllers share;\n"
+	        "agents started with --controller follow it.\n"
 	        "\n"
 	        "  -l, --listen ADDR:PORT  where to listen (default %s;\n"
 	        "                          [ADDR6]:PORT, :PORT for every "
 	        "address)\n"
 	        "  -b, --db PATH           the database (default %s)\n"
+	        "  -e, --etcd URL[,URL...] keep the policy in this etcd "
+	        "cluster instead (its\n"
+	        "                          members' client URLs); "
+	        "controllers on one cluster\n"
+	        "                          serve the same policy and "
+	        "revisions\n"
 	        "  -t, --token-file PATH   the bearer token clients must send; "
 	        "generated\n"
 	        "                          (mode 0600) if missing (default: "
 	        "the database\n"
-	        "                          path + .token)\n"
+	        "                          path + .token; with --etcd "
+	        "required: every\n"
+	        "                          controller needs the same token)\n"
 	        "      --tls-cert PATH     serve HTTPS with this certificate "
 	        "(PEM)\n"
 	        "      --tls-key PATH      and this key (PEM)\n"
@@ -150,6 +160,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"listen", required_argument, NULL, 'l'},
 	    {"db", required_argument, NULL, 'b'},
+	    {"etcd", required_argument, NULL, 'e'},
 	    {"token-file", required_argument, NULL, 't'},
 	    {"tls-cert", required_argument, NULL, 'C'},
 	    {"tls-key", required_argument, NULL, 'K'},
@@ -163,19 +174,26 @@ main(int argc, char **argv)
 	};
 	struct http_cfg cfg = {.listen = DEFAULT_LISTEN, .max_body = MAX_BODY};
 	const char *db = DEFAULT_DB, *token_file = NULL, *pidfile = NULL;
+	const char *etcd = NULL;
+	bool db_set = false;
 	bool fg = false;
 	uint32_t vsid_lo = DEFAULT_VSID_LO, vsid_hi = DEFAULT_VSID_HI;
 	int verbose = 0, c;
 	double dead_after = 3;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "l:b:t:P:dvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:b:e:t:P:dvh", opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'l':
 			cfg.listen = optarg;
 			break;
 		case 'b':
 			db = optarg;
+			db_set = true;
+			break;
+		case 'e':
+			etcd = optarg;
 			break;
 		case 't':
 			token_file = optarg;
@@ -232,7 +250,21 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (etcd && db_set) {
+		fprintf(stderr, "hnv-controller: --db and --etcd: one store, "
+		                "not both\n");
+		return 2;
+	}
+	if (etcd && !token_file) {
+		fprintf(stderr,
+		        "hnv-controller: --etcd needs --token-file (every "
+		        "controller of the cluster must accept the same "
+		        "token)\n");
+		return 2;
+	}
 	log_init("hnv-controller", fg, verbose);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	char *where = etcd ? xasprintf("etcd:%s", etcd) : xstrdup(db);
 
 	char *tf = token_file ? xstrdup(token_file) : xasprintf("%s.token", db);
 	char *token = token_load(tf);
@@ -249,7 +281,7 @@ main(int argc, char **argv)
 
 	struct model md;
 	struct cerr e = {0};
-	if (model_open(&md, db, vsid_lo, vsid_hi, &e)) {
+	if (model_open(&md, where, vsid_lo, vsid_hi, &e)) {
 		log_warnx("%s", e.msg);
 		return 1;
 	}
@@ -280,16 +312,24 @@ main(int argc, char **argv)
 		model_close(&md);
 		return 1;
 	}
-	log_info("listening on %s%s, database %s at revision %llu", cfg.listen,
-	         cfg.tls_cert ? " (HTTPS)" : "", db,
-	         (unsigned long long)md.rev);
+	/* after daemon(): the store's watch is a thread */
+	if (model_watch(&md)) {
+		log_warnx("cannot follow the store");
+		return 1;
+	}
+	log_info("listening on %s%s, %s %s at revision %llu", cfg.listen,
+	         cfg.tls_cert ? " (HTTPS)" : "", etcd ? "etcd" : "database",
+	         etcd ? etcd : db, (unsigned long long)md.rev);
 	int sig = 0;
 	do
 		sigwait(&ss, &sig);
 	while (sig == SIGHUP);
 	log_info("signal %d: stopping", sig);
 	http_stop();
+	/* a shared store's watch thread waits on the lock for ever */
+	pthread_mutex_lock(&md.lock);
 	model_close(&md);
+	free(where);
 	if (pidfile)
 		unlink(pidfile);
 	free(token);

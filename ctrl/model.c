@@ -1423,7 +1423,7 @@ txn_commit(struct txn *t, struct cerr *e)
 		txn_abort(t);
 		return 0;
 	}
-	if (store_begin(md->db)) {
+	if (store_begin(md->db, rev, t->structural)) {
 		cerr_set(e, 503, "database: cannot begin a transaction");
 		txn_abort(t);
 		return -1;
@@ -1457,7 +1457,7 @@ txn_commit(struct txn *t, struct cerr *e)
 			chg[i].text = cobj_text(o);
 		}
 		if (op->t == T_DEL) {
-			rc = store_del(md->db, o->id);
+			rc = store_del(md->db, o);
 		} else {
 			uint64_t keep = o->rev;
 			o->rev = rev;
@@ -1475,6 +1475,10 @@ txn_commit(struct txn *t, struct cerr *e)
 	if (!rc)
 		rc = store_meta_set(md->db, "next_id", buf);
 	if (rc || store_commit(md->db, e)) {
+		/* another controller wrote this revision first: the caller
+		 * catches up (model_follow) and tries again */
+		if (md->db->conflict)
+			md->stale = true;
 		if (rc) {
 			store_rollback(md->db);
 			cerr_set(e, 503, "database: the write failed");
@@ -1518,6 +1522,173 @@ txn_commit(struct txn *t, struct cerr *e)
 }
 
 /* ------------------------------------------------------------------ */
+/* follow: the revisions other controllers wrote (shared stores) */
+
+static int obj_add(struct model *md, int kind, uint64_t id, uint64_t rev,
+                   uint64_t owner, const char *host, const char *text);
+
+struct follow_ctx {
+	struct model *md;
+	size_t revs, bad;
+	bool structural;
+};
+
+/* An object another controller wrote: a new one, or new contents (or a
+ * new owner) for one this model has. */
+static int
+follow_put(int kind, uint64_t id, uint64_t rev, uint64_t owner,
+           const char *host, const char *text, void *aux)
+{
+	struct follow_ctx *fc = aux;
+	struct model *md = fc->md;
+	struct cobj *o = model_get(md, id);
+	struct cerr e = {0};
+
+	if (!o) {
+		if (obj_add(md, kind, id, rev, owner, host, text))
+			fc->bad++;
+		return 0;
+	}
+	if (o->kind != kind) {
+		log_warnx("follow: object %llu is a %s here, a %s in the store",
+		          (unsigned long long)id, ckind_name(o->kind),
+		          ckind_name(kind));
+		fc->bad++;
+		return 0;
+	}
+	if (owner != o->owner)
+		reown(md, o, owner);
+	o->rev = rev;
+	if (kind == CK_HOST || kind == PK_VM)
+		return 0; /* nothing but the key, which does not change */
+	json_t *j = json_loads(text, 0, NULL);
+	if (!j) {
+		fc->bad++;
+		return 0;
+	}
+	if (ckind_hl(kind)) {
+		json_decref(o->u.hl.doc);
+		o->u.hl.doc = j;
+		return 0;
+	}
+	struct cobj *nw = xcalloc(1, sizeof(*nw));
+	nw->kind = o->kind;
+	nw->host = o->host;
+	nw->gw = o->gw;
+	if (cobj_parse(nw, j, &e) || pol_set(md, o, nw, &e)) {
+		log_warnx("follow: %s %llu: %s", ckind_name(kind),
+		          (unsigned long long)id, e.msg);
+		fc->bad++;
+	} else {
+		struct cobj tmp = *o;
+		o->u = nw->u;
+		nw->u = tmp.u;
+	}
+	free(nw);
+	json_decref(j);
+	json_decref(e.warnings);
+	return 0;
+}
+
+static void
+follow_del(uint64_t id, void *aux)
+{
+	struct follow_ctx *fc = aux;
+	struct model *md = fc->md;
+	struct cobj *o = model_get(md, id);
+
+	if (!o)
+		return;
+	if (o->kind != CK_HOST && o->kind != PK_VM && !ckind_hl(o->kind))
+		pol_del(md, o);
+	index_del(md, o);
+	if (o->kind == CK_HOST)
+		host_free(md, o->host);
+	cobj_free(o);
+}
+
+static void
+follow_change(uint64_t rev, int kind, bool del, const char *scope,
+              const char *text, void *aux)
+{
+	struct follow_ctx *fc = aux;
+	log_append(fc->md, rev, kind, del, scope, xstrdup(text));
+}
+
+static void
+follow_done(uint64_t rev, uint64_t next_id, bool structural, void *aux)
+{
+	struct follow_ctx *fc = aux;
+	struct model *md = fc->md;
+
+	md->rev = rev;
+	if (next_id > md->next_id)
+		md->next_id = next_id;
+	if (structural) {
+		model_interest_update(md, rev);
+		md->structural_rev = rev;
+		fc->structural = true;
+	}
+	fc->revs++;
+}
+
+int
+model_follow(struct model *md)
+{
+	static const struct store_follow_cb cb = {
+	    .put = follow_put,
+	    .del = follow_del,
+	    .change = follow_change,
+	    .done = follow_done,
+	};
+	struct follow_ctx fc = {.md = md};
+
+	if (!store_shared(md->db))
+		return 0;
+	uint64_t from = md->rev;
+	int rc = md->db->ops->follow(md->db, md->rev, &cb, &fc);
+	if (rc == -ERANGE) {
+		log_warnx("follow: revision %llu is no longer in the store's "
+		          "change log (this controller fell too far behind): "
+		          "exiting, to start again on the whole store",
+		          (unsigned long long)md->rev + 1);
+		exit(75);
+	}
+	if (fc.bad)
+		log_warnx("follow: revisions %llu..%llu: %zu objects could "
+		          "not be applied (see above)",
+		          (unsigned long long)from + 1,
+		          (unsigned long long)md->rev, fc.bad);
+	if (fc.revs)
+		log_debug("follow: revisions %llu..%llu from the store",
+		          (unsigned long long)from + 1,
+		          (unsigned long long)md->rev);
+	md->stale = false;
+	return rc ? -1 : (int)MIN(fc.revs, (size_t)INT32_MAX);
+}
+
+static void
+follow_notify(void *aux)
+{
+	struct model *md = aux;
+	pthread_mutex_lock(&md->lock);
+	int n = model_follow(md);
+	if (n == 1)
+		http_wake(md);
+	else if (n > 1)
+		http_wake_all();
+	pthread_mutex_unlock(&md->lock);
+}
+
+int
+model_watch(struct model *md)
+{
+	if (!store_shared(md->db))
+		return 0;
+	return md->db->ops->watch(md->db, follow_notify, md);
+}
+
+/* ------------------------------------------------------------------ */
 /* open: the database into memory */
 
 struct load_ctx {
@@ -1525,12 +1696,12 @@ struct load_ctx {
 	size_t n, bad;
 };
 
+/* An object from the store, new to the model: 0, or -1 (logged: it is
+ * left out). */
 static int
-load_obj(int kind, uint64_t id, uint64_t rev, uint64_t owner, const char *host,
-         const char *text, void *aux)
+obj_add(struct model *md, int kind, uint64_t id, uint64_t rev, uint64_t owner,
+        const char *host, const char *text)
 {
-	struct load_ctx *lc = aux;
-	struct model *md = lc->md;
 	json_error_t je;
 	json_t *j = json_loads(text, 0, &je);
 	struct cerr e = {0};
@@ -1578,7 +1749,6 @@ load_obj(int kind, uint64_t id, uint64_t rev, uint64_t owner, const char *host,
 		md->next_id = id;
 	json_decref(j);
 	json_decref(e.warnings);
-	lc->n++;
 	return 0;
 bad:
 	log_warnx("database: %s %llu is not valid any more and is left out "
@@ -1588,7 +1758,18 @@ bad:
 	json_decref(j);
 	json_decref(e.warnings);
 	free(o);
-	lc->bad++;
+	return -1;
+}
+
+static int
+load_obj(int kind, uint64_t id, uint64_t rev, uint64_t owner, const char *host,
+         const char *text, void *aux)
+{
+	struct load_ctx *lc = aux;
+	if (obj_add(lc->md, kind, id, rev, owner, host, text))
+		lc->bad++;
+	else
+		lc->n++;
 	return 0;
 }
 
@@ -1623,6 +1804,7 @@ model_open(struct model *md, const char *path, uint32_t vsid_lo,
 	char v[64];
 
 	memset(md, 0, sizeof(*md));
+	pthread_mutex_init(&md->lock, NULL);
 	md->vsid_lo = vsid_lo;
 	md->vsid_hi = vsid_hi;
 	md->dc = policy_create();
@@ -1638,15 +1820,31 @@ model_open(struct model *md, const char *path, uint32_t vsid_lo,
 		snprintf(md->epoch, sizeof(md->epoch), "%.39s", v);
 	} else {
 		new_epoch(md->epoch, sizeof(md->epoch));
-		if (store_begin(md->db) ||
+		if (store_begin(md->db, 0, false) ||
 		    store_meta_set(md->db, "epoch", md->epoch) ||
 		    store_meta_set(md->db, "schema", STORE_SCHEMA) ||
 		    store_commit(md->db, e)) {
+			/* another controller made the store first */
+			if (md->db->conflict &&
+			    !store_meta_get(md->db, "epoch", v, sizeof(v))) {
+				snprintf(md->epoch, sizeof(md->epoch), "%.39s",
+				         v);
+				goto epoch_ok;
+			}
 			if (!e->msg[0])
 				cerr_set(e, 500, "database %s: cannot write",
 				         path);
 			return -1;
 		}
+	}
+epoch_ok:
+	if (store_shared(md->db) &&
+	    !store_meta_get(md->db, "schema", v, sizeof(v)) &&
+	    strcmp(v, STORE_SCHEMA)) {
+		cerr_set(e, 500,
+		         "store %s: schema %s, this controller reads %s", path,
+		         v, STORE_SCHEMA);
+		return -1;
 	}
 	if (!store_meta_get(md->db, "revision", v, sizeof(v)))
 		md->rev = strtoull(v, NULL, 10);

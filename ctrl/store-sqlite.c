@@ -169,13 +169,6 @@ sq_meta_get(struct store *up, const char *k, char *v, size_t len)
 	return rc;
 }
 
-/* Kinds in the order a load must add them: what an object refers to
- * comes before it; the high-level documents, which only name the
- * objects they own (objects.owner), after the low-level ones. */
-static const int load_order[] = {
-    CK_HOST,    PK_SW, PK_PA,     PK_PR,   PK_VM,  PK_VMA, PK_CR, PK_LR,
-    CK_MACPOOL, CK_LN, CK_SERVER, CK_VNET, CK_NIC, CK_GW,  CK_VGW};
-
 static int
 sq_load(struct store *up,
         int (*cb)(int kind, uint64_t id, uint64_t rev, uint64_t owner,
@@ -191,8 +184,8 @@ sq_load(struct store *up,
 	                       " WHERE kind = ? ORDER BY id",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
-	for (size_t i = 0; i < ARRAY_SIZE(load_order) && !rc; i++) {
-		int k = load_order[i];
+	for (size_t i = 0; i < STORE_NKINDS && !rc; i++) {
+		int k = store_load_order[i];
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, ckind_name(k), -1, SQLITE_STATIC);
 		while (!rc && sqlite3_step(st) == SQLITE_ROW)
@@ -252,8 +245,10 @@ step_done(struct sqlite_store *s, sqlite3_stmt *st)
 }
 
 static int
-sq_begin(struct store *up)
+sq_begin(struct store *up, uint64_t rev, bool structural)
 {
+	(void)rev;
+	(void)structural;
 	struct sqlite_store *s = (struct sqlite_store *)up;
 	return step_done(s, s->begin);
 }
@@ -282,10 +277,10 @@ sq_put(struct store *up, const struct cobj *o)
 }
 
 static int
-sq_del(struct store *up, uint64_t id)
+sq_del(struct store *up, const struct cobj *o)
 {
 	struct sqlite_store *s = (struct sqlite_store *)up;
-	sqlite3_bind_int64(s->del, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(s->del, 1, (sqlite3_int64)o->id);
 	return step_done(s, s->del);
 }
 

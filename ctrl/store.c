@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store: choosing the backend (store.h).  One today: a path is a SQLite
- * database.  A clustered backend will be chosen by a URL scheme (etcd://
- * or --etcd) here, and nowhere else.
+ * store: choosing the backend (store.h): "etcd:URLS" is an etcd cluster,
+ * anything else a SQLite database.
  */
+#include <string.h>
+
 #include "ctrl/ctrl.h"
+
+const int store_load_order[STORE_NKINDS] = {
+    CK_HOST,    PK_SW, PK_PA,     PK_PR,   PK_VM,  PK_VMA, PK_CR, PK_LR,
+    CK_MACPOOL, CK_LN, CK_SERVER, CK_VNET, CK_NIC, CK_GW,  CK_VGW};
+
+_Static_assert(CK_N == STORE_NKINDS, "store_load_order lists every kind");
 
 int
 store_open(struct store **out, const char *where, struct cerr *e)
 {
+	if (!strncmp(where, "etcd:", 5))
+		return store_open_etcd(out, where + 5, NULL, e);
 	return store_open_sqlite(out, where, e);
 }

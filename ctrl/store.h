@@ -17,9 +17,12 @@
  *    records, then the high-level documents);
  *  - load_changes gives the change log after a revision, in order;
  *    trim drops it up to a revision;
- *  - the controller holds everything in memory and reads the store only
- *    at start (a backend shared by several controllers will also need a
- *    watch; that comes with it).
+ *  - the controller holds everything in memory and reads the store at
+ *    start; a backend that several controllers share (store-etcd.c)
+ *    also gives, in order, the revisions the others wrote (follow),
+ *    and says when there are new ones (watch); its commit fails with
+ *    'conflict' set when another controller wrote first (the caller
+ *    catches up and runs the request again).
  */
 #ifndef CTRL_STORE_H
 #define CTRL_STORE_H
@@ -42,6 +45,17 @@ typedef int (*store_load_cb)(int kind, uint64_t id, uint64_t rev,
 typedef void (*store_change_cb)(uint64_t rev, int kind, bool del,
                                 const char *scope, const char *text, void *aux);
 
+/* One revision another controller wrote, as its store calls were made:
+ * put and del of objects, change-log entries, then done. */
+struct store_follow_cb {
+	int (*put)(int kind, uint64_t id, uint64_t rev, uint64_t owner,
+	           const char *host, const char *text, void *aux);
+	void (*del)(uint64_t id, void *aux);
+	store_change_cb change;
+	void (*done)(uint64_t rev, uint64_t next_id, bool structural,
+	             void *aux);
+};
+
 struct store;
 struct store_ops {
 	const char *name;
@@ -50,25 +64,49 @@ struct store_ops {
 	int (*load)(struct store *, store_load_cb, void *aux);
 	int (*load_changes)(struct store *, uint64_t after, store_change_cb,
 	                    void *aux);
-	int (*begin)(struct store *);
+	/* 'rev': the revision the transaction writes (0: only meta
+	 * values); 'structural': it changes what hosts need */
+	int (*begin)(struct store *, uint64_t rev, bool structural);
 	int (*put)(struct store *, const struct cobj *);
-	int (*del)(struct store *, uint64_t id);
+	int (*del)(struct store *, const struct cobj *);
 	int (*change)(struct store *, const struct change *);
 	int (*meta_set)(struct store *, const char *k, const char *v);
 	int (*trim)(struct store *, uint64_t upto);
 	int (*commit)(struct store *, struct cerr *);
 	void (*rollback)(struct store *);
+	/* Shared backends only (NULL otherwise): the revisions after
+	 * 'after', in order: 0, or -ERANGE (revision after+1 is no longer
+	 * kept: the caller must load everything again), -EIO. */
+	int (*follow)(struct store *, uint64_t after,
+	              const struct store_follow_cb *, void *aux);
+	/* Calls 'notify' (from a thread of the store's) when another
+	 * revision may have been written; at least every few seconds. */
+	int (*watch)(struct store *, void (*notify)(void *), void *aux);
 };
 
 /* A backend's object starts with this. */
 struct store {
 	const struct store_ops *ops;
+	/* the last commit failed because another controller had written
+	 * a revision first (shared backends) */
+	bool conflict;
 };
 
-/* Opens the store named by 'where': a path is a SQLite database
+/* Kinds in the order a load must add them: what an object refers to
+ * comes before it; the high-level documents, which only name the
+ * objects they own (objects.owner), after the low-level ones. */
+#define STORE_NKINDS 15
+extern const int store_load_order[STORE_NKINDS];
+
+/* Opens the store named by 'where': "etcd:URL[,URL...]" is an etcd
+ * cluster (store-etcd.c), anything else the path of a SQLite database
  * (store-sqlite.c).  0, or -1 with 'e' set. */
 int store_open(struct store **, const char *where, struct cerr *e);
 int store_open_sqlite(struct store **, const char *path, struct cerr *e);
+/* 'urls': comma-separated client URLs of one etcd cluster; 'prefix':
+ * where in its key space (default "/openhnv/"). */
+int store_open_etcd(struct store **, const char *urls, const char *prefix,
+                    struct cerr *e);
 
 static inline void
 store_close(struct store *s)
@@ -94,9 +132,10 @@ store_load_changes(struct store *s, uint64_t after, store_change_cb cb,
 	return s->ops->load_changes(s, after, cb, aux);
 }
 static inline int
-store_begin(struct store *s)
+store_begin(struct store *s, uint64_t rev, bool structural)
 {
-	return s->ops->begin(s);
+	s->conflict = false;
+	return s->ops->begin(s, rev, structural);
 }
 static inline int
 store_put(struct store *s, const struct cobj *o)
@@ -104,9 +143,9 @@ store_put(struct store *s, const struct cobj *o)
 	return s->ops->put(s, o);
 }
 static inline int
-store_del(struct store *s, uint64_t id)
+store_del(struct store *s, const struct cobj *o)
 {
-	return s->ops->del(s, id);
+	return s->ops->del(s, o);
 }
 static inline int
 store_change(struct store *s, const struct change *c)
@@ -133,6 +172,12 @@ static inline void
 store_rollback(struct store *s)
 {
 	s->ops->rollback(s);
+}
+
+static inline bool
+store_shared(const struct store *s)
+{
+	return s->ops->follow != NULL;
 }
 
 #endif

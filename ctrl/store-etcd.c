@@ -1,0 +1,1037 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store-etcd: the controller's store (ctrl/store.h) in an etcd cluster,
+ * through etcd's v3 JSON gateway (POST /v3/kv/range, /v3/kv/txn,
+ * /v3/kv/deleterange, /v3/watch) with libcurl.  Several controllers
+ * share one cluster: each keeps the whole model in memory, writes each
+ * revision as one etcd transaction, and follows the revisions the others
+ * write.  Keys, under the prefix P ("/openhnv/"):
+ *
+ *   P m/<name>              epoch, schema, revision, next_id
+ *   P o/<rank>/<id>         an object: ["kind", rev, owner, host|null,
+ *                           "agent JSON"]; rank (2 digits) is its kind's
+ *                           place in store_load_order, id 16 hex digits,
+ *                           so a range over P o/ is a load in order
+ *   P c/<rev>               revision rev (20 digits): {"rev", "next_id",
+ *                           "structural", "ops": [["p", kind, id, rev,
+ *                           owner, host|null, text] | ["d", id] |
+ *                           ["c", kind, del, scope, text]]}: what the
+ *                           writer's store calls were, in their order;
+ *                           the change log, and what followers apply
+ *
+ * A commit is one transaction whose compare is "P m/revision is still
+ * rev - 1": of two controllers writing revision rev at once, one wins;
+ * the other's commit fails with store->conflict set, and the controller
+ * catches up (follow) and runs the request again.  So revisions are
+ * dense and the same on every controller, and an agent can move from
+ * one to another and resume from its revision.  (etcd's own revision
+ * counts every key written, heartbeats included: ours counts policy
+ * writes, as the SQLite backend's does, and is what agents see.)
+ *
+ * Requests go to one member; a connection failure, a timeout or a 5xx
+ * moves to the next member and retries, for up to ETCD_RETRY_MS: while
+ * the cluster elects a leader, writes wait rather than fail.  A reply
+ * after that is a 503.  Each thread has its own curl handle (the HTTP
+ * thread's writes, the watch thread's reads).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctrl/ctrl.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#define ETCD_MAX_URLS 16
+#define ETCD_RETRY_MS 15000
+#define ETCD_PAGE 5000
+#define ETCD_DEFAULT_PREFIX "/openhnv/"
+
+struct etcd_store {
+	struct store up;
+	char *urls[ETCD_MAX_URLS];
+	int nurls;
+	int cur; /* the member requests go to (benign race) */
+	char prefix[128];
+	/* the open transaction */
+	bool open;
+	uint64_t rev;
+	bool structural;
+	json_t *kv_ops; /* etcd request ops */
+	json_t *rec;    /* this revision's "ops" */
+	char *meta_rev; /* the "revision" value being set */
+	char *meta_next_id;
+	bool init; /* meta without revision: the first start */
+	/* the watch */
+	pthread_t watcher, ticker;
+	bool watching;
+	void (*notify)(void *);
+	void *notify_aux;
+	int64_t watch_from; /* etcd revision */
+};
+
+/* ------------------------------------------------------------------ */
+/* base64, etcd's encoding of keys and values */
+
+static char *
+b64(const void *p, size_t n)
+{
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return out;
+}
+
+/* Decoded, NUL-terminated (malloc'd), or NULL. */
+static char *
+unb64(const char *s, size_t *len)
+{
+	size_t n = strlen(s);
+	if (n % 4)
+		return NULL;
+	unsigned char *out = xmalloc(n / 4 * 3 + 1);
+	int m = n ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)n) : 0;
+	if (m < 0) {
+		free(out);
+		return NULL;
+	}
+	if (n && s[n - 1] == '=')
+		m--;
+	if (n > 1 && s[n - 2] == '=')
+		m--;
+	out[m] = '\0';
+	if (len)
+		*len = (size_t)m;
+	return (char *)out;
+}
+
+/* json_string of base64 of 's' (new reference). */
+static json_t *
+jkey(const char *s)
+{
+	char *e = b64(s, strlen(s));
+	json_t *j = json_string(e);
+	free(e);
+	return j;
+}
+
+static uint64_t
+jnum(const json_t *j)
+{
+	/* int64 fields come as strings */
+	if (json_is_string(j))
+		return strtoull(json_string_value(j), NULL, 10);
+	if (json_is_integer(j))
+		return (uint64_t)json_integer_value(j);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* HTTP */
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+static size_t
+buf_write(char *data, size_t size, size_t nmemb, void *aux)
+{
+	struct buf *b = aux;
+	size_t n = size * nmemb;
+	if (b->n + n + 1 > b->cap) {
+		b->cap = MAX(b->cap * 2, b->n + n + 1);
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, data, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return n;
+}
+
+static __thread CURL *tls_curl;
+
+static CURL *
+curl_handle(void)
+{
+	if (!tls_curl)
+		tls_curl = curl_easy_init();
+	else
+		curl_easy_reset(tls_curl);
+	return tls_curl;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* POST 'req' to API path 'api' ("/v3/kv/range"): 0 with '*out' (the
+ * reply), or -1 with e set (503: no member answered within
+ * ETCD_RETRY_MS; 500/413: etcd refused the request). */
+static int
+ec_call(struct etcd_store *s, const char *api, const json_t *req, json_t **out,
+        struct cerr *e)
+{
+	char *body = json_dumps(req, JSON_COMPACT);
+	uint64_t deadline = time_ns() + (uint64_t)ETCD_RETRY_MS * 1000000ull;
+	unsigned backoff = 50;
+	char why[300] = "";
+	int tries = 0;
+
+	*out = NULL;
+	for (;;) {
+		int m = s->cur % s->nurls;
+		char url[600];
+		struct buf b = {0};
+		long code = 0;
+		snprintf(url, sizeof(url), "%s%s", s->urls[m], api);
+		CURL *c = curl_handle();
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		CURLcode rc = curl_easy_perform(c);
+		tries++;
+		if (rc == CURLE_OK)
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		json_t *j =
+		    rc == CURLE_OK && b.p ? json_loads(b.p, 0, NULL) : NULL;
+		if (rc == CURLE_OK && code == 200 && j &&
+		    !json_object_get(j, "error")) {
+			free(b.p);
+			free(body);
+			if (tries > 1)
+				log_info("etcd: %s answered (after %d tries)",
+				         s->urls[m], tries);
+			*out = j;
+			return 0;
+		}
+		const char *msg =
+		    j ? json_string_value(json_object_get(j, "message")) : NULL;
+		if (rc != CURLE_OK)
+			snprintf(why, sizeof(why), "%s: %s", s->urls[m],
+			         curl_easy_strerror(rc));
+		else
+			snprintf(why, sizeof(why), "%s: HTTP %ld: %s",
+			         s->urls[m], code,
+			         msg ? msg : (b.p ? b.p : "no reply"));
+		bool retry =
+		    rc != CURLE_OK || code >= 500 ||
+		    (msg &&
+		     (strstr(msg, "leader") || strstr(msg, "timed out") ||
+		      strstr(msg, "unavailable") || strstr(msg, "stopped")));
+		json_decref(j);
+		free(b.p);
+		if (!retry) {
+			free(body);
+			if (msg && strstr(why, "too many operations"))
+				cerr_set(
+				    e, 413,
+				    "etcd refuses a transaction this large "
+				    "(%s): start its members with a larger "
+				    "--max-txn-ops (doc/controller.md)",
+				    why);
+			else if (msg && strstr(why, "too large"))
+				cerr_set(
+				    e, 413,
+				    "etcd refuses a request this large (%s): "
+				    "start its members with a larger "
+				    "--max-request-bytes (doc/controller.md)",
+				    why);
+			else
+				cerr_set(e, 500, "etcd: %s", why);
+			return -1;
+		}
+		if (tries == 1 || tries % 20 == 0)
+			log_warnx("etcd: %s; trying the next member", why);
+		s->cur = (m + 1) % s->nurls;
+		if (time_ns() > deadline)
+			break;
+		/* every member once at once, then back off */
+		if (tries % s->nurls == 0) {
+			sleep_ms(backoff);
+			backoff = MIN(backoff * 2, 1000u);
+		}
+	}
+	free(body);
+	cerr_set(e, 503, "etcd: no member answered for %d s (last: %s)",
+	         ETCD_RETRY_MS / 1000, why);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* keys */
+
+static void
+k_meta(const struct etcd_store *s, const char *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%sm/%s", s->prefix, k);
+}
+
+static int
+kind_rank(int kind)
+{
+	for (int i = 0; i < STORE_NKINDS; i++)
+		if (store_load_order[i] == kind)
+			return i;
+	return 99;
+}
+
+static void
+k_obj(const struct etcd_store *s, int kind, uint64_t id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%so/%02d/%016" PRIx64, s->prefix, kind_rank(kind),
+	         id);
+}
+
+static void
+k_rev(const struct etcd_store *s, uint64_t rev, char *buf, size_t len)
+{
+	snprintf(buf, len, "%sc/%020" PRIu64, s->prefix, rev);
+}
+
+/* The end of the range of keys starting with 'k': 'k' with its last
+ * byte incremented. */
+static json_t *
+jrange_end(const char *k)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", k);
+	size_t n = strlen(buf);
+	buf[n - 1]++;
+	return jkey(buf);
+}
+
+static int
+kind_of(const char *name)
+{
+	for (int k = 0; k < CK_N; k++)
+		if (!strcmp(name, ckind_name(k)))
+			return k;
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* open */
+
+static const struct store_ops etcd_ops;
+static void ec_close(struct store *);
+
+int
+store_open_etcd(struct store **out, const char *urls, const char *prefix,
+                struct cerr *e)
+{
+	struct etcd_store *s = xcalloc(1, sizeof(*s));
+	char *list = xstrdup(urls), *save = NULL;
+
+	s->up.ops = &etcd_ops;
+	snprintf(s->prefix, sizeof(s->prefix), "%s",
+	         prefix && *prefix ? prefix : ETCD_DEFAULT_PREFIX);
+	for (char *u = strtok_r(list, ",", &save); u;
+	     u = strtok_r(NULL, ",", &save)) {
+		size_t n = strlen(u);
+		while (n && u[n - 1] == '/')
+			u[--n] = '\0';
+		if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8)) {
+			cerr_set(e, 500,
+			         "--etcd: '%s' is not an http:// or https:// "
+			         "URL of an etcd member",
+			         u);
+			goto fail;
+		}
+		if (s->nurls == ETCD_MAX_URLS) {
+			cerr_set(e, 500, "--etcd: at most %d members",
+			         ETCD_MAX_URLS);
+			goto fail;
+		}
+		s->urls[s->nurls++] = xstrdup(u);
+	}
+	if (!s->nurls) {
+		cerr_set(e, 500, "--etcd: no member URL");
+		goto fail;
+	}
+	free(list);
+	/* one request, so that a cluster that is not there is said now */
+	json_t *r = NULL;
+	json_t *req =
+	    json_pack("{s:o, s:b}", "key", jkey(s->prefix), "count_only", 1);
+	int rc = ec_call(s, "/v3/kv/range", req, &r, e);
+	json_decref(req);
+	json_decref(r);
+	if (rc)
+		goto fail_nolist;
+	log_info("etcd: %s, keys under %s", urls, s->prefix);
+	*out = &s->up;
+	return 0;
+fail:
+	free(list);
+fail_nolist:
+	ec_close(&s->up);
+	return -1;
+}
+
+static void
+ec_close(struct store *up)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	if (!s)
+		return;
+	/* the watch threads are detached and end with the process */
+	if (s->watching)
+		return;
+	for (int i = 0; i < s->nurls; i++)
+		free(s->urls[i]);
+	json_decref(s->kv_ops);
+	json_decref(s->rec);
+	free(s->meta_rev);
+	free(s->meta_next_id);
+	free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* reads */
+
+static int
+ec_meta_get(struct store *up, const char *k, char *v, size_t len)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char key[256];
+	struct cerr e = {0};
+	json_t *r;
+
+	k_meta(s, k, key, sizeof(key));
+	json_t *req = json_pack("{s:o}", "key", jkey(key));
+	int rc = ec_call(s, "/v3/kv/range", req, &r, &e);
+	json_decref(req);
+	if (rc) {
+		log_warnx("%s", e.msg);
+		return -EIO;
+	}
+	json_t *kvs = json_object_get(r, "kvs");
+	const char *val =
+	    json_string_value(json_object_get(json_array_get(kvs, 0), "value"));
+	rc = -ENOENT;
+	if (val) {
+		char *d = unb64(val, NULL);
+		if (d) {
+			snprintf(v, len, "%s", d);
+			free(d);
+			rc = 0;
+		} else {
+			rc = -EIO;
+		}
+	}
+	json_decref(r);
+	return rc;
+}
+
+/* Every key in [from, end) at etcd revision '*at' (0: the newest, which
+ * it sets), in pages: 'cb' gets each decoded key's value.  0, or -1. */
+static int
+range_all(struct etcd_store *s, const char *from, json_t *end, int64_t *at,
+          int (*cb)(const char *key, const char *val, size_t len, void *aux),
+          void *aux, struct cerr *e)
+{
+	char *start = xstrdup(from);
+	bool first = true;
+	int rc = 0;
+
+	for (;;) {
+		json_t *r;
+		json_t *req = json_pack("{s:o, s:O, s:i, s:s}", "key",
+		                        jkey(start), "range_end", end, "limit",
+		                        ETCD_PAGE, "sort_order", "ASCEND");
+		if (*at)
+			json_object_set_new(req, "revision",
+			                    json_integer((json_int_t)*at));
+		if (!first) {
+			/* start after the last key: key + "\0" */
+			size_t n = strlen(start);
+			char *k1 = xmalloc(n + 1);
+			memcpy(k1, start, n);
+			char *e1 = b64(k1, n + 1);
+			json_object_set_new(req, "key", json_string(e1));
+			free(e1);
+			free(k1);
+		}
+		rc = ec_call(s, "/v3/kv/range", req, &r, e);
+		json_decref(req);
+		if (rc)
+			break;
+		if (!*at)
+			*at = (int64_t)jnum(json_object_get(
+			    json_object_get(r, "header"), "revision"));
+		json_t *kvs = json_object_get(r, "kvs");
+		size_t i, n = json_array_size(kvs);
+		json_t *kv;
+		json_array_foreach(kvs, i, kv)
+		{
+			size_t vl = 0;
+			char *k = unb64(
+			    json_string_value(json_object_get(kv, "key")) ?: "",
+			    NULL);
+			const char *v64 =
+			    json_string_value(json_object_get(kv, "value"));
+			char *v = unb64(v64 ? v64 : "", &vl);
+			if (!k || !v) {
+				free(k);
+				free(v);
+				cerr_set(e, 500,
+				         "etcd: a key or value that is "
+				         "not base64");
+				rc = -1;
+				break;
+			}
+			if (!rc)
+				rc = cb(k, v, vl, aux);
+			if (i == n - 1) {
+				free(start);
+				start = k;
+			} else {
+				free(k);
+			}
+			free(v);
+			if (rc)
+				break;
+		}
+		bool more = json_is_true(json_object_get(r, "more"));
+		json_decref(r);
+		if (rc || !more || !n)
+			break;
+		first = false;
+	}
+	free(start);
+	return rc;
+}
+
+struct load_ctx {
+	store_load_cb cb;
+	void *aux;
+	size_t bad;
+};
+
+static int
+load_one(const char *key, const char *val, size_t len, void *aux)
+{
+	struct load_ctx *lc = aux;
+	json_error_t je;
+	json_t *j = json_loadb(val, len, 0, &je);
+	const char *kn = json_string_value(json_array_get(j, 0));
+	int kind = kn ? kind_of(kn) : -1;
+	const char *host = json_string_value(json_array_get(j, 3));
+	const char *text = json_string_value(json_array_get(j, 4));
+	const char *idp = strrchr(key, '/');
+	int rc = 0;
+
+	if (!json_is_array(j) || kind < 0 || !text || !idp) {
+		log_warnx("etcd: %s is not an object of ours; left out", key);
+		lc->bad++;
+	} else {
+		rc = lc->cb(kind, strtoull(idp + 1, NULL, 16),
+		            jnum(json_array_get(j, 1)),
+		            jnum(json_array_get(j, 2)), host, text, lc->aux);
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* The revision model_open() loads at: the objects and the change log
+ * are read at one etcd revision, a consistent snapshot. */
+static __thread int64_t load_at;
+
+static int
+ec_load(struct store *up, store_load_cb cb, void *aux)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char from[256];
+	struct load_ctx lc = {cb, aux, 0};
+	struct cerr e = {0};
+
+	snprintf(from, sizeof(from), "%so/", s->prefix);
+	json_t *end = jrange_end(from);
+	load_at = 0;
+	int rc = range_all(s, from, end, &load_at, load_one, &lc, &e);
+	json_decref(end);
+	if (rc && e.msg[0])
+		log_warnx("%s", e.msg);
+	s->watch_from = load_at + 1;
+	return rc ? -EIO : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the revisions' records */
+
+struct rec_ctx {
+	struct etcd_store *s;
+	uint64_t next;                   /* the revision expected next */
+	const struct store_follow_cb *f; /* follow, or */
+	store_change_cb change;          /* load_changes */
+	void *aux;
+	int err;
+};
+
+static int
+rec_one(const char *key, const char *val, size_t len, void *aux)
+{
+	struct rec_ctx *rc = aux;
+	json_t *j = json_loadb(val, len, 0, NULL);
+	uint64_t rev = jnum(json_object_get(j, "rev"));
+	json_t *ops = json_object_get(j, "ops");
+	size_t i;
+	json_t *op;
+
+	if (!j || !rev || !json_is_array(ops)) {
+		log_warnx("etcd: %s is not a revision record", key);
+		json_decref(j);
+		rc->err = -EIO;
+		return -1;
+	}
+	if (rc->next && rev != rc->next) {
+		/* trimmed, or not yet visible: the caller decides */
+		json_decref(j);
+		rc->err = rev > rc->next ? -ERANGE : 0;
+		return rev > rc->next ? -1 : 0;
+	}
+	rc->next = rev + 1;
+	json_array_foreach(ops, i, op)
+	{
+		const char *t = json_string_value(json_array_get(op, 0));
+		if (!t)
+			continue;
+		if (t[0] == 'c') {
+			int kind = kind_of(
+			    json_string_value(json_array_get(op, 1)) ?: "");
+			const char *text =
+			    json_string_value(json_array_get(op, 4));
+			const char *scope =
+			    json_string_value(json_array_get(op, 3));
+			if (kind < 0 || !text || !scope)
+				continue;
+			store_change_cb cb = rc->f ? rc->f->change : rc->change;
+			cb(rev, kind, json_is_true(json_array_get(op, 2)),
+			   scope, text, rc->aux);
+		} else if (!rc->f) {
+			continue;
+		} else if (t[0] == 'p') {
+			int kind = kind_of(
+			    json_string_value(json_array_get(op, 1)) ?: "");
+			const char *text =
+			    json_string_value(json_array_get(op, 6));
+			if (kind < 0 || !text)
+				continue;
+			rc->f->put(kind, jnum(json_array_get(op, 2)),
+			           jnum(json_array_get(op, 3)),
+			           jnum(json_array_get(op, 4)),
+			           json_string_value(json_array_get(op, 5)),
+			           text, rc->aux);
+		} else if (t[0] == 'd') {
+			rc->f->del(jnum(json_array_get(op, 1)), rc->aux);
+		}
+	}
+	if (rc->f)
+		rc->f->done(rev, jnum(json_object_get(j, "next_id")),
+		            json_is_true(json_object_get(j, "structural")),
+		            rc->aux);
+	json_decref(j);
+	return 0;
+}
+
+static int
+ec_load_changes(struct store *up, uint64_t after, store_change_cb cb, void *aux)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char from[256], pfx[256];
+	struct rec_ctx rc = {.s = s, .change = cb, .aux = aux};
+	struct cerr e = {0};
+	int64_t at = load_at;
+
+	k_rev(s, after + 1, from, sizeof(from));
+	snprintf(pfx, sizeof(pfx), "%sc/", s->prefix);
+	json_t *end = jrange_end(pfx);
+	int r = range_all(s, from, end, &at, rec_one, &rc, &e);
+	json_decref(end);
+	if (r && e.msg[0])
+		log_warnx("%s", e.msg);
+	return r && rc.err != -ERANGE ? -EIO : 0;
+}
+
+static int
+ec_follow(struct store *up, uint64_t after, const struct store_follow_cb *f,
+          void *aux)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char from[256], pfx[256];
+	struct rec_ctx rc = {.s = s, .next = after + 1, .f = f, .aux = aux};
+	struct cerr e = {0};
+	int64_t at = 0;
+
+	k_rev(s, after + 1, from, sizeof(from));
+	snprintf(pfx, sizeof(pfx), "%sc/", s->prefix);
+	json_t *end = jrange_end(pfx);
+	int r = range_all(s, from, end, &at, rec_one, &rc, &e);
+	json_decref(end);
+	if (r && rc.err == -ERANGE)
+		return -ERANGE;
+	if (r) {
+		if (e.msg[0])
+			log_warnx("%s", e.msg);
+		return -EIO;
+	}
+	/* nothing at after + 1 although the revision says more: trimmed */
+	if (rc.next == after + 1) {
+		char v[32];
+		if (!ec_meta_get(up, "revision", v, sizeof(v)) &&
+		    strtoull(v, NULL, 10) > after + 1)
+			return -ERANGE;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* writes */
+
+static int
+ec_begin(struct store *up, uint64_t rev, bool structural)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	json_decref(s->kv_ops);
+	json_decref(s->rec);
+	free(s->meta_rev);
+	free(s->meta_next_id);
+	s->kv_ops = json_array();
+	s->rec = json_array();
+	s->meta_rev = s->meta_next_id = NULL;
+	s->rev = rev;
+	s->structural = structural;
+	s->init = false;
+	s->open = true;
+	return 0;
+}
+
+static void
+op_put(struct etcd_store *s, const char *key, const char *val)
+{
+	json_t *k = jkey(key);
+	char *v = b64(val, strlen(val));
+	json_array_append_new(
+	    s->kv_ops,
+	    json_pack("{s:{s:o, s:s}}", "request_put", "key", k, "value", v));
+	free(v);
+}
+
+static void
+op_delrange(struct etcd_store *s, const char *key, json_t *end)
+{
+	json_t *r = json_pack("{s:o}", "key", jkey(key));
+	if (end)
+		json_object_set_new(r, "range_end", end);
+	json_array_append_new(s->kv_ops,
+	                      json_pack("{s:o}", "request_delete_range", r));
+}
+
+static int
+ec_put(struct store *up, const struct cobj *o)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char key[256];
+	char *text = cobj_text(o);
+	json_t *host = o->host ? json_string(o->host->name) : json_null();
+
+	k_obj(s, o->kind, o->id, key, sizeof(key));
+	json_t *v =
+	    json_pack("[s, I, I, O, s]", ckind_name(o->kind),
+	              (json_int_t)o->rev, (json_int_t)o->owner, host, text);
+	char *vt = json_dumps(v, JSON_COMPACT);
+	op_put(s, key, vt);
+	json_array_append_new(
+	    s->rec, json_pack("[s, s, I, I, I, O, s]", "p", ckind_name(o->kind),
+	                      (json_int_t)o->id, (json_int_t)o->rev,
+	                      (json_int_t)o->owner, host, text));
+	free(vt);
+	json_decref(v);
+	json_decref(host);
+	free(text);
+	return 0;
+}
+
+static int
+ec_del(struct store *up, const struct cobj *o)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char key[256];
+	k_obj(s, o->kind, o->id, key, sizeof(key));
+	op_delrange(s, key, NULL);
+	json_array_append_new(s->rec,
+	                      json_pack("[s, I]", "d", (json_int_t)o->id));
+	return 0;
+}
+
+static int
+ec_change(struct store *up, const struct change *c)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	json_array_append_new(s->rec, json_pack("[s, s, b, s, s]", "c",
+	                                        ckind_name(c->kind), c->del,
+	                                        c->scope, c->text));
+	return 0;
+}
+
+static int
+ec_meta_set(struct store *up, const char *k, const char *v)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char key[256];
+	if (!strcmp(k, "revision")) {
+		free(s->meta_rev);
+		s->meta_rev = xstrdup(v);
+	} else if (!strcmp(k, "next_id")) {
+		free(s->meta_next_id);
+		s->meta_next_id = xstrdup(v);
+	} else if (!strcmp(k, "epoch")) {
+		s->init = true;
+	}
+	k_meta(s, k, key, sizeof(key));
+	op_put(s, key, v);
+	return 0;
+}
+
+static int
+ec_trim(struct store *up, uint64_t upto)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char from[256], to[256];
+	struct cerr e = {0};
+	json_t *r;
+
+	k_rev(s, 0, from, sizeof(from));
+	k_rev(s, upto + 1, to, sizeof(to));
+	json_t *req =
+	    json_pack("{s:o, s:o}", "key", jkey(from), "range_end", jkey(to));
+	int rc = ec_call(s, "/v3/kv/deleterange", req, &r, &e);
+	json_decref(req);
+	json_decref(r);
+	if (rc)
+		log_warnx("%s", e.msg);
+	return rc ? -EIO : 0;
+}
+
+static int
+ec_commit(struct store *up, struct cerr *e)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char key[256];
+	json_t *cmp = json_array();
+
+	if (!s->open) {
+		cerr_set(e, 500, "etcd: commit without a transaction");
+		return -1;
+	}
+	s->open = false;
+	if (s->rev) {
+		/* the revision record, and "revision is still rev - 1" */
+		char prev[32], rk[256];
+		json_t *rec = json_pack(
+		    "{s:I, s:I, s:b, s:O}", "rev", (json_int_t)s->rev,
+		    "next_id",
+		    (json_int_t)(s->meta_next_id
+		                     ? strtoull(s->meta_next_id, NULL, 10)
+		                     : 0),
+		    "structural", s->structural, "ops", s->rec);
+		char *t = json_dumps(rec, JSON_COMPACT);
+		k_rev(s, s->rev, rk, sizeof(rk));
+		op_put(s, rk, t);
+		free(t);
+		json_decref(rec);
+		snprintf(prev, sizeof(prev), "%" PRIu64, s->rev - 1);
+		k_meta(s, "revision", key, sizeof(key));
+		char *pv = b64(prev, strlen(prev));
+		json_array_append_new(cmp, json_pack("{s:o, s:s, s:s, s:s}",
+		                                     "key", jkey(key), "target",
+		                                     "VALUE", "result", "EQUAL",
+		                                     "value", pv));
+		free(pv);
+	} else if (s->init) {
+		/* the first start: nobody else made the epoch */
+		k_meta(s, "epoch", key, sizeof(key));
+		json_array_append_new(
+		    cmp, json_pack("{s:o, s:s, s:s, s:s}", "key", jkey(key),
+		                   "target", "CREATE", "result", "EQUAL",
+		                   "create_revision", "0"));
+		k_meta(s, "revision", key, sizeof(key));
+		op_put(s, key, "0");
+	}
+	json_t *req =
+	    json_pack("{s:o, s:O}", "compare", cmp, "success", s->kv_ops);
+	json_t *r;
+	int rc = ec_call(s, "/v3/kv/txn", req, &r, e);
+	json_decref(req);
+	if (rc)
+		return -1;
+	if (!json_is_true(json_object_get(r, "succeeded"))) {
+		up->conflict = true;
+		cerr_set(e, 409,
+		         "another controller wrote revision %" PRIu64
+		         " first; try again",
+		         s->rev);
+		json_decref(r);
+		return -1;
+	}
+	json_decref(r);
+	return 0;
+}
+
+static void
+ec_rollback(struct store *up)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	s->open = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* watch */
+
+struct watch_buf {
+	struct etcd_store *s;
+	struct buf b;
+	bool created;
+};
+
+/* The stream: one JSON message per line. */
+static size_t
+watch_write(char *data, size_t size, size_t nmemb, void *aux)
+{
+	struct watch_buf *w = aux;
+	size_t n = size * nmemb;
+	buf_write(data, size, nmemb, &w->b);
+	char *nl;
+	while (w->b.p && (nl = memchr(w->b.p, '\n', w->b.n))) {
+		*nl = '\0';
+		json_t *j = json_loads(w->b.p, 0, NULL);
+		json_t *res = json_object_get(j, "result");
+		json_t *ev = json_object_get(res, "events");
+		if (json_is_true(json_object_get(res, "created")))
+			w->created = true;
+		if (json_array_size(ev)) {
+			json_t *kv = json_object_get(
+			    json_array_get(ev, json_array_size(ev) - 1), "kv");
+			int64_t mr =
+			    (int64_t)jnum(json_object_get(kv, "mod_revision"));
+			if (mr >= w->s->watch_from)
+				w->s->watch_from = mr + 1;
+			w->s->notify(w->s->notify_aux);
+		}
+		if (res && json_object_get(res, "compact_revision") &&
+		    jnum(json_object_get(res, "compact_revision"))) {
+			/* history gone: start from now, and catch up */
+			w->s->watch_from = 0;
+			w->s->notify(w->s->notify_aux);
+		}
+		json_decref(j);
+		size_t rest = w->b.n - (size_t)(nl + 1 - w->b.p);
+		memmove(w->b.p, nl + 1, rest);
+		w->b.n = rest;
+		w->b.p[rest] = '\0';
+	}
+	return n;
+}
+
+static void *
+watcher(void *arg)
+{
+	struct etcd_store *s = arg;
+	char key[256], url[600];
+
+	/* not this thread's curl_handle(): the write callback follows,
+	 * which makes requests of its own meanwhile */
+	CURL *c = curl_easy_init();
+	k_meta(s, "revision", key, sizeof(key));
+	for (;;) {
+		int m = s->cur % s->nurls;
+		struct watch_buf w = {.s = s};
+		json_t *req = json_pack("{s:{s:o, s:I}}", "create_request",
+		                        "key", jkey(key), "start_revision",
+		                        (json_int_t)s->watch_from);
+		char *body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		snprintf(url, sizeof(url), "%s/v3/watch", s->urls[m]);
+		curl_easy_reset(c);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, watch_write);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &w);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+		curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 5L);
+		curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 2L);
+		CURLcode rc = curl_easy_perform(c);
+		free(body);
+		free(w.b.p);
+		log_debug("etcd: the watch on %s ended: %s", s->urls[m],
+		          curl_easy_strerror(rc));
+		/* whatever was missed meanwhile */
+		s->notify(s->notify_aux);
+		s->cur = (m + 1) % s->nurls;
+		sleep_ms(w.created ? 50 : 300);
+	}
+	return NULL;
+}
+
+/* A catch-up every 2 s whatever the watch says: a member cut off from
+ * the others may keep a watch open and quiet. */
+static void *
+ticker(void *arg)
+{
+	struct etcd_store *s = arg;
+	for (;;) {
+		sleep(2);
+		s->notify(s->notify_aux);
+	}
+	return NULL;
+}
+
+static int
+ec_watch(struct store *up, void (*notify)(void *), void *aux)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	s->notify = notify;
+	s->notify_aux = aux;
+	if (pthread_create(&s->watcher, NULL, watcher, s))
+		return -1;
+	pthread_detach(s->watcher);
+	if (pthread_create(&s->ticker, NULL, ticker, s))
+		return -1;
+	pthread_detach(s->ticker);
+	s->watching = true;
+	return 0;
+}
+
+static const struct store_ops etcd_ops = {
+    .name = "etcd",
+    .close = ec_close,
+    .meta_get = ec_meta_get,
+    .load = ec_load,
+    .load_changes = ec_load_changes,
+    .begin = ec_begin,
+    .put = ec_put,
+    .del = ec_del,
+    .change = ec_change,
+    .meta_set = ec_meta_set,
+    .trim = ec_trim,
+    .commit = ec_commit,
+    .rollback = ec_rollback,
+    .follow = ec_follow,
+    .watch = ec_watch,
+};
