@@ -277,7 +277,7 @@ set_state(struct sync *s, enum sync_state st, const char *url, const char *why)
 		log_info("controller %s: connected (host %s)", url, s->host);
 		break;
 	case S_UNREACHABLE:
-		if (s->urls.n > 1)
+		if (s->urls.n > 1 && s->urls.down)
 			log_warnx("controller %s: unreachable: %s; none of the "
 			          "%zu controllers answers: forwarding goes on "
 			          "with the policy held, retrying",

@@ -650,10 +650,9 @@ heartbeat_main(void *arg)
 		pthread_mutex_unlock(&mu);
 		r = http_rest(h, "PUT", path, body, &status, &reply, &e);
 		if (r || status >= 300) {
-			char why[300];
-
 			const char *msg = json_string_value(json_object_get(
 			    json_object_get(reply, "error"), "message"));
+			char why[300];
 
 			if (e)
 				snprintf(why, sizeof(why), "heartbeat: %s", e);

@@ -11,7 +11,8 @@
 # same epoch (no after=0, no reset) and applies it within a few
 # seconds, logs the switch once and says it follows B; B answers 503:
 # back to A (restarted) at once, the same way; both down: it backs off
-# (no tight loop), says unreachable once, and comes back when B does.
+# (no tight loop), says unreachable once, and comes back when B does;
+# B answers 404: it stays with B.
 #
 #   HostA namespace ${P}a
 #   +--------------------------------------------------------------+
@@ -238,6 +239,20 @@ fake_call B status '{"status": 0}' || fail "cannot make B answer again"
 check_wait "B back: its change applied: revision 14" -t 20 ctl_is revision 14
 check_resumed B "$nb" 13
 check_eq "status: url is B" "$URL_B" "$(ctl url)"
+
+# --- 6. a 4xx other than 401/403 does not move it ------------------------
+# (every controller of a cluster would say the same)
+fake_start A --epoch E1 --revision 14
+na=$(nreq A)
+fake_call B status '{"status": 404}' || fail "cannot make B answer 404"
+check_wait "B answers 404: state unreachable" -t 5 ctl_is state unreachable
+sleep 3
+check_eq "still following B" "$URL_B" "$(ctl url)"
+check_eq "A got nothing" "$na" "$(nreq A)"
+check_eq "no switch logged for the 404" 0 \
+	"$(grep -c "controller $URL_B lost (HTTP 404" "${AGENT_LOG[a]}")"
+fake_call B status '{"status": 0}' || fail "cannot make B answer again"
+check_wait "B answers again: connected" -t 10 ctl_is state connected
 check_eq "no reset through it all" 1 "$(ctl resets)"
 check "agent still running" agent_alive a
 
