@@ -32,6 +32,7 @@
 #include "io/link.h"
 #include "io/netns.h"
 #include "lib/log.h"
+#include "lib/urllist.h"
 #include "policy/json.h"
 
 #define DEFAULT_CONTROL "/run/openhnv/agent.sock"
@@ -72,10 +73,14 @@ usage(FILE *f)
 	        "VMs' TAPs\n"
 	        "                          (default on: TCP super-frames "
 	        "both ways)\n"
-	        "  -C, --controller URL    follow the controller at URL "
+	        "  -C, --controller URL[,URL...]\n"
+	        "                          follow the controller at URL "
 	        "(http or https):\n"
 	        "                          its changes only; local policy "
-	        "writes are refused\n"
+	        "writes are refused.\n"
+	        "                          Several (at most 16, one "
+	        "cluster): one at a time,\n"
+	        "                          the next at once when it fails\n"
 	        "  -H, --host NAME         this host's name at the "
 	        "controller (with\n"
 	        "                          --controller; default: the "
@@ -419,13 +424,15 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (a.controller_url && strncmp(a.controller_url, "http://", 7) &&
-	    strncmp(a.controller_url, "https://", 8)) {
-		fprintf(stderr,
-		        "hnv-agent: --controller: '%s' is not an http:// or "
-		        "https:// URL\n",
-		        a.controller_url);
-		return 2;
+	if (a.controller_url) {
+		struct urllist l;
+		char err[512];
+
+		if (urllist_parse(&l, a.controller_url, err, sizeof(err)) < 0) {
+			fprintf(stderr, "hnv-agent: --controller: %s\n", err);
+			return 2;
+		}
+		urllist_uninit(&l);
 	}
 	if (!a.controller_url && (a.controller_host || token_file || ca_file)) {
 		fprintf(stderr, "hnv-agent: --%s needs --controller URL\n",

@@ -5,7 +5,8 @@
  * it: it takes replies when the eventfd says one is there and acks each
  * once it is applied and durable.
  *
- * The thread's loop:
+ * The thread's loop, on the controller followed now (one of the list
+ * --controller gave: lib/urllist.h):
  *  1. register: PUT /v1/hosts/NAME/agent {"version", "encap"} (the
  *     controller creates the host if needed), once per connection;
  *  2. GET /v1/hosts/NAME/changes?after=R&epoch=E&wait=30&limit=10000,
@@ -13,11 +14,18 @@
  *     changed;
  *  3. a reply of the right shape goes to the loop; wait for its ack,
  *     which brings the new position; go to 2 at once;
- *  4. anything else is a failure: transport errors and 5xx make the
- *     state "unreachable", 401/403 "rejected"; wait (1 s doubling to
- *     30 s; 30 s when rejected), then go to 1.
- * A change of state is logged once, with its reason; "last_error" in
- * status always has the latest.
+ *  4. transport errors (timeouts included), 5xx and replies of the
+ *     wrong shape: the controller is lost; with several, follow the next
+ *     one of the list at once (go to 1: register there, then resume
+ *     from the same position, R and E), unless every one has failed in
+ *     turn since one last answered: then, as with one controller, the
+ *     state is "unreachable", wait (1 s doubling to 30 s) and go to 1
+ *     with the next;
+ *  5. 401/403: "rejected", wait 30 s, go to 1 on the same controller;
+ *     another 4xx: "unreachable", wait as in 4, the same controller
+ *     (every controller of a cluster would answer the same).
+ * A change of state and a switch are logged once, with the reason, not
+ * each try; "last_error" in status always has the latest.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -31,6 +39,7 @@
 
 #include "agent/sync.h"
 #include "lib/log.h"
+#include "lib/urllist.h"
 #include "lib/util.h"
 
 #define SYNC_WAIT 30        /* seconds a poll may wait at the controller */
@@ -40,6 +49,13 @@
 #define SYNC_REPLY_MAX (512u << 20)
 
 enum sync_state { S_CONNECTING, S_CONNECTED, S_UNREACHABLE, S_REJECTED };
+
+/* How a request failed (request()): 0 is success. */
+enum sync_fail {
+	F_LOST = 1, /* transport error, timeout, 5xx, wrong shape */
+	F_REJECTED, /* 401, 403 */
+	F_REFUSED,  /* another status */
+};
 
 static const char *const state_names[] = {
     [S_CONNECTING] = "connecting",
@@ -58,13 +74,15 @@ struct sync_conn {
 };
 
 struct sync {
-	char *url, *host, *auth, *register_body, *ca_file;
+	char *host, *auth, *register_body, *ca_file;
 	int efd;
 	pthread_t thread;
 	bool started;
 
-	/* Shared, under 'mu'. */
+	/* Shared, under 'mu'.  'urls': only the poller changes it (so it
+	 * reads it unlocked); its strings live as long as 's'. */
 	pthread_mutex_t mu;
+	struct urllist urls;
 	pthread_cond_t cv;
 	bool stop;
 	json_t *reply; /* handed to the loop, not taken yet */
@@ -92,11 +110,10 @@ sync_create(const struct sync_config *cfg, uint64_t revision, const char *epoch)
 	struct sync *s = xcalloc(1, sizeof(*s));
 	json_t *body = json_pack("{s:s,s:s}", "version", cfg->version, "encap",
 	                         cfg->encap);
-	size_t n = strlen(cfg->url);
+	char err[512];
 
-	while (n && cfg->url[n - 1] == '/')
-		n--;
-	s->url = xasprintf("%.*s", (int)n, cfg->url);
+	if (urllist_parse(&s->urls, cfg->url, err, sizeof(err)) < 0)
+		fatalx("--controller: %s", err);
 	s->host = xstrdup(cfg->host);
 	s->ca_file = cfg->ca_file ? xstrdup(cfg->ca_file) : NULL;
 	if (cfg->token)
@@ -150,7 +167,16 @@ void
 sync_status(struct sync *s, json_t *obj)
 {
 	pthread_mutex_lock(&s->mu);
-	json_object_set_new(obj, "url", json_string(s->url));
+	json_object_set_new(obj, "url", json_string(urllist_current(&s->urls)));
+	if (s->urls.n > 1) {
+		json_t *all = json_array();
+
+		for (size_t i = 0; i < s->urls.n; i++)
+			json_array_append_new(all, json_string(s->urls.url[i]));
+		json_object_set_new(obj, "urls", all);
+		json_object_set_new(obj, "switches",
+		                    json_integer((json_int_t)s->urls.switches));
+	}
 	json_object_set_new(obj, "host", json_string(s->host));
 	json_object_set_new(obj, "state", json_string(state_names[s->state]));
 	json_object_set_new(obj, "last_error", json_string(s->last_error));
@@ -217,43 +243,94 @@ json_dumps_vsid(const json_t *rec)
 	return buf;
 }
 
+/* The controller followed now (its string lives as long as 's'). */
+static const char *
+current_url(struct sync *s)
+{
+	const char *url;
+
+	pthread_mutex_lock(&s->mu);
+	url = urllist_current(&s->urls);
+	pthread_mutex_unlock(&s->mu);
+	return url;
+}
+
+/* 'url': the controller 'why' is about. */
 static void
-set_state(struct sync *s, enum sync_state st, const char *why)
+set_state(struct sync *s, enum sync_state st, const char *url, const char *why)
 {
 	enum sync_state old;
 
 	pthread_mutex_lock(&s->mu);
 	old = s->state;
 	s->state = st;
-	if (why)
+	if (why && s->urls.n > 1)
+		snprintf(s->last_error, sizeof(s->last_error), "%s: %s", url,
+		         why);
+	else if (why)
 		snprintf(s->last_error, sizeof(s->last_error), "%s", why);
 	pthread_mutex_unlock(&s->mu);
 	if (old == st)
 		return;
 	switch (st) {
 	case S_CONNECTED:
-		log_info("controller %s: connected (host %s)", s->url, s->host);
+		log_info("controller %s: connected (host %s)", url, s->host);
 		break;
 	case S_UNREACHABLE:
-		if (old == S_CONNECTED)
+		if (s->urls.n > 1 && s->urls.down)
+			log_warnx("controller %s: unreachable: %s; none of the "
+			          "%zu controllers answers: forwarding goes on "
+			          "with the policy held, retrying",
+			          url, why, s->urls.n);
+		else if (old == S_CONNECTED)
 			log_warnx("controller %s: connection lost: %s; "
 			          "forwarding goes on with the policy held, "
 			          "retrying",
-			          s->url, why);
+			          url, why);
 		else
 			log_warnx("controller %s: unreachable: %s; "
 			          "forwarding goes on with the policy held, "
 			          "retrying",
-			          s->url, why);
+			          url, why);
 		break;
 	case S_REJECTED:
 		log_warnx("controller %s: token rejected (%s): check "
 		          "--token-file; retrying every %d s",
-		          s->url, why, SYNC_REJECTED_WAIT);
+		          url, why, SYNC_REJECTED_WAIT);
 		break;
 	case S_CONNECTING:
 		break;
 	}
+}
+
+/* The controller followed failed in a way another may not (F_LOST):
+ * move to the next (lib/urllist.h).  True: try it at once; false: a
+ * whole round failed, back off first. */
+static bool
+switch_controller(struct sync *s, const char *why)
+{
+	const char *old = urllist_current(&s->urls), *now;
+	bool was_down, backoff;
+	enum sync_state st;
+
+	pthread_mutex_lock(&s->mu);
+	was_down = s->urls.down;
+	backoff = urllist_fail(&s->urls);
+	now = urllist_current(&s->urls);
+	st = s->state;
+	pthread_mutex_unlock(&s->mu);
+	if (backoff)
+		return false;
+	/* Once a whole round failed, the state stays unreachable (logged
+	 * once) until one answers: the rounds that follow are quiet. */
+	if (!was_down) {
+		log_warnx("controller %s %s (%s); following %s", old,
+		          st == S_CONNECTED ? "lost" : "unreachable", why, now);
+		set_state(s, S_CONNECTING, old, why);
+	} else {
+		set_state(s, st, old, why);
+	}
+	return true;
 }
 
 static bool
@@ -328,8 +405,8 @@ http_error(const struct sync_conn *s, long code, char *why, size_t len)
 	json_decref(j);
 }
 
-/* One request: 0 with the body in s->buf for a 2xx; else the state to
- * go to, with 'why'. */
+/* One request: 0 with the body in s->buf for a 2xx; else how it failed
+ * (enum sync_fail), with 'why'. */
 static int
 request(struct sync_conn *c, const char *method, const char *url,
         const char *body, long timeout, char *why, size_t len)
@@ -380,12 +457,14 @@ request(struct sync_conn *c, const char *method, const char *url,
 		else
 			snprintf(why, len, "%s",
 			         *errbuf ? errbuf : curl_easy_strerror(rc));
-		return S_UNREACHABLE;
+		return F_LOST;
 	}
 	if (code >= 200 && code < 300)
 		return 0;
 	http_error(c, code, why, len);
-	return code == 401 || code == 403 ? S_REJECTED : S_UNREACHABLE;
+	if (code == 401 || code == 403)
+		return F_REJECTED;
+	return code >= 500 ? F_LOST : F_REFUSED;
 }
 
 /* The shape the loop relies on (sync.h): NULL and 'why' if not. */
@@ -469,8 +548,9 @@ changes_url(struct sync *s, const char *host)
 	pthread_mutex_unlock(&s->mu);
 	url = xasprintf("%s/v1/hosts/%s/changes?after=%llu%s%s&wait=%d"
 	                "&limit=%d",
-	                s->url, host, (unsigned long long)after,
-	                *epoch ? "&epoch=" : "", epoch, SYNC_WAIT, SYNC_LIMIT);
+	                urllist_current(&s->urls), host,
+	                (unsigned long long)after, *epoch ? "&epoch=" : "",
+	                epoch, SYNC_WAIT, SYNC_LIMIT);
 	curl_free(epoch);
 	return url;
 }
@@ -480,20 +560,25 @@ sync_main(void *arg)
 {
 	struct sync *s = arg;
 	char *host = curl_easy_escape(s->poll.curl, s->host, 0);
-	char *reg_url = xasprintf("%s/v1/hosts/%s/agent", s->url, host);
 	bool registered = false;
 	int backoff = 1;
 
 	while (!stopping(s)) {
+		/* Only this thread changes s->urls. */
+		const char *base = urllist_current(&s->urls);
 		char why[512] = "";
 		int st;
 
 		if (!registered) {
+			char *reg_url =
+			    xasprintf("%s/v1/hosts/%s/agent", base, host);
+
 			st = request(&s->poll, "PUT", reg_url, s->register_body,
 			             30, why, sizeof(why));
+			free(reg_url);
 			if (st == 0) {
 				registered = true;
-				set_state(s, S_CONNECTED, NULL);
+				set_state(s, S_CONNECTED, base, NULL);
 			}
 		} else {
 			char *url = changes_url(s, host);
@@ -505,9 +590,12 @@ sync_main(void *arg)
 			if (st == 0) {
 				reply = parse_reply(s, why, sizeof(why));
 				if (!reply) {
-					st = S_UNREACHABLE;
+					st = F_LOST;
 				} else {
 					backoff = 1;
+					pthread_mutex_lock(&s->mu);
+					urllist_ok(&s->urls);
+					pthread_mutex_unlock(&s->mu);
 					if (!deliver(s, reply))
 						break;
 					continue;
@@ -519,16 +607,19 @@ sync_main(void *arg)
 		if (stopping(s))
 			break;
 		registered = false;
-		set_state(s, (enum sync_state)st, why);
-		if (st == S_REJECTED) {
+		if (st == F_REJECTED) {
+			set_state(s, S_REJECTED, base, why);
 			pause_for(s, SYNC_REJECTED_WAIT);
-		} else {
-			pause_for(s, backoff);
-			backoff = MIN(backoff * 2, SYNC_BACKOFF_MAX);
+			continue;
 		}
+		/* Lost: the next controller at once, unless all failed. */
+		if (st == F_LOST && switch_controller(s, why))
+			continue;
+		set_state(s, S_UNREACHABLE, base, why);
+		pause_for(s, backoff);
+		backoff = MIN(backoff * 2, SYNC_BACKOFF_MAX);
 	}
 	curl_free(host);
-	free(reg_url);
 	return NULL;
 }
 
@@ -542,12 +633,12 @@ static void *
 report_main(void *arg)
 {
 	struct sync *s = arg;
-	char *url = xasprintf("%s/v1/lookup-records", s->url);
 	int backoff = 1;
 
 	for (;;) {
 		json_t *rec;
-		char why[512] = "", *body;
+		char why[512] = "", *body, *url;
+		const char *base;
 		int st;
 
 		pthread_mutex_lock(&s->mu);
@@ -560,11 +651,14 @@ report_main(void *arg)
 		rec = json_incref(json_array_get(s->reports, 0));
 		pthread_mutex_unlock(&s->mu);
 
+		/* To the controller the poller follows now. */
+		base = current_url(s);
+		url = xasprintf("%s/v1/lookup-records", base);
 		body = json_dumps(rec, JSON_COMPACT);
 		st = request(&s->rep, "POST", url, body, 30, why, sizeof(why));
 		free(body);
-		if ((st == S_UNREACHABLE && strncmp(why, "HTTP 4", 6)) ||
-		    st == S_REJECTED) {
+		free(url);
+		if (st == F_LOST || st == F_REJECTED) {
 			/* not sent: try again */
 			json_decref(rec);
 			pause_for(s, backoff);
@@ -588,7 +682,7 @@ report_main(void *arg)
 		if (st)
 			log_warnx("controller %s: the learnt address %s (vsid "
 			          "%s, MAC %s) was refused: %s",
-			          s->url,
+			          base,
 			          json_string_value(
 			              json_object_get(rec, "customerAddress")),
 			          json_dumps_vsid(rec),
@@ -597,7 +691,6 @@ report_main(void *arg)
 			          why);
 		json_decref(rec);
 	}
-	free(url);
 	return NULL;
 }
 
@@ -659,7 +752,7 @@ sync_destroy(struct sync *s)
 	json_decref(s->reports);
 	free(s->poll.buf);
 	free(s->rep.buf);
-	free(s->url);
+	urllist_uninit(&s->urls);
 	free(s->host);
 	free(s->ca_file);
 	free(s->auth);

@@ -10,9 +10,14 @@
  * reply, parsed and checked for its shape, is handed to the loop
  * (sync_fd() becomes readable, sync_take() gives it) and the thread
  * waits until the loop says it is applied and on disk (sync_ack()),
- * then asks for the next.  Unreachable or 5xx: retries after 1 s,
+ * then asks for the next.  Unreachable or 5xx: with several
+ * controllers (--controller URL,URL,...: a cluster sharing one etcd,
+ * with the same revisions and epoch), follows the next one at once,
+ * registering there and resuming from the same position; when every one
+ * has failed in turn (lib/urllist.h), or with one, retries after 1 s,
  * doubling to 30 s; 401/403: "token rejected", retries every 30 s.  It
- * logs each change of state once (connected, lost: why), not each try.
+ * logs each change of state and each switch once (connected, lost: why,
+ * following URL), not each try.
  *
  * syncapply.c, in the loop thread: applies a reply as a job (agent.h),
  * in slices, with no other request running meanwhile:
@@ -52,7 +57,8 @@ struct agent;
 /* ---- sync.c: the client thread ---- */
 
 struct sync_config {
-	const char *url;   /* http(s)://host:port, no trailing slash */
+	const char *url;   /* http(s)://host:port, or a comma-separated list
+	                    * of them, checked (urllist_parse) */
 	const char *host;  /* this host's name at the controller */
 	const char *token; /* bearer token, or NULL */
 	const char *version;
@@ -83,8 +89,10 @@ void sync_ack(struct sync *, uint64_t revision, const char *epoch);
  * controller is unreachable; "learnt_reported" and "learnt_refused" in
  * sync_status count them. */
 void sync_report(struct sync *, json_t *rec);
-/* Adds "url", "host", "state" (connecting, connected, unreachable,
- * rejected) and "last_error" to 'obj'. */
+/* Adds "url" (the controller followed now), "host", "state"
+ * (connecting, connected, unreachable, rejected) and "last_error" to
+ * 'obj'; with several controllers also "urls" (all of them) and
+ * "switches" (how many times it moved to another). */
 void sync_status(struct sync *, json_t *obj);
 /* Reads a token file: one line, whitespace trimmed.  NULL and 'err'
  * set if it cannot be read or is empty. */

@@ -52,11 +52,12 @@ cmd_status_main(struct ctl *ctl, int argc, char **argv)
 		       "gone, and why it\nis not up; ifindex, MAC, MTU), its "
 		       "state file, its version and its\nVM adapters, "
 		       "attached or not.  Under a controller (hnv-agent "
-		       "--controller),\n'controller:' shows its URL, this "
-		       "host's name, the state (connecting,\nconnected, "
-		       "unreachable, rejected), the last error, the revision "
-		       "and epoch\napplied, and the changes applied and "
-		       "failed.\n"
+		       "--controller),\n'controller:' shows the URL it follows "
+		       "now (with several, all of them\nand how many times it "
+		       "switched), this host's name, the state (connecting,\n"
+		       "connected, unreachable, rejected), the last error, the "
+		       "revision and epoch\napplied, and the changes applied "
+		       "and failed.\n"
 		       "With --controller: the controller's health and its "
 		       "hosts.\n");
 		return CTL_EXIT_OK;

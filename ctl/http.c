@@ -25,11 +25,12 @@
 
 struct http {
 	CURL *curl;
-	char *base;  /* without a trailing '/' */
-	char *token; /* NULL: none */
-	char *host;  /* --host, or NULL */
-	char *cur;   /* http_set_host()'s, or NULL */
-	char *ca;    /* --ca-file, or NULL */
+	char *base;   /* without a trailing '/' */
+	char *token;  /* NULL: none */
+	char *host;   /* --host, or NULL */
+	char *cur;    /* http_set_host()'s, or NULL */
+	char *ca;     /* --ca-file, or NULL */
+	long timeout; /* seconds a request may take */
 	struct ps_backend agent;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -104,6 +105,7 @@ http_open(const char *url, const char *token_file, const char *host,
 		curl_ready = true;
 	}
 	h = xcalloc(1, sizeof(*h));
+	h->timeout = HTTP_TIMEOUT_S;
 	h->base = xstrdup(url);
 	n = strlen(h->base);
 	while (n && h->base[n - 1] == '/')
@@ -131,6 +133,12 @@ http_set_ca_file(struct http *h, const char *path)
 {
 	free(h->ca);
 	h->ca = path ? xstrdup(path) : NULL;
+}
+
+void
+http_set_timeout(struct http *h, long seconds)
+{
+	h->timeout = seconds > 0 ? seconds : HTTP_TIMEOUT_S;
 }
 
 void
@@ -233,7 +241,7 @@ perform(struct http *h, const char *method, const char *url, const json_t *body,
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT,
 	                 (long)HTTP_CONNECT_TIMEOUT_S);
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, (long)HTTP_TIMEOUT_S);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, h->timeout);
 	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, b);

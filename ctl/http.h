@@ -47,6 +47,11 @@ void http_close(struct http *); /* accepts NULL */
 /* The CA certificates (PEM) an https controller's certificate must chain
  * to, instead of the system's (NULL: the system's). */
 void http_set_ca_file(struct http *, const char *path);
+/* How long a request may take, in seconds, from connecting to the last
+ * byte of the reply (default, and 0: HTTP_TIMEOUT_S).  A daemon that
+ * long-polls sets the wait plus a margin, so that a controller that
+ * stopped answering is noticed. */
+void http_set_timeout(struct http *, long seconds);
 /* Where agent-only commands go ('agent' copied; NULL: nowhere). */
 void http_set_agent(struct http *, const struct ps_backend *agent);
 /* The host for the calls that follow (NULL: back to http_open()'s). */

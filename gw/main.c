@@ -11,6 +11,13 @@
  * the latest status.  Without a controller, --config FILE gives the same
  * JSON (read again on SIGHUP).
  *
+ * --controller may list several controllers (a cluster sharing one
+ * etcd: the same revisions): both threads talk to the one followed now
+ * (lib/urllist.h).  When it fails (unreachable, timed out, a 5xx, a
+ * reply of the wrong shape) in either thread, both move to the next one
+ * at once, and the poll resumes with the same ?after=; only once every
+ * one has failed in turn does the poll back off (1 s doubling to 5 s).
+ *
  * The last configuration applied is kept in STATE_DIR/config.json and
  * applied at start, so a gateway host that reboots while the controller
  * is away comes back as it was; the controller's answer replaces it.
@@ -38,11 +45,14 @@
 #include "gw/vpn.h"
 #include "io/netns.h"
 #include "lib/log.h"
+#include "lib/urllist.h"
 #include "lib/util.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/openhnv/gateway"
 #define MS 1000000ull
 #define MAX_POLL 4096
+#define POLL_WAIT 30         /* seconds the controller may hold a poll */
+#define HEARTBEAT_TIMEOUT 10 /* seconds */
 
 struct opts {
 	const char *controller, *gateway, *token_file, *ca_file;
@@ -81,6 +91,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static json_t *pending;    /* a configuration to apply */
 static json_t *status_pub; /* the latest status, for the heartbeat */
 static char ctrl_state[256] = "not configured";
+static struct urllist ctrls; /* --controller: the one followed now */
 static volatile bool stopping;
 static int efd = -1;
 
@@ -95,8 +106,12 @@ usage(FILE *f)
 	        "1:1 mappings, load-balanced VIPs with health\nprobes, VPNs "
 	        "(strongSwan) and active/standby failover "
 	        "(doc/gateway.md).\n\n"
-	        "  -c, --controller URL    hnv-controller to take the "
-	        "configuration from\n"
+	        "  -c, --controller URL[,URL...]\n"
+	        "                          hnv-controller to take the "
+	        "configuration from;\n"
+	        "                          several (at most 16, one "
+	        "cluster): one at a time,\n"
+	        "                          the next at once when it fails\n"
 	        "  -g, --gateway ID        this gateway's resourceId at the "
 	        "controller\n"
 	        "  -t, --token-file PATH   the controller's bearer token\n"
@@ -377,6 +392,9 @@ make_status(void)
 	json_object_set_new(st, "time", json_string(iso_now(tb, sizeof(tb))));
 	pthread_mutex_lock(&mu);
 	json_object_set_new(st, "controller", json_string(ctrl_state));
+	if (ctrls.n)
+		json_object_set_new(st, "controllerUrl",
+		                    json_string(urllist_current(&ctrls)));
 	pthread_mutex_unlock(&mu);
 	for (size_t i = 0; i < n_crts; i++) {
 		struct crt *r = &crts[i];
@@ -464,12 +482,87 @@ nap(int ms)
 		usleep(100 * 1000);
 }
 
+/* The controller to talk to now: its index in 'ctrls'. */
+static size_t
+ctrl_current(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&mu);
+	i = ctrls.cur;
+	pthread_mutex_unlock(&mu);
+	return i;
+}
+
+/* The handle '*h' of a thread, on the controller followed now: opened
+ * again after a switch ('*idx': the controller it is open to).  0, or -1
+ * with '*e' (the token file cannot be read). */
+static int
+ctrl_open(struct http **h, size_t *idx, long timeout, char **e)
+{
+	size_t cur = ctrl_current();
+
+	if (*h && *idx == cur)
+		return 0;
+	http_close(*h);
+	*h = NULL;
+	/* The strings of 'ctrls' do not change once parsed. */
+	if (http_open(ctrls.url[cur], o.token_file, NULL, h, e))
+		return -1;
+	*idx = cur;
+	if (o.ca_file)
+		http_set_ca_file(*h, o.ca_file);
+	http_set_timeout(*h, timeout);
+	return 0;
+}
+
+/* Controller 'idx' answered. */
+static void
+ctrl_ok(size_t idx)
+{
+	pthread_mutex_lock(&mu);
+	if (idx == ctrls.cur)
+		urllist_ok(&ctrls);
+	pthread_mutex_unlock(&mu);
+}
+
+/* Controller 'idx' failed (unreachable, timed out, 5xx, a reply of the
+ * wrong shape): if it is still the one followed, move to the next and
+ * log it (once: not in the rounds after a whole round failed).  True:
+ * try the one followed now at once; false: every one failed in turn,
+ * back off first. */
+static bool
+ctrl_lost(size_t idx, const char *why)
+{
+	bool again = true, log = false, was_connected = false;
+	const char *old = NULL, *now = NULL;
+
+	pthread_mutex_lock(&mu);
+	if (idx == ctrls.cur) {
+		bool was_down = ctrls.down;
+
+		again = !urllist_fail(&ctrls);
+		log = again && !was_down;
+		old = ctrls.url[idx];
+		now = urllist_current(&ctrls);
+		was_connected = !strcmp(ctrl_state, "connected");
+		if (log)
+			snprintf(ctrl_state, sizeof(ctrl_state), "connecting");
+	}
+	pthread_mutex_unlock(&mu);
+	if (log)
+		log_warnx("controller %s %s (%s); following %s", old,
+		          was_connected ? "lost" : "unreachable", why, now);
+	return again;
+}
+
 static void *
 poll_main(void *arg)
 {
 	struct http *h = NULL;
 	char *e = NULL;
 	uint64_t after = 0;
+	size_t idx = 0;
 	int backoff = 1000;
 
 	(void)arg;
@@ -477,36 +570,47 @@ poll_main(void *arg)
 		long status = 0;
 		json_t *reply = NULL;
 		char path[256];
-		if (!h && http_open(o.controller, o.token_file, NULL, &h, &e)) {
+		int r;
+		if (ctrl_open(&h, &idx, POLL_WAIT + 30, &e)) {
 			set_ctrl_state("error: %s", e);
 			free(e);
 			e = NULL;
 			nap(5000);
 			continue;
 		}
-		if (o.ca_file)
-			http_set_ca_file(h, o.ca_file);
 		snprintf(path, sizeof(path),
-		         "/v1/gateways/%s/config?after=%llu&wait=30", o.gateway,
-		         (unsigned long long)after);
-		if (http_rest(h, "GET", path, NULL, &status, &reply, &e) ||
-		    status != 200 || !json_is_object(reply)) {
+		         "/v1/gateways/%s/config?after=%llu&wait=%d", o.gateway,
+		         (unsigned long long)after, POLL_WAIT);
+		r = http_rest(h, "GET", path, NULL, &status, &reply, &e);
+		if (r || status != 200 || !json_is_object(reply)) {
+			/* 401, 403, another 4xx: every controller of the
+			 * cluster would say the same; stay. */
+			bool lost = r || status >= 500 || status == 200;
 			char why[300];
 			if (e)
 				snprintf(why, sizeof(why), "%s", e);
+			else if (status == 200)
+				snprintf(why, sizeof(why),
+				         "GET %s: the reply is not a JSON "
+				         "object",
+				         path);
 			else
 				snprintf(why, sizeof(why), "GET %s: HTTP %ld",
 				         path, status);
-			set_ctrl_state("unreachable: %s", why);
-			LOG_RL(log_warnx("controller: %s", why));
 			free(e);
 			e = NULL;
 			json_decref(reply);
+			if (lost && ctrl_lost(idx, why))
+				continue;
+			set_ctrl_state("unreachable: %s", why);
+			LOG_RL(log_warnx("controller %s: %s", ctrls.url[idx],
+			                 why));
 			nap(backoff);
 			backoff = MIN(backoff * 2, 5000);
 			continue;
 		}
 		backoff = 1000;
+		ctrl_ok(idx);
 		set_ctrl_state("connected", NULL);
 		after = (uint64_t)json_integer_value(
 		    json_object_get(reply, "revision"));
@@ -527,27 +631,44 @@ heartbeat_main(void *arg)
 {
 	struct http *h = NULL;
 	char *e = NULL, path[256];
+	size_t idx = 0;
 
 	(void)arg;
 	snprintf(path, sizeof(path), "/v1/gateways/%s/heartbeat", o.gateway);
 	while (!stopping) {
 		long status = 0;
 		json_t *reply = NULL, *body;
-		if (!h && http_open(o.controller, o.token_file, NULL, &h, &e)) {
+		int r;
+		if (ctrl_open(&h, &idx, HEARTBEAT_TIMEOUT, &e)) {
 			free(e);
 			e = NULL;
 			nap(1000);
 			continue;
 		}
-		if (o.ca_file)
-			http_set_ca_file(h, o.ca_file);
 		pthread_mutex_lock(&mu);
 		body = json_pack("{s:O?}", "status", status_pub);
 		pthread_mutex_unlock(&mu);
-		if (http_rest(h, "PUT", path, body, &status, &reply, &e) ||
-		    status >= 300)
-			LOG_RL(log_warnx("controller: heartbeat: %s",
-			                 e ? e : "refused"));
+		r = http_rest(h, "PUT", path, body, &status, &reply, &e);
+		if (r || status >= 300) {
+			const char *msg = json_string_value(json_object_get(
+			    json_object_get(reply, "error"), "message"));
+			char why[300];
+
+			if (e)
+				snprintf(why, sizeof(why), "heartbeat: %s", e);
+			else
+				snprintf(why, sizeof(why),
+				         "heartbeat: HTTP %ld%s%.200s", status,
+				         msg ? ": " : "", msg ? msg : "");
+			LOG_RL(log_warnx("controller %s: %s", ctrls.url[idx],
+			                 why));
+			/* A heartbeat missed is a failover coming: on to
+			 * the next controller (the poll follows). */
+			if (r || status >= 500)
+				ctrl_lost(idx, why);
+		} else {
+			ctrl_ok(idx);
+		}
 		free(e);
 		e = NULL;
 		json_decref(reply);
@@ -614,10 +735,14 @@ status_cmd(int argc, char **argv)
 		json_decref(st);
 		return 0;
 	}
-	printf("gateway %s  revision %lld  controller %s  (%s)\n",
+	printf("gateway %s  revision %lld  controller %s%s%s  (%s)\n",
 	       json_string_value(json_object_get(st, "gateway")),
 	       json_integer_value(json_object_get(st, "revision")),
 	       json_string_value(json_object_get(st, "controller")),
+	       json_object_get(st, "controllerUrl") ? " at " : "",
+	       json_object_get(st, "controllerUrl")
+	           ? json_string_value(json_object_get(st, "controllerUrl"))
+	           : "",
 	       json_string_value(json_object_get(st, "time")));
 	printf("%-16s %-8s %-7s %-16s %s\n", "COMPARTMENT", "ROLE", "STATE",
 	       "EXTERNAL", "NAMESPACE");
@@ -730,6 +855,14 @@ main(int argc, char **argv)
 		fprintf(stderr,
 		        "hnv-gateway: --controller needs --gateway ID\n");
 		return 2;
+	}
+	if (o.controller) {
+		char err[512];
+
+		if (urllist_parse(&ctrls, o.controller, err, sizeof(err)) < 0) {
+			fprintf(stderr, "hnv-gateway: --controller: %s\n", err);
+			return 2;
+		}
 	}
 	if (o.gateway &&
 	    strspn(o.gateway, "abcdefghijklmnopqrstuvwxyz"
@@ -905,6 +1038,7 @@ main(int argc, char **argv)
 		pthread_join(tp, NULL);
 		pthread_join(th, NULL);
 	}
+	urllist_uninit(&ctrls);
 	if (o.pidfile)
 		unlink(o.pidfile);
 	return 0;

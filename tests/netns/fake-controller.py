@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """A scripted stand-in for hnv-controller's agent sync API, for
-tests/netns/sync.sh (doc/controller.md, "Agent sync").
+tests/netns/sync.sh, sync-failover.sh and gw-failover.sh
+(doc/controller.md, "Agent sync"; doc/gateway.md).
 
 It serves, on 127.0.0.1:PORT (inside the test's host namespace):
 
@@ -11,6 +12,11 @@ It serves, on 127.0.0.1:PORT (inside the test's host namespace):
                                   short), {"epoch", "revision", "reset":
                                   false, "more": false, "changes": []}
                                   with the current epoch and revision
+  GET  /v1/gateways/ID/config     the next gateway configuration the test
+                                  queued, else, after --hold seconds, the
+                                  last one served (at first: revision
+                                  --revision, no compartments)
+  PUT  /v1/gateways/ID/heartbeat  200 {}
 
 and, for the test (no token needed):
 
@@ -18,6 +24,7 @@ and, for the test (no token needed):
                                   array of them); its "epoch" and
                                   "revision" become the current ones
                                   once it is served
+  POST /test/gwpush               queues a gateway configuration
   POST /test/status               {"status": N}: answer every agent call
                                   with that status (0: normally again)
 
@@ -38,7 +45,8 @@ from urllib.parse import parse_qs, urlsplit
 
 lock = threading.Condition()
 queue = []
-state = {"epoch": "", "revision": 0, "status": 0}
+gwqueue = []
+state = {"epoch": "", "revision": 0, "status": 0, "gwconfig": None}
 args = None
 
 
@@ -73,6 +81,11 @@ class Handler(BaseHTTPRequestHandler):
                 queue.extend(data if isinstance(data, list) else [data])
                 lock.notify_all()
             return self.reply(200, {"queued": len(queue)})
+        if url.path == "/test/gwpush":
+            with lock:
+                gwqueue.append(data)
+                lock.notify_all()
+            return self.reply(200, {"queued": len(gwqueue)})
         if url.path == "/test/status":
             with lock:
                 state["status"] = int(data["status"])
@@ -93,6 +106,8 @@ class Handler(BaseHTTPRequestHandler):
         if status:
             return self.reply(status, {"error": {"status": status, "message": "scripted failure"}})
         parts = url.path.strip("/").split("/")
+        if len(parts) == 4 and parts[:2] == ["v1", "gateways"]:
+            return self.gateway_call(method, parts[2], parts[3], q)
         if len(parts) != 4 or parts[:2] != ["v1", "hosts"]:
             return self.reply(404, {"error": {"status": 404, "message": "no such path"}})
         if method == "PUT" and parts[3] == "agent":
@@ -109,6 +124,26 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     r = {"epoch": state["epoch"], "revision": state["revision"],
                          "reset": False, "more": False, "changes": []}
+            return self.reply(200, r)
+        return self.reply(405, {"error": {"status": 405, "message": "method"}})
+
+    def gateway_call(self, method, gw, what, q):
+        if method == "PUT" and what == "heartbeat":
+            return self.reply(200, {})
+        if method == "GET" and what == "config":
+            deadline = time.time() + min(args.hold, float(q.get("wait", "0")))
+            with lock:
+                while not gwqueue and time.time() < deadline:
+                    lock.wait(deadline - time.time())
+                if gwqueue:
+                    state["gwconfig"] = gwqueue.pop(0)
+                elif state["gwconfig"] is None:
+                    state["gwconfig"] = {
+                        "revision": args.revision,
+                        "gateway": {"resourceId": gw,
+                                    "externalPrefix": "203.0.113.0/24"},
+                        "compartments": []}
+                r = state["gwconfig"]
             return self.reply(200, r)
         return self.reply(405, {"error": {"status": 405, "message": "method"}})
 
