@@ -13,6 +13,7 @@
  *    of --gateway-dead-after (hl.c applies it);
  *  - the config a gateway daemon reads (GET /v1/gateways/ID/config).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,7 +180,8 @@ hl_norm_gw(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 }
 
 /* ------------------------------------------------------------------ */
-/* heartbeats (in memory: not written, no revision) */
+/* heartbeats (in memory: not written, no revision; with a shared store
+ * also its soft state, for the other controllers) */
 
 struct hb {
 	char rid[80];
@@ -213,18 +215,87 @@ hb_note_new(const char *rid)
 	hb_find(rid, true)->born = time_ns();
 }
 
+/* Shared stores: the heartbeat's key, "hb/<id in lower case>". */
+static void
+hb_key(const char *rid, char *buf, size_t len)
+{
+	size_t i = 0;
+	i = (size_t)snprintf(buf, len, "hb/");
+	for (; *rid && i + 1 < len; rid++)
+		buf[i++] = (char)tolower((unsigned char)*rid);
+	buf[i] = '\0';
+}
+
 void
 hl_gw_heartbeat(struct model *md, const struct cobj *gw, const json_t *status)
 {
 	struct hb *h = hb_find(gw->u.hl.rid, true);
 
-	(void)md;
 	h->seen = time_ns();
 	clock_gettime(CLOCK_REALTIME, &h->wall);
 	if (status) {
 		json_decref(h->status);
 		h->status = json_deep_copy(status);
 	}
+	/* Several controllers: the others hear of it too (a gateway talks
+	 * to one of them; the one its standby talks to must not think it
+	 * dead).  Wall clock: the controllers' clocks must agree within
+	 * much less than --gateway-dead-after (NTP). */
+	if (store_shared(md->db) && md->db->ops->soft_put) {
+		char k[96];
+		uint64_t ms = (uint64_t)h->wall.tv_sec * 1000 +
+		              (uint64_t)h->wall.tv_nsec / 1000000;
+		json_t *j =
+		    json_pack("{s:I, s:O}", "t", (json_int_t)ms, "status",
+		              h->status ? h->status : json_null());
+		char *v = json_dumps(j, JSON_COMPACT);
+		hb_key(gw->u.hl.rid, k, sizeof(k));
+		md->db->ops->soft_put(md->db, k, v);
+		free(v);
+		json_decref(j);
+	}
+}
+
+/* Shared stores: what another controller heard of 'rid' lately, into
+ * its local record: true if it is newer than what this one has. */
+static bool
+hb_shared(struct model *md, const char *rid)
+{
+	char k[96], *v = NULL;
+	struct timespec now;
+
+	if (!store_shared(md->db) || !md->db->ops->soft_get)
+		return false;
+	hb_key(rid, k, sizeof(k));
+	if (md->db->ops->soft_get(md->db, k, &v))
+		return false;
+	json_t *j = json_loads(v, 0, NULL);
+	free(v);
+	json_t *t = json_object_get(j, "t");
+	if (!json_is_integer(t)) {
+		json_decref(j);
+		return false;
+	}
+	uint64_t ms = (uint64_t)json_integer_value(t);
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t now_ms =
+	    (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	uint64_t ago = now_ms > ms ? (now_ms - ms) * 1000000ull : 0;
+	struct hb *h = hb_find(rid, true);
+	uint64_t mono = time_ns();
+	bool newer = !h->seen || mono - ago > h->seen;
+	if (newer) {
+		h->seen = mono - ago;
+		h->wall.tv_sec = (time_t)(ms / 1000);
+		h->wall.tv_nsec = (long)(ms % 1000) * 1000000L;
+		json_t *st = json_object_get(j, "status");
+		if (json_is_object(st)) {
+			json_decref(h->status);
+			h->status = json_incref(st);
+		}
+	}
+	json_decref(j);
+	return newer;
 }
 
 bool
@@ -233,6 +304,11 @@ hl_gw_dead(struct model *md, const struct cobj *gw)
 	const struct hb *h = hb_find(gw->u.hl.rid, false);
 	uint64_t now = time_ns();
 
+	if (h && h->seen && now - h->seen <= md->gw_dead_after)
+		return false;
+	/* dead here: perhaps it talks to another controller */
+	if (hb_shared(md, gw->u.hl.rid))
+		h = hb_find(gw->u.hl.rid, false);
 	if (h && h->seen)
 		return now - h->seen > md->gw_dead_after;
 	/* Never seen: dead once it has had --gateway-dead-after to speak
@@ -248,6 +324,8 @@ hl_gw_dead(struct model *md, const struct cobj *gw)
 json_t *
 hl_gw_heartbeat_json(struct model *md, const struct cobj *gw)
 {
+	/* first: it may learn of (and add) a heartbeat from the store */
+	bool dead = hl_gw_dead(md, gw);
 	const struct hb *h = hb_find(gw->u.hl.rid, false);
 	json_t *seen = json_null();
 
@@ -261,7 +339,7 @@ hl_gw_heartbeat_json(struct model *md, const struct cobj *gw)
 		seen = json_string(t);
 	}
 	return json_pack("{s:o, s:b, s:O}", "lastSeen", seen, "alive",
-	                 h && h->seen && !hl_gw_dead(md, gw), "status",
+	                 h && h->seen && !dead, "status",
 	                 h && h->status ? h->status : json_null());
 }
 

@@ -12,6 +12,8 @@
  *                           "agent JSON"]; rank (2 digits) is its kind's
  *                           place in store_load_order, id 16 hex digits,
  *                           so a range over P o/ is a load in order
+ *   P s/<name>              soft state: no revision, not followed
+ *                           (a gateway's last heartbeat, hb/<id>)
  *   P c/<rev>               revision rev (20 digits): {"rev", "next_id",
  *                           "structural", "ops": [["p", kind, id, rev,
  *                           owner, host|null, text] | ["d", id] |
@@ -1018,6 +1020,54 @@ ec_watch(struct store *up, void (*notify)(void *), void *aux)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* soft state */
+
+static int
+ec_soft_put(struct store *up, const char *k, const char *v)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char key[256];
+	struct cerr e = {0};
+	json_t *r;
+
+	snprintf(key, sizeof(key), "%ss/%s", s->prefix, k);
+	char *v64 = b64(v, strlen(v));
+	json_t *req = json_pack("{s:o, s:s}", "key", jkey(key), "value", v64);
+	free(v64);
+	int rc = ec_call(s, "/v3/kv/put", req, &r, &e);
+	json_decref(req);
+	json_decref(r);
+	if (rc)
+		log_warnx("%s", e.msg);
+	return rc ? -EIO : 0;
+}
+
+static int
+ec_soft_get(struct store *up, const char *k, char **v)
+{
+	struct etcd_store *s = (struct etcd_store *)up;
+	char key[256];
+	struct cerr e = {0};
+	json_t *r;
+
+	*v = NULL;
+	snprintf(key, sizeof(key), "%ss/%s", s->prefix, k);
+	json_t *req = json_pack("{s:o}", "key", jkey(key));
+	int rc = ec_call(s, "/v3/kv/range", req, &r, &e);
+	json_decref(req);
+	if (rc) {
+		log_warnx("%s", e.msg);
+		return -EIO;
+	}
+	const char *val = json_string_value(json_object_get(
+	    json_array_get(json_object_get(r, "kvs"), 0), "value"));
+	if (val)
+		*v = unb64(val, NULL);
+	json_decref(r);
+	return *v ? 0 : -ENOENT;
+}
+
 static const struct store_ops etcd_ops = {
     .name = "etcd",
     .close = ec_close,
@@ -1034,4 +1084,6 @@ static const struct store_ops etcd_ops = {
     .rollback = ec_rollback,
     .follow = ec_follow,
     .watch = ec_watch,
+    .soft_put = ec_soft_put,
+    .soft_get = ec_soft_get,
 };

@@ -82,6 +82,10 @@ struct store_ops {
 	/* Calls 'notify' (from a thread of the store's) when another
 	 * revision may have been written; at least every few seconds. */
 	int (*watch)(struct store *, void (*notify)(void *), void *aux);
+	/* Shared backends only: soft state, shared by the controllers but
+	 * not a revision (gateways' heartbeats): 0, or -ENOENT, -EIO. */
+	int (*soft_put)(struct store *, const char *k, const char *v);
+	int (*soft_get)(struct store *, const char *k, char **v);
 };
 
 /* A backend's object starts with this. */
