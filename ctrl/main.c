@@ -161,6 +161,7 @@ main(int argc, char **argv)
 	    {"listen", required_argument, NULL, 'l'},
 	    {"db", required_argument, NULL, 'b'},
 	    {"etcd", required_argument, NULL, 'e'},
+	    {"etcd-prefix", required_argument, NULL, 'E'},
 	    {"token-file", required_argument, NULL, 't'},
 	    {"tls-cert", required_argument, NULL, 'C'},
 	    {"tls-key", required_argument, NULL, 'K'},
@@ -194,6 +195,17 @@ main(int argc, char **argv)
 			break;
 		case 'e':
 			etcd = optarg;
+			break;
+		case 'E':
+			if (optarg[0] != '/' || strlen(optarg) > 100) {
+				fprintf(stderr,
+				        "hnv-controller: --etcd-prefix '%s': a key "
+				        "prefix starting with '/', at most 100 "
+				        "characters\n",
+				        optarg);
+				return 2;
+			}
+			store_etcd_prefix = optarg;
 			break;
 		case 't':
 			token_file = optarg;

@@ -341,6 +341,9 @@ store_open_etcd(struct store **out, const char *urls, const char *prefix,
 	s->up.ops = &etcd_ops;
 	snprintf(s->prefix, sizeof(s->prefix), "%s",
 	         prefix && *prefix ? prefix : ETCD_DEFAULT_PREFIX);
+	if (s->prefix[strlen(s->prefix) - 1] != '/' &&
+	    strlen(s->prefix) + 1 < sizeof(s->prefix))
+		strcat(s->prefix, "/");
 	for (char *u = strtok_r(list, ",", &save); u;
 	     u = strtok_r(NULL, ",", &save)) {
 		size_t n = strlen(u);

@@ -13,10 +13,12 @@ const int store_load_order[STORE_NKINDS] = {
 
 _Static_assert(CK_N == STORE_NKINDS, "store_load_order lists every kind");
 
+const char *store_etcd_prefix;
+
 int
 store_open(struct store **out, const char *where, struct cerr *e)
 {
 	if (!strncmp(where, "etcd:", 5))
-		return store_open_etcd(out, where + 5, NULL, e);
+		return store_open_etcd(out, where + 5, store_etcd_prefix, e);
 	return store_open_sqlite(out, where, e);
 }

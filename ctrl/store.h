@@ -108,7 +108,9 @@ extern const int store_load_order[STORE_NKINDS];
 int store_open(struct store **, const char *where, struct cerr *e);
 int store_open_sqlite(struct store **, const char *path, struct cerr *e);
 /* 'urls': comma-separated client URLs of one etcd cluster; 'prefix':
- * where in its key space (default "/openhnv/"). */
+ * where in its key space (NULL: store_etcd_prefix, which is NULL for
+ * "/openhnv/" unless --etcd-prefix says otherwise). */
+extern const char *store_etcd_prefix;
 int store_open_etcd(struct store **, const char *urls, const char *prefix,
                     struct cerr *e);
 
