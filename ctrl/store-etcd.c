@@ -8,8 +8,10 @@
  * write.  Keys, under the prefix P ("/openhnv/"):
  *
  *   P m/<name>              epoch, schema, revision, next_id
- *   P o/<rank>/<id>         an object: ["kind", rev, owner, host|null,
- *                           "agent JSON"]; rank (2 digits) is its kind's
+ *   P o/<rank>/<id>         an object: "kind TAB rev TAB owner TAB host
+ *                           NEWLINE agent-JSON" (host empty if none: a
+ *                           header, not JSON, so a load parses each
+ *                           object once); rank (2 digits) is its kind's
  *                           place in store_load_order, id 16 hex digits,
  *                           so a range over P o/ is a load in order
  *   P s/<name>              soft state: no revision, not followed
@@ -53,7 +55,7 @@
 
 #define ETCD_MAX_URLS 16
 #define ETCD_RETRY_MS 15000
-#define ETCD_PAGE 5000
+#define ETCD_PAGE 10000
 #define ETCD_DEFAULT_PREFIX "/openhnv/"
 
 struct etcd_store {
@@ -177,11 +179,12 @@ sleep_ms(unsigned ms)
 }
 
 /* POST 'req' to API path 'api' ("/v3/kv/range"): 0 with '*out' (the
- * reply), or -1 with e set (503: no member answered within
+ * reply's text, malloc'd; etcd's gateway answers 200 only to what
+ * succeeded), or -1 with e set (503: no member answered within
  * ETCD_RETRY_MS; 500/413: etcd refused the request). */
 static int
-ec_call(struct etcd_store *s, const char *api, const json_t *req, json_t **out,
-        struct cerr *e)
+ec_post(struct etcd_store *s, const char *api, const json_t *req, char **out,
+        size_t *outlen, struct cerr *e)
 {
 	char *body = json_dumps(req, JSON_COMPACT);
 	uint64_t deadline = time_ns() + (uint64_t)ETCD_RETRY_MS * 1000000ull;
@@ -208,18 +211,18 @@ ec_call(struct etcd_store *s, const char *api, const json_t *req, json_t **out,
 		tries++;
 		if (rc == CURLE_OK)
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		json_t *j =
-		    rc == CURLE_OK && b.p ? json_loads(b.p, 0, NULL) : NULL;
-		if (rc == CURLE_OK && code == 200 && j &&
-		    !json_object_get(j, "error")) {
-			free(b.p);
+		if (rc == CURLE_OK && code == 200 && b.p) {
 			free(body);
 			if (tries > 1)
 				log_info("etcd: %s answered (after %d tries)",
 				         s->urls[m], tries);
-			*out = j;
+			*out = b.p;
+			if (outlen)
+				*outlen = b.n;
 			return 0;
 		}
+		json_t *j =
+		    rc == CURLE_OK && b.p ? json_loads(b.p, 0, NULL) : NULL;
 		const char *msg =
 		    j ? json_string_value(json_object_get(j, "message")) : NULL;
 		if (rc != CURLE_OK)
@@ -271,6 +274,24 @@ ec_call(struct etcd_store *s, const char *api, const json_t *req, json_t **out,
 	cerr_set(e, 503, "etcd: no member answered for %d s (last: %s)",
 	         ETCD_RETRY_MS / 1000, why);
 	return -1;
+}
+
+/* ec_post(), the reply parsed. */
+static int
+ec_call(struct etcd_store *s, const char *api, const json_t *req, json_t **out,
+        struct cerr *e)
+{
+	char *text;
+	*out = NULL;
+	if (ec_post(s, api, req, &text, NULL, e))
+		return -1;
+	*out = json_loads(text, 0, NULL);
+	free(text);
+	if (!*out) {
+		cerr_set(e, 500, "etcd: %s: a reply that is not JSON", api);
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -442,77 +463,101 @@ ec_meta_get(struct store *up, const char *k, char *v, size_t len)
 	return rc;
 }
 
+/* In a range reply's text: the string value of the next field 'name'
+ * at or after 'p' (etcd's gateway writes keys and values in base64 and
+ * numbers as strings: no escapes, no quotes inside), or NULL. */
+static const char *
+scan_str(const char *p, const char *name, size_t *len)
+{
+	char pat[32];
+	snprintf(pat, sizeof(pat), "\"%s\":\"", name);
+	const char *f = strstr(p, pat);
+	if (!f)
+		return NULL;
+	f += strlen(pat);
+	const char *q = strchr(f, '"');
+	if (!q)
+		return NULL;
+	*len = (size_t)(q - f);
+	return f;
+}
+
+static char *
+unb64n(const char *p, size_t n, size_t *len)
+{
+	char *t = xmalloc(n + 1);
+	memcpy(t, p, n);
+	t[n] = '\0';
+	char *d = unb64(t, len);
+	free(t);
+	return d;
+}
+
 /* Every key in [from, end) at etcd revision '*at' (0: the newest, which
- * it sets), in pages: 'cb' gets each decoded key's value.  0, or -1. */
+ * it sets), in pages: 'cb' gets each decoded key's value.  0, or -1.
+ * The replies, megabytes at a load, are scanned rather than parsed into
+ * a tree: the first cost of a load was jansson's. */
 static int
 range_all(struct etcd_store *s, const char *from, json_t *end, int64_t *at,
           int (*cb)(const char *key, const char *val, size_t len, void *aux),
           void *aux, struct cerr *e)
 {
 	char *start = xstrdup(from);
+	size_t start_len = strlen(from);
 	bool first = true;
 	int rc = 0;
 
 	for (;;) {
-		json_t *r;
-		json_t *req = json_pack("{s:o, s:O, s:i, s:s}", "key",
-		                        jkey(start), "range_end", end, "limit",
-		                        ETCD_PAGE, "sort_order", "ASCEND");
+		char *text;
+		json_t *req =
+		    json_pack("{s:O, s:i, s:s}", "range_end", end, "limit",
+		              ETCD_PAGE, "sort_order", "ASCEND");
 		if (*at)
 			json_object_set_new(req, "revision",
 			                    json_integer((json_int_t)*at));
-		if (!first) {
-			/* start after the last key: key + "\0" */
-			size_t n = strlen(start);
-			char *k1 = xmalloc(n + 1);
-			memcpy(k1, start, n);
-			char *e1 = b64(k1, n + 1);
-			json_object_set_new(req, "key", json_string(e1));
-			free(e1);
-			free(k1);
-		}
-		rc = ec_call(s, "/v3/kv/range", req, &r, e);
+		/* after the first page: just after the last key, key + NUL */
+		char *k64 = b64(start, start_len + (first ? 0 : 1));
+		json_object_set_new(req, "key", json_string(k64));
+		free(k64);
+		rc = ec_post(s, "/v3/kv/range", req, &text, NULL, e);
 		json_decref(req);
 		if (rc)
 			break;
-		if (!*at)
-			*at = (int64_t)jnum(json_object_get(
-			    json_object_get(r, "header"), "revision"));
-		json_t *kvs = json_object_get(r, "kvs");
-		size_t i, n = json_array_size(kvs);
-		json_t *kv;
-		json_array_foreach(kvs, i, kv)
-		{
-			size_t vl = 0;
-			char *k = unb64(
-			    json_string_value(json_object_get(kv, "key")) ?: "",
-			    NULL);
-			const char *v64 =
-			    json_string_value(json_object_get(kv, "value"));
-			char *v = unb64(v64 ? v64 : "", &vl);
-			if (!k || !v) {
-				free(k);
-				free(v);
+		size_t l;
+		const char *v = scan_str(text, "revision", &l);
+		if (!*at && v)
+			*at = (int64_t)strtoll(v, NULL, 10);
+		const char *p = strstr(text, "\"kvs\":[");
+		size_t n = 0;
+		while (p && !rc) {
+			size_t kl, vl = 0, dl = 0;
+			const char *k = scan_str(p, "key", &kl);
+			if (!k)
+				break;
+			const char *next = strstr(k + kl, "\"key\":\"");
+			const char *val = scan_str(k + kl, "value", &vl);
+			if (val && next && val > next)
+				val = NULL, vl = 0;
+			char *dk = unb64n(k, kl, &start_len);
+			char *dv = unb64n(val ? val : "", vl, &dl);
+			if (!dk || !dv) {
 				cerr_set(e, 500,
 				         "etcd: a key or value that is "
 				         "not base64");
 				rc = -1;
-				break;
-			}
-			if (!rc)
-				rc = cb(k, v, vl, aux);
-			if (i == n - 1) {
-				free(start);
-				start = k;
 			} else {
-				free(k);
+				rc = cb(dk, dv, dl, aux);
 			}
-			free(v);
-			if (rc)
-				break;
+			free(dv);
+			if (dk) {
+				free(start);
+				start = dk;
+			}
+			n++;
+			p = next;
 		}
-		bool more = json_is_true(json_object_get(r, "more"));
-		json_decref(r);
+		bool more = strstr(text, "\"more\":true") != NULL;
+		free(text);
 		if (rc || !more || !n)
 			break;
 		first = false;
@@ -531,44 +576,113 @@ static int
 load_one(const char *key, const char *val, size_t len, void *aux)
 {
 	struct load_ctx *lc = aux;
-	json_error_t je;
-	json_t *j = json_loadb(val, len, 0, &je);
-	const char *kn = json_string_value(json_array_get(j, 0));
-	int kind = kn ? kind_of(kn) : -1;
-	const char *host = json_string_value(json_array_get(j, 3));
-	const char *text = json_string_value(json_array_get(j, 4));
+	const char *nl = memchr(val, '\n', len);
 	const char *idp = strrchr(key, '/');
-	int rc = 0;
+	char hdr[256], *f[4];
+	int n = 0, kind = -1;
 
-	if (!json_is_array(j) || kind < 0 || !text || !idp) {
+	if (nl && (size_t)(nl - val) < sizeof(hdr)) {
+		memcpy(hdr, val, (size_t)(nl - val));
+		hdr[nl - val] = '\0';
+		/* strsep, not strtok: the host may be empty */
+		char *p = hdr;
+		while (n < 4 && (f[n] = strsep(&p, "\t")))
+			n++;
+		if (n == 4)
+			kind = kind_of(f[0]);
+	}
+	if (kind < 0 || !idp) {
 		log_warnx("etcd: %s is not an object of ours; left out", key);
 		lc->bad++;
-	} else {
-		rc = lc->cb(kind, strtoull(idp + 1, NULL, 16),
-		            jnum(json_array_get(j, 1)),
-		            jnum(json_array_get(j, 2)), host, text, lc->aux);
+		return 0;
 	}
-	json_decref(j);
-	return rc;
+	return lc->cb(kind, strtoull(idp + 1, NULL, 16),
+	              strtoull(f[1], NULL, 10), strtoull(f[2], NULL, 10),
+	              f[3][0] ? f[3] : NULL, nl + 1, lc->aux);
 }
 
 /* The revision model_open() loads at: the objects and the change log
  * are read at one etcd revision, a consistent snapshot. */
 static __thread int64_t load_at;
 
+/* How many keys in [from, end) at etcd revision 'at': >= 0, or -1. */
+static int64_t
+range_count(struct etcd_store *s, const char *from, const char *end, int64_t at,
+            struct cerr *e)
+{
+	json_t *r;
+	json_t *req =
+	    json_pack("{s:o, s:o, s:b, s:I}", "key", jkey(from), "range_end",
+	              jkey(end), "count_only", 1, "revision", (json_int_t)at);
+	int rc = ec_call(s, "/v3/kv/range", req, &r, e);
+	json_decref(req);
+	if (rc)
+		return -1;
+	int64_t n = (int64_t)jnum(json_object_get(r, "count"));
+	json_decref(r);
+	return n;
+}
+
+/* Ids per request for the large kinds: etcd counts every key of a
+ * range's rest for each page ("more", "count"), so one range over a
+ * million objects paged 10,000 at a time would scan 50 million keys. */
+#define LOAD_BLOCK 20000
+
 static int
 ec_load(struct store *up, store_load_cb cb, void *aux)
 {
 	struct etcd_store *s = (struct etcd_store *)up;
-	char from[256];
+	char from[256], to[256], v[32];
 	struct load_ctx lc = {cb, aux, 0};
 	struct cerr e = {0};
+	uint64_t next_id = 0;
+	int rc = 0;
 
-	snprintf(from, sizeof(from), "%so/", s->prefix);
-	json_t *end = jrange_end(from);
+	/* the snapshot's revision: now */
 	load_at = 0;
-	int rc = range_all(s, from, end, &load_at, load_one, &lc, &e);
-	json_decref(end);
+	snprintf(from, sizeof(from), "%so/", s->prefix);
+	snprintf(to, sizeof(to), "%so0", s->prefix);
+	{
+		json_t *r;
+		json_t *req = json_pack("{s:o, s:o, s:b}", "key", jkey(from),
+		                        "range_end", jkey(to), "count_only", 1);
+		rc = ec_call(s, "/v3/kv/range", req, &r, &e);
+		json_decref(req);
+		if (!rc)
+			load_at = (int64_t)jnum(json_object_get(
+			    json_object_get(r, "header"), "revision"));
+		json_decref(r);
+	}
+	if (!rc && !ec_meta_get(up, "next_id", v, sizeof(v)))
+		next_id = strtoull(v, NULL, 10);
+	for (int rank = 0; rank < STORE_NKINDS && !rc; rank++) {
+		snprintf(from, sizeof(from), "%so/%02d/", s->prefix, rank);
+		snprintf(to, sizeof(to), "%so/%02d0", s->prefix, rank);
+		int64_t n = range_count(s, from, to, load_at, &e);
+		if (n < 0) {
+			rc = -1;
+			break;
+		}
+		if (n == 0)
+			continue;
+		if (n <= LOAD_BLOCK || !next_id) {
+			json_t *end = jkey(to);
+			rc = range_all(s, from, end, &load_at, load_one, &lc,
+			               &e);
+			json_decref(end);
+			continue;
+		}
+		for (uint64_t lo = 0; lo <= next_id && !rc; lo += LOAD_BLOCK) {
+			char bf[256];
+			snprintf(bf, sizeof(bf), "%so/%02d/%016" PRIx64,
+			         s->prefix, rank, lo);
+			snprintf(to, sizeof(to), "%so/%02d/%016" PRIx64,
+			         s->prefix, rank, lo + LOAD_BLOCK);
+			json_t *end = jkey(to);
+			rc = range_all(s, bf, end, &load_at, load_one, &lc, &e);
+			json_decref(end);
+		}
+	}
 	if (rc && e.msg[0])
 		log_warnx("%s", e.msg);
 	s->watch_from = load_at + 1;
@@ -751,22 +865,24 @@ ec_put(struct store *up, const struct cobj *o)
 {
 	struct etcd_store *s = (struct etcd_store *)up;
 	char key[256];
-	char *text = cobj_text(o);
-	json_t *host = o->host ? json_string(o->host->name) : json_null();
+	const char *host = o->host ? o->host->name : "";
 
+	if (strpbrk(host, "\t\n")) {
+		log_warnx("etcd: host name '%s' has a tab or a newline", host);
+		return -EINVAL;
+	}
+	char *text = cobj_text(o);
 	k_obj(s, o->kind, o->id, key, sizeof(key));
-	json_t *v =
-	    json_pack("[s, I, I, O, s]", ckind_name(o->kind),
-	              (json_int_t)o->rev, (json_int_t)o->owner, host, text);
-	char *vt = json_dumps(v, JSON_COMPACT);
-	op_put(s, key, vt);
+	char *v = xasprintf("%s\t%" PRIu64 "\t%" PRIu64 "\t%s\n%s",
+	                    ckind_name(o->kind), o->rev, o->owner, host, text);
+	op_put(s, key, v);
+	free(v);
 	json_array_append_new(
-	    s->rec, json_pack("[s, s, I, I, I, O, s]", "p", ckind_name(o->kind),
-	                      (json_int_t)o->id, (json_int_t)o->rev,
-	                      (json_int_t)o->owner, host, text));
-	free(vt);
-	json_decref(v);
-	json_decref(host);
+	    s->rec,
+	    json_pack(
+	        "[s, s, I, I, I, o, s]", "p", ckind_name(o->kind),
+	        (json_int_t)o->id, (json_int_t)o->rev, (json_int_t)o->owner,
+	        o->host ? json_string(o->host->name) : json_null(), text));
 	free(text);
 	return 0;
 }
