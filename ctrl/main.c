@@ -198,11 +198,12 @@ main(int argc, char **argv)
 			break;
 		case 'E':
 			if (optarg[0] != '/' || strlen(optarg) > 100) {
-				fprintf(stderr,
-				        "hnv-controller: --etcd-prefix '%s': a key "
-				        "prefix starting with '/', at most 100 "
-				        "characters\n",
-				        optarg);
+				fprintf(
+				    stderr,
+				    "hnv-controller: --etcd-prefix '%s': a key "
+				    "prefix starting with '/', at most 100 "
+				    "characters\n",
+				    optarg);
 				return 2;
 			}
 			store_etcd_prefix = optarg;
