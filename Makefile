@@ -157,12 +157,16 @@ $(O)/tests/test-syncapply: $(O)/obj/tests/unit/test-syncapply.o $(O)/obj/tests/u
 $(O)/tests/asan-test-syncapply: $(O)/asan/tests/unit/test-syncapply.o $(O)/asan/tests/unit/harness.o $(call aobj,$(SYNC_TEST_SRCS)) $(ACTL_LIB) $(ALIB)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
+# fuzz-etcd reads what the controller's etcd store reads (ctrl/etcd-wire.c)
+$(O)/tests/replay-etcd: $(O)/obj/tests/fuzz/fuzz-etcd.o $(O)/obj/tests/fuzz/replay.o $(O)/obj/ctrl/etcd-wire.o $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(O)/tests/replay-%: $(O)/obj/tests/fuzz/fuzz-%.o $(O)/obj/tests/fuzz/replay.o $(GW_LIB) $(CTL_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz-frame corpus/...
-FUZZ_LIB_SRCS := $(LIB_SRCS) $(CTL_LIB_SRCS) gw/config.c gw/render.c
+FUZZ_LIB_SRCS := $(LIB_SRCS) $(CTL_LIB_SRCS) gw/config.c gw/render.c ctrl/etcd-wire.c
 $(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. -g -O1 \

@@ -41,7 +41,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +49,7 @@
 #include <unistd.h>
 
 #include "ctrl/ctrl.h"
+#include "ctrl/etcd-wire.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -82,37 +82,18 @@ struct etcd_store {
 };
 
 /* ------------------------------------------------------------------ */
-/* base64, etcd's encoding of keys and values */
+/* base64, etcd's encoding of keys and values (etcd-wire.c) */
 
 static char *
 b64(const void *p, size_t n)
 {
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-	return out;
+	return etcd_b64(p, n);
 }
 
-/* Decoded, NUL-terminated (malloc'd), or NULL. */
 static char *
 unb64(const char *s, size_t *len)
 {
-	size_t n = strlen(s);
-	if (n % 4)
-		return NULL;
-	unsigned char *out = xmalloc(n / 4 * 3 + 1);
-	int m = n ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)n) : 0;
-	if (m < 0) {
-		free(out);
-		return NULL;
-	}
-	if (n && s[n - 1] == '=')
-		m--;
-	if (n > 1 && s[n - 2] == '=')
-		m--;
-	out[m] = '\0';
-	if (len)
-		*len = (size_t)m;
-	return (char *)out;
+	return etcd_unb64(s, strlen(s), len);
 }
 
 /* json_string of base64 of 's' (new reference). */
@@ -463,47 +444,34 @@ ec_meta_get(struct store *up, const char *k, char *v, size_t len)
 	return rc;
 }
 
-/* In a range reply's text: the string value of the next field 'name'
- * at or after 'p' (etcd's gateway writes keys and values in base64 and
- * numbers as strings: no escapes, no quotes inside), or NULL. */
-static const char *
-scan_str(const char *p, const char *name, size_t *len)
-{
-	char pat[32];
-	snprintf(pat, sizeof(pat), "\"%s\":\"", name);
-	const char *f = strstr(p, pat);
-	if (!f)
-		return NULL;
-	f += strlen(pat);
-	const char *q = strchr(f, '"');
-	if (!q)
-		return NULL;
-	*len = (size_t)(q - f);
-	return f;
-}
-
-static char *
-unb64n(const char *p, size_t n, size_t *len)
-{
-	char *t = xmalloc(n + 1);
-	memcpy(t, p, n);
-	t[n] = '\0';
-	char *d = unb64(t, len);
-	free(t);
-	return d;
-}
-
 /* Every key in [from, end) at etcd revision '*at' (0: the newest, which
  * it sets), in pages: 'cb' gets each decoded key's value.  0, or -1.
  * The replies, megabytes at a load, are scanned rather than parsed into
  * a tree: the first cost of a load was jansson's. */
+struct range_ctx {
+	int (*cb)(const char *key, const char *val, size_t len, void *aux);
+	void *aux;
+	char *last; /* the last key */
+	size_t last_len;
+};
+
+static int
+range_one(const char *k, size_t kl, const char *v, size_t vl, void *aux)
+{
+	struct range_ctx *rc = aux;
+	free(rc->last);
+	rc->last = xmalloc(kl + 1);
+	memcpy(rc->last, k, kl + 1);
+	rc->last_len = kl;
+	return rc->cb(k, v, vl, rc->aux);
+}
+
 static int
 range_all(struct etcd_store *s, const char *from, json_t *end, int64_t *at,
           int (*cb)(const char *key, const char *val, size_t len, void *aux),
           void *aux, struct cerr *e)
 {
-	char *start = xstrdup(from);
-	size_t start_len = strlen(from);
+	struct range_ctx ctx = {cb, aux, xstrdup(from), strlen(from)};
 	bool first = true;
 	int rc = 0;
 
@@ -516,53 +484,29 @@ range_all(struct etcd_store *s, const char *from, json_t *end, int64_t *at,
 			json_object_set_new(req, "revision",
 			                    json_integer((json_int_t)*at));
 		/* after the first page: just after the last key, key + NUL */
-		char *k64 = b64(start, start_len + (first ? 0 : 1));
+		char *k64 = b64(ctx.last, ctx.last_len + (first ? 0 : 1));
 		json_object_set_new(req, "key", json_string(k64));
 		free(k64);
 		rc = ec_post(s, "/v3/kv/range", req, &text, NULL, e);
 		json_decref(req);
 		if (rc)
 			break;
-		size_t l;
-		const char *v = scan_str(text, "revision", &l);
-		if (!*at && v)
-			*at = (int64_t)strtoll(v, NULL, 10);
-		const char *p = strstr(text, "\"kvs\":[");
-		size_t n = 0;
-		while (p && !rc) {
-			size_t kl, vl = 0, dl = 0;
-			const char *k = scan_str(p, "key", &kl);
-			if (!k)
-				break;
-			const char *next = strstr(k + kl, "\"key\":\"");
-			const char *val = scan_str(k + kl, "value", &vl);
-			if (val && next && val > next)
-				val = NULL, vl = 0;
-			char *dk = unb64n(k, kl, &start_len);
-			char *dv = unb64n(val ? val : "", vl, &dl);
-			if (!dk || !dv) {
-				cerr_set(e, 500,
-				         "etcd: a key or value that is "
-				         "not base64");
-				rc = -1;
-			} else {
-				rc = cb(dk, dv, dl, aux);
-			}
-			free(dv);
-			if (dk) {
-				free(start);
-				start = dk;
-			}
-			n++;
-			p = next;
-		}
-		bool more = strstr(text, "\"more\":true") != NULL;
+		int64_t rev;
+		bool more;
+		size_t n;
+		rc = etcd_scan_range(text, &rev, &more, &n, range_one, &ctx);
 		free(text);
+		if (rc == -1 && !e->msg[0])
+			cerr_set(e, 500,
+			         "etcd: a key or value that is not "
+			         "base64");
+		if (!*at)
+			*at = rev;
 		if (rc || !more || !n)
 			break;
 		first = false;
 	}
-	free(start);
+	free(ctx.last);
 	return rc;
 }
 
@@ -576,29 +520,21 @@ static int
 load_one(const char *key, const char *val, size_t len, void *aux)
 {
 	struct load_ctx *lc = aux;
-	const char *nl = memchr(val, '\n', len);
-	const char *idp = strrchr(key, '/');
-	char hdr[256], *f[4];
-	int n = 0, kind = -1;
+	const char *idp = strrchr(key, '/'), *json;
+	char kn[64], host[128];
+	uint64_t rev, owner;
+	int kind = -1;
 
-	if (nl && (size_t)(nl - val) < sizeof(hdr)) {
-		memcpy(hdr, val, (size_t)(nl - val));
-		hdr[nl - val] = '\0';
-		/* strsep, not strtok: the host may be empty */
-		char *p = hdr;
-		while (n < 4 && (f[n] = strsep(&p, "\t")))
-			n++;
-		if (n == 4)
-			kind = kind_of(f[0]);
-	}
+	if (!etcd_obj_parse(val, len, kn, sizeof(kn), &rev, &owner, host,
+	                    sizeof(host), &json))
+		kind = kind_of(kn);
 	if (kind < 0 || !idp) {
 		log_warnx("etcd: %s is not an object of ours; left out", key);
 		lc->bad++;
 		return 0;
 	}
-	return lc->cb(kind, strtoull(idp + 1, NULL, 16),
-	              strtoull(f[1], NULL, 10), strtoull(f[2], NULL, 10),
-	              f[3][0] ? f[3] : NULL, nl + 1, lc->aux);
+	return lc->cb(kind, strtoull(idp + 1, NULL, 16), rev, owner,
+	              host[0] ? host : NULL, json, lc->aux);
 }
 
 /* The revision model_open() loads at: the objects and the change log
