@@ -224,6 +224,7 @@ install: all
 	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	cp -r lab/topologies $(DESTDIR)$(PREFIX)/share/openhnv/
 	install -m 644 contrib/wireshark/nvgre.lua $(DESTDIR)$(PREFIX)/share/openhnv/
+	install -m 644 tests/etcd-lib.sh $(DESTDIR)$(PREFIX)/share/openhnv/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	for u in dist/systemd/*.in; do \
 		sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' \

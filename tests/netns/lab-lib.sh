@@ -8,8 +8,10 @@
 #    clash with the demo lab or another run; TOP, HNV_LAB, PY;
 #  - ok/fail counting and, on exit (also Ctrl-C/TERM), `hnv-lab down` and
 #    the closing line "N passed, N failed";
-#  - lab ARGS: hnv-lab for this lab; step WHAT CMD: runs CMD, counts it,
-#    shows the tail of its output when it fails; step_not: CMD must fail.
+#  - lab ARGS: hnv-lab for this lab; lab_namespaces: the namespaces
+#    named like it (none is left after `down`); step WHAT CMD: runs CMD,
+#    counts it, shows the tail of its output when it fails; step_not:
+#    CMD must fail.
 set -u -o pipefail
 export LC_ALL=C
 
@@ -29,6 +31,10 @@ fail() {
 	echo "FAIL $*"
 }
 lab() { "$HNV_LAB" --lab "$NAME" "$@"; }
+# lab_namespaces: the namespaces named like this lab's (NAME-*).
+lab_namespaces() {
+	ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NAME-" || true
+}
 
 finish() {
 	trap - EXIT
