@@ -186,7 +186,10 @@ ec_post(struct etcd_store *s, const char *api, const json_t *req, char **out,
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+		/* short, so that a member cut off from a dead leader is
+		 * left soon; longer for large transactions */
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+		                 (long)(2000 + strlen(body) / 5000));
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		CURLcode rc = curl_easy_perform(c);
 		tries++;
