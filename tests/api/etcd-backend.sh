@@ -5,7 +5,7 @@
 # SQLite store (tests/api/controller.py: the low-level API, validation,
 # the change feeds, restarts; gateway.py: gateways, virtual gateways,
 # heartbeats and failover), run again with every controller on a real
-# 3-member etcd cluster (tests/etcd-lib.sh) through tests/api/
+# 3-member etcd cluster (tests/etcd-lib.sh) through tests/tools/
 # etcd-controller: what users rely on must not depend on the store.
 # Skips when etcd is not installed.  Closes with "N passed, N failed".
 set -u
@@ -42,7 +42,7 @@ echo "# etcd: $HNV_ETCD_URLS"
 
 for t in controller.py gateway.py; do
 	log=$TMPD/$t.log
-	HNV_CONTROLLER_BIN=$TOP/tests/api/etcd-controller \
+	HNV_CONTROLLER_BIN=$TOP/tests/tools/etcd-controller \
 	    "$PY" "$TOP/tests/api/$t" >"$log" 2>&1
 	rc=$?
 	read -r p f < <(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$log" |
