@@ -111,6 +111,8 @@ struct chost {
 	char name[64];
 	struct policy *pol; /* PAs, provider routes, switches, adapters */
 	struct hmap interest;
+	uint64_t interest_rev; /* the last commit that changed 'interest' */
+	bool dirty;            /* in md->dirty: the commit may change it */
 	/* the agent */
 	bool registered;
 	char version[64], encap[16];
@@ -150,7 +152,14 @@ struct model {
 	struct change *log;
 	size_t log_n, log_cap, log_max;
 	uint64_t log_start;
-	uint64_t structural_rev; /* the last write that changed interest */
+	/* the last commit that recomputed every host's interest */
+	uint64_t structural_rev;
+	/* the hosts whose interest the commit being made may change (their
+	 * adapters, or routes of the VM networks they are in, changed), or
+	 * all of them */
+	struct chost **dirty;
+	size_t dirty_n, dirty_cap, dirty_routes;
+	bool dirty_all;
 	struct store *db;
 	/* a commit lost to another controller's (shared stores): catch up
 	 * with model_follow() and run the request again */
@@ -257,6 +266,7 @@ int ckind_from_path(const char *);
 /* What host 'h' needs: recomputes every host's interest at revision
  * 'rev' (model.c, after each commit). */
 void model_interest_update(struct model *, uint64_t rev);
+const struct interest *interest_find(const struct chost *, const char *key);
 struct scope *model_scope(struct model *, const char *key, bool create);
 
 /* ------------------------------------------------------------------ */

@@ -97,20 +97,6 @@ finish(struct reply *r, const struct model *md, uint64_t rev, bool reset,
 	return out.p;
 }
 
-static const struct interest *
-interest_find(const struct chost *h, const char *key)
-{
-	struct hmap_node *n;
-	HMAP_FOR_EACH_WITH_HASH(n, hash_string(key, 0), &h->interest)
-	{
-		const struct interest *i =
-		    CONTAINER_OF(n, struct interest, node);
-		if (!strcmp(i->key, key))
-			return i;
-	}
-	return NULL;
-}
-
 static int
 cmp_key(const void *a, const void *b)
 {
@@ -293,6 +279,8 @@ feed_commit_scopes(const struct model *md, struct feed_commit *fc)
 {
 	size_t i = log_after(md, md->rev - 1);
 
+	/* every host's interest recomputed; else feed_wakes() looks at
+	 * each host's interest_rev */
 	fc->all = md->structural_rev == md->rev;
 	fc->n = 0;
 	for (; i < md->log_n && !fc->all; i++) {
@@ -319,7 +307,8 @@ feed_wakes(struct model *md, const struct feed_commit *fc, const char *name,
 	struct chost *h = model_host(md, name);
 
 	/* what feed_reply() answers without waiting */
-	if (fc->all || !h || after == 0 || after < md->log_start ||
+	if (fc->all || !h || h->interest_rev > after || after == 0 ||
+	    after < md->log_start ||
 	    after > md->rev || md->log_n - log_after(md, after) >= 10000)
 		return true;
 	for (size_t i = 0; i < fc->n; i++) {

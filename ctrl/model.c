@@ -671,11 +671,25 @@ host_new(struct model *md, const char *name)
 	return h;
 }
 
+/* A host being freed leaves the dirty list. */
+static void
+dirty_forget(struct model *md, struct chost *h)
+{
+	if (!h->dirty)
+		return;
+	for (size_t i = 0; i < md->dirty_n; i++)
+		if (md->dirty[i] == h) {
+			md->dirty[i] = md->dirty[--md->dirty_n];
+			break;
+		}
+}
+
 static void
 host_free(struct model *md, struct chost *h)
 {
 	struct hmap_node *n, *next;
 	hmap_remove(&md->hosts, &h->node);
+	dirty_forget(md, h);
 	HMAP_FOR_EACH_SAFE(n, next, &h->interest)
 	{
 		hmap_remove(&h->interest, n);
@@ -913,28 +927,39 @@ cobj_text(const struct cobj *o)
 /* ------------------------------------------------------------------ */
 /* interest: what each host needs */
 
+const struct interest *
+interest_find(const struct chost *h, const char *key)
+{
+	struct hmap_node *n;
+	HMAP_FOR_EACH_WITH_HASH(n, key_hash(key), &h->interest)
+	{
+		const struct interest *i =
+		    CONTAINER_OF(n, struct interest, node);
+		if (!strcmp(i->key, key))
+			return i;
+	}
+	return NULL;
+}
+
 static void
 interest_mark(struct chost *h, const char *key, uint64_t rev)
 {
-	struct hmap_node *n;
-	uint32_t hh = key_hash(key);
-	HMAP_FOR_EACH_WITH_HASH(n, hh, &h->interest)
-	{
-		struct interest *i = CONTAINER_OF(n, struct interest, node);
-		if (!strcmp(i->key, key)) {
-			if (i->until) { /* needed again */
-				i->since = rev;
-				i->until = 0;
-			}
-			i->mark = true;
-			return;
+	struct interest *i = (struct interest *)interest_find(h, key);
+	if (i) {
+		if (i->until) { /* needed again */
+			i->since = rev;
+			i->until = 0;
+			h->interest_rev = rev;
 		}
+		i->mark = true;
+		return;
 	}
-	struct interest *i = xcalloc(1, sizeof(*i));
+	i = xcalloc(1, sizeof(*i));
 	snprintf(i->key, sizeof(i->key), "%s", key);
 	i->since = rev;
 	i->mark = true;
-	hmap_insert(&h->interest, &i->node, hh);
+	hmap_insert(&h->interest, &i->node, key_hash(key));
+	h->interest_rev = rev;
 }
 
 static void
@@ -1002,8 +1027,10 @@ host_interest(struct model *md, struct chost *h, uint64_t rev)
 	HMAP_FOR_EACH(n, &h->interest)
 	{
 		struct interest *i = CONTAINER_OF(n, struct interest, node);
-		if (!i->mark && !i->until)
+		if (!i->mark && !i->until) {
 			i->until = rev;
+			h->interest_rev = rev;
+		}
 	}
 }
 
@@ -1013,6 +1040,81 @@ model_interest_update(struct model *md, uint64_t rev)
 	struct hmap_node *n;
 	HMAP_FOR_EACH(n, &md->hosts)
 	host_interest(md, CONTAINER_OF(n, struct chost, node), rev);
+	md->structural_rev = rev;
+}
+
+static void
+dirty_host(struct model *md, struct chost *h)
+{
+	if (!h || h->dirty || md->dirty_all)
+		return;
+	if (md->dirty_n == md->dirty_cap) {
+		md->dirty_cap = md->dirty_cap ? md->dirty_cap * 2 : 16;
+		md->dirty = xrealloc(md->dirty,
+		                     md->dirty_cap * sizeof(*md->dirty));
+	}
+	h->dirty = true;
+	md->dirty[md->dirty_n++] = h;
+}
+
+/* More routes than this in one commit: every host's interest is
+ * recomputed (cheaper than probing every host for each). */
+#define DIRTY_ROUTES_MAX 32
+
+/* 'o' (as it is, or as it was) is changing: note the hosts whose
+ * interest that may change.  An adapter: its host.  A host: itself.  A
+ * customer route (which VM network a VSID is in): the hosts that need
+ * its VSID or its routing domain now. */
+static void
+interest_dirty(struct model *md, const struct cobj *o)
+{
+	char key[64], g[GUID_STRLEN];
+	struct hmap_node *n;
+
+	if (!o || md->dirty_all)
+		return;
+	if (o->kind == PK_VMA || o->kind == CK_HOST) {
+		dirty_host(md, o->host);
+	} else if (o->kind == PK_CR) {
+		if (++md->dirty_routes > DIRTY_ROUTES_MAX) {
+			md->dirty_all = true;
+			return;
+		}
+		HMAP_FOR_EACH(n, &md->hosts)
+		{
+			struct chost *h = CONTAINER_OF(n, struct chost, node);
+			const struct interest *i;
+			if (h->dirty)
+				continue;
+			snprintf(key, sizeof(key), "v:%u", o->u.cr.vsid);
+			if ((i = interest_find(h, key)) && !i->until) {
+				dirty_host(md, h);
+				continue;
+			}
+			snprintf(key, sizeof(key), "r:%s",
+			         guid_fmt(&o->u.cr.rdid, g));
+			if ((i = interest_find(h, key)) && !i->until)
+				dirty_host(md, h);
+		}
+	}
+}
+
+/* The commit at 'rev' is made: the interest of the hosts it concerns
+ * (interest_dirty()) is recomputed, not every host's: with 100k
+ * adapters, every host's would cost tens of milliseconds a write. */
+static void
+interest_commit(struct model *md, uint64_t rev)
+{
+	if (md->dirty_all)
+		model_interest_update(md, rev);
+	else
+		for (size_t i = 0; i < md->dirty_n; i++)
+			host_interest(md, md->dirty[i], rev);
+	for (size_t i = 0; i < md->dirty_n; i++)
+		md->dirty[i]->dirty = false;
+	md->dirty_n = 0;
+	md->dirty_routes = 0;
+	md->dirty_all = false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1493,6 +1595,12 @@ txn_commit(struct txn *t, struct cerr *e)
 		return -1;
 	}
 	md->rev = rev;
+	for (size_t i = 0; i < t->n && t->structural; i++) {
+		if (t->ops[i].t == T_OWN)
+			continue;
+		interest_dirty(md, t->ops[i].o);
+		interest_dirty(md, t->ops[i].old);
+	}
 	for (size_t i = 0; i < t->n; i++) {
 		struct top *op = &t->ops[i];
 		if (op->o->kind < PK_N && op->t != T_OWN)
@@ -1509,10 +1617,8 @@ txn_commit(struct txn *t, struct cerr *e)
 		}
 	}
 	free(chg);
-	if (t->structural) {
-		model_interest_update(md, rev);
-		md->structural_rev = rev;
-	}
+	if (t->structural)
+		interest_commit(md, rev);
 	free(t->ops);
 	free(t);
 	/* keep the database's log as long as the memory's */
@@ -1547,6 +1653,8 @@ follow_put(int kind, uint64_t id, uint64_t rev, uint64_t owner,
 	if (!o) {
 		if (obj_add(md, kind, id, rev, owner, host, text))
 			fc->bad++;
+		else
+			interest_dirty(md, model_get(md, id));
 		return 0;
 	}
 	if (o->kind != kind) {
@@ -1581,8 +1689,10 @@ follow_put(int kind, uint64_t id, uint64_t rev, uint64_t owner,
 		fc->bad++;
 	} else {
 		struct cobj tmp = *o;
+		interest_dirty(md, o); /* as it was */
 		o->u = nw->u;
 		nw->u = tmp.u;
+		interest_dirty(md, o);
 	}
 	free(nw);
 	json_decref(j);
@@ -1599,6 +1709,7 @@ follow_del(uint64_t id, void *aux)
 
 	if (!o)
 		return;
+	interest_dirty(md, o);
 	if (o->kind != CK_HOST && o->kind != PK_VM && !ckind_hl(o->kind))
 		pol_del(md, o);
 	index_del(md, o);
@@ -1625,8 +1736,7 @@ follow_done(uint64_t rev, uint64_t next_id, bool structural, void *aux)
 	if (next_id > md->next_id)
 		md->next_id = next_id;
 	if (structural) {
-		model_interest_update(md, rev);
-		md->structural_rev = rev;
+		interest_commit(md, rev);
 		fc->structural = true;
 	}
 	fc->revs++;
@@ -1868,6 +1978,7 @@ epoch_ok:
 	HMAP_FOR_EACH(n, &md->hosts)
 	{
 		struct chost *h = CONTAINER_OF(n, struct chost, node);
+		h->interest_rev = 0;
 		HMAP_FOR_EACH(m, &h->interest)
 		CONTAINER_OF(m, struct interest, node)->since = 0;
 	}
@@ -1912,6 +2023,7 @@ model_close(struct model *md)
 	for (size_t i = 0; i < md->log_n; i++)
 		free(md->log[i].text);
 	free(md->log);
+	free(md->dirty);
 	hmap_uninit(&md->by_id);
 	hmap_uninit(&md->by_key);
 	hmap_uninit(&md->scopes);

@@ -839,6 +839,51 @@ check(rep and rep.status == 200 and rep.json["changes"] == []
       "long poll (wait=1), nothing new: empty after about 1 s (%.2f s)"
       % took, rep)
 
+# writes that change what hosts need (adapters, customer routes) reach
+# the hosts they concern: a route puts a new VSID into Host1's VM network
+r5 = rev()
+th = threading.Thread(target=poll, args=("Host1", r5, 5, "c"))
+th.start()
+time.sleep(0.5)
+r = post(H3 + "/vm-adapters",
+         {"vmName": "Red4", "name": "eth0", "switchName": "sw",
+          "macAddress": "02:62:00:00:00:09", "virtualSubnetId": 6002})
+A4 = r.header("Location")
+time.sleep(0.5)
+check(r.status == 201 and th.is_alive(),
+      "long poll: an adapter on Host3 in a VSID of no VM network yet "
+      "does not answer Host1's", r)
+t0 = time.time()
+r = post("/v1/customer-routes", {"routingDomainId": R1,
+                                 "virtualSubnetId": 6002,
+                                 "destinationPrefix": "10.62.0.0/24"})
+CR6002 = r.header("Location")
+th.join(10)
+rep, took = res.get("c", (None, 99))
+check(r.status == 201 and rep and rep.status == 200
+      and ("cr", 6002, "10.62.0.0/24") in keyset(rep.json["changes"])
+      and time.time() - t0 < 1.5,
+      "long poll: a new VSID in Host1's VM network answers it with the "
+      "route (%.2f s after it)" % (time.time() - t0), rep)
+r = feed("Host3", r5, epoch=epoch)
+puts = keyset(r.json["changes"]) if r.status == 200 else set()
+check({("cr", 6000, "10.60.0.0/24"), ("cr", 6002, "10.62.0.0/24"),
+       ("lr", "10.60.0.5", 6000, "192.168.1.1")} <= puts,
+      "Host3, whose adapter's VSID the route put into R1, gets all of R1",
+      sorted(puts))
+r7 = rev()
+r = delete(CR6002)
+rep = feed("Host1", r7, epoch=epoch)
+check(r.status == 204 and rep.status == 200 and keyset(
+      rep.json["changes"], "customer-route", op="del") ==
+      {("cr", 6002, "10.62.0.0/24")},
+      "the route deleted: Host1 gets its delete", rep)
+rep = feed("Host3", r7, epoch=epoch)
+check(rep.status == 200 and ("cr", 6000, "10.60.0.0/24") in keyset(
+      rep.json["changes"], op="del"),
+      "... and Host3, out of R1 again, deletes R1's routes", rep)
+check(delete(A4).status == 204, "delete Host3's second adapter")
+
 # an adapter moves Host3 from R2 into R1, then goes away
 r3 = rev()
 r = patch(A3, {"virtualSubnetId": 6000})
