@@ -26,10 +26,26 @@
  *       records created in RD1 (which no agent needs) one POST at a time
  *       while every agent polls
  *
- * Record i (RD1): VSID 10000 + i / 1000, CA 10.0.0.0 + (i / 1000) * 1024
- * + i % 1000 + 2 (the VSID's /22, past its gateway address), MAC
- * 02:00 + i, PA 192.168.0.(40 + i % 100).  Prints "metric NAME VALUE
- * UNIT" lines (bench/agent's format); exits 1 on any unexpected reply.
+ *   ctrl-load PORT TOKENFILE adapters HOST NVSIDS
+ *       a switch on HOST and one VM adapter in each of the VSIDs
+ *       10000..10000+NVSIDS-1 (batches of 10000), so HOST needs them all
+ *
+ * Record i: VSID 10000 + i / PER, MAC 02:00 + i, PA 192.168.0.(40 + i %
+ * 100); its CA: 10.0.0.0 + (i / PER) * 1024 + i % PER + 2 (the VSID's
+ * /22 of RD1, past its gateway address), or, with NETS, 10.0.0.(i % PER
+ * + 2): every VSID is then a VM network of its own (a routing domain
+ * with one /22 customer route, 10.0.0.0/22 in each: the addresses
+ * overlap, as tenants' do).
+ *
+ * Environment: HNV_LOAD_PER (records per VSID, default 1000, at most
+ * 1000); HNV_LOAD_NETS (0: every VSID in RD1, the default; N: each VSID
+ * its own routing domain, N of them); HNV_LOAD_AGENT_NETS K (default 0):
+ * each fan-out agent also has adapters in K of the NETS VM networks
+ * (agent a in a*K .. a*K+K-1, modulo NETS), so each has their records
+ * to load and to resync.
+ *
+ * Prints "metric NAME VALUE UNIT" lines (bench/agent's format); exits 1
+ * on any unexpected reply.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,6 +73,9 @@
 
 static int port;
 static char token[256];
+static long per_vsid = 1000; /* records per VSID */
+static long nets;        /* 0: one routing domain (RD1); else VM networks */
+static long agent_nets;  /* VM networks per fan-out agent */
 
 static void
 die(const char *fmt, ...)
@@ -376,8 +395,9 @@ count_changes(const char *body)
 static void
 rec_body(struct buf *b, uint64_t i)
 {
-	uint64_t v = i / 1000;
-	uint32_t ca = (10u << 24) + (uint32_t)(v * 1024 + i % 1000 + 2);
+	uint64_t v = i / (uint64_t)per_vsid;
+	uint32_t ca = (10u << 24) + (uint32_t)((nets ? 0 : v * 1024) +
+	                                       i % (uint64_t)per_vsid + 2);
 	buf_printf(b,
 	           "{\"customerAddress\":\"%u.%u.%u.%u\","
 	           "\"virtualSubnetId\":%llu,"
@@ -435,16 +455,62 @@ do_routes(long nvsids)
 	conn_open(&c);
 	batch_begin(&b);
 	for (long v = 0; v < nvsids; v++) {
-		uint32_t net = (10u << 24) + (uint32_t)(v * 1024);
-		batch_op(&b, v == 0, "/v1/customer-routes");
+		uint32_t net = (10u << 24) + (uint32_t)(nets ? 0 : v * 1024);
+		char rd[64];
+		/* RD1 is ...000000000001; the VM networks' ...1vvvvvvvvvvv */
+		if (nets)
+			snprintf(rd, sizeof(rd),
+			         "{12345678-1000-2000-3000-1%011lx}", v);
+		else
+			snprintf(rd, sizeof(rd), "%s", RD1);
+		batch_op(&b, v % 10000 == 0, "/v1/customer-routes");
 		buf_printf(
 		    &b,
 		    "{\"routingDomainId\":\"%s\",\"virtualSubnetId\":%ld,"
 		    "\"destinationPrefix\":\"%u.%u.%u.0/22\","
 		    "\"nextHop\":\"0.0.0.0\"}}",
-		    RD1, 10000 + v, net >> 24, net >> 16 & 255, net >> 8 & 255);
+		    rd, 10000 + v, net >> 24, net >> 16 & 255, net >> 8 & 255);
+		if (v % 10000 == 9999 || v == nvsids - 1) {
+			batch_send(&c, &b);
+			batch_begin(&b);
+		}
 	}
-	batch_send(&c, &b);
+	free(b.p);
+	conn_close(&c);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* adapters: a host that needs every VSID */
+
+static int
+do_adapters(const char *host, long nvsids)
+{
+	struct conn c;
+	struct buf b = {0};
+	char path[256];
+	long k = 0; /* ops in the batch being built */
+	conn_open(&c);
+	batch_begin(&b);
+	snprintf(path, sizeof(path), "/v1/hosts/%s/switches", host);
+	batch_op(&b, k++ == 0, path);
+	buf_printf(&b, "{\"name\":\"sw\",\"netAdapterName\":\"eth0\"}}");
+	snprintf(path, sizeof(path), "/v1/hosts/%s/vm-adapters", host);
+	for (long v = 0; v < nvsids; v++) {
+		batch_op(&b, k++ == 0, path);
+		buf_printf(&b,
+		           "{\"vmName\":\"%s-vm%ld\",\"name\":\"eth0\","
+		           "\"switchName\":\"sw\","
+		           "\"macAddress\":\"04:02:00:%02lx:%02lx:%02lx\","
+		           "\"virtualSubnetId\":%ld}}",
+		           host, v, v >> 16 & 255, v >> 8 & 255, v & 255,
+		           10000 + v);
+		if (k == 10000 || v == nvsids - 1) {
+			batch_send(&c, &b);
+			batch_begin(&b);
+			k = 0;
+		}
+	}
 	free(b.p);
 	conn_close(&c);
 	return 0;
@@ -784,9 +850,11 @@ do_fanout(const char *name, long n, long changes, uint64_t idle_first,
 	}
 	double reg_secs = now() - t0;
 	batch_begin(&b);
+	long k = 0; /* ops in the batch */
+	double adapters_secs = 0;
 	for (long i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "/v1/hosts/fa%04ld/switches", i);
-		batch_op(&b, i == 0, path);
+		batch_op(&b, k++ == 0, path);
 		buf_printf(&b,
 		           "{\"name\":\"sw\",\"netAdapterName\":\"eth0\"}}");
 		snprintf(path, sizeof(path), "/v1/hosts/fa%04ld/vm-adapters",
@@ -798,10 +866,27 @@ do_fanout(const char *name, long n, long changes, uint64_t idle_first,
 		           "\"macAddress\":\"04:00:00:00:%02lx:%02lx\","
 		           "\"virtualSubnetId\":%d}}",
 		           i, i >> 8 & 255, i & 255, FAN_VSID);
+		k++;
+		for (long j = 0; nets && j < agent_nets; j++) {
+			batch_op(&b, false, path);
+			buf_printf(&b,
+			           "{\"vmName\":\"fa%04ld-vm%ld\","
+			           "\"name\":\"eth0\",\"switchName\":\"sw\","
+			           "\"macAddress\":"
+			           "\"04:01:%02lx:%02lx:00:%02lx\","
+			           "\"virtualSubnetId\":%ld}}",
+			           i, j, i >> 8 & 255, i & 255, j & 255,
+			           10000 + (i * agent_nets + j) % nets);
+			k++;
+		}
+		if (k >= 10000 || i == n - 1) {
+			t0 = now();
+			batch_send(&w, &b);
+			adapters_secs += now() - t0;
+			batch_begin(&b);
+			k = 0;
+		}
 	}
-	t0 = now();
-	batch_send(&w, &b);
-	double adapters_secs = now() - t0;
 
 	/* connect; every agent's snapshot (after=0), all at once */
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -926,6 +1011,7 @@ usage(FILE *f)
 	       "       ctrl-load PORT TOKENFILE post NAME FIRST COUNT CLIENTS\n"
 	       "       ctrl-load PORT TOKENFILE batch NAME FIRST COUNT SIZE\n"
 	       "       ctrl-load PORT TOKENFILE snapshot NAME HOST LIMIT\n"
+	       "       ctrl-load PORT TOKENFILE adapters HOST NVSIDS\n"
 	       "       ctrl-load PORT TOKENFILE fanout NAME AGENTS CHANGES "
 	       "IDLE_FIRST IDLE_N\n"
 	       "bench/controller's client of hnv-controller on "
@@ -961,6 +1047,17 @@ main(int argc, char **argv)
 	const char *cmd = argv[3];
 	char **a = argv + 4;
 	int na = argc - 4;
+	const char *e;
+	if ((e = getenv("HNV_LOAD_PER")) && *e)
+		per_vsid = num(e);
+	if ((e = getenv("HNV_LOAD_NETS")) && *e)
+		nets = num(e);
+	if ((e = getenv("HNV_LOAD_AGENT_NETS")) && *e)
+		agent_nets = num(e);
+	if (per_vsid < 1 || per_vsid > 1000 || agent_nets > 255)
+		die("HNV_LOAD_PER is 1..1000, HNV_LOAD_AGENT_NETS 0..255");
+	if (!strcmp(cmd, "adapters") && na == 2)
+		return do_adapters(a[0], num(a[1]));
 	if (!strcmp(cmd, "routes") && na == 1)
 		return do_routes(num(a[0]));
 	if (!strcmp(cmd, "post") && na == 4 && num(a[3]) > 0 && num(a[2]) > 0)
