@@ -955,6 +955,45 @@ tail_into(char *err, size_t errlen, const char *prefix, const char *text)
 			*c = *(c + 1) ? ';' : '\0';
 }
 
+/* The plugins of VPN_PLUGINS that Debian ships in packages of their own:
+ * charon, not loading one, would start and then fail every IKE or EAP
+ * exchange that needs it with nothing but a line in its log.  Checked
+ * in the plugin directory next to charon (/usr/lib/ipsec/plugins), when
+ * there is one. */
+static int
+charon_plugins_check(const char *charon, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name, *pkg;
+	} need[] = {
+	    {"openssl", "libstrongswan-standard-plugins"},
+	    {"gcrypt", "libstrongswan-extra-plugins"},
+	    {"eap-mschapv2", "libcharon-extauth-plugins"},
+	};
+	const char *slash = strrchr(charon, '/');
+	char dir[PATH_MAX], so[PATH_MAX + 64];
+	struct stat st;
+
+	if (!slash || (size_t)(slash - charon) >= sizeof(dir) - 9)
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s/plugins", (int)(slash - charon),
+	         charon);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		snprintf(so, sizeof(so), "%s/libstrongswan-%s.so", dir,
+		         need[i].name);
+		if (access(so, R_OK) < 0) {
+			snprintf(err, errlen,
+			         "strongSwan plugin %s missing (%s): install "
+			         "%s (scripts/deps does)",
+			         need[i].name, so, need[i].pkg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Starts charon in namespace 'netns' with 'dir'/run over /run.  Double
  * fork: charon is nobody's child here, gw_vpn_stop finds it by its pid
  * file.  Errors of the child before exec come back through a pipe. */
@@ -977,6 +1016,8 @@ charon_start(const char *netns, const char *dir, char *err, size_t errlen)
 		         strerror(errno));
 		goto out_free;
 	}
+	if (charon_plugins_check(charon, err, errlen) < 0)
+		goto out_free;
 	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
 		snprintf(err, errlen, "namespace %s: %s", netns,
