@@ -15,6 +15,7 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "lib/urllist.h"
 
 #ifndef HNV_VERSION
 #define HNV_VERSION "0.1"
@@ -51,10 +52,14 @@ usage(FILE *f)
 	        "Options:\n"
 	        "  --agent PATH       the agent's control socket (default "
 	        "$HNV_AGENT or\n                     %s)\n"
-	        "  --controller URL   talk to hnv-controller's REST API "
+	        "  --controller URL[,URL...]\n"
+	        "                     talk to hnv-controller's REST API "
 	        "instead (default\n                     $HNV_CONTROLLER); "
-	        "stats, trace and Get-NetAdapter still\n                     "
-	        "go to the agent if --agent (or $HNV_AGENT) is given\n"
+	        "several controllers of one etcd\n                     "
+	        "cluster: the next when one cannot be\n"
+	        "                     reached.  stats, trace and "
+	        "Get-NetAdapter still go to\n                     the "
+	        "agent if --agent (or $HNV_AGENT) is given\n"
 	        "  --token-file PATH  the controller's token (default "
 	        "$HNV_TOKEN_FILE)\n"
 	        "  --host NAME        the host of provider addresses and "
@@ -163,12 +168,14 @@ main(int argc, char **argv)
 			ctl.ca_file = *v ? v : NULL;
 		}
 	}
-	if (ctl.controller && strncmp(ctl.controller, "http://", 7) &&
-	    strncmp(ctl.controller, "https://", 8)) {
-		free(rest);
-		return ctl_usage("--controller '%s': expected http://HOST:PORT "
-		                 "or https://HOST:PORT",
-		                 ctl.controller);
+	if (ctl.controller) {
+		struct urllist ul;
+		char msg[256];
+		if (urllist_parse(&ul, ctl.controller, msg, sizeof(msg)) < 0) {
+			free(rest);
+			return ctl_usage("--controller: %s", msg);
+		}
+		urllist_uninit(&ul);
 	}
 	if (!n) {
 		usage(stderr);

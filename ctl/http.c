@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "ctl/rest.h"
+#include "lib/urllist.h"
 #include "lib/util.h"
 
 #ifndef HNV_VERSION
@@ -25,7 +26,8 @@
 
 struct http {
 	CURL *curl;
-	char *base;   /* without a trailing '/' */
+	struct urllist urls; /* --controller URL[,URL...] */
+	char *base;   /* the one used now, without a trailing '/' */
 	char *token;  /* NULL: none */
 	char *host;   /* --host, or NULL */
 	char *cur;    /* http_set_host()'s, or NULL */
@@ -89,12 +91,13 @@ http_open(const char *url, const char *token_file, const char *host,
 	size_t n;
 	int r;
 
+	struct urllist urls;
+	char msg[256];
+
 	*out = NULL;
 	*error = NULL;
-	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
-		*error = xasprintf("--controller '%s': expected "
-		                   "http://HOST:PORT or https://HOST:PORT",
-		                   url);
+	if (urllist_parse(&urls, url, msg, sizeof(msg)) < 0) {
+		*error = xasprintf("--controller: %s", msg);
 		return -EINVAL;
 	}
 	if (!curl_ready) {
@@ -106,7 +109,8 @@ http_open(const char *url, const char *token_file, const char *host,
 	}
 	h = xcalloc(1, sizeof(*h));
 	h->timeout = HTTP_TIMEOUT_S;
-	h->base = xstrdup(url);
+	h->urls = urls;
+	h->base = xstrdup(urllist_current(&h->urls));
 	n = strlen(h->base);
 	while (n && h->base[n - 1] == '/')
 		h->base[--n] = '\0';
@@ -148,6 +152,7 @@ http_close(struct http *h)
 		return;
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
+	urllist_uninit(&h->urls);
 	free(h->base);
 	free(h->token);
 	free(h->host);
@@ -229,7 +234,7 @@ perform(struct http *h, const char *method, const char *url, const json_t *body,
         long *status, struct body *b, char **error)
 {
 	struct curl_slist *hdr = NULL;
-	char *text = NULL, *auth = NULL;
+	char *text = NULL, *auth = NULL, *moved = NULL;
 	CURLcode rc;
 	int r = 0;
 
@@ -272,6 +277,30 @@ perform(struct http *h, const char *method, const char *url, const json_t *body,
 		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdr);
 	rc = curl_easy_perform(h->curl);
+	/* Several controllers (on one etcd cluster: the same policy): the
+	 * next one, when this one could not be reached at all.  Not when it
+	 * timed out or broke off: a write may then have been made, and
+	 * making it again elsewhere could make it twice. */
+	for (size_t tries = 1; rc == CURLE_COULDNT_CONNECT &&
+	                       tries < h->urls.n &&
+	                       !strncmp(url, h->base, strlen(h->base));
+	     tries++) {
+		char *next;
+		urllist_fail(&h->urls);
+		next = xasprintf("%s%s", urllist_current(&h->urls),
+		                 url + strlen(h->base));
+		free(h->base);
+		h->base = xstrdup(urllist_current(&h->urls));
+		free(moved);
+		url = moved = next;
+		b->n = 0;
+		b->over = false;
+		h->errbuf[0] = '\0';
+		curl_easy_setopt(h->curl, CURLOPT_URL, url);
+		rc = curl_easy_perform(h->curl);
+	}
+	if (rc == CURLE_OK)
+		urllist_ok(&h->urls);
 	if (rc == CURLE_WRITE_ERROR && b->over) {
 		*error = xasprintf("%s %s: the controller's reply exceeds %u "
 		                   "MB",
@@ -289,6 +318,7 @@ out:
 	curl_slist_free_all(hdr);
 	free(auth);
 	free(text);
+	free(moved);
 	return r;
 }
 

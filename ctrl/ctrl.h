@@ -143,6 +143,8 @@ struct model {
 	struct policy *dc; /* lookup records and customer routes */
 	struct hmap by_id, by_key, scopes, hosts;
 	struct hmap owned; /* struct scope by "o:ID": the objects ID owns */
+	struct hmap vmas;  /* struct scope by VM name (lower case): its
+	                    * adapters, on whatever hosts */
 	uint32_t vsid_lo, vsid_hi; /* --vsid-range, for the high level */
 	/* --gateway-dead-after (ns), and when the controller started
 	 * (time_ns()): the heartbeat failover of doc/gateway.md */

@@ -543,6 +543,41 @@ owned_vec(struct model *md, uint64_t owner, bool create)
 	return s;
 }
 
+/* The adapters of VM 'vm' (any case), on any host. */
+static struct scope *
+vm_adapters(struct model *md, const char *vm, bool create)
+{
+	struct hmap_node *n;
+	char l[64];
+	lower(l, vm, sizeof(l));
+	uint32_t h = hash_string(l, 2);
+	HMAP_FOR_EACH_WITH_HASH(n, h, &md->vmas)
+	{
+		struct scope *s = CONTAINER_OF(n, struct scope, node);
+		if (!strcmp(s->key, l))
+			return s;
+	}
+	if (!create)
+		return NULL;
+	struct scope *s = xcalloc(1, sizeof(*s));
+	snprintf(s->key, sizeof(s->key), "%s", l);
+	hmap_insert(&md->vmas, &s->node, h);
+	return s;
+}
+
+/* An adapter of VM 'vm' on a host other than 'h', or NULL. */
+static const struct cobj *
+vm_adapter_elsewhere(struct model *md, const char *vm, const struct chost *h)
+{
+	const struct scope *s = vm_adapters(md, vm, false);
+	for (size_t i = 0; s && i < s->objs.n; i++) {
+		const struct cobj *q = s->objs.objs[i];
+		if (q && q->host != h)
+			return q;
+	}
+	return NULL;
+}
+
 struct scope *
 model_owned(struct model *md, uint64_t owner)
 {
@@ -641,6 +676,8 @@ index_add(struct model *md, struct cobj *o)
 		idvec_push(&o->scope->objs, o);
 	if (o->owner)
 		idvec_push(&owned_vec(md, o->owner, true)->objs, o);
+	if (o->kind == PK_VMA)
+		idvec_push(&vm_adapters(md, o->u.vma.vm, true)->objs, o);
 }
 
 static void
@@ -654,6 +691,10 @@ index_del(struct model *md, struct cobj *o)
 	struct scope *ow = o->owner ? owned_vec(md, o->owner, false) : NULL;
 	if (ow)
 		idvec_del(&ow->objs, o);
+	struct scope *va =
+	    o->kind == PK_VMA ? vm_adapters(md, o->u.vma.vm, false) : NULL;
+	if (va)
+		idvec_del(&va->objs, o);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1352,31 +1393,26 @@ txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 			         o->u.vma.vm, vm->host->name, h->name);
 			goto fail;
 		}
-		for (size_t i = 0; !vm && i < md->by_kind[PK_VMA].n; i++) {
-			const struct cobj *q = md->by_kind[PK_VMA].objs[i];
-			if (q && q->host != h &&
-			    !strcasecmp(q->u.vma.vm, o->u.vma.vm)) {
-				snprintf(e->field, sizeof(e->field), "vmName");
-				cerr_set(
-				    e, 409,
-				    "VM %s has adapters on host %s, not %s",
-				    o->u.vma.vm, q->host->name, h->name);
-				goto fail;
-			}
+		const struct cobj *q =
+		    vm ? NULL : vm_adapter_elsewhere(md, o->u.vma.vm, h);
+		if (q) {
+			snprintf(e->field, sizeof(e->field), "vmName");
+			cerr_set(
+			    e, 409,
+			    "VM %s has adapters on host %s, not %s",
+			    o->u.vma.vm, q->host->name, h->name);
+			goto fail;
 		}
 	}
 	if (kind == PK_VM) {
-		for (size_t i = 0; i < md->by_kind[PK_VMA].n; i++) {
-			const struct cobj *q = md->by_kind[PK_VMA].objs[i];
-			if (q && q->host != h &&
-			    !strcasecmp(q->u.vma.vm, o->u.vm)) {
-				snprintf(e->field, sizeof(e->field), "vmName");
-				cerr_set(
-				    e, 409,
-				    "VM %s has adapters on host %s, not %s",
-				    o->u.vm, q->host->name, h->name);
-				goto fail;
-			}
+		const struct cobj *q = vm_adapter_elsewhere(md, o->u.vm, h);
+		if (q) {
+			snprintf(e->field, sizeof(e->field), "vmName");
+			cerr_set(
+			    e, 409,
+			    "VM %s has adapters on host %s, not %s",
+			    o->u.vm, q->host->name, h->name);
+			goto fail;
 		}
 	}
 	if (kind == CK_HOST) {
@@ -1919,6 +1955,7 @@ model_open(struct model *md, const char *path, uint32_t vsid_lo,
 	md->vsid_hi = vsid_hi;
 	md->dc = policy_create();
 	hmap_init(&md->owned);
+	hmap_init(&md->vmas);
 	hmap_init(&md->by_id);
 	hmap_init(&md->by_key);
 	hmap_init(&md->scopes);
@@ -2009,6 +2046,14 @@ model_close(struct model *md)
 		free(s);
 	}
 	hmap_uninit(&md->owned);
+	HMAP_FOR_EACH_SAFE(n, next, &md->vmas)
+	{
+		struct scope *s = CONTAINER_OF(n, struct scope, node);
+		hmap_remove(&md->vmas, n);
+		idvec_free(&s->objs);
+		free(s);
+	}
+	hmap_uninit(&md->vmas);
 	HMAP_FOR_EACH_SAFE(n, next, &md->hosts)
 	host_free(md, CONTAINER_OF(n, struct chost, node));
 	HMAP_FOR_EACH_SAFE(n, next, &md->scopes)

@@ -8,6 +8,7 @@ low-level 'vm add vm NAME' still reaching the VM object.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -159,6 +160,39 @@ p = subprocess.run([HNVCTL, "vm-network", "get"], capture_output=True,
                    text=True, env=dict(os.environ, HNV_CONTROLLER=""))
 check(p.returncode == 64 and "controller" in p.stderr,
       "without --controller: exit 64 saying so", (p.returncode, p.stderr))
+
+# several controllers (one etcd cluster's): one that refuses connections
+# is passed over, for reads and writes; a bad URL in the list is a usage
+# error naming it
+sk = socket.socket()
+sk.bind(("127.0.0.1", 0))
+dead = sk.getsockname()[1]
+sk.close()
+MULTI = [HNVCTL, "--controller", "http://127.0.0.1:%d,http://127.0.0.1:%d"
+         % (dead, C.port), "--token-file", C.db + ".token"]
+p = subprocess.run(MULTI + ["--json", "vm-network", "get", "Contoso"],
+                   capture_output=True, text=True, timeout=30)
+check(p.returncode == 0 and "Contoso" in p.stdout,
+      "--controller DEAD,LIVE: the read goes to the live one",
+      (p.returncode, p.stderr))
+p = subprocess.run(MULTI + ["server", "add", "Multi1"], capture_output=True,
+                   text=True, timeout=30)
+check(p.returncode == 0 and C.req("GET", "/v1/hosts/Multi1").status == 200,
+      "--controller DEAD,LIVE: the write too, once",
+      (p.returncode, p.stderr))
+ctl("server", "remove", "Multi1")
+p = subprocess.run([HNVCTL, "--controller", "http://127.0.0.1:%d,ftp://x"
+                    % C.port, "vm-network", "get"], capture_output=True,
+                   text=True, timeout=30)
+check(p.returncode == 64 and "ftp://x" in p.stderr,
+      "--controller with a bad URL in the list: exit 64 naming it",
+      (p.returncode, p.stderr))
+p = subprocess.run([HNVCTL, "--controller", "http://127.0.0.1:%d" % dead,
+                    "--token-file", C.db + ".token", "vm-network", "get"],
+                   capture_output=True, text=True, timeout=30)
+check(p.returncode != 0 and "127.0.0.1:%d" % dead in p.stderr,
+      "--controller DEAD alone: an error naming it",
+      (p.returncode, p.stderr))
 
 # removal
 rc, out, err = ctl("vm", "remove", "Contoso3")
