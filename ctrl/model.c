@@ -1814,10 +1814,16 @@ model_follow(struct model *md)
 }
 
 static void
-follow_notify(void *aux)
+follow_notify(void *aux, uint64_t rev)
 {
 	struct model *md = aux;
 	pthread_mutex_lock(&md->lock);
+	/* our own commit's watch event, or a tick with nothing new: no
+	 * request to etcd while the HTTP thread waits for the lock */
+	if (rev && rev <= md->rev && !md->stale) {
+		pthread_mutex_unlock(&md->lock);
+		return;
+	}
 	int n = model_follow(md);
 	if (n == 1)
 		http_wake(md);

@@ -76,7 +76,7 @@ struct etcd_store {
 	/* the watch */
 	pthread_t watcher, ticker;
 	bool watching;
-	void (*notify)(void *);
+	void (*notify)(void *, uint64_t rev);
 	void *notify_aux;
 	int64_t watch_from; /* etcd revision */
 };
@@ -968,6 +968,21 @@ struct watch_buf {
 	bool created;
 };
 
+/* Our revision, the value of the watched key m/revision in a watch
+ * event's kv (base64 of its decimal digits); 0 if not that. */
+static uint64_t
+watch_value(const json_t *kv)
+{
+	const char *b = json_string_value(json_object_get(kv, "value"));
+	size_t n;
+	char *d = b ? etcd_unb64(b, strlen(b), &n) : NULL;
+	uint64_t rev = 0;
+	if (d && n > 0 && n < 21 && strspn(d, "0123456789") == n)
+		rev = strtoull(d, NULL, 10);
+	free(d);
+	return rev;
+}
+
 /* The stream: one JSON message per line. */
 static size_t
 watch_write(char *data, size_t size, size_t nmemb, void *aux)
@@ -990,13 +1005,13 @@ watch_write(char *data, size_t size, size_t nmemb, void *aux)
 			    (int64_t)jnum(json_object_get(kv, "mod_revision"));
 			if (mr >= w->s->watch_from)
 				w->s->watch_from = mr + 1;
-			w->s->notify(w->s->notify_aux);
+			w->s->notify(w->s->notify_aux, watch_value(kv));
 		}
 		if (res && json_object_get(res, "compact_revision") &&
 		    jnum(json_object_get(res, "compact_revision"))) {
 			/* history gone: start from now, and catch up */
 			w->s->watch_from = 0;
-			w->s->notify(w->s->notify_aux);
+			w->s->notify(w->s->notify_aux, 0);
 		}
 		json_decref(j);
 		size_t rest = w->b.n - (size_t)(nl + 1 - w->b.p);
@@ -1042,7 +1057,7 @@ watcher(void *arg)
 		log_debug("etcd: the watch on %s ended: %s", s->urls[m],
 		          curl_easy_strerror(rc));
 		/* whatever was missed meanwhile */
-		s->notify(s->notify_aux);
+		s->notify(s->notify_aux, 0);
 		s->cur = (m + 1) % s->nurls;
 		sleep_ms(w.created ? 50 : 300);
 	}
@@ -1056,14 +1071,20 @@ ticker(void *arg)
 {
 	struct etcd_store *s = arg;
 	for (;;) {
+		char v[32];
 		sleep(2);
-		s->notify(s->notify_aux);
+		/* the revision first, with no lock held: most ticks find
+		 * nothing new, and the model is not held meanwhile */
+		s->notify(s->notify_aux,
+		          ec_meta_get(&s->up, "revision", v, sizeof(v))
+		              ? 0
+		              : strtoull(v, NULL, 10));
 	}
 	return NULL;
 }
 
 static int
-ec_watch(struct store *up, void (*notify)(void *), void *aux)
+ec_watch(struct store *up, void (*notify)(void *, uint64_t), void *aux)
 {
 	struct etcd_store *s = (struct etcd_store *)up;
 	s->notify = notify;

@@ -80,8 +80,11 @@ struct store_ops {
 	int (*follow)(struct store *, uint64_t after,
 	              const struct store_follow_cb *, void *aux);
 	/* Calls 'notify' (from a thread of the store's) when another
-	 * revision may have been written; at least every few seconds. */
-	int (*watch)(struct store *, void (*notify)(void *), void *aux);
+	 * revision may have been written, at least every few seconds, with
+	 * the store's revision when it knows it (a revision the caller has
+	 * needs no catch-up), else 0. */
+	int (*watch)(struct store *, void (*notify)(void *, uint64_t rev),
+	             void *aux);
 	/* Shared backends only: soft state, shared by the controllers but
 	 * not a revision (gateways' heartbeats): 0, or -ENOENT, -EIO. */
 	int (*soft_put)(struct store *, const char *k, const char *v);
