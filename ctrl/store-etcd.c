@@ -469,8 +469,15 @@ range_one(const char *k, size_t kl, const char *v, size_t vl, void *aux)
 	return rc->cb(k, v, vl, rc->aux);
 }
 
+/* Bytes a range reply should stay under: etcd builds a whole reply in
+ * memory (and base64 and JSON make it 1.4 times the values), so a page
+ * of 10,000 batch revision records (2 MB each) grew each member by
+ * gigabytes.  The page's key limit follows the replies' sizes. */
+#define RANGE_REPLY_MAX (8u << 20)
+
 static int
 range_all(struct etcd_store *s, const char *from, json_t *end, int64_t *at,
+          int limit,
           int (*cb)(const char *key, const char *val, size_t len, void *aux),
           void *aux, struct cerr *e)
 {
@@ -480,9 +487,10 @@ range_all(struct etcd_store *s, const char *from, json_t *end, int64_t *at,
 
 	for (;;) {
 		char *text;
+		size_t len;
 		json_t *req =
 		    json_pack("{s:O, s:i, s:s}", "range_end", end, "limit",
-		              ETCD_PAGE, "sort_order", "ASCEND");
+		              limit, "sort_order", "ASCEND");
 		if (*at)
 			json_object_set_new(req, "revision",
 			                    json_integer((json_int_t)*at));
@@ -490,10 +498,15 @@ range_all(struct etcd_store *s, const char *from, json_t *end, int64_t *at,
 		char *k64 = b64(ctx.last, ctx.last_len + (first ? 0 : 1));
 		json_object_set_new(req, "key", json_string(k64));
 		free(k64);
-		rc = ec_post(s, "/v3/kv/range", req, &text, NULL, e);
+		rc = ec_post(s, "/v3/kv/range", req, &text, &len, e);
 		json_decref(req);
 		if (rc)
 			break;
+		if (len > RANGE_REPLY_MAX && limit > 1)
+			limit = (int)MAX(1, (uint64_t)limit * RANGE_REPLY_MAX /
+			                        2 / len);
+		else if (len < RANGE_REPLY_MAX / 4 && limit < ETCD_PAGE)
+			limit = MIN(ETCD_PAGE, limit * 2);
 		int64_t rev;
 		bool more;
 		size_t n;
@@ -606,8 +619,8 @@ ec_load(struct store *up, store_load_cb cb, void *aux)
 			continue;
 		if (n <= LOAD_BLOCK || !next_id) {
 			json_t *end = jkey(to);
-			rc = range_all(s, from, end, &load_at, load_one, &lc,
-			               &e);
+			rc = range_all(s, from, end, &load_at, ETCD_PAGE,
+			               load_one, &lc, &e);
 			json_decref(end);
 			continue;
 		}
@@ -618,7 +631,8 @@ ec_load(struct store *up, store_load_cb cb, void *aux)
 			snprintf(to, sizeof(to), "%so/%02d/%016" PRIx64,
 			         s->prefix, rank, lo + LOAD_BLOCK);
 			json_t *end = jkey(to);
-			rc = range_all(s, bf, end, &load_at, load_one, &lc, &e);
+			rc = range_all(s, bf, end, &load_at, ETCD_PAGE,
+			               load_one, &lc, &e);
 			json_decref(end);
 		}
 	}
@@ -638,6 +652,7 @@ struct rec_ctx {
 	store_change_cb change;          /* load_changes */
 	void *aux;
 	int err;
+	uint64_t last; /* the revision of the last record read */
 };
 
 static int
@@ -646,6 +661,7 @@ rec_one(const char *key, const char *val, size_t len, void *aux)
 	struct rec_ctx *rc = aux;
 	json_t *j = json_loadb(val, len, 0, NULL);
 	uint64_t rev = jnum(json_object_get(j, "rev"));
+	rc->last = rev;
 	json_t *ops = json_object_get(j, "ops");
 	size_t i;
 	json_t *op;
@@ -706,20 +722,85 @@ rec_one(const char *key, const char *val, size_t len, void *aux)
 	return 0;
 }
 
+/* Revisions per range of revision records: etcd 3.4 walks every key
+ * of a range's rest for each page, and the records are a key each, a
+ * million of them after a million single writes. */
+#define CHANGE_BLOCK 1000
+
+/* The first revision record's revision at or after 'from' (one range
+ * with limit 1, keys only: it walks the rest once), or 0 if none. */
+static uint64_t
+first_record(struct etcd_store *s, uint64_t from, int64_t at, struct cerr *e)
+{
+	char k[256], pfx[256];
+	json_t *r = NULL;
+	uint64_t rev = 0;
+
+	k_rev(s, from, k, sizeof(k));
+	snprintf(pfx, sizeof(pfx), "%sc/", s->prefix);
+	json_t *req = json_pack("{s:o, s:o, s:i, s:b}", "key", jkey(k),
+	                        "range_end", jrange_end(pfx), "limit", 1,
+	                        "keys_only", 1);
+	if (at)
+		json_object_set_new(req, "revision", json_integer(at));
+	if (!ec_call(s, "/v3/kv/range", req, &r, e)) {
+		const char *k64 = json_string_value(json_object_get(
+		    json_array_get(json_object_get(r, "kvs"), 0), "key"));
+		size_t n;
+		char *key = k64 ? etcd_unb64(k64, strlen(k64), &n) : NULL;
+		const char *d = key ? strrchr(key, '/') : NULL;
+		if (d && strlen(d + 1) == 20 && strspn(d + 1, "0123456789") == 20)
+			rev = strtoull(d + 1, NULL, 10);
+		free(key);
+	}
+	json_decref(req);
+	json_decref(r);
+	return rev;
+}
+
+/* The revision records after 'after', in order, into rec_one(): blocks
+ * of CHANGE_BLOCK revisions (they are dense: one record a revision,
+ * until the end or from where the oldest were trimmed).  0, or -1. */
+static int
+range_changes(struct etcd_store *s, uint64_t after, int64_t *at,
+              struct rec_ctx *rc, struct cerr *e)
+{
+	uint64_t lo = after + 1;
+	for (bool first = true;; first = false) {
+		char from[256], to[256];
+		k_rev(s, lo, from, sizeof(from));
+		k_rev(s, lo + CHANGE_BLOCK, to, sizeof(to));
+		json_t *end = jkey(to);
+		rc->last = 0;
+		int r = range_all(s, from, end, at, 8, rec_one, rc, e);
+		json_decref(end);
+		if (r)
+			return r;
+		if (!rc->last && first) {
+			/* none at 'after + 1': trimmed up to a later one, or
+			 * no more */
+			uint64_t f = first_record(s, lo, *at, e);
+			if (!f)
+				return e->msg[0] ? -1 : 0;
+			lo = f;
+			rc->last = 0;
+			continue;
+		}
+		if (rc->last != lo + CHANGE_BLOCK - 1)
+			return 0; /* the block did not fill: the end */
+		lo += CHANGE_BLOCK;
+	}
+}
+
 static int
 ec_load_changes(struct store *up, uint64_t after, store_change_cb cb, void *aux)
 {
 	struct etcd_store *s = (struct etcd_store *)up;
-	char from[256], pfx[256];
 	struct rec_ctx rc = {.s = s, .change = cb, .aux = aux};
 	struct cerr e = {0};
 	int64_t at = load_at;
 
-	k_rev(s, after + 1, from, sizeof(from));
-	snprintf(pfx, sizeof(pfx), "%sc/", s->prefix);
-	json_t *end = jrange_end(pfx);
-	int r = range_all(s, from, end, &at, rec_one, &rc, &e);
-	json_decref(end);
+	int r = range_changes(s, after, &at, &rc, &e);
 	if (r && e.msg[0])
 		log_warnx("%s", e.msg);
 	return r && rc.err != -ERANGE ? -EIO : 0;
@@ -730,16 +811,11 @@ ec_follow(struct store *up, uint64_t after, const struct store_follow_cb *f,
           void *aux)
 {
 	struct etcd_store *s = (struct etcd_store *)up;
-	char from[256], pfx[256];
 	struct rec_ctx rc = {.s = s, .next = after + 1, .f = f, .aux = aux};
 	struct cerr e = {0};
 	int64_t at = 0;
 
-	k_rev(s, after + 1, from, sizeof(from));
-	snprintf(pfx, sizeof(pfx), "%sc/", s->prefix);
-	json_t *end = jrange_end(pfx);
-	int r = range_all(s, from, end, &at, rec_one, &rc, &e);
-	json_decref(end);
+	int r = range_changes(s, after, &at, &rc, &e);
 	if (r && rc.err == -ERANGE)
 		return -ERANGE;
 	if (r) {

@@ -40,10 +40,10 @@ export HNV_ETCD_URLS
 HNV_ETCD_URLS=$(etcd_cluster_urls "$TMPD/etcd")
 echo "# etcd: $HNV_ETCD_URLS"
 
-for t in controller.py gateway.py; do
-	log=$TMPD/$t.log
+for t in api/controller.py api/gateway.py tools/etcd-follow.py; do
+	log=$TMPD/${t##*/}.log
 	HNV_CONTROLLER_BIN=$TOP/tests/tools/etcd-controller \
-	    "$PY" "$TOP/tests/api/$t" >"$log" 2>&1
+	    "$PY" "$TOP/tests/$t" >"$log" 2>&1
 	rc=$?
 	read -r p f < <(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$log" |
 	    tail -n 1 | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/')
