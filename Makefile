@@ -189,8 +189,9 @@ deps:
 bench: deps all
 	$(Q)bench/run --write-doc $(BENCH_ARGS)
 
-# hnv-controller at scale over loopback (doc/PERFORMANCE.md "Controller");
-# BENCH_ARGS=--quick for a short run.
+# hnv-controller at scale over loopback, on SQLite and on a 3-member etcd
+# cluster (doc/PERFORMANCE.md "Controller"); BENCH_ARGS=--quick for a
+# short run, BENCH_ARGS="--store sqlite" for one store.
 bench-controller: all
 	$(Q)bench/controller $(BENCH_ARGS)
 
