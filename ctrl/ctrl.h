@@ -145,6 +145,8 @@ struct model {
 	struct hmap owned; /* struct scope by "o:ID": the objects ID owns */
 	struct hmap vmas;  /* struct scope by VM name (lower case): its
 	                    * adapters, on whatever hosts */
+	struct hmap vnet_vsids; /* struct vsid_ref: the VSIDs of the
+	                         * virtual networks' subnets */
 	uint32_t vsid_lo, vsid_hi; /* --vsid-range, for the high level */
 	/* --gateway-dead-after (ns), and when the controller started
 	 * (time_ns()): the heartbeat failover of doc/gateway.md */
@@ -269,6 +271,10 @@ int ckind_from_path(const char *);
  * 'rev' (model.c, after each commit). */
 void model_interest_update(struct model *, uint64_t rev);
 const struct interest *interest_find(const struct chost *, const char *key);
+/* The virtual network (high level) other than 'self' with a subnet in
+ * 'vsid', or NULL. */
+const struct cobj *model_vnet_of_vsid(struct model *, uint32_t vsid,
+                                      const struct cobj *self);
 struct scope *model_scope(struct model *, const char *key, bool create);
 
 /* ------------------------------------------------------------------ */

@@ -683,14 +683,22 @@ hl_mac_alloc(struct hlw *w, const char *field, struct eth_addr *out)
 	              names);
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* Is VSID 'v' taken: by a virtual network's subnet (other than those of
- * 'self'), by a customer route, a record or an adapter? */
+ * 'self'), by a customer route, a record or an adapter ('adv': the
+ * adapters' VSIDs, sorted)?  Each O(1) (or a bisection): allocation
+ * probes one candidate after another, at 100k VM networks too. */
 static bool
 vsid_taken(struct hlw *w, uint32_t v, const struct cobj *self,
-           const json_t *mine)
+           const json_t *mine, const uint32_t *adv, size_t nadv)
 {
 	struct model *md = w->md;
-	const struct idvec *vn = &md->by_kind[CK_VNET];
 	char key[32];
 	struct guid g;
 	size_t i;
@@ -700,26 +708,29 @@ vsid_taken(struct hlw *w, uint32_t v, const struct cobj *self,
 	    json_integer_value(json_object_get(
 	        json_object_get(sn, "properties"), "virtualSubnetId")) ==
 	    v) return true;
-	for (size_t k = 0; k < vn->n; k++) {
-		const struct cobj *o = vn->objs[k];
-		if (!o || o == self)
-			continue;
-		json_array_foreach(json_object_get(hl_props(o), "subnets"), i, sn) if (
-		    json_integer_value(
-		        json_object_get(json_object_get(sn, "properties"),
-		                        "virtualSubnetId")) == v) return true;
-	}
+	if (model_vnet_of_vsid(md, v, self))
+		return true;
 	if (policy_vsid_rdid(md->dc, v, &g))
 		return true;
 	snprintf(key, sizeof(key), "v:%u", v);
 	struct scope *s = model_scope(md, key, false);
 	if (s && s->objs.live)
 		return true;
+	return bsearch(&v, adv, nadv, sizeof(*adv), cmp_u32) != NULL;
+}
+
+/* The VSIDs of every adapter, sorted: 'n' of them, to free. */
+static uint32_t *
+adapter_vsids(struct model *md, size_t *n)
+{
 	const struct idvec *ad = &md->by_kind[PK_VMA];
+	uint32_t *v = xmalloc((ad->n ? ad->n : 1) * sizeof(*v));
+	*n = 0;
 	for (size_t k = 0; k < ad->n; k++)
-		if (ad->objs[k] && ad->objs[k]->u.vma.vsid == v)
-			return true;
-	return false;
+		if (ad->objs[k])
+			v[(*n)++] = ad->objs[k]->u.vma.vsid;
+	qsort(v, *n, sizeof(*v), cmp_u32);
+	return v;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1091,9 +1102,12 @@ hl_norm_vnet(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 		}
 		if (!got) {
 			uint32_t v;
+			size_t nadv;
+			uint32_t *adv = adapter_vsids(md, &nadv);
 			for (v = md->vsid_lo; v <= md->vsid_hi; v++)
-				if (!vsid_taken(w, v, self, osn))
+				if (!vsid_taken(w, v, self, osn, adv, nadv))
 					break;
+			free(adv);
 			if (v > md->vsid_hi) {
 				hl_bad(w, 409, f,
 				       "no VSID to allocate: --vsid-range "
@@ -1104,11 +1118,11 @@ hl_norm_vnet(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 			vsid = v;
 		} else {
 			/* another virtual network's subnet? */
-			const struct idvec *vn = &md->by_kind[CK_VNET];
-			for (size_t k = 0; k < vn->n; k++) {
-				const struct cobj *o = vn->objs[k];
-				if (!o || o == self)
-					continue;
+			const struct cobj *o =
+			    vsid > 0 && vsid <= UINT32_MAX
+			        ? model_vnet_of_vsid(md, (uint32_t)vsid, self)
+			        : NULL;
+			if (o) {
 				json_array_foreach(json_object_get(hl_props(o), "subnets"), j, x) if (
 				    json_integer_value(json_object_get(
 				        json_object_get(x, "properties"),

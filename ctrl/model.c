@@ -565,6 +565,67 @@ vm_adapters(struct model *md, const char *vm, bool create)
 	return s;
 }
 
+/* The VSIDs of the virtual networks' subnets (CK_VNET documents), kept
+ * as the documents change: allocating a VSID for a new subnet probes
+ * them one candidate after another. */
+struct vsid_ref {
+	struct hmap_node node;
+	uint32_t vsid;
+	const struct cobj *o;
+};
+
+static void
+vnet_vsids(struct model *md, const struct cobj *o, bool add)
+{
+	const json_t *sn;
+	size_t i;
+
+	if (o->kind != CK_VNET || !o->u.hl.doc)
+		return;
+	json_array_foreach(
+	    json_object_get(json_object_get(o->u.hl.doc, "properties"),
+	                    "subnets"),
+	    i, sn)
+	{
+		json_int_t v = json_integer_value(json_object_get(
+		    json_object_get(sn, "properties"), "virtualSubnetId"));
+		if (v <= 0 || v > UINT32_MAX)
+			continue;
+		uint32_t h = hash_2words((uint32_t)v, 0, 7);
+		if (add) {
+			struct vsid_ref *r = xcalloc(1, sizeof(*r));
+			r->vsid = (uint32_t)v;
+			r->o = o;
+			hmap_insert(&md->vnet_vsids, &r->node, h);
+			continue;
+		}
+		struct hmap_node *n;
+		HMAP_FOR_EACH_WITH_HASH(n, h, &md->vnet_vsids)
+		{
+			struct vsid_ref *r = CONTAINER_OF(n, struct vsid_ref, node);
+			if (r->vsid == (uint32_t)v && r->o == o) {
+				hmap_remove(&md->vnet_vsids, n);
+				free(r);
+				break;
+			}
+		}
+	}
+}
+
+const struct cobj *
+model_vnet_of_vsid(struct model *md, uint32_t vsid, const struct cobj *self)
+{
+	struct hmap_node *n;
+	HMAP_FOR_EACH_WITH_HASH(n, hash_2words(vsid, 0, 7), &md->vnet_vsids)
+	{
+		const struct vsid_ref *r =
+		    CONTAINER_OF(n, struct vsid_ref, node);
+		if (r->vsid == vsid && r->o != self)
+			return r->o;
+	}
+	return NULL;
+}
+
 /* An adapter of VM 'vm' on a host other than 'h', or NULL. */
 static const struct cobj *
 vm_adapter_elsewhere(struct model *md, const char *vm, const struct chost *h)
@@ -678,6 +739,7 @@ index_add(struct model *md, struct cobj *o)
 		idvec_push(&owned_vec(md, o->owner, true)->objs, o);
 	if (o->kind == PK_VMA)
 		idvec_push(&vm_adapters(md, o->u.vma.vm, true)->objs, o);
+	vnet_vsids(md, o, true);
 }
 
 static void
@@ -695,6 +757,7 @@ index_del(struct model *md, struct cobj *o)
 	    o->kind == PK_VMA ? vm_adapters(md, o->u.vma.vm, false) : NULL;
 	if (va)
 		idvec_del(&va->objs, o);
+	vnet_vsids(md, o, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1264,7 +1327,9 @@ txn_hl_put(struct txn *t, int kind, const char *rid, json_t *doc)
 		struct cobj *old = xcalloc(1, sizeof(*old));
 		old->kind = kind;
 		old->u = o->u; /* keeps the old document for undo */
+		vnet_vsids(md, o, false);
 		o->u.hl.doc = doc;
+		vnet_vsids(md, o, true);
 		txn_push(t, T_SET, o, old);
 		return o;
 	}
@@ -1532,8 +1597,10 @@ txn_abort(struct txn *t)
 		case T_SET: {
 			/* op->old holds the contents before */
 			if (ckind_hl(op->o->kind)) {
+				vnet_vsids(md, op->o, false);
 				json_decref(op->o->u.hl.doc);
 				op->o->u = op->old->u;
+				vnet_vsids(md, op->o, true);
 				free(op->old);
 				break;
 			}
@@ -1711,8 +1778,10 @@ follow_put(int kind, uint64_t id, uint64_t rev, uint64_t owner,
 		return 0;
 	}
 	if (ckind_hl(kind)) {
+		vnet_vsids(md, o, false);
 		json_decref(o->u.hl.doc);
 		o->u.hl.doc = j;
+		vnet_vsids(md, o, true);
 		return 0;
 	}
 	struct cobj *nw = xcalloc(1, sizeof(*nw));
@@ -1962,6 +2031,7 @@ model_open(struct model *md, const char *path, uint32_t vsid_lo,
 	md->dc = policy_create();
 	hmap_init(&md->owned);
 	hmap_init(&md->vmas);
+	hmap_init(&md->vnet_vsids);
 	hmap_init(&md->by_id);
 	hmap_init(&md->by_key);
 	hmap_init(&md->scopes);
@@ -2060,6 +2130,12 @@ model_close(struct model *md)
 		free(s);
 	}
 	hmap_uninit(&md->vmas);
+	HMAP_FOR_EACH_SAFE(n, next, &md->vnet_vsids)
+	{
+		hmap_remove(&md->vnet_vsids, n);
+		free(CONTAINER_OF(n, struct vsid_ref, node));
+	}
+	hmap_uninit(&md->vnet_vsids);
 	HMAP_FOR_EACH_SAFE(n, next, &md->hosts)
 	host_free(md, CONTAINER_OF(n, struct chost, node));
 	HMAP_FOR_EACH_SAFE(n, next, &md->scopes)

@@ -661,7 +661,60 @@ macs = [x["macAddress"] for x in D.req("GET", "/v1/lookup-records").json[
     "items"]]
 check(len(macs) == 4 and len(set(macs)) == 4, "the pool's MACs, each once",
       macs)
+
+# a subnet's VSID stays taken while its virtual network has it: after an
+# update, a delete, a restart (the controller indexes them)
+def vsid_put(name, vsid):
+    return dreq("PUT", "/v1/virtualNetworks/" + name, {"properties": {
+        "subnets": [{"resourceId": "s", "properties": {
+            "addressPrefix": "10.9.0.0/24", "virtualSubnetId": vsid}}]}})
+
+
+r = vsid_put("X", 5000)
+check(r.status == 409 and "/virtualNetworks/V/subnets/a" in r.err().get(
+    "message", ""), "a VSID another virtual network has: 409 naming it", r)
+check(vsid_put("Y", 7000).status == 201, "Y takes VSID 7000")
+check(vsid_put("X", 7000).status == 409, "... which X cannot have")
+r = vsid_put("Y", 7001)
+check(r.status in (200, 201) and vsid_put("X", 7001).status == 409,
+      "Y's subnet moves to 7001: X cannot have that", r)
+r = vsid_put("X", 7000)
+check(r.status == 201, "... and 7000 is free again", r)
+check(dreq("DELETE", "/v1/virtualNetworks/Y").status == 204,
+      "delete Y")
+r = vsid_put("Z", 7001)
+check(r.status == 201, "Y deleted: its VSID 7001 is free", r)
+D.kill()
+D.start()
+r = vsid_put("W", 7001)
+check(r.status == 409 and "/virtualNetworks/Z/subnets/s" in r.err().get(
+    "message", ""), "after a restart: Z's VSID still taken", r)
 D.stop()
+
+# allocation sees VSIDs freed by an update and by a delete
+E = Controller("hl-vsid", args=["--vsid-range", "8000-8001"]).start()
+
+
+def eput(name, vsid=None):
+    p = {"addressPrefix": "10.8.0.0/24"}
+    if vsid:
+        p["virtualSubnetId"] = vsid
+    r = E.req("PUT", "/v1/virtualNetworks/" + name, {"properties": {
+        "subnets": [{"resourceId": "s", "properties": p}]}})
+    return r, (r.json["properties"]["subnets"][0]["properties"]
+               ["virtualSubnetId"] if r.status in (200, 201) else None)
+
+
+eput("A", 8000)
+eput("A", 8001)
+r, v = eput("B")
+check(v == 8000, "A moved from VSID 8000 to 8001: B is given 8000", r)
+E.req("DELETE", "/v1/virtualNetworks/A")
+r, v = eput("C")
+check(v == 8001, "A deleted: C is given its 8001", r)
+r, v = eput("D")
+check(r.status == 409, "then the range is exhausted", r)
+E.stop()
 
 # ---------------------------------------------------------------------------
 # 7. restart
