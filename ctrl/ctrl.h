@@ -147,6 +147,10 @@ struct model {
 	                    * adapters, on whatever hosts */
 	struct hmap vnet_vsids; /* struct vsid_ref: the VSIDs of the
 	                         * virtual networks' subnets */
+	struct hmap nic_refs;   /* struct scope: the interfaces (high
+	                         * level) by what they refer to */
+	struct hmap macs;       /* struct mac_ref: the MACs of adapters and
+	                         * lookup records, with how many use each */
 	uint32_t vsid_lo, vsid_hi; /* --vsid-range, for the high level */
 	/* --gateway-dead-after (ns), and when the controller started
 	 * (time_ns()): the heartbeat failover of doc/gateway.md */
@@ -271,6 +275,13 @@ int ckind_from_path(const char *);
  * 'rev' (model.c, after each commit). */
 void model_interest_update(struct model *, uint64_t rev);
 const struct interest *interest_find(const struct chost *, const char *key);
+/* The interfaces (CK_NIC; entries may be NULL) that refer to virtual
+ * network NAME ("v", a subnet of it in an ipConfiguration), to server
+ * NAME ("s") or that have vmName NAME ("m"), any case; NULL if none.
+ * Callers still check each one. */
+const struct idvec *model_nics_of(struct model *, char what, const char *name);
+/* Whether an adapter or a lookup record has MAC 'm' (48 bits). */
+bool model_mac_used(struct model *, uint64_t m);
 /* The virtual network (high level) other than 'self' with a subnet in
  * 'vsid', or NULL. */
 const struct cobj *model_vnet_of_vsid(struct model *, uint32_t vsid,

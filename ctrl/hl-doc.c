@@ -340,13 +340,6 @@ u64_mac(uint64_t v, struct eth_addr *m)
 }
 
 static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int
 cmp_ip(const void *a, const void *b)
 {
 	return ip_cmp(a, b);
@@ -598,47 +591,24 @@ hl_norm_mp(struct hlw *w, const json_t *in, const json_t *old, json_t *out)
 /* ------------------------------------------------------------------ */
 /* allocation */
 
-/* Builds the set of MACs in use: every adapter's and record's. */
-static void
-macs_build(struct hlw *w)
-{
-	struct model *md = w->md;
-	static const int kinds[] = {PK_VMA, PK_LR};
-
-	if (w->macs_built)
-		return;
-	w->macs_built = true;
-	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
-		const struct idvec *v = &md->by_kind[kinds[k]];
-		for (size_t i = 0; i < v->n; i++) {
-			const struct cobj *o = v->objs[i];
-			if (!o)
-				continue;
-			w->macs = xrealloc(w->macs,
-			                   (w->n_macs + 1) * sizeof(*w->macs));
-			w->macs[w->n_macs++] = mac_u64(
-			    kinds[k] == PK_VMA ? &o->u.vma.mac : &o->u.lr.mac);
-		}
-	}
-	if (w->n_macs)
-		qsort(w->macs, w->n_macs, sizeof(*w->macs), cmp_u64);
-}
-
+/* In use: by an adapter or a record (the model's index, which has what
+ * this write made so far too), or given out by this write already. */
 static bool
 mac_used(struct hlw *w, uint64_t m)
 {
-	macs_build(w);
-	return w->n_macs &&
-	       bsearch(&m, w->macs, w->n_macs, sizeof(m), cmp_u64) != NULL;
+	if (model_mac_used(w->md, m))
+		return true;
+	for (size_t i = 0; i < w->n_macs; i++)
+		if (w->macs[i] == m)
+			return true;
+	return false;
 }
 
 static void
 mac_take(struct hlw *w, uint64_t m)
 {
-	macs_build(w);
 	w->macs = xrealloc(w->macs, (w->n_macs + 1) * sizeof(*w->macs));
 	w->macs[w->n_macs++] = m;
-	qsort(w->macs, w->n_macs, sizeof(*w->macs), cmp_u64);
 }
 
 /* The lowest free MAC of the macPools, in order: 0, or -1 (409 naming

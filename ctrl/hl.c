@@ -320,10 +320,13 @@ derive_vnet(struct hlw *w, struct cobj *vn)
 	const json_t *p = hl_props(vn), *sn;
 	const char *rd =
 	    json_string_value(json_object_get(p, "routingDomainId"));
-	const struct idvec *nics = &md->by_kind[CK_NIC];
+	const struct idvec none = {0};
+	const struct idvec *nics = model_nics_of(md, 'v', vn->u.hl.rid);
 	const struct idvec *vgws = &md->by_kind[CK_VGW];
 	size_t i;
 
+	if (!nics)
+		nics = &none;
 	json_array_foreach(json_object_get(p, "subnets"), i, sn)
 	{
 		const json_t *sp = json_object_get(sn, "properties");
@@ -625,8 +628,8 @@ static void nic_links(struct hlw *w, struct cobj *o);
 static void
 set_add_vm(struct hlw *w, const char *vm)
 {
-	const struct idvec *v = &w->md->by_kind[CK_NIC];
-	for (size_t i = 0; vm && i < v->n; i++)
+	const struct idvec *v = vm ? model_nics_of(w->md, 'm', vm) : NULL;
+	for (size_t i = 0; v && i < v->n; i++)
 		if (v->objs[i] &&
 		    !strcasecmp(vm, json_string_value(json_object_get(
 		                        hl_props(v->objs[i]), "vmName"))))
@@ -708,7 +711,9 @@ set_add_deps(struct hlw *w, struct cobj *o)
 				set_add_deps(w, gws->objs[k]);
 			}
 	if (o->kind == CK_SERVER || o->kind == CK_VNET) {
-		for (size_t k = 0; k < nics->n; k++) {
+		nics = model_nics_of(md, o->kind == CK_SERVER ? 's' : 'v',
+		                     o->u.hl.rid);
+		for (size_t k = 0; nics && k < nics->n; k++) {
 			struct cobj *n = nics->objs[k];
 			if (n && (o->kind == CK_SERVER ? nic_server(md, n) == o
 			                               : nic_in(n, o, NULL)))
@@ -1057,7 +1062,10 @@ refuse_referenced(struct hlw *w, struct cobj *o)
 
 	hl_ref(o, ref, sizeof(ref));
 	if (o->kind == CK_SERVER || o->kind == CK_VNET)
-		for (size_t k = 0; k < nics->n; k++) {
+		nics = model_nics_of(md, o->kind == CK_SERVER ? 's' : 'v',
+		                     o->u.hl.rid);
+	if (o->kind == CK_SERVER || o->kind == CK_VNET)
+		for (size_t k = 0; nics && k < nics->n; k++) {
 			struct cobj *n = nics->objs[k];
 			if (n && (o->kind == CK_SERVER ? nic_server(md, n) == o
 			                               : nic_in(n, o, NULL))) {

@@ -59,10 +59,9 @@ struct hlw {
 	size_t n_set;
 	struct want *wants;
 	size_t n_wants;
-	/* MACs in use (sorted), and those this write allocated */
+	/* the MACs this write allocated (the model's index has the rest) */
 	uint64_t *macs;
 	size_t n_macs;
-	bool macs_built;
 };
 
 /* hl.c */

@@ -612,6 +612,178 @@ vnet_vsids(struct model *md, const struct cobj *o, bool add)
 	}
 }
 
+/* The NAME of a reference "/COLL/NAME[/...]" (or "/v1/COLL/..."), lower
+ * case, into 'out': true, or false if 'ref' is not one of COLL. */
+static bool
+ref_name(const char *ref, const char *coll, char *out, size_t len)
+{
+	size_t cl = strlen(coll);
+	if (!ref)
+		return false;
+	if (!strncmp(ref, "/v1/", 4))
+		ref += 3;
+	if (ref[0] != '/' || strncasecmp(ref + 1, coll, cl) || ref[cl + 1] != '/')
+		return false;
+	ref += cl + 2;
+	size_t n = strcspn(ref, "/");
+	if (!n || n >= len)
+		return false;
+	char tmp[128];
+	if (n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, ref, n);
+	tmp[n] = '\0';
+	lower(out, tmp, len);
+	return true;
+}
+
+static struct scope *
+nic_vec(struct model *md, const char *key, bool create)
+{
+	struct hmap_node *n;
+	uint32_t h = hash_string(key, 3);
+	HMAP_FOR_EACH_WITH_HASH(n, h, &md->nic_refs)
+	{
+		struct scope *s = CONTAINER_OF(n, struct scope, node);
+		if (!strcmp(s->key, key))
+			return s;
+	}
+	if (!create)
+		return NULL;
+	struct scope *s = xcalloc(1, sizeof(*s));
+	snprintf(s->key, sizeof(s->key), "%s", key);
+	hmap_insert(&md->nic_refs, &s->node, h);
+	return s;
+}
+
+/* Adds or removes interface 'o' under each thing its document refers to
+ * (once each). */
+static void
+nic_refs(struct model *md, struct cobj *o, bool add)
+{
+	char keys[16][64], name[60];
+	size_t nk = 0;
+	const json_t *p, *x;
+	size_t i;
+
+	if (o->kind != CK_NIC || !o->u.hl.doc)
+		return;
+	p = json_object_get(o->u.hl.doc, "properties");
+	if (ref_name(json_string_value(json_object_get(
+	                 json_object_get(p, "server"), "resourceRef")),
+	             "servers", name, sizeof(name)))
+		snprintf(keys[nk++], sizeof(keys[0]), "s:%s", name);
+	const char *vm = json_string_value(json_object_get(p, "vmName"));
+	if (vm && *vm) {
+		lower(name, vm, sizeof(name));
+		snprintf(keys[nk++], sizeof(keys[0]), "m:%s", name);
+	}
+	json_array_foreach(json_object_get(p, "ipConfigurations"), i, x)
+	{
+		char k[64];
+		if (nk == ARRAY_SIZE(keys) ||
+		    !ref_name(json_string_value(json_object_get(
+		                  json_object_get(json_object_get(x, "properties"),
+		                                  "subnet"),
+		                  "resourceRef")),
+		              "virtualNetworks", name, sizeof(name)))
+			continue;
+		snprintf(k, sizeof(k), "v:%s", name);
+		size_t j = 0;
+		while (j < nk && strcmp(keys[j], k))
+			j++;
+		if (j == nk)
+			snprintf(keys[nk++], sizeof(keys[0]), "%s", k);
+	}
+	for (size_t j = 0; j < nk; j++) {
+		struct scope *s = nic_vec(md, keys[j], add);
+		if (add)
+			idvec_push(&s->objs, o);
+		else if (s)
+			idvec_del(&s->objs, o);
+	}
+}
+
+const struct idvec *
+model_nics_of(struct model *md, char what, const char *name)
+{
+	char key[64], l[60];
+	lower(l, name ? name : "", sizeof(l));
+	snprintf(key, sizeof(key), "%c:%s", what, l);
+	const struct scope *s = nic_vec(md, key, false);
+	return s ? &s->objs : NULL;
+}
+
+/* The MACs in use (adapters', lookup records'), counted: the high level
+ * allocates the lowest free one of a pool, probing one after another. */
+struct mac_ref {
+	struct hmap_node node;
+	uint64_t mac;
+	size_t n;
+};
+
+static uint64_t
+mac_key(const struct eth_addr *m)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 6; i++)
+		v = v << 8 | m->b[i];
+	return v;
+}
+
+static void
+mac_refs(struct model *md, const struct cobj *o, bool add)
+{
+	struct hmap_node *n;
+
+	if (o->kind != PK_VMA && o->kind != PK_LR)
+		return;
+	uint64_t m = mac_key(o->kind == PK_VMA ? &o->u.vma.mac : &o->u.lr.mac);
+	uint32_t h = hash_2words((uint32_t)m, (uint32_t)(m >> 32), 11);
+	HMAP_FOR_EACH_WITH_HASH(n, h, &md->macs)
+	{
+		struct mac_ref *r = CONTAINER_OF(n, struct mac_ref, node);
+		if (r->mac != m)
+			continue;
+		if (add) {
+			r->n++;
+		} else if (!--r->n) {
+			hmap_remove(&md->macs, n);
+			free(r);
+		}
+		return;
+	}
+	if (add) {
+		struct mac_ref *r = xcalloc(1, sizeof(*r));
+		r->mac = m;
+		r->n = 1;
+		hmap_insert(&md->macs, &r->node, h);
+	}
+}
+
+bool
+model_mac_used(struct model *md, uint64_t m)
+{
+	struct hmap_node *n;
+	uint32_t h = hash_2words((uint32_t)m, (uint32_t)(m >> 32), 11);
+	HMAP_FOR_EACH_WITH_HASH(n, h, &md->macs)
+	if (CONTAINER_OF(n, struct mac_ref, node)->mac == m)
+		return true;
+	return false;
+}
+
+/* The hooks of the secondary indexes of objects' contents, where an
+ * object comes or goes (index_add, index_del) or its contents are
+ * replaced (before and after): a PATCH, its undo, another controller's
+ * write. */
+static void
+obj_indexes(struct model *md, struct cobj *o, bool add)
+{
+	vnet_vsids(md, o, add);
+	nic_refs(md, o, add);
+	mac_refs(md, o, add);
+}
+
 const struct cobj *
 model_vnet_of_vsid(struct model *md, uint32_t vsid, const struct cobj *self)
 {
@@ -739,7 +911,7 @@ index_add(struct model *md, struct cobj *o)
 		idvec_push(&owned_vec(md, o->owner, true)->objs, o);
 	if (o->kind == PK_VMA)
 		idvec_push(&vm_adapters(md, o->u.vma.vm, true)->objs, o);
-	vnet_vsids(md, o, true);
+	obj_indexes(md, o, true);
 }
 
 static void
@@ -757,7 +929,7 @@ index_del(struct model *md, struct cobj *o)
 	    o->kind == PK_VMA ? vm_adapters(md, o->u.vma.vm, false) : NULL;
 	if (va)
 		idvec_del(&va->objs, o);
-	vnet_vsids(md, o, false);
+	obj_indexes(md, o, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1327,9 +1499,9 @@ txn_hl_put(struct txn *t, int kind, const char *rid, json_t *doc)
 		struct cobj *old = xcalloc(1, sizeof(*old));
 		old->kind = kind;
 		old->u = o->u; /* keeps the old document for undo */
-		vnet_vsids(md, o, false);
+		obj_indexes(md, o, false);
 		o->u.hl.doc = doc;
-		vnet_vsids(md, o, true);
+		obj_indexes(md, o, true);
 		txn_push(t, T_SET, o, old);
 		return o;
 	}
@@ -1538,8 +1710,10 @@ txn_update(struct txn *t, struct cobj *o, const json_t *merged, struct cerr *e)
 		goto fail;
 	/* 'nw' keeps the old contents for undo */
 	struct cobj tmp = *o;
+	obj_indexes(t->md, o, false);
 	o->u = nw->u;
 	nw->u = tmp.u;
+	obj_indexes(t->md, o, true);
 	txn_push(t, T_SET, o, nw);
 	return 0;
 fail:
@@ -1597,16 +1771,18 @@ txn_abort(struct txn *t)
 		case T_SET: {
 			/* op->old holds the contents before */
 			if (ckind_hl(op->o->kind)) {
-				vnet_vsids(md, op->o, false);
+				obj_indexes(md, op->o, false);
 				json_decref(op->o->u.hl.doc);
 				op->o->u = op->old->u;
-				vnet_vsids(md, op->o, true);
+				obj_indexes(md, op->o, true);
 				free(op->old);
 				break;
 			}
 			if (pol_set(md, op->o, op->old, &e))
 				log_warnx("undo of a change: %s", e.msg);
+			obj_indexes(md, op->o, false);
 			op->o->u = op->old->u;
+			obj_indexes(md, op->o, true);
 			free(op->old);
 			break;
 		}
@@ -1778,10 +1954,10 @@ follow_put(int kind, uint64_t id, uint64_t rev, uint64_t owner,
 		return 0;
 	}
 	if (ckind_hl(kind)) {
-		vnet_vsids(md, o, false);
+		obj_indexes(md, o, false);
 		json_decref(o->u.hl.doc);
 		o->u.hl.doc = j;
-		vnet_vsids(md, o, true);
+		obj_indexes(md, o, true);
 		return 0;
 	}
 	struct cobj *nw = xcalloc(1, sizeof(*nw));
@@ -1795,8 +1971,10 @@ follow_put(int kind, uint64_t id, uint64_t rev, uint64_t owner,
 	} else {
 		struct cobj tmp = *o;
 		interest_dirty(md, o); /* as it was */
+		obj_indexes(md, o, false);
 		o->u = nw->u;
 		nw->u = tmp.u;
+		obj_indexes(md, o, true);
 		interest_dirty(md, o);
 	}
 	free(nw);
@@ -2032,6 +2210,8 @@ model_open(struct model *md, const char *path, uint32_t vsid_lo,
 	hmap_init(&md->owned);
 	hmap_init(&md->vmas);
 	hmap_init(&md->vnet_vsids);
+	hmap_init(&md->nic_refs);
+	hmap_init(&md->macs);
 	hmap_init(&md->by_id);
 	hmap_init(&md->by_key);
 	hmap_init(&md->scopes);
@@ -2136,6 +2316,20 @@ model_close(struct model *md)
 		free(CONTAINER_OF(n, struct vsid_ref, node));
 	}
 	hmap_uninit(&md->vnet_vsids);
+	HMAP_FOR_EACH_SAFE(n, next, &md->nic_refs)
+	{
+		struct scope *s = CONTAINER_OF(n, struct scope, node);
+		hmap_remove(&md->nic_refs, n);
+		idvec_free(&s->objs);
+		free(s);
+	}
+	hmap_uninit(&md->nic_refs);
+	HMAP_FOR_EACH_SAFE(n, next, &md->macs)
+	{
+		hmap_remove(&md->macs, n);
+		free(CONTAINER_OF(n, struct mac_ref, node));
+	}
+	hmap_uninit(&md->macs);
 	HMAP_FOR_EACH_SAFE(n, next, &md->hosts)
 	host_free(md, CONTAINER_OF(n, struct chost, node));
 	HMAP_FOR_EACH_SAFE(n, next, &md->scopes)

@@ -661,6 +661,16 @@ macs = [x["macAddress"] for x in D.req("GET", "/v1/lookup-records").json[
     "items"]]
 check(len(macs) == 4 and len(set(macs)) == 4, "the pool's MACs, each once",
       macs)
+n2mac = D.req("GET", "/v1/networkInterfaces/n2").json["properties"][
+    "privateMacAddress"]
+check(dreq("DELETE", "/v1/networkInterfaces/n2").status == 204,
+      "delete n2: its MAC goes back to the pool")
+r = dreq("PUT", "/v1/networkInterfaces/n3", nic("A", "b", vn="V"))
+check(r.status == 201 and r.json["properties"]["privateMacAddress"] ==
+      n2mac, "n3 is given n2's MAC (%s)" % n2mac, r)
+macs = [x["macAddress"] for x in D.req("GET", "/v1/lookup-records").json[
+    "items"]]
+check(len(macs) == len(set(macs)), "MACs still each once", macs)
 
 # a subnet's VSID stays taken while its virtual network has it: after an
 # update, a delete, a restart (the controller indexes them)
