@@ -74,8 +74,8 @@
 static int port;
 static char token[256];
 static long per_vsid = 1000; /* records per VSID */
-static long nets;        /* 0: one routing domain (RD1); else VM networks */
-static long agent_nets;  /* VM networks per fan-out agent */
+static long nets;            /* 0: one routing domain (RD1); else VM networks */
+static long agent_nets;      /* VM networks per fan-out agent */
 
 static void
 die(const char *fmt, ...)

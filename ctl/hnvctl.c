@@ -173,10 +173,11 @@ main(int argc, char **argv)
 		char msg[256];
 		if (urllist_parse(&ul, ctl.controller, msg, sizeof(msg)) < 0) {
 			free(rest);
-			return ctl_usage("--controller: %s (expected "
-			                 "http://HOST:PORT or https://HOST:PORT, "
-			                 "several separated by commas)",
-			                 msg);
+			return ctl_usage(
+			    "--controller: %s (expected "
+			    "http://HOST:PORT or https://HOST:PORT, "
+			    "several separated by commas)",
+			    msg);
 		}
 		urllist_uninit(&ul);
 	}

@@ -27,12 +27,12 @@
 struct http {
 	CURL *curl;
 	struct urllist urls; /* --controller URL[,URL...] */
-	char *base;   /* the one used now, without a trailing '/' */
-	char *token;  /* NULL: none */
-	char *host;   /* --host, or NULL */
-	char *cur;    /* http_set_host()'s, or NULL */
-	char *ca;     /* --ca-file, or NULL */
-	long timeout; /* seconds a request may take */
+	char *base;          /* the one used now, without a trailing '/' */
+	char *token;         /* NULL: none */
+	char *host;          /* --host, or NULL */
+	char *cur;           /* http_set_host()'s, or NULL */
+	char *ca;            /* --ca-file, or NULL */
+	long timeout;        /* seconds a request may take */
 	struct ps_backend agent;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -281,9 +281,9 @@ perform(struct http *h, const char *method, const char *url, const json_t *body,
 	 * next one, when this one could not be reached at all.  Not when it
 	 * timed out or broke off: a write may then have been made, and
 	 * making it again elsewhere could make it twice. */
-	for (size_t tries = 1; rc == CURLE_COULDNT_CONNECT &&
-	                       tries < h->urls.n &&
-	                       !strncmp(url, h->base, strlen(h->base));
+	for (size_t tries = 1;
+	     rc == CURLE_COULDNT_CONNECT && tries < h->urls.n &&
+	     !strncmp(url, h->base, strlen(h->base));
 	     tries++) {
 		char *next;
 		urllist_fail(&h->urls);

@@ -145,12 +145,12 @@ struct model {
 	struct hmap owned; /* struct scope by "o:ID": the objects ID owns */
 	struct hmap vmas;  /* struct scope by VM name (lower case): its
 	                    * adapters, on whatever hosts */
-	struct hmap vnet_vsids; /* struct vsid_ref: the VSIDs of the
-	                         * virtual networks' subnets */
-	struct hmap nic_refs;   /* struct scope: the interfaces (high
-	                         * level) by what they refer to */
-	struct hmap macs;       /* struct mac_ref: the MACs of adapters and
-	                         * lookup records, with how many use each */
+	struct hmap vnet_vsids;    /* struct vsid_ref: the VSIDs of the
+	                            * virtual networks' subnets */
+	struct hmap nic_refs;      /* struct scope: the interfaces (high
+	                            * level) by what they refer to */
+	struct hmap macs;          /* struct mac_ref: the MACs of adapters and
+	                            * lookup records, with how many use each */
 	uint32_t vsid_lo, vsid_hi; /* --vsid-range, for the high level */
 	/* --gateway-dead-after (ns), and when the controller started
 	 * (time_ns()): the heartbeat failover of doc/gateway.md */

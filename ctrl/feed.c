@@ -308,8 +308,8 @@ feed_wakes(struct model *md, const struct feed_commit *fc, const char *name,
 
 	/* what feed_reply() answers without waiting */
 	if (fc->all || !h || h->interest_rev > after || after == 0 ||
-	    after < md->log_start ||
-	    after > md->rev || md->log_n - log_after(md, after) >= 10000)
+	    after < md->log_start || after > md->rev ||
+	    md->log_n - log_after(md, after) >= 10000)
 		return true;
 	for (size_t i = 0; i < fc->n; i++) {
 		const struct interest *in = interest_find(h, fc->scope[i]);

@@ -602,7 +602,8 @@ vnet_vsids(struct model *md, const struct cobj *o, bool add)
 		struct hmap_node *n;
 		HMAP_FOR_EACH_WITH_HASH(n, h, &md->vnet_vsids)
 		{
-			struct vsid_ref *r = CONTAINER_OF(n, struct vsid_ref, node);
+			struct vsid_ref *r =
+			    CONTAINER_OF(n, struct vsid_ref, node);
 			if (r->vsid == (uint32_t)v && r->o == o) {
 				hmap_remove(&md->vnet_vsids, n);
 				free(r);
@@ -622,7 +623,8 @@ ref_name(const char *ref, const char *coll, char *out, size_t len)
 		return false;
 	if (!strncmp(ref, "/v1/", 4))
 		ref += 3;
-	if (ref[0] != '/' || strncasecmp(ref + 1, coll, cl) || ref[cl + 1] != '/')
+	if (ref[0] != '/' || strncasecmp(ref + 1, coll, cl) ||
+	    ref[cl + 1] != '/')
 		return false;
 	ref += cl + 2;
 	size_t n = strcspn(ref, "/");
@@ -682,11 +684,12 @@ nic_refs(struct model *md, struct cobj *o, bool add)
 	{
 		char k[64];
 		if (nk == ARRAY_SIZE(keys) ||
-		    !ref_name(json_string_value(json_object_get(
-		                  json_object_get(json_object_get(x, "properties"),
-		                                  "subnet"),
-		                  "resourceRef")),
-		              "virtualNetworks", name, sizeof(name)))
+		    !ref_name(
+		        json_string_value(json_object_get(
+		            json_object_get(json_object_get(x, "properties"),
+		                            "subnet"),
+		            "resourceRef")),
+		        "virtualNetworks", name, sizeof(name)))
 			continue;
 		snprintf(k, sizeof(k), "v:%s", name);
 		size_t j = 0;
@@ -1326,8 +1329,8 @@ dirty_host(struct model *md, struct chost *h)
 		return;
 	if (md->dirty_n == md->dirty_cap) {
 		md->dirty_cap = md->dirty_cap ? md->dirty_cap * 2 : 16;
-		md->dirty = xrealloc(md->dirty,
-		                     md->dirty_cap * sizeof(*md->dirty));
+		md->dirty =
+		    xrealloc(md->dirty, md->dirty_cap * sizeof(*md->dirty));
 	}
 	h->dirty = true;
 	md->dirty[md->dirty_n++] = h;
@@ -1634,10 +1637,9 @@ txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 		    vm ? NULL : vm_adapter_elsewhere(md, o->u.vma.vm, h);
 		if (q) {
 			snprintf(e->field, sizeof(e->field), "vmName");
-			cerr_set(
-			    e, 409,
-			    "VM %s has adapters on host %s, not %s",
-			    o->u.vma.vm, q->host->name, h->name);
+			cerr_set(e, 409,
+			         "VM %s has adapters on host %s, not %s",
+			         o->u.vma.vm, q->host->name, h->name);
 			goto fail;
 		}
 	}
@@ -1645,10 +1647,9 @@ txn_create(struct txn *t, int kind, struct chost *h, const json_t *obj,
 		const struct cobj *q = vm_adapter_elsewhere(md, o->u.vm, h);
 		if (q) {
 			snprintf(e->field, sizeof(e->field), "vmName");
-			cerr_set(
-			    e, 409,
-			    "VM %s has adapters on host %s, not %s",
-			    o->u.vm, q->host->name, h->name);
+			cerr_set(e, 409,
+			         "VM %s has adapters on host %s, not %s",
+			         o->u.vm, q->host->name, h->name);
 			goto fail;
 		}
 	}

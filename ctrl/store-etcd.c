@@ -488,9 +488,8 @@ range_all(struct etcd_store *s, const char *from, json_t *end, int64_t *at,
 	for (;;) {
 		char *text;
 		size_t len;
-		json_t *req =
-		    json_pack("{s:O, s:i, s:s}", "range_end", end, "limit",
-		              limit, "sort_order", "ASCEND");
+		json_t *req = json_pack("{s:O, s:i, s:s}", "range_end", end,
+		                        "limit", limit, "sort_order", "ASCEND");
 		if (*at)
 			json_object_set_new(req, "revision",
 			                    json_integer((json_int_t)*at));
@@ -738,9 +737,9 @@ first_record(struct etcd_store *s, uint64_t from, int64_t at, struct cerr *e)
 
 	k_rev(s, from, k, sizeof(k));
 	snprintf(pfx, sizeof(pfx), "%sc/", s->prefix);
-	json_t *req = json_pack("{s:o, s:o, s:i, s:b}", "key", jkey(k),
-	                        "range_end", jrange_end(pfx), "limit", 1,
-	                        "keys_only", 1);
+	json_t *req =
+	    json_pack("{s:o, s:o, s:i, s:b}", "key", jkey(k), "range_end",
+	              jrange_end(pfx), "limit", 1, "keys_only", 1);
 	if (at)
 		json_object_set_new(req, "revision", json_integer(at));
 	if (!ec_call(s, "/v3/kv/range", req, &r, e)) {
@@ -749,7 +748,8 @@ first_record(struct etcd_store *s, uint64_t from, int64_t at, struct cerr *e)
 		size_t n;
 		char *key = k64 ? etcd_unb64(k64, strlen(k64), &n) : NULL;
 		const char *d = key ? strrchr(key, '/') : NULL;
-		if (d && strlen(d + 1) == 20 && strspn(d + 1, "0123456789") == 20)
+		if (d && strlen(d + 1) == 20 &&
+		    strspn(d + 1, "0123456789") == 20)
 			rev = strtoull(d + 1, NULL, 10);
 		free(key);
 	}

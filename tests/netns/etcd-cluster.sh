@@ -238,6 +238,9 @@ if [ "$(id -u)" = 0 ]; then
 		pid=$(etcd_member_pid "$DN" m2)
 		check "SIGKILL m2 (started with nsenter)" etcd_member_kill "$DN" m2
 		check "m2's process is gone" pid_gone "$pid"
+		# m2 may have led: the others elect one first (about 1.5 s,
+		# longer on a loaded machine)
+		check "a leader other than m2" etcd_wait_leader "$DN" 30 m2
 		check "put while m2 is down" etcd_ctl "$DN" put nskey2 nsval2
 		check "m2 restarts" etcd_member_restart "$DN" m2 20
 		check "m2 runs in $NS again" same_netns "$(etcd_member_pid "$DN" m2)" "$NSID"
