@@ -663,7 +663,7 @@ nic_vec(struct model *md, const char *key, bool create)
 static void
 nic_refs(struct model *md, struct cobj *o, bool add)
 {
-	char keys[16][64], name[60];
+	char(*keys)[64], name[60];
 	size_t nk = 0;
 	const json_t *p, *x;
 	size_t i;
@@ -671,6 +671,9 @@ nic_refs(struct model *md, struct cobj *o, bool add)
 	if (o->kind != CK_NIC || !o->u.hl.doc)
 		return;
 	p = json_object_get(o->u.hl.doc, "properties");
+	keys = xmalloc(
+	    (2 + json_array_size(json_object_get(p, "ipConfigurations"))) *
+	    sizeof(*keys));
 	if (ref_name(json_string_value(json_object_get(
 	                 json_object_get(p, "server"), "resourceRef")),
 	             "servers", name, sizeof(name)))
@@ -683,8 +686,7 @@ nic_refs(struct model *md, struct cobj *o, bool add)
 	json_array_foreach(json_object_get(p, "ipConfigurations"), i, x)
 	{
 		char k[64];
-		if (nk == ARRAY_SIZE(keys) ||
-		    !ref_name(
+		if (!ref_name(
 		        json_string_value(json_object_get(
 		            json_object_get(json_object_get(x, "properties"),
 		                            "subnet"),
@@ -705,6 +707,7 @@ nic_refs(struct model *md, struct cobj *o, bool add)
 		else if (s)
 			idvec_del(&s->objs, o);
 	}
+	free(keys);
 }
 
 const struct idvec *
