@@ -73,6 +73,9 @@ usage(FILE *f)
 	        "VMs' TAPs\n"
 	        "                          (default on: TCP super-frames "
 	        "both ways)\n"
+	        "      --fast-path on|off  the decision cache (default on; "
+	        "off: every\n"
+	        "                          frame through every stage)\n"
 	        "  -C, --controller URL[,URL...]\n"
 	        "                          follow the controller at URL "
 	        "(http or https):\n"
@@ -295,6 +298,7 @@ main(int argc, char **argv)
 	    {"ca-file", required_argument, NULL, 1001},
 	    {"tap-offload", required_argument, NULL, 1002},
 	    {"busy-poll", required_argument, NULL, 1003},
+	    {"fast-path", required_argument, NULL, 1004},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -374,6 +378,16 @@ main(int argc, char **argv)
 				return 2;
 			}
 			io_tap_set_offload(!strcmp(optarg, "on"));
+			break;
+		case 1004:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr,
+				        "hnv-agent: --fast-path: '%s' is "
+				        "not on or off\n",
+				        optarg);
+				return 2;
+			}
+			cfg.no_fast_path = !strcmp(optarg, "off");
 			break;
 		case 1003: {
 			char *end;

@@ -101,7 +101,9 @@ const char *drop_desc(enum drop_reason);
 	X(MOVED_FORWARDED, "frame for a VM that moved away sent on to its "    \
 	                   "new PA (F9, a sender with the old record)")        \
 	X(MOVED_ACCEPTED, "frame for a VM that moved here accepted from its "  \
-	                  "old host, which forwarded it (F9)")
+	                  "old host, which forwarded it (F9)")                 \
+	X(FAST_HIT, "frame sent by the decision cache (pipeline/fast.c)")      \
+	X(FAST_INSTALLED, "decision remembered in the decision cache")
 
 enum pl_event {
 #define X(n, d) PLEV_##n,

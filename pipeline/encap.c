@@ -248,6 +248,8 @@ encap_send(struct pipeline *pl, struct pbuf *b, const struct encap_ctx *c)
 		trace_verdict(pl->tr, "encapsulated (%s) to PA %s with VSID %u",
 		              pipeline_encap_name(pl->cfg.encap),
 		              ip_fmt(c->dst_pa, ip2), c->vsid);
+	else if (pl->cfg.encap == PIPELINE_ENCAP_NVGRE)
+		fast_note_encap(pl, b, c->olen, c->ip_mtu, c->n);
 	pl_emit(pl, PIPELINE_UPLINK, b);
 }
 

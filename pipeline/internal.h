@@ -40,6 +40,30 @@ struct pl_neigh {
 	                         encapsulated, outer destination MAC zero */
 };
 
+/* fast.c: what a frame of the common shape is looked up by (rule 1
+ * there); 32 bytes, compared whole. */
+enum fast_kind { FAST_NONE, FAST_ENCAP, FAST_DECAP };
+struct fast_key {
+	uint8_t kind; /* enum fast_kind */
+	uint8_t pad;
+	uint16_t port;                 /* E: the VM port */
+	uint8_t mac[12];               /* (inner) destination, source */
+	uint32_t ip_src;               /* (inner) source, network order */
+	uint32_t outer_src, outer_dst; /* D */
+	uint32_t vsid;                 /* E: the port's; D: the key's */
+};
+/* ... and what else fast.c needs of the frame. */
+struct fast_pkt {
+	struct fast_key key;
+	uint32_t hash;
+	uint32_t ip_dst;    /* inner, network order */
+	uint32_t ports;     /* source << 16 | destination, host order */
+	uint16_t tot;       /* inner IP total length */
+	uint16_t frame_len; /* D: 14 + the outer IP total length */
+	uint8_t proto;
+};
+struct pl_fast;
+
 struct pipeline {
 	struct policy *pol;
 	struct pipeline_config cfg;
@@ -68,6 +92,16 @@ struct pipeline {
 		uint64_t until_ns;
 	} departed[PIPELINE_MOVES_MAX], arrived[PIPELINE_MOVES_MAX];
 	size_t n_departed, n_arrived;
+	/* fast.c: the cache; the frame being processed after a miss, its
+	 * key, and whether vm.c took the switched path with it */
+	struct pl_fast *fast;
+	uint64_t fast_lgen;
+	const struct pbuf *fast_cand;
+	const struct fast_pkt *fast_pkt;
+	bool fast_armed;
+	bool fast_thrash;       /* fast.c rule 7 */
+	uint64_t fast_looks;    /* lookups */
+	uint32_t fast_win_hits; /* hits in this window */
 };
 
 #define TR(pl, stage, ...)                                                     \
@@ -179,6 +213,32 @@ void uplink_send_rewritten(struct pipeline *, struct pbuf *,
                            const struct in6_addr *dst_pa,
                            const struct lookup_record *src);
 void neigh_tick(struct pipeline *);
+
+/* neigh.c: makes 'n' (a resolved next hop a packet is sent to) the most
+ * recently used active entry (rule 1). */
+void neigh_touch(struct pipeline *, struct pl_neigh *n);
+
+/* fast.c: the decision cache (rules there). */
+void fast_init(struct pipeline *);
+void fast_uninit(struct pipeline *);
+/* Forgets every decision (the pipeline changed under them). */
+void fast_flush(struct pipeline *);
+/* Rule 1: false if 'b' from 'port' is not of the shape the cache takes. */
+bool fast_key(const struct pipeline *, int port, const struct pbuf *b,
+              struct fast_pkt *);
+void fast_prefetch(const struct pipeline *, const struct fast_pkt *);
+/* Sends 'b' as the remembered decision says, if there is one of policy
+ * generation 'pgen'; false (and 'b' untouched) if not. */
+bool fast_try(struct pipeline *, struct pbuf *b, const struct fast_pkt *,
+              uint64_t pgen);
+/* Rule 2: vm.c switches 'b' to a remote record; encap.c tunnelled it
+ * ('olen' outer bytes, 'ip_mtu' the largest inner IP packet, next hop
+ * 'n'); uplink.c delivers it to 'vma'. */
+void fast_arm(struct pipeline *, const struct pbuf *b);
+void fast_note_encap(struct pipeline *, const struct pbuf *b, size_t olen,
+                     size_t ip_mtu, struct pl_neigh *n);
+void fast_note_decap(struct pipeline *, const struct pbuf *b,
+                     struct vm_adapter *vma);
 
 /* nat.c: IP Rewrite out ('rec' the destination's record, 'src' the
  * source's) and in ('dst' the record whose own PA the packet is for).

@@ -110,6 +110,7 @@ static void
 neigh_forget(struct pipeline *pl, struct pl_neigh *n)
 {
 	neigh_drop_pending(pl, n);
+	fast_flush(pl); /* fast.c rule 3: decisions may name it */
 	hmap_remove(&pl->neigh_map, &n->node);
 	list_remove(&n->lru);
 	list_push_back(&pl->neigh_free, &n->lru);
@@ -157,11 +158,17 @@ neigh_for_tx(struct pipeline *pl, const struct in6_addr *ip)
 
 	if (!n)
 		return neigh_new(pl, ip, true);
+	neigh_touch(pl, n);
+	return n;
+}
+
+void
+neigh_touch(struct pipeline *pl, struct pl_neigh *n)
+{
 	/* Rule 1: used now, so most recently used of the active ones. */
 	n->active = true;
 	list_remove(&n->lru);
 	list_push_back(&pl->neigh_active, &n->lru);
-	return n;
 }
 
 struct pa_prefix_search {
@@ -202,6 +209,8 @@ neigh_learn(struct pipeline *pl, const struct in6_addr *ip,
 		n = neigh_new(pl, ip, false);
 	if (!n)
 		return false;
+	if (!n->resolved || !eth_equal(&n->mac, mac) || n->vlan != vlan)
+		fast_flush(pl); /* fast.c rule 3 */
 	n->mac = *mac;
 	n->vlan = vlan;
 	n->resolved = true;

@@ -34,6 +34,7 @@ pipeline_create(struct policy *pol, const struct pipeline_config *cfg)
 	for (int i = 0; i < PL_POOL_SIZE; i++)
 		pl->free_bufs[pl->n_free++] = &pl->pool[i];
 	neigh_init(pl);
+	fast_init(pl);
 	return pl;
 }
 
@@ -43,6 +44,7 @@ pipeline_destroy(struct pipeline *pl)
 	if (!pl)
 		return;
 	neigh_uninit(pl);
+	fast_uninit(pl);
 	free(pl->ports);
 	free(pl->pool);
 	free(pl->free_bufs);
@@ -58,6 +60,7 @@ pipeline_set_uplink(struct pipeline *pl, struct io_port *io)
 	for (int i = 0; i < p->n_out; i++)
 		pl_free(pl, p->out[i]);
 	p->n_out = 0;
+	fast_flush(pl);
 	pl->ports[PIPELINE_UPLINK].used = io != NULL;
 	pl->ports[PIPELINE_UPLINK].io = io;
 	pl->ports[PIPELINE_UPLINK].vma = NULL;
@@ -69,6 +72,7 @@ pipeline_set_uplink_link(struct pipeline *pl, const struct eth_addr *mac,
 {
 	pl->cfg.uplink_mac = *mac;
 	pl->cfg.uplink_mtu = mtu > 0 ? mtu : 1500;
+	fast_flush(pl);
 }
 
 int
@@ -77,6 +81,7 @@ pipeline_add_port(struct pipeline *pl, struct io_port *io,
 {
 	int i;
 
+	fast_flush(pl);
 	for (i = 1; i < pl->n_ports; i++)
 		if (!pl->ports[i].used)
 			break;
@@ -102,6 +107,7 @@ pipeline_remove_port(struct pipeline *pl, int port)
 
 	if (port <= 0 || port >= pl->n_ports)
 		return;
+	fast_flush(pl);
 	p = &pl->ports[port];
 	for (int i = 0; i < p->n_out; i++)
 		pl_free(pl, p->out[i]);
@@ -330,6 +336,39 @@ process(struct pipeline *pl, int port, struct pbuf *b)
 		vm_input(pl, port, b);
 }
 
+/* A batch: the decision cache's slots of the whole batch prefetched
+ * (fast.c), the policy's records too for a big table; then each frame
+ * replayed from the cache, or through the stages (which may remember
+ * their decision: fast.c rule 2). */
+static void
+process_batch(struct pipeline *pl, int port, struct pbuf **bufs, int n)
+{
+	struct fast_pkt fk[PIPELINE_BATCH];
+	bool ok[PIPELINE_BATCH];
+	uint64_t pgen = policy_generation(pl->pol);
+
+	for (int i = 0; i < n; i++) {
+		ok[i] = !pl->cfg.no_fast_path &&
+		        fast_key(pl, port, bufs[i], &fk[i]);
+		if (ok[i])
+			fast_prefetch(pl, &fk[i]);
+	}
+	if (n > 1 && policy_lr_count(pl->pol) >= PL_PREFETCH_MIN)
+		prefetch_batch(pl, port, bufs, n);
+	for (int i = 0; i < n; i++) {
+		bufs[i]->in_port = (uint32_t)port;
+		if (ok[i]) {
+			if (fast_try(pl, bufs[i], &fk[i], pgen))
+				continue;
+			pl->fast_cand = bufs[i];
+			pl->fast_pkt = &fk[i];
+			pl->fast_armed = false;
+		}
+		process(pl, port, bufs[i]);
+		pl->fast_cand = NULL;
+	}
+}
+
 int
 pipeline_poll(struct pipeline *pl, int port, int budget)
 {
@@ -354,10 +393,7 @@ pipeline_poll(struct pipeline *pl, int port, int budget)
 			got = 0;
 		for (int i = got; i < n; i++)
 			pl_free(pl, bufs[i]);
-		if (got > 1 && policy_lr_count(pl->pol) >= PL_PREFETCH_MIN)
-			prefetch_batch(pl, port, bufs, got);
-		for (int i = 0; i < got; i++)
-			process(pl, port, bufs[i]);
+		process_batch(pl, port, bufs, got);
 		total += got;
 		if (got < want)
 			break;

@@ -44,6 +44,8 @@ struct pipeline_config {
 	                     instead of a flow hash */
 	struct eth_addr uplink_mac;
 	int uplink_mtu;
+	bool no_fast_path; /* no decision cache (fast.c): every frame
+	                      through the stages */
 };
 
 /* "nvgre", "vxlan"; and back (0 or -EINVAL). */
@@ -96,6 +98,11 @@ void pipeline_tick(struct pipeline *);
  * with every decision recorded in 't'. */
 void pipeline_trace(struct pipeline *, int port, const uint8_t *frame,
                     size_t len, struct trace *t);
+
+/* Forgets every decision the decision cache holds (pipeline/fast.c; the
+ * pipeline forgets them itself whenever policy, ports or next hops
+ * change): for tests that must not carry one input's over to the next. */
+void pipeline_fast_flush(struct pipeline *);
 
 const uint64_t *pipeline_drops(const struct pipeline *);  /* [DROP_MAX] */
 const uint64_t *pipeline_events(const struct pipeline *); /* [PLEV_MAX] */

@@ -404,6 +404,9 @@ decap_inner(struct pipeline *pl, struct pbuf *b, const struct pkt_info *po,
 		return;
 	}
 	reason = src_check(pl, vsid, &pi, &outer_src);
+	/* fast.c: the decision of a frame delivered without 4i */
+	if (reason == DROP_MAX && dst)
+		fast_note_decap(pl, b, dst);
 	if (reason == DROP_SRC_PA_MISMATCH && !eth_is_multicast(&pi.eth_dst)) {
 		/* 4i (F9): the VM came here from 'outer_src', whose host
 		 * forwards for senders that still have the old record */

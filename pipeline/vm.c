@@ -181,6 +181,7 @@ void
 pipeline_departed(struct pipeline *pl, uint32_t vsid,
                   const struct eth_addr *mac)
 {
+	fast_flush(pl);
 	move_note(pl->departed, &pl->n_departed, vsid, mac, NULL);
 }
 
@@ -188,6 +189,7 @@ void
 pipeline_arrived(struct pipeline *pl, uint32_t vsid, const struct eth_addr *mac,
                  const struct in6_addr *from)
 {
+	fast_flush(pl);
 	move_note(pl->arrived, &pl->n_arrived, vsid, mac, from);
 }
 
@@ -731,6 +733,7 @@ vm_input(struct pipeline *pl, int port, struct pbuf *b)
 	   "-> PA %s",
 	   eth_fmt(&pi.eth_dst, m), ip_fmt(&rec->ca, ip), vsid,
 	   ip_fmt(&rec->pa, (char[IP_ADDR_STRLEN]){0}));
+	fast_arm(pl, b);
 	pl_forward_remote(pl, b, &pi, vsid, rec,
 	                  owner ? owner
 	                        : policy_lr_by_mac(pl->pol, vsid, &vma->mac));

@@ -575,11 +575,29 @@ pkt_hash_finish(uint32_t h, uint32_t len)
  * the MACs and EtherType.
  */
 uint32_t
+pkt_flow_hash_v4(uint32_t src_be, uint32_t dst_be, uint8_t proto,
+                 uint32_t ports)
+{
+	uint32_t h = 0x4e564752; /* "NVGR" */
+
+	h = pkt_hash_add(h, ntohl(src_be));
+	h = pkt_hash_add(h, ntohl(dst_be));
+	h = pkt_hash_add(h, proto);
+	h = pkt_hash_add(h, ports);
+	h = pkt_hash_add(h, ETH_TYPE_IPV4);
+	return pkt_hash_finish(h, 4 * 4);
+}
+
+uint32_t
 pkt_flow_hash(const struct pkt_info *pi)
 {
 	uint32_t h = 0x4e564752; /* "NVGR" */
 	uint32_t n = 0;
 
+	if (pi->is_ip && !pi->is_ipv6 && !pi->is_fragment)
+		return pkt_flow_hash_v4(ip_get_v4(&pi->ip_src),
+		                        ip_get_v4(&pi->ip_dst), pi->l4_proto,
+		                        (uint32_t)pi->sport << 16 | pi->dport);
 	if (pi->is_ip) {
 		h = pkt_hash_ip(h, &pi->ip_src, &n);
 		h = pkt_hash_ip(h, &pi->ip_dst, &n);

@@ -108,5 +108,9 @@ int pkt_parse(const uint8_t *frame, size_t len, struct pkt_info *pi);
 /* Hash of the flow (addresses, protocol, ports) for NVGRE FlowID/ECMP;
  * symmetric is not required.  Stable for a given flow. */
 uint32_t pkt_flow_hash(const struct pkt_info *pi);
+/* pkt_flow_hash() of an unfragmented IPv4 packet from its fields:
+ * addresses in network order, 'ports' source << 16 | destination. */
+uint32_t pkt_flow_hash_v4(uint32_t src_be, uint32_t dst_be, uint8_t proto,
+                          uint32_t ports);
 
 #endif

@@ -175,12 +175,54 @@ ignored(const char *why)
 	return true;
 }
 
+/*
+ * The decision cache (pipeline/fast.c) changes no outcome: each input
+ * runs on a fresh pipeline with the cache, then on a fresh one without
+ * it, and both must send the same frames, in the same order, to the
+ * same ports, and count the same drops and events (but the cache's
+ * own).  Outputs of the run are kept here.
+ */
+struct sent {
+	int port;
+	size_t len;
+	uint8_t *f;
+};
+static struct sent *sent;
+static size_t n_sent, cap_sent;
+
+static void
+keep(int port, const uint8_t *f, size_t len)
+{
+	if (n_sent == cap_sent) {
+		cap_sent = cap_sent ? cap_sent * 2 : 64;
+		sent = realloc(sent, cap_sent * sizeof(*sent));
+		if (!sent)
+			abort();
+	}
+	sent[n_sent].port = port;
+	sent[n_sent].len = len;
+	sent[n_sent].f = malloc(len ? len : 1);
+	if (!sent[n_sent].f)
+		abort();
+	memcpy(sent[n_sent].f, f, len);
+	n_sent++;
+}
+
+static void
+forget_sent(void)
+{
+	for (size_t i = 0; i < n_sent; i++)
+		free(sent[i].f);
+	n_sent = 0;
+}
+
 static void
 check(struct world *w, int port, const uint8_t *f, size_t len, void *aux)
 {
 	const char *why = oracle_check(w, &cur, port, f, len);
 
 	(void)aux;
+	keep(port, f, len);
 	if (verbose > 0 && (cur_frame || cur.kind == ORACLE_TICK))
 		show_output(port, f, len);
 	if (cur_frame || cur.kind == ORACLE_TICK)
@@ -255,6 +297,84 @@ input(struct world *w, int index, int port, const uint8_t *f, size_t len,
 	oracle_input(w, port, f, len, &cur);
 }
 
+static size_t n_again;
+static bool again_differs;
+
+static void
+again_input(struct world *w, int index, int port, const uint8_t *f, size_t len,
+            void *aux)
+{
+	(void)w, (void)index, (void)port, (void)f, (void)len, (void)aux;
+}
+
+static void
+again_output(struct world *w, int port, const uint8_t *f, size_t len, void *aux)
+{
+	(void)w, (void)aux;
+	if (n_again >= n_sent || sent[n_again].port != port ||
+	    sent[n_again].len != len || memcmp(sent[n_again].f, f, len)) {
+		if (!again_differs) {
+			fprintf(stderr,
+			        "fuzz-pipeline: without the decision cache, "
+			        "output #%zu differs: on %s\n",
+			        n_again, port_name(port));
+			hexdump("without", f, len);
+			if (n_again < n_sent)
+				hexdump("with", sent[n_again].f,
+				        sent[n_again].len);
+		}
+		again_differs = true;
+	}
+	n_again++;
+}
+
+static void
+same_without_cache(const uint8_t *data, size_t size)
+{
+	static const struct world_hooks again = {again_input, again_output};
+	uint64_t drops[DROP_MAX], events[PLEV_MAX];
+
+	memcpy(drops, pipeline_drops(world->pl), sizeof(drops));
+	memcpy(events, pipeline_events(world->pl), sizeof(events));
+	events[PLEV_FAST_HIT] = events[PLEV_FAST_INSTALLED] = 0;
+	world->dirty = true;
+	world->no_fast_path = true;
+	n_again = 0;
+	again_differs = false;
+	world_run(world, data, size, &again, NULL);
+	world->no_fast_path = false;
+	world->dirty = true;
+	if (n_again != n_sent && !again_differs)
+		fprintf(stderr,
+		        "fuzz-pipeline: %zu frames out with the decision "
+		        "cache, %zu without\n",
+		        n_sent, n_again);
+	for (int i = 0; i < DROP_MAX; i++)
+		if (drops[i] != pipeline_drops(world->pl)[i]) {
+			fprintf(
+			    stderr,
+			    "fuzz-pipeline: drop %s: %llu with the "
+			    "decision cache, %llu without\n",
+			    drop_name((enum drop_reason)i),
+			    (unsigned long long)drops[i],
+			    (unsigned long long)pipeline_drops(world->pl)[i]);
+			again_differs = true;
+		}
+	for (int i = 0; i < PLEV_MAX; i++)
+		if (events[i] != pipeline_events(world->pl)[i]) {
+			fprintf(
+			    stderr,
+			    "fuzz-pipeline: event %s: %llu with the "
+			    "decision cache, %llu without\n",
+			    event_name((enum pl_event)i),
+			    (unsigned long long)events[i],
+			    (unsigned long long)pipeline_events(world->pl)[i]);
+			again_differs = true;
+		}
+	if (again_differs || n_again != n_sent)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -267,10 +387,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!world)
 		world = world_create();
+	forget_sent();
+	world->dirty = true; /* fresh, as the run without the cache */
+	world->no_fast_path = false;
 	world_run(world, data, size, &hooks, NULL);
 	if (verbose) {
 		show_drops(world);
 		fflush(stdout);
 	}
+	same_without_cache(data, size);
 	return 0;
 }

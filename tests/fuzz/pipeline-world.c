@@ -494,6 +494,7 @@ world_reset(struct world *w, enum pipeline_encap encap, world_out_cb check,
 	cfg.encap = encap;
 	cfg.uplink_mac = w->uplink_mac;
 	cfg.uplink_mtu = 1500;
+	cfg.no_fast_path = w->no_fast_path;
 	w->encap = encap;
 	w->pl = pipeline_create(w->pol, &cfg);
 	pipeline_set_uplink(w->pl, w->uplink);
@@ -652,6 +653,8 @@ world_run(struct world *w, const uint8_t *data, size_t size,
 	h->input(w, -1, WORLD_SETUP, NULL, 0, aux);
 	if (w->dirty || w->always_fresh || encap != w->encap)
 		world_reset(w, encap, h->output, aux);
+	else
+		pipeline_fast_flush(w->pl); /* no decision of the last input */
 	for (int i = 0; i < W_MAX_FRAMES && size >= 3; i++) {
 		uint8_t sel = data[0];
 		size_t len = (size_t)data[1] << 8 | data[2];

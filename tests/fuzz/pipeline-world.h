@@ -148,6 +148,8 @@ struct world {
 	bool dirty;
 	bool always_fresh; /* FUZZ_PIPELINE_FRESH=1 in the environment */
 	enum pipeline_encap encap; /* what the pipeline sends */
+	bool no_fast_path; /* the next world_reset()'s pipeline: no decision
+	                      cache */
 	struct neigh_info neigh[W_NEIGH_SNAP];
 	int n_neigh; /* -1: more than W_NEIGH_SNAP */
 	uint64_t generation;

@@ -1323,6 +1323,107 @@ seeds_regressions(void)
 	end("regress-r1-to-other-vlan-pa", 0);
 }
 
+/* The decision cache (pipeline/fast.c): a flow's frames repeated, so
+ * that the later ones are replayed, then what must not be: the same
+ * headers with a bad checksum, a spoofed source, a fragment, a frame too
+ * big, a next hop that moved.  fuzz-pipeline runs every input with and
+ * without the cache and compares. */
+static void
+seeds_fast(void)
+{
+	struct eth_addr h2 = MAC("02:00:00:00:00:21");
+	uint8_t f[2048];
+	size_t n;
+
+	begin();
+	for (int i = 0; i < 3; i++)
+		from_vm(
+		    "B1", f,
+		    probe(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 17, 64));
+	for (int i = 0; i < 3; i++)
+		from_vm("B1", f,
+		        probe(f, vmac("B1"), MAC("02:b1:01:00:00:31"),
+		              "10.0.1.11", "10.0.1.31", 6, 64));
+	end("fast-b1-remote-repeated", UP_NVGRE);
+	/* the cached headers, then: another source CA; a bad checksum; a
+	 * fragment; a length beyond the frame; a frame too big (DF, then
+	 * not); options; a destination IP no record has */
+	begin();
+	for (int i = 0; i < 2; i++)
+		from_vm(
+		    "B1", f,
+		    probe(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 17, 64));
+	from_vm("B1", f,
+	        probe(f, vmac("B1"), h2, "10.0.1.12", "10.0.1.21", 17, 64));
+	n = probe(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 17, 64);
+	f[24] ^= 0x40;
+	from_vm("B1", f, n);
+	n = probe(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 17, 64);
+	f[20] = 0x20; /* MF */
+	rec(world_sel_for(vm_index("B1")) | W_SEL_CSUM, f, n);
+	n = probe(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 17, 64);
+	f[17] += 4;
+	rec(world_sel_for(vm_index("B1")) | W_SEL_CSUM, f, n);
+	from_vm("B1", f,
+	        big(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 1514, true,
+	            NULL, 0));
+	from_vm("B1", f,
+	        big(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 1514, false,
+	            NULL, 0));
+	from_vm("B1", f,
+	        big(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 200, true,
+	            (const uint8_t *)"\x94\x04\x00\x00", 4));
+	from_vm("B1", f,
+	        probe(f, vmac("B1"), h2, "10.0.1.11", "10.9.9.9", 17, 64));
+	from_vm("B1", f,
+	        probe(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 17, 64));
+	end("fast-b1-remote-then-not", V("B1") | UP_NVGRE);
+	/* the next hop moves (an ARP reply from H2's PA with another MAC)
+	 * between two frames of a flow */
+	begin();
+	for (int i = 0; i < 2; i++)
+		from_vm(
+		    "B1", f,
+		    probe(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 6, 64));
+	{
+		struct in6_addr s = IP("192.168.1.20"), t = IP("192.168.1.10");
+		struct eth_addr hm = MAC("02:00:00:00:07:20");
+
+		n = build_arp(f, 128, &pa_mac, &hm, 0, 2, &hm, &s, &pa_mac, &t);
+	}
+	from_wire(f, n);
+	from_vm("B1", f,
+	        probe(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 6, 64));
+	end("fast-b1-remote-next-hop-moves", UP_NVGRE);
+	/* decapsulation: repeated, then the same headers from another PA,
+	 * with another inner source MAC, in another VSID, with a bad inner
+	 * checksum */
+	begin();
+	for (int i = 0; i < 3; i++)
+		tunnel(
+		    "H2", 0, 5001, f,
+		    probe(f, h2, vmac("B1"), "10.0.1.21", "10.0.1.11", 17, 64));
+	tunnel("H3", 0, 5001, f,
+	       probe(f, h2, vmac("B1"), "10.0.1.21", "10.0.1.11", 17, 64));
+	tunnel("H2", 0, 5001, f,
+	       probe(f, MAC("02:00:00:00:00:99"), vmac("B1"), "10.0.1.21",
+	             "10.0.1.11", 17, 64));
+	tunnel("H2", 0, 6001, f,
+	       probe(f, h2, vmac("B1"), "10.0.1.21", "10.0.1.11", 17, 64));
+	n = probe(f, h2, vmac("B1"), "10.0.1.21", "10.0.1.11", 17, 64);
+	f[22] ^= 1;
+	tunnel("H2", 0, 5001, f, n);
+	tunnel("H2", 0, 5001, f,
+	       probe(f, h2, vmac("B1"), "10.0.1.21", "10.0.1.11", 6, 64));
+	end("fast-decap-repeated-then-not", V("B1"));
+	/* VXLAN hosts: no entry is made for what they send */
+	begin();
+	for (int i = 0; i < 3; i++)
+		rec(world_sel_for(vm_index("B1")) | (i ? 0 : W_SEL_VXLAN), f,
+		    probe(f, vmac("B1"), h2, "10.0.1.11", "10.0.1.21", 17, 64));
+	end("fast-vxlan-host-repeated", UP_NVGRE);
+}
+
 /* --- the oracle refuses what it must --------------------------------- */
 
 /* One made-up output the oracle must refuse with 'tag'. */
@@ -1647,6 +1748,7 @@ main(int argc, char **argv)
 	seeds_tunnel();
 	seeds_wire();
 	seeds_regressions();
+	seeds_fast();
 	oracle_selftest();
 	world_destroy(w);
 	printf("%d passed, %d failed\n", passed, failed);

@@ -14,8 +14,11 @@
 # and between two VMs of one host; the agents cut super-frames (rx_super)
 # and merged segments (tx_super); nothing longer than the 1500-byte MTU
 # crossed the wire and every inner TCP checksum on it verifies (tshark).
-# Then HostB's agent restarted with --tap-offload off: transfers still
-# intact, HostB merges nothing and its guests offer no TSO.  Last, a guest
+# With IPv4 CAs, both agents replay most frames from their decision
+# caches (pipeline/fast.c, events.fast_hit), the checks above holding.
+# Then HostB's agent restarted with --tap-offload off --fast-path off:
+# transfers still intact, HostB merges and replays nothing and its
+# guests offer no TSO.  Last, a guest
 # (root in its VM) writes hostile super-frames with its own virtio-net
 # headers (AF_PACKET, PACKET_VNET_HDR): an MSS of 1, a TCP type on a UDP
 # datagram, a header length beyond the frame.  None crashes the agent,
@@ -109,6 +112,13 @@ run_round() {
 		"$(port_stat a VmA2 tx_super)" 0
 	check_eq "[v$caf] VmA1's adapter counted no rx errors" 0 \
 		"$(port_stat a VmA1 rx_errors)"
+	if [ "$caf" = 4 ]; then
+		# pipeline/fast.c: IPv4 TCP switched across hosts, both ways
+		check_gt "[v4] HostA sent from its decision cache (fast_hit)" \
+			"$(hcj a '.events.fast_hit // 0' stats)" 1000
+		check_gt "[v4] HostB delivered from its decision cache (fast_hit)" \
+			"$(hcj b '.events.fast_hit // 0' stats)" 1000
+	fi
 
 	cap_stop wire
 	n=$(cap_count wire "gre && tcp")
@@ -119,9 +129,9 @@ run_round() {
 		-Y "gre && tcp.checksum.status == 0" 2>/dev/null | wc -l)
 	check_eq "[v$caf] every inner TCP checksum on the wire verifies" 0 "$bad"
 
-	info "[v$caf] HostB's agent restarted with --tap-offload off"
+	info "[v$caf] HostB's agent restarted with --tap-offload off --fast-path off"
 	stop_agent b
-	if start_agent b --tap-offload off; then
+	if start_agent b --tap-offload off --fast-path off; then
 		check_wait "[v$caf] VmB1's interface offers no TSO" \
 			sh -c "[ \"\$(ip netns exec $(vm_ns VmB1) ethtool -k eth0 | awk '/^tcp-segmentation-offload:/ { print \$2 }')\" = off ]"
 		check_ping "[v$caf] VmA1 reaches VmB1 again" VmA1 "$B1"
@@ -129,6 +139,8 @@ run_round() {
 		tcp_transfer "[v$caf] $XFER_MB MB VmB1 -> VmA1 (B without offloads)" VmB1 VmA1 "$A1" $XFER_MB
 		check_eq "[v$caf] HostB merged nothing" 0 "$(port_stat b VmB1 tx_super)"
 		check_eq "[v$caf] HostB cut nothing" 0 "$(port_stat b VmB1 rx_super)"
+		check_eq "[v$caf] HostB replayed nothing (--fast-path off)" 0 \
+			"$(hcj b '.events.fast_hit // 0' stats)"
 	fi
 
 	info "[v$caf] hostile super-frames from VmA1"
