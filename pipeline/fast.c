@@ -46,11 +46,14 @@
  *     stages' decision.
  *  7. When fewer than 1 in 8 of the last window of FAST_WINDOW lookups
  *     hit (more destinations than the cache holds, none repeated soon:
- *     a scan, or a million records used uniformly), only 1 miss in
- *     FAST_THRASH_SAMPLE makes an entry: the misses then cost the stages
- *     and the lookup, not also an entry no frame will use.
+ *     a scan, or a million records used uniformly), only 1 frame in
+ *     FAST_THRASH_SAMPLE is looked up (and makes an entry if it misses):
+ *     the others cost the stages only, not also a lookup that misses and
+ *     an entry no frame will use.  The sampled lookups keep measuring
+ *     the hit rate, and one window over 1 in 8 ends it.
  * The cache is two-way set-associative, FAST_SETS sets (4 MB): a new
- * entry takes an empty or stale way of its set, else either.  Events fast_hit and fast_installed count.
+ * entry takes an empty or stale way of its set, else either.  Events fast_hit
+ * and fast_installed count.
  */
 #include "pipeline/internal.h"
 
@@ -180,8 +183,7 @@ fast_key_equal(const struct fast_key *a, const struct fast_key *b)
 
 	memcpy(x, a, sizeof(x));
 	memcpy(y, b, sizeof(y));
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-	         (x[3] ^ y[3]));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]));
 }
 
 bool
@@ -217,6 +219,12 @@ fast_key(const struct pipeline *pl, int port, const struct pbuf *b,
 	}
 	k->hash = fast_hash(&k->key);
 	return true;
+}
+
+bool
+fast_sampled(struct pipeline *pl)
+{
+	return !pl->fast_thrash || ++pl->fast_skipped % FAST_THRASH_SAMPLE == 0;
 }
 
 void
@@ -336,8 +344,6 @@ fast_slot(struct pipeline *pl)
 	struct fast_entry *s, *e;
 
 	pl->fast_cand = NULL;
-	if (pl->fast_thrash && pl->fast_looks % FAST_THRASH_SAMPLE)
-		return NULL;
 	if (!pl->fast)
 		pl->fast = xcalloc(1, sizeof(*pl->fast)); /* kind 0: empty */
 	s = pl->fast->set[k->hash & (FAST_SETS - 1)];

@@ -101,6 +101,7 @@ struct pipeline {
 	bool fast_armed;
 	bool fast_thrash;       /* fast.c rule 7 */
 	uint64_t fast_looks;    /* lookups */
+	uint64_t fast_skipped;  /* frames while thrashing */
 	uint32_t fast_win_hits; /* hits in this window */
 };
 
@@ -227,6 +228,8 @@ void fast_flush(struct pipeline *);
 bool fast_key(const struct pipeline *, int port, const struct pbuf *b,
               struct fast_pkt *);
 void fast_prefetch(const struct pipeline *, const struct fast_pkt *);
+/* Rule 7: false for the frames a thrashing cache does not look up. */
+bool fast_sampled(struct pipeline *);
 /* Sends 'b' as the remembered decision says, if there is one of policy
  * generation 'pgen'; false (and 'b' untouched) if not. */
 bool fast_try(struct pipeline *, struct pbuf *b, const struct fast_pkt *,

@@ -240,8 +240,9 @@ flush_all(struct pipeline *pl)
  * Prefetching a batch (at a million lookup records each lookup is a
  * cache miss on the bucket, then on the node, each a few hundred ns on a
  * virtual machine): before the batch is processed, the record each frame
- * will be looked up by is prefetched, all buckets first, then all nodes,
- * so that the misses of the batch overlap.
+ * will be looked up by is prefetched, all buckets first, then all first
+ * nodes, then all second nodes of the chains, so that the misses of the
+ * batch overlap.
  *  1. a VM's frame: by its destination MAC in the adapter's VSID (vm.c
  *     rule 13), unless multicast;
  *  2. a frame from the uplink: by the inner source CA (uplink.c rule 4e),
@@ -309,7 +310,7 @@ prefetch_batch(const struct pipeline *pl, int port, struct pbuf **bufs, int n)
 	struct pl_pkey keys[PIPELINE_BATCH];
 	bool ok[PIPELINE_BATCH];
 
-	for (int step = 0; step < 2; step++)
+	for (int step = 0; step < 3; step++)
 		for (int i = 0; i < n; i++) {
 			struct pl_pkey *k = &keys[i];
 
@@ -348,7 +349,7 @@ process_batch(struct pipeline *pl, int port, struct pbuf **bufs, int n)
 	uint64_t pgen = policy_generation(pl->pol);
 
 	for (int i = 0; i < n; i++) {
-		ok[i] = !pl->cfg.no_fast_path &&
+		ok[i] = !pl->cfg.no_fast_path && fast_sampled(pl) &&
 		        fast_key(pl, port, bufs[i], &fk[i]);
 		if (ok[i])
 			fast_prefetch(pl, &fk[i]);

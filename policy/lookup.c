@@ -1153,7 +1153,7 @@ policy_lr_reserve(struct policy *p, size_t n)
 
 /* Step 0: the bucket of 'h'; step 1: the first node of that chain, whose
  * hmap_node is 'ofs' bytes into its lr_node: the lines a probe reads
- * (up to the record's type, policy-private.h). */
+ * (up to the record's type, policy-private.h); step 2: the second. */
 static void
 lr_prefetch(const struct hmap *map, uint32_t h, size_t ofs, int step)
 {
@@ -1162,8 +1162,8 @@ lr_prefetch(const struct hmap *map, uint32_t h, size_t ofs, int step)
 
 	if (step == 0) {
 		__builtin_prefetch(bucket);
-	} else if (*bucket) {
-		l = (const char *)*bucket - ofs;
+	} else if (*bucket && (step == 1 || (*bucket)->next)) {
+		l = (const char *)(step == 1 ? *bucket : (*bucket)->next) - ofs;
 		__builtin_prefetch(l);
 		__builtin_prefetch(l + 64);
 		__builtin_prefetch(l + offsetof(struct lr_node, rec.type));

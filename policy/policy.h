@@ -319,7 +319,9 @@ unsigned policy_lr_mac_types(const struct policy *, uint32_t vsid,
  * which a batch can overlap instead of paying one after the other.  Step
  * 0 prefetches the bucket of the key of policy_lr_by_ca() (or _by_mac());
  * step 1, issued for the same key after step 0 of the whole batch, reads
- * that bucket and prefetches the first node in it.  Hints only: the
+ * that bucket and prefetches the first node in it; step 2, after step 1
+ * of the whole batch, the second node (at a load factor near 1, the key
+ * is not first in its chain about half the time).  Hints only: the
  * lookups return the same with or without them. */
 void policy_lr_prefetch_ca(const struct policy *, uint32_t vsid,
                            const struct in6_addr *ca, int step);

@@ -59,8 +59,8 @@ c1_to_c3(uint8_t *f, size_t len)
 /* The tunnel packet on the uplink: to 'pa', next hop MAC 'm', with the
  * inner frame 'in' of 'n' bytes. */
 static void
-check_tunnelled(struct env *e, const char *pa, const char *m,
-                const uint8_t *in, size_t n)
+check_tunnelled(struct env *e, const char *pa, const char *m, const uint8_t *in,
+                size_t n)
 {
 	struct pkt_info pi;
 	struct in6_addr want = ip(pa), src = ip("192.168.0.22");
