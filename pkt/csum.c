@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * csum: the Internet checksum.  The one's complement sum is independent
- * of byte order (RFC 1071 section 2(B)), so csum_add() sums native 32-bit
- * loads into a 64-bit accumulator, folds, and swaps to big-endian word
- * order once at the end.  Sums returned are 32-bit accumulators that may
+ * of byte order (RFC 1071 section 2(B)), so csum_add() sums native 64-bit
+ * loads with end-around carry, folds, and swaps to big-endian word order
+ * once at the end.  Sums returned are 32-bit accumulators that may
  * carry beyond 16 bits; csum_fold() folds and complements.
  */
 #include "pkt/csum.h"
@@ -23,35 +23,59 @@ csum_fold64(uint64_t s)
 	return (uint16_t)s;
 }
 
+/* a + b with the carry out added back in (one's complement). */
+static inline uint64_t
+add_c(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? r + 1 : r;
+}
+
 /* Adds 'data' as big-endian 16-bit words; an odd last byte is padded with
  * a zero byte.  Only the last chunk of a chained sum may have odd length.
  * The sum runs in native word order: 'sum' joins it folded and swapped
  * (htons), the odd byte at its own address, and one fold and swap at the
- * end give it back in big-endian word order. */
+ * end give it back in big-endian word order.  The bulk is native 64-bit
+ * words with end-around carry into four independent sums (the add and
+ * the carry of one step do not wait for the previous step's): about
+ * twice the speed of 32-bit halves into one 64-bit sum. */
 uint32_t
 csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t acc;
+	uint64_t a0, a1 = 0, a2 = 0, a3 = 0;
 
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	acc = htons((uint16_t)sum);
-	/* 8 bytes a step as two native 32-bit words: the 64-bit
-	 * accumulator cannot overflow below 2^32 words. */
+	a0 = htons((uint16_t)sum);
+	while (len >= 32) {
+		uint64_t w[4];
+
+		memcpy(w, p, 32);
+		a0 = add_c(a0, w[0]);
+		a1 = add_c(a1, w[1]);
+		a2 = add_c(a2, w[2]);
+		a3 = add_c(a3, w[3]);
+		p += 32;
+		len -= 32;
+	}
+	a0 = add_c(add_c(a0, a1), add_c(a2, a3));
 	while (len >= 8) {
 		uint64_t v;
 
 		memcpy(&v, p, 8);
-		acc += (v & 0xffffffff) + (v >> 32);
+		a0 = add_c(a0, v);
 		p += 8;
 		len -= 8;
 	}
+	/* Below 2^33 from here on: no carry is lost. */
+	a0 = (a0 & 0xffffffff) + (a0 >> 32);
 	if (len >= 4) {
 		uint32_t v;
 
 		memcpy(&v, p, 4);
-		acc += v;
+		a0 += v;
 		p += 4;
 		len -= 4;
 	}
@@ -59,7 +83,7 @@ csum_add(uint32_t sum, const void *data, size_t len)
 		uint16_t v;
 
 		memcpy(&v, p, 2);
-		acc += v;
+		a0 += v;
 		p += 2;
 		len -= 2;
 	}
@@ -67,9 +91,9 @@ csum_add(uint32_t sum, const void *data, size_t len)
 		uint16_t v = 0;
 
 		memcpy(&v, p, 1);
-		acc += v;
+		a0 += v;
 	}
-	return ntohs(csum_fold64(acc));
+	return ntohs(csum_fold64(a0));
 }
 
 uint16_t
