@@ -29,6 +29,8 @@ struct link_monitor;
 struct sync;
 struct syncapply;
 
+#define AGENT_POLLED_MAX 64
+
 struct agent {
 	/* configuration */
 	const char *uplink;
@@ -42,6 +44,14 @@ struct agent {
 	 * a reply arriving soon after does not wait for a wake-up. */
 	uint64_t busy_poll_ns;
 	uint64_t port_active_ns; /* when a port last had traffic */
+	/* Polling mode (--poll-mode, portwatch.c): a port whose read found
+	 * a batch leaves the epoll set and is read on every turn of the
+	 * loop until a read finds nothing, then goes back (NAPI's
+	 * interrupt masking, in user space).  While it is out, the kernel
+	 * wakes no one for each frame it queues there. */
+	bool poll_mode;
+	int n_polled;
+	int polled[AGENT_POLLED_MAX]; /* the ports out of the epoll set */
 
 	/* uplink facts (uplink.c keeps them current) */
 	int uplink_ifindex; /* 0 while no interface has the name */
@@ -89,6 +99,7 @@ struct agent {
 		uint64_t last_durable, max_durable; /* visible -> on disk */
 		uint64_t max_slice;                 /* longest control_run() */
 		uint64_t max_loop;                  /* longest loop iteration */
+		uint64_t polled; /* ports put in polling mode (portwatch.c) */
 	} lat;
 };
 
@@ -247,6 +258,10 @@ struct io_stats *uplink_io_stats(struct agent *);
 void ports_restore(struct agent *);
 /* EV_PORT: input, or an error (a TAP deleted under us, the uplink gone). */
 void ports_event(struct agent *, int port, uint32_t events);
+/* Every turn of the loop: reads the ports in polling mode, puts back in
+ * the epoll set those that had nothing; true while some remain out (the
+ * loop must not sleep). */
+bool ports_poll(struct agent *);
 /* Once a second: adapters whose namespace went or came back. */
 void ports_watch(struct agent *);
 

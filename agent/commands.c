@@ -661,14 +661,16 @@ static json_t *
 latency_json(const struct agent *a)
 {
 	return json_pack(
-	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "changes",
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:i}", "changes",
 	    (json_int_t)a->lat.changes, "not_saved", (json_int_t)a->lat.failed,
 	    "last_apply_us", (json_int_t)(a->lat.last_apply / 1000),
 	    "max_apply_us", (json_int_t)(a->lat.max_apply / 1000),
 	    "last_durable_us", (json_int_t)(a->lat.last_durable / 1000),
 	    "max_durable_us", (json_int_t)(a->lat.max_durable / 1000),
 	    "max_slice_us", (json_int_t)(a->lat.max_slice / 1000),
-	    "max_loop_us", (json_int_t)(a->lat.max_loop / 1000));
+	    "max_loop_us", (json_int_t)(a->lat.max_loop / 1000), "poll_mode",
+	    a->poll_mode, "poll_mode_entries", (json_int_t)a->lat.polled,
+	    "ports_polled", a->n_polled);
 }
 
 /* Under a controller, what changes the policy is its alone. */

@@ -73,6 +73,10 @@ usage(FILE *f)
 	        "VMs' TAPs\n"
 	        "                          (default on: TCP super-frames "
 	        "both ways)\n"
+	        "      --poll-mode on|off  a port with steady traffic is read "
+	        "on every turn\n"
+	        "                          instead of waking the agent per "
+	        "frame (default on)\n"
 	        "      --fast-path on|off  the decision cache (default on; "
 	        "off: every\n"
 	        "                          frame through every stage)\n"
@@ -268,6 +272,8 @@ loop(struct agent *a, int sfd, int tfd)
 			if (t >= 0 && (timeout < 0 || t < timeout))
 				timeout = t;
 		}
+		if (a->n_polled && ports_poll(a))
+			timeout = 0;
 		/* Busy polling: soon after traffic, look again at once
 		 * (letting anything else runnable on this CPU go first). */
 		if (a->busy_poll_ns && timeout != 0 &&
@@ -299,12 +305,14 @@ main(int argc, char **argv)
 	    {"tap-offload", required_argument, NULL, 1002},
 	    {"busy-poll", required_argument, NULL, 1003},
 	    {"fast-path", required_argument, NULL, 1004},
+	    {"poll-mode", required_argument, NULL, 1005},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	struct agent a = {.busy_poll_ns = 0,
+	                  .poll_mode = true,
 	                  .control_path = DEFAULT_CONTROL,
 	                  .state_path = DEFAULT_STATE,
 	                  .netns_prefix = "",
@@ -370,25 +378,28 @@ main(int argc, char **argv)
 			ca_file = optarg;
 			break;
 		case 1002:
-			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
-				fprintf(stderr,
-				        "hnv-agent: --tap-offload: '%s' is "
-				        "not on or off\n",
-				        optarg);
-				return 2;
-			}
-			io_tap_set_offload(!strcmp(optarg, "on"));
-			break;
 		case 1004:
-			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+		case 1005: {
+			const char *opt = c == 1002   ? "tap-offload"
+			                  : c == 1004 ? "fast-path"
+			                              : "poll-mode";
+			bool on = !strcmp(optarg, "on");
+
+			if (!on && strcmp(optarg, "off")) {
 				fprintf(stderr,
-				        "hnv-agent: --fast-path: '%s' is "
-				        "not on or off\n",
-				        optarg);
+				        "hnv-agent: --%s: '%s' is not on or "
+				        "off\n",
+				        opt, optarg);
 				return 2;
 			}
-			cfg.no_fast_path = !strcmp(optarg, "off");
+			if (c == 1002)
+				io_tap_set_offload(on);
+			else if (c == 1004)
+				cfg.no_fast_path = !on;
+			else
+				a.poll_mode = on;
 			break;
+		}
 		case 1003: {
 			char *end;
 			unsigned long us;

@@ -21,6 +21,7 @@
  *  - ports_restore() is what a start does: VM namespaces, switches, then
  *    every adapter not attached.  SIGHUP runs it too.
  */
+#include <errno.h>
 #include <sys/epoll.h>
 
 #include "agent/agent.h"
@@ -115,19 +116,83 @@ port_lost(struct agent *a, int port)
 	ports_detach(a, w.vma, false);
 }
 
+/* Reads a port: how many frames it gave. */
+static int
+port_read(struct agent *a, int port)
+{
+	struct io_port *io;
+	int got = 0;
+
+	/* The rest of a TAP's super-frame is no longer signalled by its
+	 * descriptor: take it all now. */
+	do {
+		got += pipeline_poll(a->pl, port, 256);
+		io = pipeline_port_io(a->pl, port);
+	} while (io && io->rx_pending);
+	return got;
+}
+
+/* A read that found this many frames or more puts the port in polling
+ * mode: traffic is steady enough that the next turn will find more. */
+#define POLL_MODE_MIN 4
+
+static void
+poll_mode_enter(struct agent *a, int port)
+{
+	struct io_port *io = pipeline_port_io(a->pl, port);
+
+	for (int i = 0; i < a->n_polled; i++)
+		if (a->polled[i] == port)
+			return;
+	if (!io || io->fd < 0 || a->n_polled == AGENT_POLLED_MAX)
+		return;
+	if (epoll_ctl(a->epfd, EPOLL_CTL_DEL, io->fd, NULL) < 0)
+		return; /* stays in the set: woken as before */
+	a->polled[a->n_polled++] = port;
+	a->lat.polled++;
+}
+
+bool
+ports_poll(struct agent *a)
+{
+	for (int i = 0; i < a->n_polled;) {
+		int port = a->polled[i];
+		struct io_port *io;
+
+		if (port_read(a, port) > 0) {
+			i++;
+			continue;
+		}
+		/* Nothing: back into the set, which reports at once what
+		 * came in since the read (level-triggered), and errors.  A
+		 * port closed meanwhile has no io; one attached again under
+		 * the same number is in the set already (EEXIST). */
+		io = pipeline_port_io(a->pl, port);
+		if (io && io->fd >= 0) {
+			struct epoll_event ev = {.events = EPOLLIN,
+			                         .data.u64 =
+			                             EV_ID(EV_PORT, port)};
+
+			if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, io->fd, &ev) <
+			        0 &&
+			    errno != EEXIST) {
+				log_warn("port %d: epoll; read on every turn",
+				         port);
+				i++;
+				continue;
+			}
+		}
+		a->polled[i] = a->polled[--a->n_polled];
+	}
+	return a->n_polled > 0;
+}
+
 void
 ports_event(struct agent *a, int port, uint32_t events)
 {
-	if (events & EPOLLIN) {
-		struct io_port *io;
-
-		/* The rest of a TAP's super-frame is no longer signalled by
-		 * its descriptor: take it all now. */
-		do {
-			pipeline_poll(a->pl, port, 256);
-			io = pipeline_port_io(a->pl, port);
-		} while (io && io->rx_pending);
-	}
+	if ((events & EPOLLIN) && port_read(a, port) >= POLL_MODE_MIN &&
+	    a->poll_mode && !(events & (EPOLLERR | EPOLLHUP)))
+		poll_mode_enter(a, port);
 	if (!(events & (EPOLLERR | EPOLLHUP)))
 		return;
 	if (port == PIPELINE_UPLINK)

@@ -16,8 +16,10 @@
 # crossed the wire and every inner TCP checksum on it verifies (tshark).
 # With IPv4 CAs, both agents replay most frames from their decision
 # caches (pipeline/fast.c, events.fast_hit), the checks above holding.
-# Then HostB's agent restarted with --tap-offload off --fast-path off:
-# transfers still intact, HostB merges and replays nothing and its
+# Steady traffic put HostB's ports in polling mode (out of the epoll
+# set); idle, they are back in it and a ping still crosses.  Then HostB's
+# agent restarted with --tap-offload off --fast-path off --poll-mode off:
+# transfers still intact, HostB merges, replays and polls nothing and its
 # guests offer no TSO.  Last, a guest
 # (root in its VM) writes hostile super-frames with its own virtio-net
 # headers (AF_PACKET, PACKET_VNET_HDR): an MSS of 1, a TCP type on a UDP
@@ -85,6 +87,12 @@ print("SENT", sent)
 PYEOF
 }
 
+# none_polled: no port of either agent is out of its epoll set.
+none_polled() {
+	[ "$(hcj a '.control.ports_polled' stats)" = 0 ] &&
+		[ "$(hcj b '.control.ports_polled' stats)" = 0 ]
+}
+
 run_round() {
 	local caf=$1 a0 b0 n bad big
 	info "round: IPv$caf CAs, offloads on both hosts"
@@ -120,6 +128,15 @@ run_round() {
 			"$(hcj b '.events.fast_hit // 0' stats)" 1000
 	fi
 
+	# agent/portwatch.c: steady traffic takes a port out of the epoll
+	# set (read on every turn); once idle it is back in and wakes the
+	# agent again.
+	check_gt "[v$caf] HostB read a port in polling mode (poll_mode_entries)" \
+		"$(hcj b '.control.poll_mode_entries // 0' stats)" 0
+	check_wait "[v$caf] idle: every port of HostA and HostB back in the epoll set" \
+		none_polled
+	check_ping "[v$caf] VmA1 reaches VmB1 after the idle time" VmA1 "$B1"
+
 	cap_stop wire
 	n=$(cap_count wire "gre && tcp")
 	check_gt "[v$caf] the wire capture holds NVGRE TCP segments" "$n" 1000
@@ -129,9 +146,9 @@ run_round() {
 		-Y "gre && tcp.checksum.status == 0" 2>/dev/null | wc -l)
 	check_eq "[v$caf] every inner TCP checksum on the wire verifies" 0 "$bad"
 
-	info "[v$caf] HostB's agent restarted with --tap-offload off --fast-path off"
+	info "[v$caf] HostB's agent restarted with --tap-offload off --fast-path off --poll-mode off"
 	stop_agent b
-	if start_agent b --tap-offload off --fast-path off; then
+	if start_agent b --tap-offload off --fast-path off --poll-mode off; then
 		check_wait "[v$caf] VmB1's interface offers no TSO" \
 			sh -c "[ \"\$(ip netns exec $(vm_ns VmB1) ethtool -k eth0 | awk '/^tcp-segmentation-offload:/ { print \$2 }')\" = off ]"
 		check_ping "[v$caf] VmA1 reaches VmB1 again" VmA1 "$B1"
@@ -141,6 +158,8 @@ run_round() {
 		check_eq "[v$caf] HostB cut nothing" 0 "$(port_stat b VmB1 rx_super)"
 		check_eq "[v$caf] HostB replayed nothing (--fast-path off)" 0 \
 			"$(hcj b '.events.fast_hit // 0' stats)"
+		check_eq "[v$caf] HostB polled no port (--poll-mode off)" 0 \
+			"$(hcj b '.control.poll_mode_entries // 0' stats)"
 	fi
 
 	info "[v$caf] hostile super-frames from VmA1"
