@@ -22,7 +22,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -I. $(WARN) -MMD -MP
-LDLIBS := -ljansson -lmnl -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lpthread
+LDLIBS := -ljansson -lmnl -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lbpf -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
@@ -78,7 +78,21 @@ $(O)/asan/%.o: %.c
 	@$(if $(Q),echo "  CC-SAN  $<")
 	$(Q)$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 
-$(LIB): $(call obj,$(LIB_SRCS))
+# The uplink's XDP program (io/xdpprog.c): compiled for the kernel's BPF
+# machine and linked into libhnv as bytes.
+MULTIARCH := $(shell $(CC) -dumpmachine)
+$(O)/gen/xdp-uplink.bpf.o: io/bpf/xdp-uplink.bpf.c io/xdpprog-abi.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)$(CLANG) -O2 -g -target bpf -I. -I/usr/include/$(MULTIARCH) \
+		-Wall -Werror -c $< -o $@
+$(O)/gen/xdp-uplink-obj.c: $(O)/gen/xdp-uplink.bpf.o scripts/embed
+	$(Q)scripts/embed $< xdp_uplink_obj > $@
+$(O)/gen/xdp-uplink-obj.o: $(O)/gen/xdp-uplink-obj.c
+	$(Q)$(CC) -c $< -o $@
+XDP_OBJ := $(O)/gen/xdp-uplink-obj.o
+
+$(LIB): $(call obj,$(LIB_SRCS)) $(XDP_OBJ)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(CTL_LIB): $(call obj,$(CTL_LIB_SRCS))
@@ -90,7 +104,7 @@ $(GW_LIB): $(call obj,$(GW_LIB_SRCS))
 $(AGW_LIB): $(call aobj,$(GW_LIB_SRCS))
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
-$(ALIB): $(call aobj,$(LIB_SRCS))
+$(ALIB): $(call aobj,$(LIB_SRCS)) $(XDP_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(ACTL_LIB): $(call aobj,$(CTL_LIB_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -166,7 +180,8 @@ $(O)/tests/replay-%: $(O)/obj/tests/fuzz/fuzz-%.o $(O)/obj/tests/fuzz/replay.o $
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz-frame corpus/...
-FUZZ_LIB_SRCS := $(LIB_SRCS) $(CTL_LIB_SRCS) gw/config.c gw/render.c ctrl/etcd-wire.c
+FUZZ_LIB_SRCS := $(LIB_SRCS) $(CTL_LIB_SRCS) gw/config.c gw/render.c ctrl/etcd-wire.c \
+	$(O)/gen/xdp-uplink-obj.c
 $(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. -g -O1 \
