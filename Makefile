@@ -22,7 +22,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -I. $(WARN) -MMD -MP
-LDLIBS := -ljansson -lmnl -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lbpf -lpthread
+LDLIBS := -ljansson -lmnl -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lxdp -lbpf -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 

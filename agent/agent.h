@@ -50,6 +50,11 @@ struct agent {
 	 * interrupt masking, in user space).  While it is out, the kernel
 	 * wakes no one for each frame it queues there. */
 	bool poll_mode;
+	/* --uplink-io afxdp: the uplink's tunnel frames through AF_XDP
+	 * (io/afxdp.h); its XDP program holds the PAs of the policy of
+	 * generation xdp_pa_gen (uplink_xdp_sync()). */
+	bool uplink_xdp;
+	uint64_t xdp_pa_gen;
 	int n_polled;
 	int polled[AGENT_POLLED_MAX]; /* the ports out of the epoll set */
 
@@ -249,6 +254,8 @@ void uplink_error(struct agent *);
 /* Compares the kernel's view of the uplink with ours and acts on it. */
 void uplink_sync(struct agent *);
 const char *uplink_state_name(enum uplink_state);
+/* Every turn of the loop: the XDP program's PAs after a policy change. */
+void uplink_xdp_sync(struct agent *);
 /* The uplink's counters, also while its socket is closed. */
 struct io_stats *uplink_io_stats(struct agent *);
 
@@ -266,9 +273,10 @@ bool ports_poll(struct agent *);
 void ports_watch(struct agent *);
 
 /* privs.c */
-/* Drops every capability but those the agent needs from here on; sets
- * no_new_privs.  Logs what it kept. */
-void privs_drop(void);
+/* Drops every capability but those the agent needs from here on (with
+ * CAP_IPC_LOCK for an AF_XDP uplink); sets no_new_privs.  Logs what it
+ * kept. */
+void privs_drop(bool afxdp);
 
 /* trace.c */
 int agent_trace(struct agent *, const json_t *args, json_t **result,

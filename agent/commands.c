@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "agent/agent.h"
+#include "io/afxdp.h"
 #include "agent/store.h"
 #include "agent/sync.h"
 #include "io/link.h"
@@ -515,7 +516,8 @@ cmd_stats(struct agent *a)
 {
 	const uint64_t *d = pipeline_drops(a->pl), *ev = pipeline_events(a->pl);
 	json_t *drops = json_object(), *neigh = json_array();
-	json_t *events = json_object();
+	json_t *events = json_object(), *up;
+	uint64_t xc[XDP_UPLINK_N_COUNTS];
 	struct stats_walk w = {a, json_object()};
 
 	for (int r = 0; r < DROP_MAX; r++)
@@ -526,12 +528,21 @@ cmd_stats(struct agent *a)
 		                    json_integer((json_int_t)ev[e]));
 	policy_vma_foreach(a->pol, NULL, stats_port_cb, &w);
 	pipeline_neigh_foreach(a->pl, neigh_cb, neigh);
-	return json_pack(
-	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "ports", w.ports, "uplink",
-	    io_stats_json(uplink_io_stats(a), pipeline_port_drops(a->pl, 0)),
-	    "drops", drops, "drop_descriptions", drop_descriptions(), "events",
-	    events, "event_descriptions", event_descriptions(), "neighbours",
-	    neigh);
+	up = io_stats_json(uplink_io_stats(a), pipeline_port_drops(a->pl, 0));
+	if (io_is_afxdp(a->uplink_io) && io_afxdp_counts(a->uplink_io, xc) == 0)
+		json_object_set_new(
+		    up, "xdp",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I}", "tunnel",
+		              (json_int_t)xc[XDP_UPLINK_TUNNEL], "not_ours",
+		              (json_int_t)xc[XDP_UPLINK_NOT_OURS], "other",
+		              (json_int_t)xc[XDP_UPLINK_OTHER], "short",
+		              (json_int_t)xc[XDP_UPLINK_SHORT], "socket_rx",
+		              (json_int_t)io_afxdp_socket_rx(a->uplink_io)));
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "ports", w.ports,
+	                 "uplink", up, "drops", drops, "drop_descriptions",
+	                 drop_descriptions(), "events", events,
+	                 "event_descriptions", event_descriptions(),
+	                 "neighbours", neigh);
 }
 
 static int

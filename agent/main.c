@@ -77,6 +77,10 @@ usage(FILE *f)
 	        "on every turn\n"
 	        "                          instead of waking the agent per "
 	        "frame (default on)\n"
+	        "      --uplink-io afpacket|afxdp  the uplink's sockets "
+	        "(default afpacket;\n"
+	        "                          afxdp: tunnel frames through "
+	        "AF_XDP)\n"
 	        "      --fast-path on|off  the decision cache (default on; "
 	        "off: every\n"
 	        "                          frame through every stage)\n"
@@ -274,6 +278,8 @@ loop(struct agent *a, int sfd, int tfd)
 		}
 		if (a->n_polled && ports_poll(a))
 			timeout = 0;
+		if (a->uplink_xdp)
+			uplink_xdp_sync(a);
 		/* Busy polling: soon after traffic, look again at once
 		 * (letting anything else runnable on this CPU go first). */
 		if (a->busy_poll_ns && timeout != 0 &&
@@ -306,6 +312,7 @@ main(int argc, char **argv)
 	    {"busy-poll", required_argument, NULL, 1003},
 	    {"fast-path", required_argument, NULL, 1004},
 	    {"poll-mode", required_argument, NULL, 1005},
+	    {"uplink-io", required_argument, NULL, 1006},
 	    {"foreground", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -400,6 +407,17 @@ main(int argc, char **argv)
 				a.poll_mode = on;
 			break;
 		}
+		case 1006:
+			if (strcmp(optarg, "afpacket") &&
+			    strcmp(optarg, "afxdp")) {
+				fprintf(stderr,
+				        "hnv-agent: --uplink-io: '%s' is not "
+				        "afpacket or afxdp\n",
+				        optarg);
+				return 2;
+			}
+			a.uplink_xdp = !strcmp(optarg, "afxdp");
+			break;
 		case 1003: {
 			char *end;
 			unsigned long us;
@@ -566,7 +584,7 @@ main(int argc, char **argv)
 
 	if (control_open(&a) < 0)
 		fatalx("cannot open the control socket %s", a.control_path);
-	privs_drop();
+	privs_drop(a.uplink_xdp);
 	/* Threads start after the drop: capabilities are per thread, and a
 	 * thread inherits its creator's. */
 	if (store_start(a.store) < 0)

@@ -12,7 +12,13 @@
  *   CAP_SYS_CHROOT  only when named namespaces are made in another mount
  *                   namespace than ours (netns_outer_mount(): we run under
  *                   `ip netns exec` or in a service's private mount
- *                   namespace): setns(2) into a mount namespace needs it.
+ *                   namespace): setns(2) into a mount namespace needs it;
+ *   CAP_IPC_LOCK    only with an AF_XDP uplink (--uplink-io afxdp): its
+ *                   UMEM, made again whenever the uplink returns, is
+ *                   pinned memory, which without it counts against
+ *                   RLIMIT_MEMLOCK (8 MB by default, and only
+ *                   CAP_SYS_RESOURCE may raise it).  bpf(2) takes
+ *                   CAP_SYS_ADMIN, kept anyway.
  *
  * Everything else leaves the effective, permitted and inheritable sets,
  * the ambient set and the bounding set, so that `ip` (run as root, which
@@ -39,10 +45,9 @@ static const struct {
 	int cap;
 	const char *name;
 } privs_kept[] = {
-    {CAP_NET_ADMIN, "cap_net_admin"},
-    {CAP_NET_RAW, "cap_net_raw"},
-    {CAP_SYS_ADMIN, "cap_sys_admin"},
-    {CAP_SYS_CHROOT, "cap_sys_chroot"},
+    {CAP_NET_ADMIN, "cap_net_admin"}, {CAP_NET_RAW, "cap_net_raw"},
+    {CAP_SYS_ADMIN, "cap_sys_admin"}, {CAP_SYS_CHROOT, "cap_sys_chroot"},
+    {CAP_IPC_LOCK, "cap_ipc_lock"},
 };
 
 static int
@@ -60,7 +65,7 @@ privs_last_cap(void)
 }
 
 void
-privs_drop(void)
+privs_drop(bool afxdp)
 {
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2];
@@ -70,6 +75,8 @@ privs_drop(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(privs_kept); i++) {
 		if (privs_kept[i].cap == CAP_SYS_CHROOT && !netns_outer_mount())
+			continue;
+		if (privs_kept[i].cap == CAP_IPC_LOCK && !afxdp)
 			continue;
 		keep |= 1ull << privs_kept[i].cap;
 	}

@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 
 #include "agent/agent.h"
+#include "io/afxdp.h"
 #include "io/link.h"
 #include "lib/log.h"
 
@@ -82,7 +83,9 @@ uplink_open(struct agent *a)
 	struct io_port *io;
 	int err;
 
-	io = io_afpacket_open(a->uplink, &err); /* logs why it fails */
+	/* Both log why they fail. */
+	io = a->uplink_xdp ? io_afxdp_open(a->uplink, &err)
+	                   : io_afpacket_open(a->uplink, &err);
 	if (!io)
 		return err ? err : -EIO;
 	ev.data.u64 = EV_ID(EV_PORT, PIPELINE_UPLINK);
@@ -94,8 +97,31 @@ uplink_open(struct agent *a)
 	}
 	io->stats = a->uplink_stats;
 	a->uplink_io = io;
+	a->xdp_pa_gen = 0; /* its program learns the PAs: uplink_xdp_sync() */
 	pipeline_set_uplink(a->pl, io);
 	return 0;
+}
+
+static int
+xdp_pa_cb(const struct provider_address *pa, void *aux)
+{
+	struct agent *a = aux;
+
+	if (io_afxdp_pa_add(a->uplink_io, &pa->pa, sizeof(pa->pa)) < 0)
+		log_warn("uplink %s: XDP program: cannot add a PA", a->uplink);
+	return 0;
+}
+
+void
+uplink_xdp_sync(struct agent *a)
+{
+	uint64_t gen = policy_generation(a->pol);
+
+	if (!io_is_afxdp(a->uplink_io) || gen == a->xdp_pa_gen)
+		return;
+	io_afxdp_pa_clear(a->uplink_io);
+	policy_pa_foreach(a->pol, NULL, xdp_pa_cb, a);
+	a->xdp_pa_gen = gen;
 }
 
 /* Records the new state; logs a change, once.  At start (the first call)

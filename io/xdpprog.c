@@ -27,7 +27,9 @@ struct xdp_uplink {
 	int prog_fd, xsks_fd, pas_fd, counts_fd;
 };
 
-/* libbpf's messages: its warnings to our log, its debug chatter away. */
+/* libbpf's messages: its warnings to our debug log (the callers say what
+ * failed, once; a retried attach would repeat them every second), its
+ * debug chatter away. */
 static int
 libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -40,7 +42,7 @@ libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	n = strlen(buf);
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
-	log_warnx("libbpf: %s", buf);
+	log_debug("libbpf: %s", buf);
 	return 0;
 }
 
@@ -151,6 +153,18 @@ xdp_uplink_pa_del(struct xdp_uplink *x, const void *addr, size_t len)
 	if (pa_key(&k, addr, len) < 0)
 		return -EINVAL;
 	return bpf_map_delete_elem(x->pas_fd, &k) < 0 ? -errno : 0;
+}
+
+int
+xdp_uplink_pa_clear(struct xdp_uplink *x)
+{
+	struct xdp_uplink_pa k;
+
+	/* Each pass deletes the first key: none is skipped. */
+	while (bpf_map_get_next_key(x->pas_fd, NULL, &k) == 0)
+		if (bpf_map_delete_elem(x->pas_fd, &k) < 0)
+			return -errno;
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int

@@ -26,6 +26,7 @@ int xdp_uplink_xsks_fd(const struct xdp_uplink *); /* queue -> socket */
 /* This host's provider addresses: 4 or 16 bytes.  0 or -errno. */
 int xdp_uplink_pa_add(struct xdp_uplink *, const void *addr, size_t len);
 int xdp_uplink_pa_del(struct xdp_uplink *, const void *addr, size_t len);
+int xdp_uplink_pa_clear(struct xdp_uplink *);
 
 /* Runs the program on one frame (BPF_PROG_TEST_RUN, no interface):
  * its verdict (XDP_PASS, XDP_REDIRECT, ...) or -errno. */

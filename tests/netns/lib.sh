@@ -418,6 +418,32 @@ agent_alive() {
 	pid_alive "${AGENT_PID[$1]}"
 }
 
+# cpu_ticks PID: utime + stime (clock ticks) of PID.
+cpu_ticks() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	# shellcheck disable=SC2086
+	set -- $s
+	# fields 14 and 15 of stat are the 12th and 13th after "(comm) "
+	echo $((${12} + ${13}))
+}
+
+# cpu_pct PID SECS: the CPU the process used over SECS seconds, in percent
+# of one core with one decimal ("0.3").
+cpu_pct() {
+	local pid=$1 secs=$2 t0 t1 c0 c1 hz
+	hz=$(getconf CLK_TCK)
+	c0=$(cpu_ticks "$pid") || return 1
+	t0=$(now_ms)
+	sleep "$secs"
+	c1=$(cpu_ticks "$pid") || return 1
+	t1=$(now_ms)
+	# ticks * 1000 / hz = ms of CPU; * 1000 / elapsed ms = tenths of %
+	echo $(((c1 - c0) * 1000 * 1000 / hz / (t1 - t0))) |
+		sed -E 's/^([0-9]*)([0-9])$/\1.\2/; s/^\./0./'
+}
+
 # jq helper: hcj HOST JQ-FILTER ARGS...: hnvctl --json ARGS | jq -r FILTER
 hcj() {
 	local h=$1 f=$2

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * afxdp: the uplink with an AF_XDP socket for tunnel frames (io/afxdp.c,
+ * doc/io.md "AF_XDP").  Needs root (BPF, an XDP program on the
+ * interface) and libxdp; the interface must have no XDP program of
+ * somebody else's.
+ */
+#ifndef HNV_IO_AFXDP_H
+#define HNV_IO_AFXDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "io/io.h"
+#include "io/xdpprog-abi.h"
+
+/* 'ifname' in the current network namespace: an afpacket port for what
+ * the XDP program passes, and the AF_XDP socket on queue 0. */
+struct io_port *io_afxdp_open(const char *ifname, int *err);
+bool io_is_afxdp(const struct io_port *);
+
+/* The provider addresses whose tunnel frames the socket takes (4 or 16
+ * bytes, IPv4 also as ::ffff:a.b.c.d). */
+int io_afxdp_pa_add(struct io_port *, const void *addr, size_t len);
+int io_afxdp_pa_clear(struct io_port *);
+/* The XDP program's counters (enum xdp_uplink_count). */
+int io_afxdp_counts(struct io_port *, uint64_t out[XDP_UPLINK_N_COUNTS]);
+/* Frames the AF_XDP socket gave (the rest came from the packet socket). */
+uint64_t io_afxdp_socket_rx(const struct io_port *);
+
+#endif
