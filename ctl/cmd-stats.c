@@ -4,8 +4,9 @@
  *   {"ports": {NAME: {counter: n, ...}}, "uplink": {counter: n, ...},
  *    "drops": {reason: n | {"count": n, "description": ".."}}}
  * printed as one table of counters (a row per port, then the uplink; the
- * columns are every counter any of them reports) and the drop reasons with
- * a non-zero count, one per line.
+ * columns are every counter any of them reports; an AF_XDP uplink's "xdp"
+ * section on a line of its own) and the drop reasons with a non-zero
+ * count, one per line.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ add_columns(json_t *cols, const json_t *counters)
 
 	json_object_foreach((json_t *)counters, k, v)
 	{
-		bool seen = false;
+		bool seen = json_is_object(v); /* a section: printed apart */
 
 		for (size_t i = 0; i < json_array_size(cols); i++)
 			seen |= !strcmp(
@@ -86,6 +87,21 @@ print_counters(const json_t *res)
 		table_print(t, stdout);
 	table_destroy(t);
 	json_decref(cols);
+	/* An AF_XDP uplink: what its XDP program did, one line. */
+	v = json_object_get(uplink, "xdp");
+	if (json_is_object(v)) {
+		json_t *x;
+
+		fputs("uplink XDP program:", stdout);
+		json_object_foreach(v, k, x)
+		{
+			char *c = ctl_scalar(x);
+
+			printf(" %s %s", k, c);
+			free(c);
+		}
+		putchar('\n');
+	}
 }
 
 /* 'descs' (the agent's "drop_descriptions", may be NULL) maps a reason

@@ -80,6 +80,9 @@ run_round() {
 		"$(hcj b '.uplink.xdp.socket_rx // 0' stats)" 1000
 	check_gt "[pa$paf] HostB passed other frames (ARP/ND) to the stack" \
 		"$(hcj b '.uplink.xdp.other // 0' stats)" 0
+	check "[pa$paf] hnvctl stats prints the XDP program's counters" \
+		sh -c "ip netns exec ${HOST_NS[b]} $HNVCTL --agent ${SOCK[b]} stats |
+			grep -E '^uplink XDP program: .*socket_rx [1-9]'"
 	cap_stop wire
 	n=$(cap_count wire "gre")
 	check_gt "[pa$paf] the wire carries NVGRE" "$n" 1000
