@@ -199,12 +199,11 @@ afx_flush(struct io_port *p)
 static void
 afx_detach(struct afx_port *x)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, o,
-	            .old_prog_fd = xdp_uplink_prog_fd(x->prog));
-
 	if (!x->attached)
 		return;
 	/* Only if it is still ours (XDP_FLAGS_REPLACE). */
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o,
+	            .old_prog_fd = xdp_uplink_prog_fd(x->prog));
 	if (bpf_xdp_attach(x->ifindex, -1, x->attach_flags | XDP_FLAGS_REPLACE,
 	                   &o) < 0)
 		log_warnx("afxdp %s: cannot detach the XDP program: %s",

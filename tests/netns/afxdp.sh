@@ -16,7 +16,8 @@
 # forwards.  The uplink set down and up: the agent idles meanwhile (no
 # spin on the sockets' pending errors) and forwards through AF_XDP again
 # after.  An agent never replaces somebody else's program: it says why
-# its uplink is not up, and forwards once that program is gone.
+# its uplink is not up, and forwards once that program is gone.  A jumbo
+# uplink (MTU 9000) is refused with a message; the agent lives on.
 
 TEST_TAG=ha
 . "$(dirname "$0")/lib.sh"
@@ -129,6 +130,16 @@ run_round() {
 			ping_ok VmA1 "$B1"
 		check_gt "[pa$paf] ... through HostB's AF_XDP socket" \
 			"$(hcj b '.uplink.xdp.socket_rx // 0' stats)" 0
+	fi
+	if [ "$paf" = 4 ]; then
+		info "[pa$paf] a jumbo uplink (MTU 9000): AF_XDP refused, the agent lives"
+		stop_agent b
+		ip -n "${HOST_NS[b]}" link set dev "${UPLINK:-eth0}" mtu 9000
+		if start_agent b --uplink-io afxdp; then
+			check_wait "[pa$paf] HostB's agent says the MTU is too large" \
+				grep -q "MTU 9000 is above 3500" "${AGENT_LOG[b]}"
+			check "[pa$paf] HostB's agent is alive" agent_alive b
+		fi
 	fi
 	rm -f "$TMPD/xfer.src"
 	topo_down
