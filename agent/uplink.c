@@ -76,6 +76,55 @@ uplink_close(struct agent *a)
 	a->uplink_io = NULL;
 }
 
+struct xdp_pa_walk {
+	struct agent *a;
+	struct io_port *io;
+};
+
+static int
+xdp_pa_cb(const struct provider_address *pa, void *aux)
+{
+	struct xdp_pa_walk *w = aux;
+
+	if (io_afxdp_pa_add(w->io, &pa->pa, sizeof(pa->pa)) < 0)
+		log_warn("uplink %s: XDP program: cannot add a PA",
+		         w->a->uplink);
+	return 0;
+}
+
+static bool
+xdp_pa_keep(const struct in6_addr *pa, void *aux)
+{
+	const struct agent *a = aux;
+
+	return policy_pa_find(a->pol, pa) != NULL;
+}
+
+/* The policy's PAs, and only those, into the XDP program of 'io': the
+ * new ones added before the old ones go, so a PA in both is never
+ * missing from the map (its frames would go the slow way meanwhile). */
+static int
+uplink_xdp_fill(struct io_port *io, void *aux)
+{
+	struct agent *a = aux;
+	struct xdp_pa_walk w = {.a = a, .io = io};
+
+	policy_pa_foreach(a->pol, NULL, xdp_pa_cb, &w);
+	if (io_afxdp_pa_retain(io, xdp_pa_keep, a) < 0)
+		log_warn("uplink %s: XDP program: cannot remove old PAs",
+		         a->uplink);
+	a->xdp_pa_gen = policy_generation(a->pol);
+	return 0;
+}
+
+void
+uplink_xdp_sync(struct agent *a)
+{
+	if (io_is_afxdp(a->uplink_io) &&
+	    policy_generation(a->pol) != a->xdp_pa_gen)
+		uplink_xdp_fill(a->uplink_io, a);
+}
+
 static int
 uplink_open(struct agent *a)
 {
@@ -83,8 +132,10 @@ uplink_open(struct agent *a)
 	struct io_port *io;
 	int err;
 
-	/* Both log why they fail. */
-	io = a->uplink_xdp ? io_afxdp_open(a->uplink, &err)
+	/* Both log why they fail.  The XDP program knows the PAs before it
+	 * sees a frame: otherwise this host's tunnel frames would go the
+	 * packet socket's way until the end of the loop turn. */
+	io = a->uplink_xdp ? io_afxdp_open(a->uplink, uplink_xdp_fill, a, &err)
 	                   : io_afpacket_open(a->uplink, &err);
 	if (!io)
 		return err ? err : -EIO;
@@ -97,31 +148,8 @@ uplink_open(struct agent *a)
 	}
 	io->stats = a->uplink_stats;
 	a->uplink_io = io;
-	a->xdp_pa_gen = 0; /* its program learns the PAs: uplink_xdp_sync() */
 	pipeline_set_uplink(a->pl, io);
 	return 0;
-}
-
-static int
-xdp_pa_cb(const struct provider_address *pa, void *aux)
-{
-	struct agent *a = aux;
-
-	if (io_afxdp_pa_add(a->uplink_io, &pa->pa, sizeof(pa->pa)) < 0)
-		log_warn("uplink %s: XDP program: cannot add a PA", a->uplink);
-	return 0;
-}
-
-void
-uplink_xdp_sync(struct agent *a)
-{
-	uint64_t gen = policy_generation(a->pol);
-
-	if (!io_is_afxdp(a->uplink_io) || gen == a->xdp_pa_gen)
-		return;
-	io_afxdp_pa_clear(a->uplink_io);
-	policy_pa_foreach(a->pol, NULL, xdp_pa_cb, a);
-	a->xdp_pa_gen = gen;
 }
 
 /* Records the new state; logs a change, once.  At start (the first call)

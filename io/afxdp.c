@@ -318,6 +318,40 @@ afx_stale_prog(struct afx_port *x, uint32_t mode)
 	return fd;
 }
 
+static void
+afx_busy(const char *ifname, int e)
+{
+	afx_warn("afxdp %s: cannot attach the XDP program: %s%s", ifname,
+	         strerror(-e),
+	         e == -EBUSY || e == -EEXIST
+	             ? " (the interface has an XDP program already)"
+	             : "");
+}
+
+/* -EBUSY if the interface has an XDP program that is not one of ours. */
+static int
+afx_foreign(struct afx_port *x, const char *ifname)
+{
+	static const uint32_t modes[] = {XDP_FLAGS_DRV_MODE,
+	                                 XDP_FLAGS_SKB_MODE};
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		uint32_t id = 0;
+		int fd;
+
+		if (bpf_xdp_query_id(x->ifindex, (int)modes[i], &id) < 0 || !id)
+			continue;
+		fd = afx_stale_prog(x, modes[i]);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		afx_busy(ifname, -EBUSY);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /* The program on the interface: in the driver if it can, else generic;
  * never over somebody else's (one of ours left behind is replaced). */
 static int
@@ -355,16 +389,13 @@ afx_attach(struct afx_port *x, const char *ifname)
 		if (e == -EBUSY || e == -EEXIST)
 			break;
 	}
-	afx_warn("afxdp %s: cannot attach the XDP program: %s%s", ifname,
-	         strerror(-e),
-	         e == -EBUSY || e == -EEXIST
-	             ? " (the interface has an XDP program already)"
-	             : "");
+	afx_busy(ifname, e);
 	return e;
 }
 
 struct io_port *
-io_afxdp_open(const char *ifname, int *errp)
+io_afxdp_open(const char *ifname, int (*fill)(struct io_port *, void *),
+              void *aux, int *errp)
 {
 	struct afx_port *x = calloc(1, sizeof(*x));
 	char msg[256];
@@ -401,13 +432,22 @@ io_afxdp_open(const char *ifname, int *errp)
 		e = -EPERM;
 		goto fail;
 	}
-	/* The program first: an interface with somebody else's, retried
-	 * every second, then costs no UMEM each time.  Until the socket is
-	 * in its map, it passes every frame to the stack. */
-	e = afx_attach(x, ifname);
+	if (fill) {
+		e = fill(&x->up, aux);
+		if (e < 0)
+			goto fail;
+	}
+	/* An interface with somebody else's program, retried every second,
+	 * costs no UMEM each time. */
+	e = afx_foreign(x, ifname);
 	if (e < 0)
 		goto fail;
+	/* The socket in the program's map before the program goes on: the
+	 * first tunnel frame it sees already has somewhere to go. */
 	e = afx_socket(x, ifname);
+	if (e < 0)
+		goto fail;
+	e = afx_attach(x, ifname);
 	if (e < 0)
 		goto fail;
 	x->up.fd = epoll_create1(EPOLL_CLOEXEC);
@@ -436,9 +476,10 @@ io_afxdp_pa_add(struct io_port *p, const void *addr, size_t len)
 }
 
 int
-io_afxdp_pa_clear(struct io_port *p)
+io_afxdp_pa_retain(struct io_port *p,
+                   bool (*keep)(const struct in6_addr *, void *), void *aux)
 {
-	return xdp_uplink_pa_clear(afx(p)->prog);
+	return xdp_uplink_pa_retain(afx(p)->prog, keep, aux);
 }
 
 bool

@@ -8,6 +8,7 @@
 #ifndef HNV_IO_AFXDP_H
 #define HNV_IO_AFXDP_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,14 +16,21 @@
 #include "io/xdpprog-abi.h"
 
 /* 'ifname' in the current network namespace: an afpacket port for what
- * the XDP program passes, and the AF_XDP socket on queue 0. */
-struct io_port *io_afxdp_open(const char *ifname, int *err);
+ * the XDP program passes, and the AF_XDP socket on queue 0.  'fill' (if
+ * not NULL) is called with the new port before its program goes on the
+ * interface, to give it the PAs (io_afxdp_pa_add()): from its first frame
+ * on, the program knows which tunnel frames are this host's. */
+struct io_port *io_afxdp_open(const char *ifname,
+                              int (*fill)(struct io_port *, void *aux),
+                              void *aux, int *err);
 bool io_is_afxdp(const struct io_port *);
 
 /* The provider addresses whose tunnel frames the socket takes (4 or 16
  * bytes, IPv4 also as ::ffff:a.b.c.d). */
 int io_afxdp_pa_add(struct io_port *, const void *addr, size_t len);
-int io_afxdp_pa_clear(struct io_port *);
+int io_afxdp_pa_retain(struct io_port *,
+                       bool (*keep)(const struct in6_addr *, void *),
+                       void *aux);
 /* The XDP program's counters (enum xdp_uplink_count). */
 int io_afxdp_counts(struct io_port *, uint64_t out[XDP_UPLINK_N_COUNTS]);
 /* Frames the AF_XDP socket gave (the rest came from the packet socket). */

@@ -156,15 +156,48 @@ xdp_uplink_pa_del(struct xdp_uplink *x, const void *addr, size_t len)
 }
 
 int
+xdp_uplink_pa_retain(struct xdp_uplink *x,
+                     bool (*keep)(const struct in6_addr *, void *), void *aux)
+{
+	struct xdp_uplink_pa cur, next, *gone = NULL, *g;
+	size_t n = 0, cap = 0;
+	bool first = true;
+	int e = 0;
+
+	/* The keys to delete first, then delete them: deleting while
+	 * walking a hash map would make the walk start over. */
+	while (bpf_map_get_next_key(x->pas_fd, first ? NULL : &cur, &next) ==
+	       0) {
+		struct in6_addr a;
+
+		first = false;
+		cur = next;
+		memcpy(&a, cur.a, sizeof(a));
+		if (keep && keep(&a, aux))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			g = realloc(gone, cap * sizeof(*gone));
+			if (!g) {
+				free(gone);
+				return -ENOMEM;
+			}
+			gone = g;
+		}
+		gone[n++] = cur;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(x->pas_fd, &gone[i]) < 0 &&
+		    errno != ENOENT && !e)
+			e = -errno;
+	free(gone);
+	return e;
+}
+
+int
 xdp_uplink_pa_clear(struct xdp_uplink *x)
 {
-	struct xdp_uplink_pa k;
-
-	/* Each pass deletes the first key: none is skipped. */
-	while (bpf_map_get_next_key(x->pas_fd, NULL, &k) == 0)
-		if (bpf_map_delete_elem(x->pas_fd, &k) < 0)
-			return -errno;
-	return errno == ENOENT ? 0 : -errno;
+	return xdp_uplink_pa_retain(x, NULL, NULL);
 }
 
 int

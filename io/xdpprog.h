@@ -8,6 +8,8 @@
 #ifndef HNV_IO_XDPPROG_H
 #define HNV_IO_XDPPROG_H
 
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +29,11 @@ int xdp_uplink_xsks_fd(const struct xdp_uplink *); /* queue -> socket */
 int xdp_uplink_pa_add(struct xdp_uplink *, const void *addr, size_t len);
 int xdp_uplink_pa_del(struct xdp_uplink *, const void *addr, size_t len);
 int xdp_uplink_pa_clear(struct xdp_uplink *);
+/* Deletes every PA for which 'keep' (given it as an IPv6 address, IPv4
+ * mapped) is false; all of them if 'keep' is NULL.  0 or -errno. */
+int xdp_uplink_pa_retain(struct xdp_uplink *,
+                         bool (*keep)(const struct in6_addr *, void *),
+                         void *aux);
 
 /* Runs the program on one frame (BPF_PROG_TEST_RUN, no interface):
  * its verdict (XDP_PASS, XDP_REDIRECT, ...) or -errno. */

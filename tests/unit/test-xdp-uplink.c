@@ -151,6 +151,43 @@ test_tunnels(void)
 	CHECK_EQ(xdp_uplink_pa_add(xu, pa4, 4), 0);
 }
 
+static bool
+keep_v6(const struct in6_addr *a, void *aux)
+{
+	int *calls = aux;
+
+	(*calls)++;
+	return !IN6_IS_ADDR_V4MAPPED(a);
+}
+
+/* pa_retain keeps what 'keep' says, deletes the rest, visits each once;
+ * pa_clear deletes everything. */
+static void
+test_retain(void)
+{
+	uint8_t f[128], f6[128];
+	size_t n4, n6;
+	int calls = 0;
+
+	if (!xu)
+		return;
+	n4 = ip4(f, 5, 47, pa4, 0);
+	CHECK_EQ(xdp_uplink_pa_add(xu, other4, 4), 0);
+	CHECK_EQ(xdp_uplink_pa_retain(xu, keep_v6, &calls), 0);
+	CHECK_EQ(calls, 3); /* pa4, other4, pa6 */
+	CHECK_EQ(which(f, n4), XDP_UPLINK_NOT_OURS);
+	n6 = ip6(f6, 47, pa6, 0);
+	CHECK_EQ(which(f6, n6), XDP_UPLINK_TUNNEL);
+	calls = 0;
+	CHECK_EQ(xdp_uplink_pa_retain(xu, keep_v6, &calls), 0);
+	CHECK_EQ(calls, 1); /* only pa6 is left */
+	CHECK_EQ(xdp_uplink_pa_clear(xu), 0);
+	CHECK_EQ(which(f6, n6), XDP_UPLINK_NOT_OURS);
+	CHECK_EQ(xdp_uplink_pa_add(xu, pa4, 4), 0);
+	CHECK_EQ(xdp_uplink_pa_add(xu, pa6, 16), 0);
+	CHECK_EQ(which(f, n4), XDP_UPLINK_TUNNEL);
+}
+
 static void
 test_not_tunnels(void)
 {
@@ -244,11 +281,8 @@ test_close(void)
 }
 
 const struct test_case tests[] = {
-    TEST(test_load),
-    TEST(test_tunnels),
-    TEST(test_not_tunnels),
-    TEST(test_malformed),
-    TEST(test_random),
-    TEST(test_close),
-    {0},
+    TEST(test_load),      TEST(test_tunnels),
+    TEST(test_retain),    TEST(test_not_tunnels),
+    TEST(test_malformed), TEST(test_random),
+    TEST(test_close),     {0},
 };
