@@ -97,6 +97,26 @@ lr_collect(const struct lookup_record *o, void *aux)
 	return 0;
 }
 
+/* An AF_XDP uplink's section of stats: the XDP program's counters, the
+ * frames its sockets gave, and per queue. */
+static json_t *
+xdp_stats_json(const struct io_port *io, const uint64_t *xc)
+{
+	uint64_t q[64];
+	uint32_t n = io_afxdp_queues(io, q, ARRAY_SIZE(q));
+	json_t *qs = json_array();
+
+	for (uint32_t i = 0; i < n && i < ARRAY_SIZE(q); i++)
+		json_array_append_new(qs, json_integer((json_int_t)q[i]));
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "tunnel",
+	                 (json_int_t)xc[XDP_UPLINK_TUNNEL], "not_ours",
+	                 (json_int_t)xc[XDP_UPLINK_NOT_OURS], "other",
+	                 (json_int_t)xc[XDP_UPLINK_OTHER], "short",
+	                 (json_int_t)xc[XDP_UPLINK_SHORT], "socket_rx",
+	                 (json_int_t)io_afxdp_socket_rx(io), "socket_rx_queues",
+	                 qs);
+}
+
 static json_t *
 lr_get(struct agent *a, const struct policy_filter *f)
 {
@@ -530,14 +550,8 @@ cmd_stats(struct agent *a)
 	pipeline_neigh_foreach(a->pl, neigh_cb, neigh);
 	up = io_stats_json(uplink_io_stats(a), pipeline_port_drops(a->pl, 0));
 	if (io_is_afxdp(a->uplink_io) && io_afxdp_counts(a->uplink_io, xc) == 0)
-		json_object_set_new(
-		    up, "xdp",
-		    json_pack("{s:I,s:I,s:I,s:I,s:I}", "tunnel",
-		              (json_int_t)xc[XDP_UPLINK_TUNNEL], "not_ours",
-		              (json_int_t)xc[XDP_UPLINK_NOT_OURS], "other",
-		              (json_int_t)xc[XDP_UPLINK_OTHER], "short",
-		              (json_int_t)xc[XDP_UPLINK_SHORT], "socket_rx",
-		              (json_int_t)io_afxdp_socket_rx(a->uplink_io)));
+		json_object_set_new(up, "xdp",
+		                    xdp_stats_json(a->uplink_io, xc));
 	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "ports", w.ports,
 	                 "uplink", up, "drops", drops, "drop_descriptions",
 	                 drop_descriptions(), "events", events,

@@ -1,26 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * afxdp: the uplink with an AF_XDP socket for the tunnel frames (doc/
+ * afxdp: the uplink with AF_XDP sockets for the tunnel frames (doc/
  * io.md, "AF_XDP").  The XDP program (io/xdpprog.c) sends NVGRE and VXLAN
- * frames for this host's provider addresses that arrive on queue 0 to an
- * AF_XDP socket (its UMEM: our memory, copy or zero-copy mode as the
+ * frames for this host's provider addresses to the AF_XDP socket of the
+ * receive queue they arrive on (one per queue, up to AFX_MAX_QUEUES, each
+ * with a UMEM of its own: our memory, copy or zero-copy mode as the
  * driver allows); everything else goes on to the kernel's stack, where an
  * afpacket port on the same interface sees it (ARP, ND), and which also
- * sends (its tx ring).  The port's 'fd' is an epoll set of both sockets.
- * A frame on another queue is passed to the stack too, and the afpacket
- * port takes it: slower, never lost.
+ * sends (its tx ring).  The port's 'fd' is an epoll set of all of them.
+ * A frame on a queue past AFX_MAX_QUEUES is passed to the stack too, and
+ * the afpacket port takes it: slower, never lost.
  */
 #include "io/afxdp.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -32,24 +37,38 @@
 #include "lib/util.h"
 
 #define AFX_FRAME_SIZE 4096u
-#define AFX_NUM_FRAMES 2048u /* 8 MB of UMEM, all in the fill ring */
-#define AFX_RING 2048u       /* fill and rx ring slots */
+#define AFX_FRAMES 2048u    /* 8 MB of UMEM over all the queues */
+#define AFX_MIN_FRAMES 256u /* per queue: 1 MB */
+#define AFX_MAX_QUEUES 16u  /* sockets; the rest go the afpacket way */
 #define AFX_MTU_MAX 3500u
 
-struct afx_port {
-	struct io_port up;   /* first: io_port <-> afx_port */
-	struct io_port *afp; /* the rest of the traffic, and tx */
-	struct xdp_uplink *prog;
+_Static_assert(AFX_MAX_QUEUES <= XDP_UPLINK_QUEUES, "xsks map too small");
+
+/* One receive queue's socket.  Its UMEM's frames are all in its fill
+ * ring or its rx ring: both rings have as many slots as there are
+ * frames. */
+struct afx_queue {
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
 	struct xsk_ring_prod fill;
 	struct xsk_ring_cons comp, rx;
 	void *area;
+	uint32_t nframes;
+	uint64_t rx_frames; /* frames this socket gave */
+};
+
+struct afx_port {
+	struct io_port up;   /* first: io_port <-> afx_port */
+	struct io_port *afp; /* the rest of the traffic, and tx */
+	struct xdp_uplink *prog;
+	struct afx_queue q[AFX_MAX_QUEUES];
+	uint32_t nq;   /* sockets: queues 0 .. nq - 1 */
+	uint32_t next; /* the queue rx reads first (round robin) */
 	int ifindex;
 	uint32_t attach_flags;
 	bool attached;
 	struct io_stats afp_seen; /* the afpacket port's, last looked at */
-	uint64_t xsk_rx;          /* frames the AF_XDP socket gave */
+	uint64_t xsk_rx;          /* frames the AF_XDP sockets gave */
 };
 
 _Static_assert(sizeof(struct io_stats) % sizeof(uint64_t) == 0,
@@ -100,15 +119,15 @@ afx(struct io_port *p)
 
 /* Gives 'n' frames back to the kernel to fill. */
 static void
-afx_refill(struct afx_port *x, const uint64_t *addrs, uint32_t n)
+afx_refill(struct afx_queue *q, const uint64_t *addrs, uint32_t n)
 {
 	uint32_t idx;
 
-	if (!n || xsk_ring_prod__reserve(&x->fill, n, &idx) != n)
+	if (!n || xsk_ring_prod__reserve(&q->fill, n, &idx) != n)
 		return; /* cannot happen: as many slots as frames */
 	for (uint32_t i = 0; i < n; i++)
-		*xsk_ring_prod__fill_addr(&x->fill, idx + i) = addrs[i];
-	xsk_ring_prod__submit(&x->fill, n);
+		*xsk_ring_prod__fill_addr(&q->fill, idx + i) = addrs[i];
+	xsk_ring_prod__submit(&q->fill, n);
 }
 
 /* Our 'fd' is an epoll set, which reports a socket's pending error
@@ -120,8 +139,8 @@ afx_refill(struct afx_port *x, const uint64_t *addrs, uint32_t n)
 static void
 afx_clear_errors(struct afx_port *x)
 {
-	struct epoll_event ev[2];
-	int n = epoll_wait(x->up.fd, ev, 2, 0);
+	struct epoll_event ev[AFX_MAX_QUEUES + 1];
+	int n = epoll_wait(x->up.fd, ev, (int)ARRAY_SIZE(ev), 0);
 
 	for (int i = 0; i < n; i++) {
 		int fd = (int)ev[i].data.u32, soerr = 0;
@@ -135,20 +154,18 @@ afx_clear_errors(struct afx_port *x)
 	}
 }
 
+/* Up to 'n' frames from queue 'q''s socket into 'bufs'. */
 static int
-afx_rx(struct io_port *p, struct pbuf **bufs, int n)
+afx_rx_queue(struct afx_port *x, struct afx_queue *q, struct pbuf **bufs, int n)
 {
-	struct afx_port *x = afx(p);
+	struct io_port *p = &x->up;
 	uint64_t addrs[256];
 	uint32_t idx, got = 0, k;
-	int more;
 
-	if (n > 256)
-		n = 256;
-	k = xsk_ring_cons__peek(&x->rx, (uint32_t)n, &idx);
+	k = xsk_ring_cons__peek(&q->rx, (uint32_t)MIN(n, 256), &idx);
 	for (uint32_t i = 0; i < k; i++) {
 		const struct xdp_desc *d =
-		    xsk_ring_cons__rx_desc(&x->rx, idx + i);
+		    xsk_ring_cons__rx_desc(&q->rx, idx + i);
 		struct pbuf *b = bufs[got];
 
 		addrs[i] = xsk_umem__extract_addr(d->addr);
@@ -156,27 +173,43 @@ afx_rx(struct io_port *p, struct pbuf **bufs, int n)
 			p->stats.rx_oversize++;
 			continue;
 		}
-		memcpy(b->data, xsk_umem__get_data(x->area, d->addr), d->len);
+		memcpy(b->data, xsk_umem__get_data(q->area, d->addr), d->len);
 		b->len = d->len;
 		p->stats.rx_bytes += d->len;
 		got++;
 	}
 	if (k) {
-		xsk_ring_cons__release(&x->rx, k);
-		afx_refill(x, addrs, k);
+		xsk_ring_cons__release(&q->rx, k);
+		afx_refill(q, addrs, k);
 		p->stats.rx_packets += got;
+		q->rx_frames += got;
 		x->xsk_rx += got;
 	}
-	if (xsk_ring_prod__needs_wakeup(&x->fill))
-		recvfrom(xsk_socket__fd(x->xsk), NULL, 0, MSG_DONTWAIT, NULL,
+	if (xsk_ring_prod__needs_wakeup(&q->fill))
+		recvfrom(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL,
 		         NULL);
+	return (int)got;
+}
+
+static int
+afx_rx(struct io_port *p, struct pbuf **bufs, int n)
+{
+	struct afx_port *x = afx(p);
+	int got = 0, more;
+
+	/* Each queue in turn, starting one further each time: a busy queue
+	 * does not starve the others. */
+	for (uint32_t i = 0; i < x->nq && got < n; i++)
+		got += afx_rx_queue(x, &x->q[(x->next + i) % x->nq], bufs + got,
+		                    n - got);
+	x->next = x->nq ? (x->next + 1) % x->nq : 0;
 	/* Then the rest, from the packet socket. */
-	more = (int)got < n ? io_rx(x->afp, bufs + got, n - (int)got) : 0;
+	more = got < n ? io_rx(x->afp, bufs + got, n - got) : 0;
 	afx_sync_stats(x);
 	p->rx_pending = x->afp->rx_pending;
 	if (!got && more <= 0)
 		afx_clear_errors(x);
-	return (int)got + (more > 0 ? more : 0);
+	return got + (more > 0 ? more : 0);
 }
 
 static int
@@ -212,17 +245,25 @@ afx_detach(struct afx_port *x)
 }
 
 static void
+afx_queue_free(struct afx_queue *q)
+{
+	if (q->xsk)
+		xsk_socket__delete(q->xsk);
+	if (q->umem)
+		xsk_umem__delete(q->umem);
+	if (q->area)
+		munmap(q->area, (size_t)q->nframes * AFX_FRAME_SIZE);
+	memset(q, 0, sizeof(*q));
+}
+
+static void
 afx_destroy(struct io_port *p)
 {
 	struct afx_port *x = afx(p);
 
 	afx_detach(x);
-	if (x->xsk)
-		xsk_socket__delete(x->xsk);
-	if (x->umem)
-		xsk_umem__delete(x->umem);
-	if (x->area)
-		munmap(x->area, (size_t)AFX_NUM_FRAMES * AFX_FRAME_SIZE);
+	for (uint32_t i = 0; i < AFX_MAX_QUEUES; i++)
+		afx_queue_free(&x->q[i]);
 	xdp_uplink_close(x->prog);
 	io_destroy(x->afp);
 	if (p->fd >= 0)
@@ -246,52 +287,114 @@ afx_epoll_add(int ep, int fd)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-/* UMEM, socket on queue 0, its entry in the program's map, and every
- * frame but the rx ring's worth in the fill ring. */
+/* Queue 'qid''s UMEM of 'nframes' frames, its socket, its entry in the
+ * program's map, and every frame in the fill ring. */
 static int
-afx_socket(struct afx_port *x, const char *ifname)
+afx_socket(struct afx_port *x, uint32_t qid, uint32_t nframes,
+           const char *ifname)
 {
-	struct xsk_umem_config uc = {.fill_size = AFX_RING,
-	                             .comp_size = AFX_RING,
+	struct afx_queue *q = &x->q[qid];
+	struct xsk_umem_config uc = {.fill_size = nframes,
+	                             .comp_size = nframes,
 	                             .frame_size = AFX_FRAME_SIZE};
-	struct xsk_socket_config sc = {.rx_size = AFX_RING,
+	struct xsk_socket_config sc = {.rx_size = nframes,
 	                               .libxdp_flags =
 	                                   XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 	                               .bind_flags = XDP_USE_NEED_WAKEUP};
-	static uint64_t addrs[AFX_RING];
-	uint32_t q = 0;
+	uint64_t *addrs;
 	int e, fd;
 
-	x->area =
-	    mmap(NULL, (size_t)AFX_NUM_FRAMES * AFX_FRAME_SIZE,
-	         PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (x->area == MAP_FAILED) {
-		x->area = NULL;
+	q->area =
+	    mmap(NULL, (size_t)nframes * AFX_FRAME_SIZE, PROT_READ | PROT_WRITE,
+	         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q->area == MAP_FAILED) {
+		q->area = NULL;
 		return -errno;
 	}
-	e = xsk_umem__create(&x->umem, x->area,
-	                     (uint64_t)AFX_NUM_FRAMES * AFX_FRAME_SIZE,
-	                     &x->fill, &x->comp, &uc);
+	q->nframes = nframes;
+	e = xsk_umem__create(&q->umem, q->area,
+	                     (uint64_t)nframes * AFX_FRAME_SIZE, &q->fill,
+	                     &q->comp, &uc);
 	if (e < 0) {
-		x->umem = NULL;
-		afx_warn("afxdp %s: UMEM: %s", ifname, strerror(-e));
-		return e;
-	}
-	e = xsk_socket__create(&x->xsk, ifname, 0, x->umem, &x->rx, NULL, &sc);
-	if (e < 0) {
-		x->xsk = NULL;
-		afx_warn("afxdp %s: AF_XDP socket on queue 0: %s", ifname,
+		q->umem = NULL;
+		afx_warn("afxdp %s: UMEM for queue %u: %s", ifname, qid,
 		         strerror(-e));
 		return e;
 	}
-	for (uint32_t i = 0; i < AFX_RING; i++)
+	e = xsk_socket__create(&q->xsk, ifname, qid, q->umem, &q->rx, NULL,
+	                       &sc);
+	if (e < 0) {
+		q->xsk = NULL;
+		afx_warn("afxdp %s: AF_XDP socket on queue %u: %s", ifname, qid,
+		         strerror(-e));
+		return e;
+	}
+	addrs = xcalloc(nframes, sizeof(*addrs));
+	for (uint32_t i = 0; i < nframes; i++)
 		addrs[i] = (uint64_t)i * AFX_FRAME_SIZE;
-	afx_refill(x, addrs, AFX_RING);
-	fd = xsk_socket__fd(x->xsk);
-	if (bpf_map_update_elem(xdp_uplink_xsks_fd(x->prog), &q, &fd, 0) < 0) {
+	afx_refill(q, addrs, nframes);
+	free(addrs);
+	fd = xsk_socket__fd(q->xsk);
+	if (bpf_map_update_elem(xdp_uplink_xsks_fd(x->prog), &qid, &fd, 0) <
+	    0) {
 		e = -errno;
 		afx_warn("afxdp %s: socket map: %s", ifname, strerror(-e));
 		return e;
+	}
+	return 0;
+}
+
+/* The interface's receive queues (ethtool's channels: rx-only and
+ * combined), 1 if the driver does not say. */
+static uint32_t
+afx_rx_queues(const char *ifname)
+{
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
+	struct ifreq ifr = {0};
+	uint32_t n = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ch;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+		n = ch.rx_count + ch.combined_count;
+	close(fd);
+	return n ? n : 1;
+}
+
+/* A socket per receive queue, up to AFX_MAX_QUEUES, sharing AFX_FRAMES
+ * frames (a power of two each, at least AFX_MIN_FRAMES). */
+static int
+afx_sockets(struct afx_port *x, const char *ifname)
+{
+	uint32_t nq = afx_rx_queues(ifname), per;
+	int e;
+
+	if (nq > AFX_MAX_QUEUES) {
+		log_info(
+		    "afxdp %s: %u receive queues; sockets on the first %u, "
+		    "the packet socket takes the tunnel frames of the rest",
+		    ifname, nq, AFX_MAX_QUEUES);
+		nq = AFX_MAX_QUEUES;
+	}
+	for (per = AFX_FRAMES; per > AFX_MIN_FRAMES && per * nq > AFX_FRAMES;)
+		per /= 2;
+	for (uint32_t i = 0; i < nq; i++) {
+		e = afx_socket(x, i, per, ifname);
+		if (e < 0 && !i)
+			return e;
+		if (e < 0) {
+			/* The queues that have one keep it; the packet socket
+			 * takes the tunnel frames of the others. */
+			afx_queue_free(&x->q[i]);
+			log_warnx("afxdp %s: sockets on %u of %u receive "
+			          "queues",
+			          ifname, i, nq);
+			break;
+		}
+		x->nq = i + 1;
 	}
 	return 0;
 }
@@ -444,7 +547,7 @@ io_afxdp_open(const char *ifname, int (*fill)(struct io_port *, void *),
 		goto fail;
 	/* The socket in the program's map before the program goes on: the
 	 * first tunnel frame it sees already has somewhere to go. */
-	e = afx_socket(x, ifname);
+	e = afx_sockets(x, ifname);
 	if (e < 0)
 		goto fail;
 	e = afx_attach(x, ifname);
@@ -456,8 +559,8 @@ io_afxdp_open(const char *ifname, int (*fill)(struct io_port *, void *),
 		goto fail;
 	}
 	e = afx_epoll_add(x->up.fd, x->afp->fd);
-	if (!e)
-		e = afx_epoll_add(x->up.fd, xsk_socket__fd(x->xsk));
+	for (uint32_t i = 0; i < x->nq && !e; i++)
+		e = afx_epoll_add(x->up.fd, xsk_socket__fd(x->q[i].xsk));
 	if (e < 0)
 		goto fail;
 	afx_last_warn[0] = '\0';
@@ -498,4 +601,14 @@ uint64_t
 io_afxdp_socket_rx(const struct io_port *p)
 {
 	return ((const struct afx_port *)p)->xsk_rx;
+}
+
+uint32_t
+io_afxdp_queues(const struct io_port *p, uint64_t *rx, uint32_t max)
+{
+	const struct afx_port *x = (const struct afx_port *)p;
+
+	for (uint32_t i = 0; i < x->nq && i < max; i++)
+		rx[i] = x->q[i].rx_frames;
+	return x->nq;
 }

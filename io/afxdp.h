@@ -16,10 +16,11 @@
 #include "io/xdpprog-abi.h"
 
 /* 'ifname' in the current network namespace: an afpacket port for what
- * the XDP program passes, and the AF_XDP socket on queue 0.  'fill' (if
- * not NULL) is called with the new port before its program goes on the
- * interface, to give it the PAs (io_afxdp_pa_add()): from its first frame
- * on, the program knows which tunnel frames are this host's. */
+ * the XDP program passes, and an AF_XDP socket per receive queue.
+ * 'fill' (if not NULL) is called with the new port before its program
+ * goes on the interface, to give it the PAs (io_afxdp_pa_add()): from
+ * its first frame on, the program knows which tunnel frames are this
+ * host's. */
 struct io_port *io_afxdp_open(const char *ifname,
                               int (*fill)(struct io_port *, void *aux),
                               void *aux, int *err);
@@ -35,5 +36,8 @@ int io_afxdp_pa_retain(struct io_port *,
 int io_afxdp_counts(struct io_port *, uint64_t out[XDP_UPLINK_N_COUNTS]);
 /* Frames the AF_XDP socket gave (the rest came from the packet socket). */
 uint64_t io_afxdp_socket_rx(const struct io_port *);
+/* The number of AF_XDP sockets (queues 0 .. n - 1); the frames each gave
+ * into rx[0 .. min(n, max) - 1]. */
+uint32_t io_afxdp_queues(const struct io_port *, uint64_t *rx, uint32_t max);
 
 #endif

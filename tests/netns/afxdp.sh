@@ -16,15 +16,17 @@
 # forwards.  The uplink set down and up: the agent idles meanwhile (no
 # spin on the sockets' pending errors) and forwards through AF_XDP again
 # after.  An agent never replaces somebody else's program: it says why
-# its uplink is not up, and forwards once that program is gone.  A jumbo
-# uplink (MTU 9000) is refused with a message; the agent lives on.
+# its uplink is not up, and forwards once that program is gone.  An
+# uplink with two receive queues gets a socket on each, and frames on
+# either come through that queue's.  A jumbo uplink (MTU 9000) is refused
+# with a message; the agent lives on.
 
 TEST_TAG=ha
 . "$(dirname "$0")/lib.sh"
 
 require_root
 require_bins
-require_tools nc jq sha256sum tshark clang
+require_tools nc jq sha256sum tshark clang ethtool
 
 XFER_MB=10
 
@@ -55,6 +57,47 @@ mk_foreign() {
 	printf '%s\n' '__attribute__((section("xdp"), used)) int pass(void *c) { return 2; }' \
 		'char lic[] __attribute__((section("license"), used)) = "GPL";' |
 		clang -O2 -target bpf -c -x c - -o "$TMPD/pass.o"
+}
+
+# queue_rx HOST Q: frames the agent's AF_XDP socket on queue Q gave.
+queue_rx() {
+	hcj "$1" ".uplink.xdp.socket_rx_queues[$2] // 0" stats
+}
+
+# two_queues: HostB's uplink with two receive queues (and the switch's
+# port two transmit queues, which it picks by the flow hash of the outer
+# headers, NVGRE's FlowID included): the agent opens a socket on each
+# queue, and short TCP connections (a new source port, so a new FlowID,
+# each) reach VmB1 through both.
+two_queues() {
+	local i
+	info "[pa4] two receive queues on HostB's uplink: a socket on each"
+	stop_agent b
+	if ! hx b ethtool -L eth0 rx 2 tx 2 >/dev/null 2>&1 ||
+		! ip netns exec "$SW" ethtool -L s-b rx 2 tx 2 >/dev/null 2>&1; then
+		info "skip: this kernel's veth cannot have two queues (ethtool -L)"
+		start_agent b --uplink-io afxdp
+		return 0
+	fi
+	start_agent b --uplink-io afxdp || return 0
+	check_eq "[pa4] HostB's agent has a socket on each queue" 2 \
+		"$(hcj b '.uplink.xdp.socket_rx_queues | length' stats)"
+	for ((i = 0; i < 24; i++)); do
+		vx VmB1 timeout 10 nc -l "$B1" 5002 >/dev/null </dev/null &
+		BG_PIDS+=("$!")
+		wait_for vx VmB1 sh -c "ss -Hltn 'sport = :5002' | grep -q ." ||
+			break
+		head -c 100000 /dev/zero |
+			vx VmA1 timeout 10 nc -N -w 5 "$B1" 5002 >/dev/null
+		wait "$!" 2>/dev/null
+		[ "$(queue_rx b 0)" -gt 0 ] && [ "$(queue_rx b 1)" -gt 0 ] &&
+			break
+	done
+	check_gt "[pa4] queue 0's socket gave tunnel frames" "$(queue_rx b 0)" 0
+	check_gt "[pa4] queue 1's socket gave tunnel frames" "$(queue_rx b 1)" 0
+	check_eq "[pa4] ... and the two all of them (none the packet socket's way)" \
+		"$(hcj b '.uplink.xdp.tunnel' stats)" \
+		"$(hcj b '.uplink.xdp.socket_rx' stats)"
 }
 
 run_round() {
@@ -132,6 +175,7 @@ run_round() {
 			"$(hcj b '.uplink.xdp.socket_rx // 0' stats)" 0
 	fi
 	if [ "$paf" = 4 ]; then
+		two_queues
 		info "[pa$paf] a jumbo uplink (MTU 9000): AF_XDP refused, the agent lives"
 		stop_agent b
 		ip -n "${HOST_NS[b]}" link set dev "${UPLINK:-eth0}" mtu 9000
