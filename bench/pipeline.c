@@ -55,12 +55,22 @@
  * per packet: repeatable where wall time is not.  --callgrind-dir keeps
  * the dumps, one file per case, for callgrind_annotate.
  *
- * Output: a table, then one "metric NAME VALUE" line per figure.
+ * Where the time at scale goes, per records count: the lookup alone
+ * (the record each packet needs, by MAC for encap and by CA for decap,
+ * prefetched a batch at a time as pipeline.c does, nothing else) and the
+ * memory floor (one 64-byte line per packet drawn uniformly from a
+ * buffer as big as the heap the records took, a batch's lines prefetched
+ * before any is read: what any index that reads one line of the record
+ * costs at least).  Same clock, median of --runs.
+ *
+ * Output: a table, the lookup and floor table, then one "metric NAME
+ * VALUE" line per figure.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -440,6 +450,7 @@ bport_queue(struct bport *bp, const uint8_t *f, size_t len)
 /* The host: policy, pipeline, ports. */
 struct world {
 	uint32_t n_recs, n_hosts;
+	size_t rec_bytes; /* the heap the records and their index took */
 	struct policy *pol;
 	struct pipeline *pl;
 	struct bport *up, *vm;
@@ -545,18 +556,29 @@ world_resolve(struct world *w)
 	pipeline_clear_stats(w->pl);
 }
 
+/* Bytes in use on the heap, the big blocks malloc maps included. */
+static size_t
+heap_bytes(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
 static struct world *
-world_create(uint32_t n_recs)
+world_create(uint32_t n_recs, bool no_fast_path)
 {
 	struct world *w = xcalloc(1, sizeof(*w));
 	struct pipeline_config cfg = {.encap = PIPELINE_ENCAP_NVGRE,
 	                              .uplink_mac = uplink_mac,
-	                              .uplink_mtu = MAX_FRAME};
+	                              .uplink_mtu = MAX_FRAME,
+	                              .no_fast_path = no_fast_path};
 	struct provider_address pa = {0};
 	struct customer_route cr = {0};
 	struct vm_adapter v = {0};
 	struct vswitch sw = {0};
 	struct pmsg msg = {0};
+	size_t heap0;
 
 	w->n_recs = n_recs;
 	w->n_hosts = MIN(n_recs, HOSTS_MAX);
@@ -575,6 +597,7 @@ world_create(uint32_t n_recs)
 	cr.plen = 12;
 	cr.nexthop = v4(0);
 	check_ok(policy_cr_add(w->pol, &cr, &msg), &msg, "customer route");
+	heap0 = heap_bytes();
 	policy_lr_reserve(w->pol, (size_t)n_recs + 1);
 	add_record(w->pol, VM_CA, &vm_mac, LOCAL_PA);
 	for (uint32_t i = 0; i < n_recs; i++) {
@@ -582,6 +605,7 @@ world_create(uint32_t n_recs)
 
 		add_record(w->pol, REC_CA0 + i, &m, HOST_PA0 + i % w->n_hosts);
 	}
+	w->rec_bytes = heap_bytes() - heap0;
 	strcpy(v.vm, "vm");
 	strcpy(v.name, "eth0");
 	strcpy(v.sw, "sw");
@@ -662,6 +686,65 @@ measure_port(struct bport *in, struct bport *out, struct pbuf **bufs,
 	return done;
 }
 
+/* The lookup alone: the record each packet needs, drawn as the frames'
+ * are, looked up as the pipeline does at scale (pipeline.c
+ * prefetch_batch: a batch's buckets, then their nodes, then the next
+ * ones, then the lookups), by MAC for encap and by CA for decap.
+ * Returns the number of records not found (0, or the bench is wrong). */
+static __attribute__((noinline)) uint64_t
+measure_lookup(const struct policy *pol, enum dir d, uint32_t n_recs,
+               uint64_t packets, uint64_t *rng)
+{
+	struct eth_addr mac[PIPELINE_BATCH];
+	struct in6_addr ca[PIPELINE_BATCH];
+	uint64_t missed = 0;
+
+	for (uint64_t done = 0; done < packets; done += PIPELINE_BATCH) {
+		for (int i = 0; i < PIPELINE_BATCH; i++) {
+			uint32_t r = (uint32_t)(xorshift(rng) % n_recs);
+
+			mac[i] = rec_mac(r);
+			ca[i] = v4(REC_CA0 + r);
+		}
+		for (int step = 0; step < 3; step++)
+			for (int i = 0; i < PIPELINE_BATCH; i++) {
+				if (d == DIR_ENCAP)
+					policy_lr_prefetch_mac(pol, VSID,
+					                       &mac[i], step);
+				else
+					policy_lr_prefetch_ca(pol, VSID, &ca[i],
+					                      step);
+			}
+		for (int i = 0; i < PIPELINE_BATCH; i++)
+			missed +=
+			    (d == DIR_ENCAP
+			         ? policy_lr_by_mac(pol, VSID, &mac[i])
+			         : policy_lr_by_ca(pol, VSID, &ca[i])) == NULL;
+	}
+	return missed;
+}
+
+/* The memory floor: one 64-byte line per packet, drawn uniformly from
+ * 'lines' of them, a batch's lines prefetched before any is read.  Any
+ * lookup that reads at least one line of the record a packet needs costs
+ * at least this much, whatever its index looks like. */
+static __attribute__((noinline)) uint64_t
+measure_floor(const uint8_t *buf, size_t lines, uint64_t packets, uint64_t *rng)
+{
+	size_t at[PIPELINE_BATCH];
+	uint64_t sum = 0;
+
+	for (uint64_t done = 0; done < packets; done += PIPELINE_BATCH) {
+		for (int i = 0; i < PIPELINE_BATCH; i++) {
+			at[i] = (size_t)(xorshift(rng) % lines) * 64;
+			__builtin_prefetch(buf + at[i]);
+		}
+		for (int i = 0; i < PIPELINE_BATCH; i++)
+			sum += buf[at[i]];
+	}
+	return sum;
+}
+
 struct opts {
 	uint32_t records[8];
 	int n_records;
@@ -676,6 +759,7 @@ struct opts {
 	const char *cg_dir;
 	bool cg_child;
 	bool markdown;
+	bool no_fast_path;
 };
 
 /* Figures per case: [records][dir][size] */
@@ -684,6 +768,8 @@ struct fig {
 	bool have_instr;
 };
 static struct fig figs[8][DIR_MAX][4];
+/* per records count: the lookup alone (per case), the memory floor */
+static double lookup_ns[8][DIR_MAX], floor_ns[8], rec_mb[8];
 static double port_ns[DIR_MAX][4], port_instr[DIR_MAX][4];
 static bool have_port_instr[DIR_MAX][4];
 
@@ -866,6 +952,72 @@ time_world(struct world *w, const struct opts *o, int ri)
 	free(bufs);
 }
 
+static double
+median_of(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	return v[n / 2];
+}
+
+/* The lookup alone and the memory floor of one world (the records
+ * count 'ri'): where the pipeline's time at scale goes. */
+static void
+time_parts(struct world *w, const struct opts *o, int ri)
+{
+	size_t bytes = MAX(w->rec_bytes, (size_t)64 * PIPELINE_BATCH);
+	size_t lines = bytes / 64;
+	uint8_t *buf;
+	double ns[64];
+
+	for (int d = 0; d < DIR_MAX; d++) {
+		uint64_t rng = seed_of(w->n_recs, (enum dir)d, 1);
+
+		if (!o->dirs[d])
+			continue;
+		if (measure_lookup(w->pol, (enum dir)d, w->n_recs,
+		                   o->packets / 4, &rng)) {
+			fprintf(stderr,
+			        "pipeline: %s lookup alone, %u records: "
+			        "records not found\n",
+			        dir_names[d], w->n_recs);
+			exit(1);
+		}
+		for (int r = 0; r < o->runs; r++) {
+			double t0 = cpu_s();
+
+			measure_lookup(w->pol, (enum dir)d, w->n_recs,
+			               o->packets, &rng);
+			ns[r] = (cpu_s() - t0) * 1e9 / (double)o->packets;
+		}
+		lookup_ns[ri][d] = median_of(ns, o->runs);
+		fprintf(stderr, "  %s lookup alone: %.1f ns\n", dir_names[d],
+		        lookup_ns[ri][d]);
+	}
+	buf = xmalloc(lines * 64);
+	memset(buf, 1, lines * 64); /* every page there before timing */
+	{
+		uint64_t rng = seed_of(w->n_recs, DIR_ENCAP, 2), sum;
+
+		sum = measure_floor(buf, lines, o->packets / 4, &rng);
+		for (int r = 0; r < o->runs; r++) {
+			double t0 = cpu_s();
+
+			sum += measure_floor(buf, lines, o->packets, &rng);
+			ns[r] = (cpu_s() - t0) * 1e9 / (double)o->packets;
+		}
+		if (sum == 0) { /* every byte is 1; the test keeps the reads */
+			fprintf(stderr,
+			        "pipeline: memory floor read nothing\n");
+			exit(1);
+		}
+	}
+	free(buf);
+	floor_ns[ri] = median_of(ns, o->runs);
+	rec_mb[ri] = (double)w->rec_bytes / 1e6;
+	fprintf(stderr, "  memory floor (%.1f MB): %.1f ns\n", rec_mb[ri],
+	        floor_ns[ri]);
+}
+
 /* Under callgrind (the child): every case of one world, each measured
  * loop dumped on its own ("pipeline-encap-64", "port-encap-64"). */
 static int
@@ -879,7 +1031,7 @@ callgrind_child(const struct opts *o)
 		                "valgrind --tool=callgrind only\n");
 		return 1;
 	}
-	w = world_create(o->records[0]);
+	w = world_create(o->records[0], o->no_fast_path);
 	bufs = xcalloc(PIPELINE_BATCH, sizeof(*bufs));
 	for (int i = 0; i < PIPELINE_BATCH; i++)
 		bufs[i] = xcalloc(1, sizeof(struct pbuf));
@@ -1026,6 +1178,8 @@ run_callgrind(const char *self, const struct opts *o, int ri, const char *dir)
 	argv[argc++] = cases;
 	argv[argc++] = "--cg-packets";
 	argv[argc++] = pk;
+	if (o->no_fast_path)
+		argv[argc++] = "--no-fast-path";
 	argv[argc] = NULL;
 	fprintf(stderr, "callgrind: %u records...\n", o->records[ri]);
 	if (posix_spawnp(&pid, "valgrind", NULL, NULL, argv, environ)) {
@@ -1057,6 +1211,35 @@ rec_label(uint32_t n, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%urec", n);
 	return buf;
+}
+
+/* Where the time at scale goes: the lookup alone, the memory floor. */
+static void
+print_parts(const struct opts *o)
+{
+	printf("\nthe lookup alone (by MAC for encap, by CA for decap, "
+	       "prefetched as the\npipeline does) and the memory floor (one "
+	       "random 64-byte line per packet\nin as many bytes as the "
+	       "records took, prefetched), ns/packet:\n");
+	if (o->markdown)
+		printf("\n| records | heap MB | encap lookup | decap lookup | "
+		       "memory floor |\n|---:|---:|---:|---:|---:|\n");
+	else
+		printf("  %8s  %8s  %12s  %12s  %12s\n", "records", "heap MB",
+		       "encap lookup", "decap lookup", "memory floor");
+	for (int ri = 0; ri < o->n_records; ri++) {
+		char e[16] = "-", dd[16] = "-";
+
+		if (o->dirs[DIR_ENCAP])
+			snprintf(e, sizeof(e), "%.1f",
+			         lookup_ns[ri][DIR_ENCAP]);
+		if (o->dirs[DIR_DECAP])
+			snprintf(dd, sizeof(dd), "%.1f",
+			         lookup_ns[ri][DIR_DECAP]);
+		printf(o->markdown ? "| %u | %.1f | %s | %s | %.1f |\n"
+		                   : "  %8u  %8.1f  %12s  %12s  %12.1f\n",
+		       o->records[ri], rec_mb[ri], e, dd, floor_ns[ri]);
+	}
 }
 
 static void
@@ -1108,7 +1291,17 @@ print_results(const struct opts *o)
 				       port_instr[d][si]);
 			printf("\n");
 		}
+	print_parts(o);
 	printf("\n");
+	for (int ri = 0; ri < o->n_records; ri++) {
+		rec_label(o->records[ri], lab, sizeof(lab));
+		for (int d = 0; d < DIR_MAX; d++)
+			if (o->dirs[d])
+				printf("metric pipeline_%s_lookup_ns_%s %.1f\n",
+				       dir_names[d], lab, lookup_ns[ri][d]);
+		printf("metric pipeline_floor_ns_%s %.1f\n", lab, floor_ns[ri]);
+		printf("metric pipeline_records_mb_%s %.1f\n", lab, rec_mb[ri]);
+	}
 	for (int d = 0; d < DIR_MAX; d++) {
 		if (!o->dirs[d])
 			continue;
@@ -1152,10 +1345,14 @@ usage(FILE *f)
 	           "[--cases encap,decap]\n"
 	           "                [--packets N] [--runs R] [--no-mem] "
 	           "[--quick] [--markdown]\n"
+	           "                [--no-fast-path] "
+	           "(every frame through the stages)\n"
 	           "                [--callgrind] [--cg-packets N] "
 	           "[--callgrind-dir DIR]\n"
 	           "The pipeline alone on one core, no kernel: ns and "
-	           "instructions per packet.\n"
+	           "instructions per packet;\n"
+	           "then the lookup alone and the memory floor per "
+	           "records count.\n"
 	           "Defaults: --records 1,10000,1000000 --sizes 64,1500 "
 	           "--packets 2097152\n"
 	           "--runs 5 --cg-packets 65536.  --quick: records 1,10000, "
@@ -1242,6 +1439,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->callgrind = true;
 		} else if (!strcmp(a, "--callgrind-child")) {
 			o->cg_child = true;
+		} else if (!strcmp(a, "--no-fast-path")) {
+			o->no_fast_path = true;
 		} else if (!strcmp(a, "--markdown")) {
 			o->markdown = true;
 		} else if (!strcmp(a, "--quick")) {
@@ -1281,9 +1480,10 @@ main(int argc, char **argv)
 		double t0 = now_s();
 
 		fprintf(stderr, "%u lookup records...\n", o.records[ri]);
-		w = world_create(o.records[ri]);
+		w = world_create(o.records[ri], o.no_fast_path);
 		fprintf(stderr, "  set up in %.1f s\n", now_s() - t0);
 		time_world(w, &o, ri);
+		time_parts(w, &o, ri);
 		world_destroy(w);
 	}
 	if (o.callgrind) {
