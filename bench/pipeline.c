@@ -943,8 +943,13 @@ time_world(struct world *w, const struct opts *o, int ri)
 				    (cpu_s() - t0) * 1e9 / (double)o->packets;
 				in->gen = NULL;
 			}
-			fprintf(stderr, "  %s %u records %u bytes: %.1f ns\n",
-			        dir_names[d], w->n_recs, o->sizes[si], f->ns);
+			fprintf(stderr,
+			        "  %s %u records %u bytes: %.1f ns (decision "
+			        "cache: %" PRIu64 " hits, %" PRIu64
+			        " made, so far)\n",
+			        dir_names[d], w->n_recs, o->sizes[si], f->ns,
+			        pipeline_events(w->pl)[PLEV_FAST_HIT],
+			        pipeline_events(w->pl)[PLEV_FAST_INSTALLED]);
 		}
 	}
 	for (int i = 0; i < PIPELINE_BATCH; i++)

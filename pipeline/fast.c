@@ -162,9 +162,12 @@ fast_inner(const uint8_t *f, size_t avail, struct fast_pkt *k)
 	return true;
 }
 
-/* Multiply-add of the key's four words, the high bits folded down: a
- * slot index, no more (a collision costs a miss, never a wrong
- * decision: the whole key is compared). */
+/* Multiply-add of the key's four words, then a mix (splitmix64's) that
+ * brings every bit into the low 32: a slot index, no more (a collision
+ * costs a miss, never a wrong decision: the whole key is compared).
+ * Without the mix, the top byte of a word (the destination MAC's fourth
+ * byte, the source MAC's last, the outer source PA's last) reached no
+ * bit of the index: flows that differed only there shared one set. */
 static inline uint32_t
 fast_hash(const struct fast_key *k)
 {
@@ -173,7 +176,9 @@ fast_hash(const struct fast_key *k)
 	memcpy(w, k, sizeof(w));
 	h = w[0] * 0x9e3779b97f4a7c15ull + w[1] * 0xc2b2ae3d27d4eb4full +
 	    w[2] * 0x165667b19e3779f9ull + w[3] * 0x85ebca77c2b2ae63ull;
-	return (uint32_t)(h >> 32 ^ h >> 13);
+	h = (h ^ h >> 30) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ h >> 27) * 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ h >> 31);
 }
 
 static inline bool

@@ -5,7 +5,8 @@
  * 10.0.1.103 behind Host2, .33).  The later frames of a flow are replayed,
  * and every change the decision read is seen by the next frame: a record's
  * rule, its PA, a port that goes; the next hop stays the most recently
- * used; a trace still explains the stages; --fast-path off replays nothing.
+ * used; a trace still explains the stages; --fast-path off replays nothing;
+ * flows that differ in one byte of a MAC do not share a slot.
  * (fuzz-pipeline compares every corpus input with and without the cache.)
  */
 #include "tests/unit/pl-env.h"
@@ -242,11 +243,53 @@ test_off_replays_nothing(void)
 	env_uninit(&e);
 }
 
+/* Destinations whose MACs differ only in the fourth byte (records
+ * 10.0.1.110.., 60:00:60:NN:02:03): each flow's decision has a place of
+ * its own, so the second frame of every one of them is replayed.  (The
+ * slot index once ignored the top byte of each word of the key: all
+ * sixteen shared one two-way set, and two were replayed.) */
+static void
+test_flows_spread_over_the_cache(void)
+{
+	struct env e;
+	uint8_t f[2048];
+	char m[24], a[24];
+	size_t n;
+
+	setup(&e);
+	for (int i = 0; i < 16; i++) {
+		struct lookup_record r = {0};
+		struct pmsg msg = {0};
+
+		snprintf(m, sizeof(m), "60:00:60:%02x:02:03", i + 1);
+		snprintf(a, sizeof(a), "10.0.1.%d", 110 + i);
+		r.ca = ip(a);
+		r.vsid = 6000;
+		r.mac = mac(m);
+		r.pa = ip("192.168.0.33");
+		r.rule = LR_RULE_ENCAP;
+		CHECK_EQ(policy_lr_add(e.pol, &r, &msg), 0);
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < 16; i++) {
+			snprintf(m, sizeof(m), "60:00:60:%02x:02:03", i + 1);
+			snprintf(a, sizeof(a), "10.0.1.%d", 110 + i);
+			n = udp_frame(f, C1_MAC, m, "10.0.1.101", a, 100, true);
+			inject(&e, e.c1, 1, f, n);
+			check_tunnelled(&e, "192.168.0.33", "44:55:66:77:88:99",
+			                f, n);
+		}
+	CHECK_EQ(events(&e, PLEV_FAST_INSTALLED), 16);
+	CHECK_EQ(events(&e, PLEV_FAST_HIT), 16);
+	env_uninit(&e);
+}
+
 const struct test_case tests[] = {
     TEST(test_encap_replayed_until_policy_changes),
     TEST(test_decap_replayed_until_port_goes),
     TEST(test_replay_keeps_next_hop_recent),
     TEST(test_trace_explains_a_replayed_flow),
     TEST(test_off_replays_nothing),
+    TEST(test_flows_spread_over_the_cache),
     {0},
 };
