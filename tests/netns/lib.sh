@@ -63,23 +63,41 @@ declare -A HOST_NS SOCK STATE AGENT_PID AGENT_LOG CAP_PID CAP_FILE
 # ---------------------------------------------------------------------------
 # Counting and output
 
+# A line that comes 10 s or more after the one before says how long it
+# took ("[64 s]"): a step that waited out a timeout shows in a CI log,
+# which has no clock of its own.  Sets TOOK; no subshell (SECONDS).
+LINE_AT=$SECONDS
+line_took() {
+	local d=$((SECONDS - LINE_AT))
+
+	LINE_AT=$SECONDS
+	TOOK=""
+	if ((d >= 10)); then
+		TOOK=" [$d s]"
+	fi
+}
+
 ok() {
 	PASS=$((PASS + 1))
-	printf 'ok   %s\n' "$*"
+	line_took
+	printf 'ok   %s%s\n' "$*" "$TOOK"
 }
 
 fail() {
 	FAIL=$((FAIL + 1))
-	printf 'FAIL %s\n' "$*"
+	line_took
+	printf 'FAIL %s%s\n' "$*" "$TOOK"
 }
 
 skip() {
 	SKIP=$((SKIP + 1))
-	printf 'skip %s\n' "$*"
+	line_took
+	printf 'skip %s%s\n' "$*" "$TOOK"
 }
 
 info() {
-	printf '# %s\n' "$*"
+	line_took
+	printf '# %s%s\n' "$*" "$TOOK"
 }
 
 # Indents a file's last lines under a failure.
